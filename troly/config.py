@@ -1,0 +1,71 @@
+"""Configuration read from the environment (and an optional `.env` file), per DESIGN.md §1.
+
+One frozen object is built per process so that every part (CLI, bot, tests) sees the same values;
+tests build their own with `Settings.from_env(overrides)` instead of mutating globals.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from dotenv import load_dotenv
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def cache_dir() -> Path:
+    """Where slow, re-creatable artefacts live (the derived model): outside the repository."""
+    base = os.environ.get("TROLY_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "troly"
+    )
+    return Path(base)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    corpus: tuple[Path, ...]
+    database_url: str
+    chroma_url: str | None
+    embedding_model: str | None
+    llm: str | None
+    telegram_token: str | None
+    telegram_api_base_url: str | None
+    timezone_name: str = DEFAULT_TIMEZONE
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone_name)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @classmethod
+    def from_env(cls, overrides: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """Read settings; `overrides` win over the environment (used by tests and the CLI)."""
+        if dotenv:
+            load_dotenv(override=False)
+        env = dict(os.environ)
+        if overrides:
+            env.update(overrides)
+        home = Path(env.get("TROLY_HOME") or "./.troly").expanduser()
+        corpus_raw = env.get("TROLY_CORPUS") or "corpus/"
+        corpus = tuple(Path(p).expanduser() for p in corpus_raw.split(":") if p.strip())
+        db_url = env.get("TROLY_DATABASE_URL") or f"sqlite:///{(home / 'troly.db').as_posix()}"
+        return cls(
+            home=home,
+            corpus=corpus,
+            database_url=db_url,
+            chroma_url=env.get("TROLY_CHROMA_URL") or None,
+            embedding_model=env.get("TROLY_EMBEDDING_MODEL") or None,
+            llm=env.get("TROLY_LLM") or None,
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
+            timezone_name=env.get("TROLY_TIMEZONE") or DEFAULT_TIMEZONE,
+            extra={k: v for k, v in env.items() if k.startswith(("TROLY_", "OPENAI_", "OLLAMA_"))},
+        )
