@@ -1,0 +1,286 @@
+"""`troly officials ...` and `troly tasks ...`: typer sub-apps mounted by the main CLI (troly/cli.py).
+
+Each command opens the database named by TROLY_DATABASE_URL (migrating it if needed), prints Vietnamese
+text for people, or exactly one JSON document on stdout with `--json`. Failures go to stderr with a
+non-zero exit code: 1 for bad input (e.g. an import with row errors), 2 when the database cannot be used.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from tasks.db import Database
+from tasks.errors import TaskDomainError
+from tasks.exporting import export_tasks
+from tasks.importing import ImportReport, import_officials, import_tasks
+from tasks.linking import INVITE_VALIDITY, create_invite, unlink
+from tasks.models import LinkCode, Official
+from tasks.normalize import format_date
+from tasks.reporting import UnitProgress, unit_report
+from tasks.timeutil import local_date, utcnow
+from troly.config import Settings
+
+officials_app = typer.Typer(help="Danh sách cán bộ, đơn vị và liên kết Telegram.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Nhiệm vụ: nhập, xuất bảng tính, báo cáo tiến độ.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="In đúng một tài liệu JSON ra stdout.")]
+
+PIPE_WIDTH = 160  # tables written to a file or a pipe need not fit an 80-column terminal
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console on the current stdout/stderr (created per use, so test runners can capture it)."""
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.width = PIPE_WIDTH
+    return console
+
+
+def _print(*objects: Any, err: bool = False) -> None:
+    """Print text (never interpreted as rich markup: unit names may contain brackets) or a table."""
+    _console(err).print(*objects, markup=False)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    _print(message, err=True)
+    raise typer.Exit(code)
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+@contextmanager
+def _session() -> Iterator[tuple[Settings, Session]]:
+    """Settings from the environment and a session on the (migrated) database; errors → clear exit."""
+    settings = Settings.from_env()
+    try:
+        db = Database.open(settings.database_url)
+    except (SQLAlchemyError, OSError) as exc:
+        _fail(f"Không mở được cơ sở dữ liệu ({settings.database_url}): {exc.__class__.__name__}: {exc}", 2)
+    try:
+        with db.session() as session:
+            yield settings, session
+    except TaskDomainError as exc:
+        _fail(str(exc))
+    except SQLAlchemyError as exc:
+        _fail(f"Lỗi cơ sở dữ liệu: {exc.__class__.__name__}: {exc}", 2)
+    finally:
+        db.dispose()
+
+
+def _report_import(report: ImportReport, as_json: bool, what: str) -> None:
+    name = Path(report.file).name
+    if as_json:
+        _print_json(report.to_dict())
+    if not report.ok:
+        lines = [
+            f"Không nhập được {what} từ “{name}”: {len(report.errors)} lỗi, chưa ghi gì vào cơ sở dữ liệu."
+        ]
+        for error in report.errors:
+            where = "Tệp" if error.row is None else f"Dòng {error.row}"
+            if error.column:
+                where += f", cột “{error.column}”"
+            lines.append(f"- {where}: {error.message}")
+        _fail("\n".join(lines))
+    if as_json:
+        return
+    summary = f"Đã nhập {what} từ “{name}”: {report.created} mới, {report.updated} cập nhật, {report.unchanged} không đổi"
+    if report.kind == "officials":
+        summary += f"; {report.units_created} đơn vị mới"
+    _print(summary + ".")
+    if report.conflicts:
+        table = Table(title="Giữ số liệu báo cáo qua bot (mới hơn bảng tính)")
+        for header in ("Dòng", "Mã nhiệm vụ", "Cột", "Giữ", "Bỏ qua (trong tệp)", "Cập nhật qua bot lúc"):
+            table.add_column(header)
+        for c in report.conflicts:
+            table.add_row(
+                str(c.row), c.code, c.column, c.kept, c.ignored, c.changed_at.strftime("%d/%m/%Y %H:%M UTC")
+            )
+        _print(table)
+
+
+@officials_app.command("import")
+def officials_import(
+    file: Annotated[Path, typer.Argument(help="Bảng tính .xlsx hoặc .csv danh sách cán bộ.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Nhập/cập nhật danh sách cán bộ và cây đơn vị (tất cả hoặc không gì cả)."""
+    with _session() as (_settings, session):
+        report = import_officials(session, file, actor=f"import:{file.name}")
+    _report_import(report, as_json, "danh sách cán bộ")
+
+
+@officials_app.command("invite")
+def officials_invite(
+    code: Annotated[str, typer.Argument(help="Mã cán bộ.")],
+    bot_username: Annotated[
+        str | None, typer.Option("--bot-username", help="Tên bot (mặc định: biến TROLY_BOT_USERNAME).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cấp mã liên kết Telegram dùng một lần (hiệu lực 7 ngày) và đường dẫn mở bot."""
+    with _session() as (settings, session):
+        now = utcnow()
+        invite = create_invite(session, code, now, actor="cli")
+        official = session.get(LinkCode, invite).official
+        name, official_code = official.full_name, official.code
+    username = (bot_username or settings.extra.get("TROLY_BOT_USERNAME") or "").strip().lstrip("@")
+    link = f"https://t.me/{username}?start={invite}" if username else None
+    expires = now + INVITE_VALIDITY
+    if as_json:
+        _print_json(
+            {
+                "official": official_code,
+                "full_name": name,
+                "code": invite,
+                "link": link,
+                "expires_at": expires.isoformat(),
+            }
+        )
+        return
+    local_expiry = expires.astimezone(settings.tz)
+    _print(f"Mã liên kết cho {name} ({official_code}): {invite}")
+    _print(f"Hiệu lực đến {local_expiry:%H:%M} ngày {local_expiry:%d/%m/%Y}, dùng một lần.")
+    if link:
+        _print(f"Gửi đường dẫn này cho cán bộ: {link}")
+    else:
+        _print(f"Cán bộ mở bot và gõ: /start {invite} (thêm --bot-username để in sẵn đường dẫn).")
+
+
+@officials_app.command("unlink")
+def officials_unlink(
+    code: Annotated[str, typer.Argument(help="Mã cán bộ.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Hủy liên kết Telegram của một cán bộ."""
+    with _session() as (_settings, session):
+        removed = unlink(session, code, actor="cli")
+    if as_json:
+        _print_json({"official": code.strip(), "unlinked": removed})
+    elif removed:
+        _print(f"Đã hủy liên kết Telegram của cán bộ {code.strip()}.")
+    else:
+        _print(f"Cán bộ {code.strip()} chưa liên kết Telegram; không có gì để hủy.")
+
+
+@officials_app.command("list")
+def officials_list(as_json: JsonOption = False) -> None:
+    """Liệt kê cán bộ, đơn vị, vai trò và tình trạng liên kết Telegram."""
+    with _session() as (_settings, session):
+        officials = session.scalars(
+            select(Official).options(selectinload(Official.unit)).order_by(Official.unit_id, Official.code)
+        ).all()
+        rows = [
+            {
+                "code": o.code,
+                "full_name": o.full_name,
+                "position": o.position,
+                "unit": o.unit.name,
+                "role": o.role.value,
+                "phone": o.phone_normalized,
+                "telegram_username": o.telegram_username,
+                "linked": o.telegram_user_id is not None,
+                "active": o.active,
+            }
+            for o in officials
+        ]
+        labels = {o.code: o.role.label for o in officials}
+    if as_json:
+        _print_json({"officials": rows})
+        return
+    if not rows:
+        _print("Chưa có cán bộ nào: hãy nhập danh sách bằng “troly officials import TỆP”.")
+        return
+    table = Table(title=f"Danh sách cán bộ ({len(rows)})")
+    for header in ("Mã", "Họ và tên", "Chức vụ", "Đơn vị", "Vai trò", "Điện thoại", "Telegram"):
+        table.add_column(header, no_wrap=header in ("Mã", "Điện thoại"))
+    for r in rows:
+        telegram = ("đã liên kết" if r["linked"] else "chưa") + (
+            f" (@{r['telegram_username']})" if r["telegram_username"] else ""
+        )
+        table.add_row(
+            r["code"],
+            r["full_name"],
+            r["position"] or "",
+            r["unit"],
+            labels[r["code"]],
+            r["phone"] or "",
+            telegram,
+        )
+    _print(table)
+
+
+@tasks_app.command("import")
+def tasks_import(
+    file: Annotated[Path, typer.Argument(help="Bảng tính .xlsx hoặc .csv nhiệm vụ.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Nhập/cập nhật nhiệm vụ (tất cả hoặc không gì cả, báo lỗi theo từng dòng)."""
+    with _session() as (settings, session):
+        report = import_tasks(session, file, actor=f"import:{file.name}", tz=settings.tz)
+    _report_import(report, as_json, "nhiệm vụ")
+
+
+@tasks_app.command("export")
+def tasks_export(
+    file: Annotated[Path, typer.Argument(help="Tệp .xlsx sẽ ghi ra.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Xuất nhiệm vụ (trạng thái, tiến độ) ra .xlsx; nhập lại tệp này không mất dữ liệu."""
+    if file.suffix.lower() != ".xlsx":
+        _fail(f"Tệp xuất phải có đuôi .xlsx (nhận được “{file.name}”).")
+    with _session() as (settings, session):
+        count = export_tasks(session, file, today=local_date(tz=settings.tz))
+    if as_json:
+        _print_json({"file": str(file), "tasks": count})
+    else:
+        _print(f"Đã xuất {count} nhiệm vụ ra “{file}”.")
+
+
+def _report_rows(node: UnitProgress, depth: int = 0) -> Iterator[tuple[str, UnitProgress]]:
+    yield "  " * depth + node.unit, node
+    for child in node.units:
+        yield from _report_rows(child, depth + 1)
+
+
+@tasks_app.command("report")
+def tasks_report(
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Tên đơn vị (gõ không dấu hoặc viết tắt cũng được).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Tiến độ thực hiện nhiệm vụ của một đơn vị và các đơn vị trực thuộc (mặc định: toàn bộ)."""
+    with _session() as (settings, session):
+        today = local_date(tz=settings.tz)
+        report = unit_report(session, unit, today=today)
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    table = Table(title=f"Tiến độ nhiệm vụ đến ngày {format_date(today)}")
+    table.add_column("Đơn vị")
+    for header in ("Tổng", "Hoàn thành", "Đúng hạn", "Đang thực hiện", "Quá hạn", "Tỷ lệ"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for label, node in _report_rows(report):
+        table.add_row(
+            label, str(node.total), str(node.done), str(node.done_on_time), str(node.in_progress),
+            str(node.overdue), f"{node.completion_rate:.0%}",
+        )  # fmt: skip
+    _print(table)
+
+
+__all__ = ["officials_app", "tasks_app"]

@@ -1,0 +1,716 @@
+"""Importing the officials roster and the task list from the office's spreadsheets (DESIGN §4).
+
+All or nothing: every row is validated before anything is written, and a single bad row leaves the
+database untouched while the report lists every problem with its row number as seen in Excel. Re-importing
+updates by code and writes one audit row per changed field. Progress reported through the bot after the
+spreadsheet was saved is kept (last change wins by timestamp) and the conflict is logged and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasks import audit
+from tasks import columns as C
+from tasks.errors import did_you_mean
+from tasks.models import Official, Task, Unit
+from tasks.normalize import (
+    Role,
+    TaskStatus,
+    Via,
+    cell_text,
+    fold,
+    format_date,
+    normalize_phone,
+    normalize_username,
+    parse_date,
+    parse_progress,
+    parse_role,
+    parse_status,
+)
+from tasks.spreadsheets import Row, SpreadsheetError, Table, file_timestamp, read_table
+from tasks.timeutil import DEFAULT_TZ, as_utc, local_date, utcnow
+from tasks.units import suggest
+
+T = TypeVar("T")
+
+
+class RowError(NamedTuple):
+    """A problem in the file: `row` as numbered in the spreadsheet (None: the whole file)."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+
+@dataclass
+class Conflict:
+    """A value reported through the bot, newer than the spreadsheet, kept instead of the file's value."""
+
+    row: int
+    code: str
+    column: str
+    kept: str
+    ignored: str
+    changed_at: datetime  # when the bot changed it
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, with errors, would refuse to do: then nothing was written)."""
+
+    kind: str
+    file: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    units_created: int = 0
+    file_time: datetime | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, row: int | None, column: str | None, message: str) -> None:
+        self.errors.append(RowError(row, column, message))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the CLI's `--json` output)."""
+        return {
+            "kind": self.kind,
+            "file": self.file,
+            "ok": self.ok,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "units_created": self.units_created,
+            "file_time": self.file_time.isoformat() if self.file_time else None,
+            "conflicts": [{**asdict(c), "changed_at": c.changed_at.isoformat()} for c in self.conflicts],
+            "errors": [e._asdict() for e in self.errors],
+        }
+
+
+# --- shared helpers --------------------------------------------------------------------------------
+
+
+def _open(
+    path: Path, headers: tuple[str, ...], required: tuple[str, ...], report: ImportReport
+) -> Table | None:
+    """Read the file and check its columns; problems go into the report and None is returned."""
+    try:
+        table = read_table(path, headers)
+    except SpreadsheetError as exc:
+        report.error(None, None, str(exc))
+        return None
+    for header in table.missing(required):
+        report.error(1, header, f"Thiếu cột bắt buộc “{header}” ở dòng tiêu đề.")
+    if report.errors:
+        return None
+    if not table.rows:
+        report.error(None, None, f"Tệp “{path.name}” không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
+        return None
+    return table
+
+
+def _cell(
+    report: ImportReport, row: Row, column: str, parse: Callable[[Any], T], required: bool = False
+) -> T | None:
+    """Parse one cell; an empty optional cell is None, an empty required cell or a bad value is an error."""
+    raw = row.get(column)
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if required:
+            report.error(row.number, column, f"Ô “{column}” đang để trống (bắt buộc).")
+        return None
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        report.error(row.number, column, str(exc))
+        return None
+
+
+def _code(value: Any) -> str:
+    text = cell_text(value) or ""
+    if len(text) > C.CODE_MAX_LENGTH:
+        raise ValueError(f"Mã “{text[:20]}…” dài quá {C.CODE_MAX_LENGTH} ký tự.")
+    return text
+
+
+def _text(value: Any) -> str:
+    return cell_text(value) or ""
+
+
+def _check_duplicates(report: ImportReport, column: str, items: Iterable[tuple[int, str | None]]) -> None:
+    """Report every repeat of a value (case-insensitive) with the row of its first occurrence."""
+    first: dict[str, int] = {}
+    for row, value in items:
+        if not value:
+            continue
+        key = value.casefold()
+        if key in first:
+            report.error(row, column, f"{column} “{value}” trùng với dòng {first[key]}.")
+        else:
+            first[key] = row
+
+
+def _apply_fields(obj: Any, values: dict[str, Any], record: Callable[[str, Any, Any], None]) -> bool:
+    """Set the attributes that differ, auditing each; True when anything changed."""
+    changed = False
+    for name, new in values.items():
+        old = getattr(obj, name)
+        if old != new:
+            record(name, old, new)
+            setattr(obj, name, new)
+            changed = True
+    return changed
+
+
+def _run(session: Session, report: ImportReport, work: Callable[[], None]) -> ImportReport:
+    """Run `work` in one transaction: commit when the report has no error, roll back otherwise."""
+    try:
+        work()
+        if report.errors:
+            session.rollback()
+            report.created = report.updated = report.unchanged = report.units_created = 0
+            report.conflicts.clear()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report
+
+
+# --- officials -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _OfficialRow:
+    row: int
+    code: str
+    full_name: str
+    position: str | None
+    unit: str
+    parent: str | None
+    phone: str | None
+    phone_normalized: str | None
+    username: str | None
+    role: Role
+
+
+def import_officials(
+    session: Session, path: str | Path, actor: str | None = None, *, now: datetime | None = None
+) -> ImportReport:
+    """Load or update the roster (and its unit tree) from `path`; commits only if every row is valid.
+
+    Units are created from `Đơn vị`; `Đơn vị cấp trên` must name a unit of the file's `Đơn vị` column or
+    one already in the database, and must not make a cycle. Officials absent from the file are left as
+    they are (a roster may be imported unit by unit).
+    """
+    path = Path(path)
+    actor = actor or f"import:{path.name}"
+    now = as_utc(now) if now else utcnow()
+    report = ImportReport(kind="officials", file=str(path))
+
+    def work() -> None:
+        table = _open(path, C.OFFICIAL_HEADERS, C.OFFICIAL_REQUIRED, report)
+        if table is None:
+            return
+        rows = _parse_official_rows(table, report)
+        units, parents = _plan_units(session, rows, report)
+        if report.errors:
+            return
+        _apply_units(session, units, parents, report, actor, now)
+        _apply_officials(session, rows, units, report, actor, now)
+
+    return _run(session, report, work)
+
+
+def _parse_official_rows(table: Table, report: ImportReport) -> list[_OfficialRow]:
+    rows: list[_OfficialRow] = []
+    for r in table.rows:
+        code = _cell(report, r, C.MA_CAN_BO, _code, required=True)
+        name = _cell(report, r, C.HO_TEN, _text, required=True)
+        unit = _cell(report, r, C.DON_VI, _text, required=True)
+        phone_norm = _cell(report, r, C.SO_DIEN_THOAI, normalize_phone)
+        username = _cell(report, r, C.TELEGRAM, normalize_username)
+        role = _cell(report, r, C.VAI_TRO, parse_role) or Role.CAN_BO
+        if code and name and unit:
+            rows.append(
+                _OfficialRow(
+                    row=r.number,
+                    code=code,
+                    full_name=name,
+                    position=cell_text(r.get(C.CHUC_VU)),
+                    unit=unit,
+                    parent=cell_text(r.get(C.DON_VI_CAP_TREN)),
+                    phone=cell_text(r.get(C.SO_DIEN_THOAI)),
+                    phone_normalized=phone_norm,
+                    username=username,
+                    role=role,
+                )
+            )
+    _check_duplicates(report, C.MA_CAN_BO, ((o.row, o.code) for o in rows))
+    _check_duplicates(report, C.SO_DIEN_THOAI, ((o.row, o.phone_normalized) for o in rows))
+    _check_duplicates(report, C.TELEGRAM, ((o.row, o.username) for o in rows))
+    return rows
+
+
+def _plan_units(
+    session: Session, rows: list[_OfficialRow], report: ImportReport
+) -> tuple[dict[str, Unit | str], dict[str, str | None]]:
+    """Resolve the unit tree the file describes, merged with the database; report unknown parents/cycles.
+
+    Returns (units, parents): `units` maps each folded unit name of the file to its existing `Unit` or
+    to the display name of a unit to create; `parents` maps folded name → folded parent (None: top).
+    """
+    existing = {u.name_folded: u for u in session.scalars(select(Unit))}
+    units: dict[str, Unit | str] = {}
+    declared: dict[str, dict[str, tuple[str, int]]] = {}
+    for o in rows:
+        key = fold(o.unit)
+        units.setdefault(key, existing.get(key) or o.unit)
+        declared.setdefault(key, {})
+        if o.parent:
+            declared[key].setdefault(fold(o.parent), (o.parent, o.row))
+
+    known_names = [*(u.name for u in existing.values()), *(n for n in units.values() if isinstance(n, str))]
+    key_of = {u.id: k for k, u in existing.items()}
+    parents: dict[str, str | None] = {
+        k: key_of.get(u.parent_id) if u.parent_id else None for k, u in existing.items()
+    }
+    parent_rows: dict[str, int] = {}
+    for key, options in declared.items():
+        if len(options) > 1:
+            listed = " và ".join(f"“{name}” (dòng {row})" for name, row in options.values())
+            for _name, row in options.values():
+                report.error(
+                    row,
+                    C.DON_VI_CAP_TREN,
+                    f"Đơn vị “{_display(units[key])}” có hai đơn vị cấp trên khác nhau: {listed}.",
+                )
+            continue
+        parent_key, (parent_name, row) = next(iter(options.items()), (None, (None, 0)))
+        if parent_key is not None and parent_key not in units and parent_key not in existing:
+            message = (
+                f"Đơn vị cấp trên “{parent_name}” chưa có: phải là một đơn vị ghi ở cột “{C.DON_VI}” "
+                "của tệp hoặc đã có trong hệ thống."
+            )
+            report.error(
+                row, C.DON_VI_CAP_TREN, message + did_you_mean(suggest(parent_name or "", known_names))
+            )
+            continue
+        parents[key] = parent_key
+        if parent_key is not None:
+            parent_rows[key] = row
+
+    for cycle in _cycles(parents, start=list(declared)):
+        names = " → ".join(_display(units.get(k) or existing[k]) for k in [*cycle, cycle[0]])
+        for key in cycle:
+            if key in parent_rows:
+                report.error(parent_rows[key], C.DON_VI_CAP_TREN, f"Vòng lặp đơn vị cấp trên: {names}.")
+    return units, parents
+
+
+def _display(unit: Unit | str) -> str:
+    return unit.name if isinstance(unit, Unit) else unit
+
+
+def _cycles(parents: dict[str, str | None], start: list[str]) -> list[list[str]]:
+    """Each cycle reachable by walking up from `start` (listed once, in walking order)."""
+    found: list[list[str]] = []
+    done: set[str] = set()
+    for origin in start:
+        path: list[str] = []
+        on_path: set[str] = set()
+        key: str | None = origin
+        while key is not None and key not in done and key not in on_path:
+            path.append(key)
+            on_path.add(key)
+            key = parents.get(key)
+        if key is not None and key in on_path:
+            found.append(path[path.index(key) :])
+        done.update(path)
+    return found
+
+
+def _apply_units(
+    session: Session,
+    units: dict[str, Unit | str],
+    parents: dict[str, str | None],
+    report: ImportReport,
+    actor: str,
+    now: datetime,
+) -> None:
+    by_key: dict[str, Unit] = {u.name_folded: u for u in session.scalars(select(Unit))}
+    created: set[str] = set()
+    for key, unit in list(units.items()):
+        if isinstance(unit, str):
+            by_key[key] = units[key] = Unit(name=unit, created_at=now)
+            session.add(by_key[key])
+            created.add(key)
+    session.flush()  # ids for the new units, so parents compare by id without loading relationships
+    by_id = {u.id: u for u in by_key.values()}
+    for key in units:
+        unit = by_key[key]
+        parent_key = parents.get(key)
+        new_parent = by_key[parent_key] if parent_key else None
+        new_parent_id = new_parent.id if new_parent else None
+        if key in created:
+            report.units_created += 1
+            audit.record(
+                session, actor=actor, via=Via.IMPORT, entity="unit", key=unit.name, field=None, new=new_parent,
+                note="Tạo mới từ tệp" + (f", thuộc {new_parent.name}" if new_parent else ", đơn vị cấp cao nhất"),
+                at=now,
+            )  # fmt: skip
+        elif unit.parent_id != new_parent_id:
+            audit.record(
+                session, actor=actor, via=Via.IMPORT, entity="unit", key=unit.name, field="parent",
+                old=by_id.get(unit.parent_id) if unit.parent_id else None, new=new_parent, at=now,
+            )  # fmt: skip
+        if unit.parent_id != new_parent_id:
+            unit.parent_id = new_parent_id
+            session.expire(unit, ["parent"])
+    session.flush()
+
+
+def _apply_officials(
+    session: Session,
+    rows: list[_OfficialRow],
+    units: dict[str, Unit | str],
+    report: ImportReport,
+    actor: str,
+    now: datetime,
+) -> None:
+    existing = {o.code.casefold(): o for o in session.scalars(select(Official))}
+    for o in rows:
+        unit = units[fold(o.unit)]
+        assert isinstance(unit, Unit)
+        values: dict[str, Any] = {
+            "full_name": o.full_name,
+            "position": o.position,
+            "unit": unit,
+            "phone": o.phone,
+            "telegram_username": o.username,
+            "role": o.role,
+            "active": True,
+        }
+        official = existing.get(o.code.casefold())
+        if official is None:
+            official = Official(code=o.code, created_at=now, updated_at=now, **values)
+            session.add(official)
+            existing[o.code.casefold()] = official
+            report.created += 1
+            audit.record(
+                session,
+                actor=actor,
+                via=Via.IMPORT,
+                entity="official",
+                key=o.code,
+                note="Tạo mới từ tệp",
+                at=now,
+            )
+            continue
+
+        def record(name: str, old: Any, new: Any, code: str = official.code) -> None:
+            audit.record(
+                session,
+                actor=actor,
+                via=Via.IMPORT,
+                entity="official",
+                key=code,
+                field=name,
+                old=old,
+                new=new,
+                at=now,
+            )
+
+        if _apply_fields(official, values, record):
+            official.updated_at = now
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.flush()
+
+
+# --- tasks -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _TaskRow:
+    row: int
+    code: str
+    content: str
+    assignee: Official
+    lead_unit: Unit
+    deadline: date
+    product: str
+    assigned_by: str
+    source_document: str | None
+    status: TaskStatus | None
+    progress: int | None
+    completed_on: date | None
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """The three fields reported through the bot; they move together in the conflict rule."""
+
+    status: TaskStatus
+    progress: int
+    completed_on: date | None
+
+
+def derive_state(
+    current: ProgressState | None,
+    status: TaskStatus | None,
+    progress: int | None,
+    completed_on: date | None,
+    import_date: date,
+) -> ProgressState:
+    """The state a spreadsheet row asks for; empty optional cells keep the current values.
+
+    A completion date without a status means done; done means 100 % and a completion date (the one
+    already recorded, else the import date); a status other than done clears the completion date.
+    """
+    if status is None:
+        if completed_on is not None:
+            status = TaskStatus.HOAN_THANH
+        elif current is not None:
+            status = current.status
+            if status == TaskStatus.CHUA_BAT_DAU and progress:
+                status = TaskStatus.DANG_THUC_HIEN
+        else:
+            status = TaskStatus.DANG_THUC_HIEN if progress else TaskStatus.CHUA_BAT_DAU
+    if status == TaskStatus.HOAN_THANH:
+        already = current.completed_on if current and current.status == TaskStatus.HOAN_THANH else None
+        return ProgressState(status, 100, completed_on or already or import_date)
+    if progress is None:
+        progress = current.progress if current is not None else 0
+    return ProgressState(status, progress, None)
+
+
+def import_tasks(
+    session: Session,
+    path: str | Path,
+    actor: str | None = None,
+    *,
+    now: datetime | None = None,
+    as_of: datetime | None = None,
+    tz: ZoneInfo = DEFAULT_TZ,
+) -> ImportReport:
+    """Load or update tasks from `path`; commits only if every row is valid.
+
+    `as_of` is when the spreadsheet's content was last changed (default: the xlsx "modified" property,
+    else the file's mtime). A task whose status/progress was changed through the bot after that keeps
+    the bot's values; the difference is audited and listed in `report.conflicts`.
+    """
+    path = Path(path)
+    actor = actor or f"import:{path.name}"
+    now = as_utc(now) if now else utcnow()
+    import_date = local_date(now, tz)
+    report = ImportReport(kind="tasks", file=str(path))
+
+    def work() -> None:
+        table = _open(path, C.TASK_HEADERS, C.TASK_REQUIRED, report)
+        if table is None:
+            return
+        report.file_time = as_utc(as_of) if as_of else file_timestamp(path, table)
+        rows = _parse_task_rows(session, table, report, import_date)
+        if report.errors:
+            return
+        _apply_tasks(session, rows, report, actor, now, import_date)
+
+    return _run(session, report, work)
+
+
+def _parse_task_rows(
+    session: Session, table: Table, report: ImportReport, import_date: date
+) -> list[_TaskRow]:
+    officials = {o.code.casefold(): o for o in session.scalars(select(Official))}
+    units = {u.name_folded: u for u in session.scalars(select(Unit))}
+    unit_names = [u.name for u in units.values()]
+    rows: list[_TaskRow] = []
+    for r in table.rows:
+        n = r.number
+        errors_before = len(report.errors)
+        code = _cell(report, r, C.MA_NHIEM_VU, _code, required=True)
+        content = _cell(report, r, C.NOI_DUNG, _text, required=True)
+        assignee_code = _cell(report, r, C.NGUOI_THUC_HIEN, _code, required=True)
+        unit_name = _cell(report, r, C.DON_VI_CHU_TRI, _text, required=True)
+        deadline = _cell(report, r, C.THOI_HAN, parse_date, required=True)
+        product = _cell(report, r, C.SAN_PHAM, _text, required=True)
+        assigned_by = _cell(report, r, C.NGUOI_GIAO, _text, required=True)
+        source = _cell(report, r, C.VAN_BAN_GIAO, _text)
+        status = _cell(report, r, C.TRANG_THAI, parse_status)
+        progress = _cell(report, r, C.TIEN_DO, parse_progress)
+        completed_on = _cell(report, r, C.NGAY_HOAN_THANH, parse_date)
+
+        assignee = officials.get(assignee_code.casefold()) if assignee_code else None
+        if assignee_code and assignee is None:
+            report.error(
+                n, C.NGUOI_THUC_HIEN,
+                f"Không có cán bộ mã “{assignee_code}” trong danh sách cán bộ (nhập danh sách cán bộ trước).",
+            )  # fmt: skip
+        unit = units.get(fold(unit_name)) if unit_name else None
+        if unit_name and unit is None:
+            message = f"Không có đơn vị “{unit_name}” trong hệ thống."
+            report.error(n, C.DON_VI_CHU_TRI, message + did_you_mean(suggest(unit_name, unit_names)))
+        if completed_on is not None:
+            if status is not None and status != TaskStatus.HOAN_THANH:
+                report.error(
+                    n, C.NGAY_HOAN_THANH,
+                    f"Có ngày hoàn thành nhưng trạng thái là “{status.label}”: chỉ ghi ngày khi đã hoàn thành.",
+                )  # fmt: skip
+            if completed_on > import_date:
+                report.error(
+                    n, C.NGAY_HOAN_THANH,
+                    f"Ngày hoàn thành {format_date(completed_on)} chưa tới (hôm nay là {format_date(import_date)}).",
+                )  # fmt: skip
+        if len(report.errors) == errors_before:
+            assert code and content and assignee and unit and deadline and product and assigned_by
+            row = _TaskRow(
+                row=n, code=code, content=content, assignee=assignee, lead_unit=unit, deadline=deadline,
+                product=product, assigned_by=assigned_by, source_document=source, status=status,
+                progress=progress, completed_on=completed_on,
+            )  # fmt: skip
+            rows.append(row)
+    codes = [(r.number, cell_text(r.get(C.MA_NHIEM_VU))) for r in table.rows]
+    _check_duplicates(report, C.MA_NHIEM_VU, codes)
+    return rows
+
+
+def _existing_tasks(session: Session, codes: list[str]) -> dict[str, Task]:
+    """Tasks with these codes (case-insensitive), fetched in chunks to stay under parameter limits."""
+    wanted = {c.casefold() for c in codes}
+    found: dict[str, Task] = {}
+    variants = sorted({v for c in codes for v in (c, c.upper(), c.lower())})
+    for start in range(0, len(variants), 500):
+        chunk = variants[start : start + 500]
+        for task in session.scalars(select(Task).where(Task.code.in_(chunk))):
+            if task.code.casefold() in wanted:
+                found[task.code.casefold()] = task
+    return found
+
+
+_PROGRESS_COLUMNS = {"status": C.TRANG_THAI, "progress": C.TIEN_DO, "completed_on": C.NGAY_HOAN_THANH}
+
+
+def _show(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "status":
+        return TaskStatus(value).label
+    if name == "completed_on":
+        return format_date(value)
+    return str(value)
+
+
+def _apply_tasks(
+    session: Session, rows: list[_TaskRow], report: ImportReport, actor: str, now: datetime, import_date: date
+) -> None:
+    existing = _existing_tasks(session, [r.code for r in rows])
+    file_time = report.file_time
+    for r in rows:
+        task = existing.get(r.code.casefold())
+        plain: dict[str, Any] = {
+            "content": r.content,
+            "assignee": r.assignee,
+            "lead_unit": r.lead_unit,
+            "deadline": r.deadline,
+            "product": r.product,
+            "assigned_by": r.assigned_by,
+        }
+        if task is None:
+            state = derive_state(None, r.status, r.progress, r.completed_on, import_date)
+            session.add(
+                Task(
+                    code=r.code, **plain, source_document=r.source_document,
+                    status=state.status, progress=state.progress, completed_on=state.completed_on,
+                    created_at=now, updated_at=now, updated_via=Via.IMPORT,
+                    progress_updated_at=now, progress_updated_via=Via.IMPORT, created_by=actor,
+                )
+            )  # fmt: skip
+            report.created += 1
+            audit.record(
+                session, actor=actor, via=Via.IMPORT, entity="task", key=r.code, note="Tạo mới từ tệp", at=now
+            )
+            continue
+
+        def record(name: str, old: Any, new: Any, code: str = task.code) -> None:
+            audit.record(
+                session,
+                actor=actor,
+                via=Via.IMPORT,
+                entity="task",
+                key=code,
+                field=name,
+                old=old,
+                new=new,
+                at=now,
+            )
+
+        if r.source_document is not None:
+            plain["source_document"] = r.source_document
+        changed = _apply_fields(task, plain, record)
+
+        current = ProgressState(task.status, task.progress, task.completed_on)
+        wanted = derive_state(current, r.status, r.progress, r.completed_on, import_date)
+        if wanted != current:
+            bot_is_newer = (
+                task.progress_updated_via == Via.BOT
+                and file_time is not None
+                and task.progress_updated_at > file_time
+            )
+            if bot_is_newer:
+                _record_conflicts(session, report, r.row, task, current, wanted, actor, now)
+            else:
+                changed |= _apply_fields(task, asdict(wanted), record)
+                task.progress_updated_at = now
+                task.progress_updated_via = Via.IMPORT
+        if changed:
+            task.updated_at = now
+            task.updated_via = Via.IMPORT
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.flush()
+
+
+def _record_conflicts(
+    session: Session,
+    report: ImportReport,
+    row: int,
+    task: Task,
+    current: ProgressState,
+    wanted: ProgressState,
+    actor: str,
+    now: datetime,
+) -> None:
+    bot_time = task.progress_updated_at
+    file_time = report.file_time
+    assert file_time is not None
+    for name, column in _PROGRESS_COLUMNS.items():
+        kept, ignored = getattr(current, name), getattr(wanted, name)
+        if kept == ignored:
+            continue
+        report.conflicts.append(
+            Conflict(row, task.code, column, _show(name, kept), _show(name, ignored), bot_time)
+        )
+        audit.record(
+            session, actor=actor, via=Via.IMPORT, entity="task", key=task.code, field=name,
+            old=kept, new=ignored, at=now,
+            note=(
+                f"Xung đột: giữ giá trị cập nhật qua bot lúc {bot_time.isoformat()}, mới hơn tệp "
+                f"(lưu lúc {file_time.isoformat()}); bỏ qua giá trị trong tệp."
+            ),
+        )  # fmt: skip

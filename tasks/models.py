@@ -1,0 +1,246 @@
+"""Database tables of the task domain (SQLAlchemy 2 typed declarative).
+
+The schema itself is created by the Alembic migrations in `tasks/migrations/` (a test checks that the
+two agree); these classes are how the code reads and writes it. Every timestamp is an aware UTC datetime
+on both SQLite and PostgreSQL (`UTCDateTime`), so comparisons such as "changed by the bot after the
+spreadsheet was saved" never mix naive and aware values.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from tasks.normalize import Role, TaskStatus, Via, fold, normalize_phone
+from tasks.timeutil import utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the backend.
+
+    SQLite has no time zone type: values are stored as naive UTC there; PostgreSQL uses timestamptz.
+    A naive value handed in by code is taken to be UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(cls: type, name: str) -> Enum:
+    """Enum stored as its value in a VARCHAR (a CHECK constraint is created by the migration)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class Unit(Base):
+    """An organisational unit (UBND tỉnh, Sở, xã/phường...). `parent_id` makes the tree of DESIGN §4."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    # Loose key ("so noi vu"): two spellings of one unit must not become two units.
+    name_folded: Mapped[str] = mapped_column(Text, unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.id")
+    officials: Mapped[list[Official]] = relationship(back_populates="unit")
+
+    @validates("name")
+    def _set_folded(self, _key: str, value: str) -> str:
+        self.name_folded = fold(value)
+        return value
+
+    def ancestors_and_self(self) -> list[Unit]:
+        """This unit, its parent, ... up to the top (cycle-safe, though imports forbid cycles)."""
+        chain: list[Unit] = []
+        seen: set[int] = set()
+        unit: Unit | None = self
+        while unit is not None and id(unit) not in seen:
+            seen.add(id(unit))
+            chain.append(unit)
+            unit = unit.parent
+        return chain
+
+    def __repr__(self) -> str:
+        return f"Unit({self.id!r}, {self.name!r})"
+
+
+class Official(Base):
+    """A civil servant from the roster; `telegram_user_id` is set once they link their account."""
+
+    __tablename__ = "officials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(Text)
+    position: Mapped[str | None] = mapped_column(Text)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    phone: Mapped[str | None] = mapped_column(Text)
+    phone_normalized: Mapped[str | None] = mapped_column(String(16), index=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    telegram_username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.CAN_BO)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship(back_populates="officials")
+
+    @validates("phone")
+    def _set_phone_normalized(self, _key: str, value: str | None) -> str | None:
+        try:
+            self.phone_normalized = normalize_phone(value) if value else None
+        except ValueError:
+            self.phone_normalized = None
+        return value
+
+    def __repr__(self) -> str:
+        return f"Official({self.code!r}, {self.full_name!r}, {self.role.value})"
+
+
+class Task(Base):
+    """A task with the "6 rõ": việc, người, trách nhiệm, thời gian, sản phẩm, thẩm quyền.
+
+    `progress_updated_at/_via` remember who last changed status/progress/completion, separately from
+    `updated_at`: an import that keeps the bot's progress but updates the wording must not make an older
+    spreadsheet win on the next re-import.
+    """
+
+    __tablename__ = "tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    content: Mapped[str] = mapped_column(Text)
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"), index=True)
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    product: Mapped[str] = mapped_column(Text)
+    assigned_by: Mapped[str] = mapped_column(Text)
+    source_document: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[TaskStatus] = mapped_column(
+        _enum(TaskStatus, "task_status"), default=TaskStatus.CHUA_BAT_DAU
+    )
+    progress: Mapped[int] = mapped_column(SmallInteger, default=0)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    result_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_via: Mapped[Via] = mapped_column(_enum(Via, "via"), default=Via.IMPORT)
+    progress_updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    progress_updated_via: Mapped[Via] = mapped_column(_enum(Via, "via"), default=Via.IMPORT)
+    created_by: Mapped[str | None] = mapped_column(Text)
+
+    assignee: Mapped[Official] = relationship()
+    lead_unit: Mapped[Unit] = relationship()
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == TaskStatus.HOAN_THANH
+
+    def is_overdue(self, today: date) -> bool:
+        """DESIGN §4: not done and the deadline is before today (today in TROLY_TIMEZONE)."""
+        return not self.is_done and self.deadline < today
+
+    def __repr__(self) -> str:
+        return f"Task({self.code!r}, {self.status.value}, {self.progress}%)"
+
+
+class AuditLog(Base):
+    """One row per changed field (or refused attempt): who, when, through what, old → new."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity_entity_key", "entity", "entity_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(Text)
+    via: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_key: Mapped[str] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(String(64))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class LinkCode(Base):
+    """A single-use invitation code that links a Telegram account to an official (deep link /start CODE)."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    official: Mapped[Official] = relationship()
+
+
+class Feedback(Base):
+    """A question answered by the bot and the user's 👍 (+1) / 👎 (-1), for evaluating answer quality."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    sources: Mapped[Any | None] = mapped_column(JSON)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)

@@ -1,0 +1,257 @@
+"""Vietnamese-aware parsing of what people type into spreadsheets and chats.
+
+Offices type the same thing many ways: "Sở Nội vụ" / "SỞ NỘI VỤ" / "So Noi vu", "0912 345 678" /
+"+84 912.345.678", "5/1/2027" / "2027-01-05" / an Excel date cell. Every comparison in the task domain goes
+through these helpers so that matching rules are identical in import, linking, reports and the bot.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+_SPACES = re.compile(r"\s+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def nfc(text: str) -> str:
+    """NFC-normalise and trim: text pasted from Word/PDF often carries decomposed diacritics."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def fold(text: str) -> str:
+    """Loose form for matching: NFC, case-folded, diacritics removed (đ→d), whitespace collapsed.
+
+    "Sở Văn hóa, Thể thao" and "SO VAN HOA, THE THAO" fold to the same string, and so do the old and
+    new tone placements ("hoá" / "hóa"), which differ byte-wise but mean the same word.
+    """
+    text = unicodedata.normalize("NFC", text).casefold().replace("đ", "d")
+    stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", stripped)).strip()
+
+
+def fold_key(text: str) -> str:
+    """`fold` with punctuation dropped too: for headers and labels ("Tiến độ (%)" ≈ "tien do")."""
+    return _NON_ALNUM.sub(" ", fold(text)).strip()
+
+
+# --- phone numbers ---------------------------------------------------------------------------------
+
+
+def normalize_phone(raw: str | int | float) -> str:
+    """Canonical Vietnamese phone number "0xxxxxxxxx" from "+84 912.345.678", "84912345678", 912345678...
+
+    An Excel cell holding a phone number as a number loses its leading zero, so 9–10 bare digits get it
+    back. Mobile numbers have 10 digits, landlines 11 (0 + area code + 8 digits). Raises ValueError with a
+    Vietnamese message for anything else.
+    """
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(f"Số điện thoại không hợp lệ: “{raw}”.")
+        raw = int(raw)
+    text = nfc(str(raw))
+    if not text:
+        raise ValueError("Số điện thoại đang để trống.")
+    if re.search(r"[^0-9+\s.\-()/]", text) or "+" in text[1:] or text.count("+") > 1:
+        raise ValueError(f"Số điện thoại không hợp lệ: “{text}” (chỉ được gồm chữ số, dấu cách, chấm, gạch).")
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+"):
+        if not digits.startswith("84"):
+            raise ValueError(f"Số điện thoại “{text}” không phải số Việt Nam (+84).")
+        national = digits[2:]
+        digits = national if national.startswith("0") else "0" + national  # "+84 (0) 912..." too
+    elif digits.startswith("0084"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    elif not digits.startswith("0") and len(digits) in (9, 10):
+        digits = "0" + digits
+    if not digits.startswith("0") or len(digits) not in (10, 11) or digits.startswith("00"):
+        raise ValueError(
+            f"Số điện thoại không hợp lệ: “{text}” (cần 10 chữ số với di động, ví dụ 0912 345 678)."
+        )
+    return digits
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 once Excel's fictitious 29/02/1900 is absorbed
+_EXCEL_MAX_SERIAL = 2958465  # 31/12/9999
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DATE_HINT = "hãy ghi theo dạng dd/mm/yyyy, ví dụ 31/12/2026"
+
+
+def parse_date(value: Any) -> date:
+    """A calendar date from a spreadsheet cell or typed text.
+
+    Accepts date/datetime objects (Excel date cells), Excel serial numbers, "dd/mm/yyyy", "d/m/yyyy"
+    (also with "-" or "."), and ISO "yyyy-mm-dd". Day-first is the Vietnamese convention, so "05/01/2027"
+    is 5 January. Raises ValueError with a Vietnamese message otherwise.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"Ngày không hợp lệ: “{value}”; {_DATE_HINT}.")
+    if isinstance(value, int | float):
+        if float(value).is_integer() and 1 <= value <= _EXCEL_MAX_SERIAL:
+            return _EXCEL_EPOCH + timedelta(days=int(value))
+        raise ValueError(f"Ngày không hợp lệ: “{value}”; {_DATE_HINT}.")
+    if not isinstance(value, str):
+        raise ValueError(f"Ngày không hợp lệ: “{value}”; {_DATE_HINT}.")
+    text = nfc(value)
+    if not text:
+        raise ValueError(f"Ngày đang để trống; {_DATE_HINT}.")
+    if m := _DMY.match(text):
+        day, month, year = (int(g) for g in m.groups())
+    elif m := _YMD.match(text):
+        year, month, day = (int(g) for g in m.groups())
+    else:
+        raise ValueError(f"Ngày không hợp lệ: “{text}”; {_DATE_HINT}.")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(
+            f"Ngày “{text}” không có trên lịch (ngày {day}, tháng {month}, năm {year})."
+        ) from None
+
+
+def format_date(value: date | None) -> str:
+    """dd/mm/yyyy, the way Vietnamese documents write dates ("" for no date)."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+# --- labelled choices (status, role) ---------------------------------------------------------------
+
+
+class Labelled(StrEnum):
+    """A StrEnum whose members carry a Vietnamese label and accept folded synonyms when parsed."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @classmethod
+    def parse(cls, text: str) -> Labelled:
+        """The member named by `text`: label, synonym or value, ignoring case, diacritics, punctuation."""
+        key = fold_key(str(text).replace("_", " "))
+        for member in cls:
+            names = {member.value.replace("_", " "), fold_key(member.label)}
+            names.update(fold_key(s) for s in _SYNONYMS.get(member, ()))
+            if key in names:
+                return member
+        allowed = ", ".join(f"“{m.label}”" for m in cls)
+        kind = _KIND_NAMES.get(cls.__name__, "Giá trị")
+        raise ValueError(f"{kind} “{nfc(str(text))}” không hợp lệ; chọn một trong: {allowed}.")
+
+
+class Role(Labelled):
+    """What an official may see: own tasks (cán bộ), the unit subtree (lãnh đạo), everything (quản trị)."""
+
+    CAN_BO = "can_bo"
+    LANH_DAO = "lanh_dao"
+    QUAN_TRI = "quan_tri"
+
+
+class TaskStatus(Labelled):
+    """The four states of DESIGN §4; only HOAN_THANH counts as done in reports."""
+
+    CHUA_BAT_DAU = "chua_bat_dau"
+    DANG_THUC_HIEN = "dang_thuc_hien"
+    HOAN_THANH = "hoan_thanh"
+    TAM_DUNG = "tam_dung"
+
+
+class Via(StrEnum):
+    """The channel a change came through; decides which side wins an import conflict."""
+
+    IMPORT = "import"
+    BOT = "bot"
+    CLI = "cli"
+
+
+_KIND_NAMES = {"Role": "Vai trò", "TaskStatus": "Trạng thái"}
+
+_LABELS: dict[Labelled, str] = {
+    Role.CAN_BO: "cán bộ",
+    Role.LANH_DAO: "lãnh đạo",
+    Role.QUAN_TRI: "quản trị",
+    TaskStatus.CHUA_BAT_DAU: "chưa bắt đầu",
+    TaskStatus.DANG_THUC_HIEN: "đang thực hiện",
+    TaskStatus.HOAN_THANH: "hoàn thành",
+    TaskStatus.TAM_DUNG: "tạm dừng",
+}
+
+_SYNONYMS: dict[Labelled, tuple[str, ...]] = {
+    Role.CAN_BO: ("công chức", "viên chức", "chuyên viên", "cán bộ, công chức"),
+    Role.LANH_DAO: ("lãnh đạo đơn vị", "trưởng đơn vị"),
+    Role.QUAN_TRI: ("quản trị viên", "admin"),
+    TaskStatus.CHUA_BAT_DAU: ("chưa thực hiện", "chưa triển khai", "mới giao"),
+    TaskStatus.DANG_THUC_HIEN: ("đang triển khai", "đang làm"),
+    TaskStatus.HOAN_THANH: ("đã hoàn thành", "xong", "đã xong"),
+    TaskStatus.TAM_DUNG: ("tạm ngừng", "tạm hoãn"),
+}
+
+
+def parse_status(text: str) -> TaskStatus:
+    """`TaskStatus` from a spreadsheet cell or typed text ("hoan thanh" = "Hoàn thành" = "hoan_thanh")."""
+    return TaskStatus.parse(text)  # type: ignore[return-value]
+
+
+def parse_role(text: str) -> Role:
+    """`Role` from a spreadsheet cell ("Lãnh đạo", "lanh dao", "quản trị"...)."""
+    return Role.parse(text)  # type: ignore[return-value]
+
+
+def parse_progress(value: Any) -> int:
+    """Progress in percent, 0–100: 50, "50", "50%", 50.0. Raises ValueError in Vietnamese otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"Tiến độ “{value}” không phải là số.")
+    if isinstance(value, str):
+        text = nfc(value).rstrip("%").strip().replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"Tiến độ “{nfc(value)}” không phải là số (ghi số từ 0 đến 100).") from None
+    elif isinstance(value, int | float):
+        number = float(value)
+    else:
+        raise ValueError(f"Tiến độ “{value}” không phải là số (ghi số từ 0 đến 100).")
+    if number != number or not number.is_integer():  # NaN or a fraction
+        raise ValueError(f"Tiến độ “{value}” phải là số nguyên từ 0 đến 100.")
+    if not 0 <= number <= 100:
+        raise ValueError(f"Tiến độ {int(number)}% nằm ngoài khoảng 0–100.")
+    return int(number)
+
+
+def cell_text(value: Any) -> str | None:
+    """A cell as trimmed NFC text, None when empty. Whole floats lose ".0" (Excel stores 1001 as 1001.0)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return format_date(value)
+    text = nfc(str(value))
+    return text or None
+
+
+_TELEGRAM_USERNAME = re.compile(r"^[A-Za-z0-9_]{4,32}$")
+
+
+def normalize_username(raw: str) -> str:
+    """Telegram username without "@" or "t.me/" prefix; ValueError in Vietnamese if it cannot be one."""
+    text = nfc(raw)
+    text = re.sub(r"^(https?://)?(t\.me|telegram\.me)/", "", text, flags=re.IGNORECASE).lstrip("@")
+    if not _TELEGRAM_USERNAME.match(text):
+        raise ValueError(
+            f"Tên Telegram “{nfc(raw)}” không hợp lệ (chỉ gồm chữ Latinh, số, dấu _; 5–32 ký tự)."
+        )
+    return text

@@ -1,0 +1,88 @@
+"""Finding units by the names people actually type: any case, with or without diacritics, abbreviated.
+
+Exact folded matches are trusted (import, reports); abbreviations such as "Sở NV" for "Sở Nội vụ" or
+"VP UBND tỉnh" for "Văn phòng UBND tỉnh" are only suggested in errors, or accepted by read-only lookups
+when they point at exactly one unit.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasks.errors import UnitNotFound
+from tasks.models import Unit
+from tasks.normalize import fold, fold_key
+
+_CONNECTORS = frozenset({"va"})  # "và" in "Sở Khoa học và Công nghệ" is skipped by abbreviations
+
+
+@cache
+def _tokens(name: str) -> tuple[str, ...]:
+    return tuple(t for t in fold_key(name).split() if t not in _CONNECTORS)
+
+
+def _abbrev_match(query: Sequence[str], words: Sequence[str]) -> bool:
+    """True when each query token is a whole word or the initials of a run of words, in order.
+
+    "so nv" matches (so, noi, vu); "so khcn" matches (so, khoa, hoc, cong, nghe); every word must be
+    covered, so "so" alone does not match every Sở.
+    """
+    if not query:
+        return not words
+    if not words:
+        return False
+    head, rest = query[0], query[1:]
+    if head == words[0] and _abbrev_match(rest, words[1:]):
+        return True
+    n = len(head)
+    return (
+        n > 1
+        and len(words) >= n
+        and "".join(w[0] for w in words[:n]) == head
+        and _abbrev_match(rest, words[n:])
+    )
+
+
+def abbreviation_matches(query: str, names: Iterable[str]) -> list[str]:
+    """Names that `query` abbreviates (see `_abbrev_match`)."""
+    q = _tokens(query)
+    return [name for name in names if q and _abbrev_match(q, _tokens(name))]
+
+
+def suggest(query: str, names: Sequence[str], limit: int = 3) -> list[str]:
+    """Up to `limit` close names: abbreviations first, then names containing the query, then fuzzy ones."""
+    found: list[str] = []
+    key = fold_key(query)
+    folded = {fold_key(n): n for n in names}
+    candidates = [
+        *abbreviation_matches(query, names),
+        *(n for k, n in folded.items() if key and key in k),
+        *(folded[k] for k in difflib.get_close_matches(key, list(folded), n=limit, cutoff=0.6)),
+    ]
+    for name in candidates:
+        if name not in found:
+            found.append(name)
+    return found[:limit]
+
+
+def find_unit(session: Session, name: str, *, allow_abbreviation: bool = False) -> Unit:
+    """The unit named `name` (folded comparison); `UnitNotFound` with suggestions otherwise.
+
+    With `allow_abbreviation` (read-only uses), an abbreviation or a part of a name ("so van hoa") that
+    points at exactly one unit is accepted.
+    """
+    unit = session.scalar(select(Unit).where(Unit.name_folded == fold(name)))
+    if unit is not None:
+        return unit
+    names = list(session.scalars(select(Unit.name).order_by(Unit.id)))
+    if allow_abbreviation:
+        key = fold_key(name)
+        matches = abbreviation_matches(name, names) or [n for n in names if key and key in fold_key(n)]
+        if len(matches) == 1:
+            return session.scalars(select(Unit).where(Unit.name == matches[0])).one()
+    raise UnitNotFound(name, suggest(name, names))
