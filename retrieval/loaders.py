@@ -228,8 +228,9 @@ def extract_date(text: str) -> str | None:
 
 
 def _meta(fields: dict[str, str], body: str, source: str) -> DocumentMeta:
-    number = fields.get("so_hieu") or extract_number(body)
     doc_type = fields.get("loai")
+    # an article's body cites many documents; only its curated front matter may say which one it is about
+    number = fields.get("so_hieu") or (None if doc_type == "Bài viết" else extract_number(body))
     if not doc_type and number:
         doc_type = _TYPE_WORDS.get(kind_of_number(number) or "")
     iso = fields.get("ngay_ban_hanh") or extract_date(body)

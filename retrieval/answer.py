@@ -1,0 +1,166 @@
+"""Extractive answers: the best one to three sentences of the top passages, each with its citation.
+
+No LLM is involved, so nothing is invented: every word of the answer stands in a cited passage. When the
+evidence is weak, or the question names a document the corpus does not hold, the answer says so and is
+marked `grounded = False` instead of quoting something unrelated.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.chunking import split_sentences
+from retrieval.citations import format_citation_label
+from retrieval.search import QueryPlan
+from retrieval.textnorm import fold
+from retrieval.types import Answer, Citation, SearchHit
+
+# Words that carry no topic in a question (folded); they do not count towards evidence.
+STOPWORDS = set(
+    """
+    la gi nao bao nhieu cua va cac nhung co khong the ve theo trong duoc cho voi tu den thi sao ai o dau may
+    hay nhu de mot nay do khi da se can phai gom nhu the nao vay a oi nhe ha sau truoc ra vao len tai bi boi
+    nguoi viec nhiem vu noi dung quy dinh yeu cau muc tieu hien nay con chi biet cho toi minh xin hoi muon
+    nghi quyet ket luan thong bao cong van chi thi quyet dinh so van ban tw nq kl tb cv ct qd
+    """.split()
+)
+NOT_FOUND = (
+    "Chưa tìm thấy thông tin này trong kho văn bản. Anh/chị có thể hỏi lại cụ thể hơn "
+    "(nêu số hiệu văn bản, ví dụ “Nghị quyết 57-NQ/TW”) hoặc liên hệ bộ phận chuyên môn."
+)
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Evidence needed to answer; calibrated on evals/dev_*.jsonl (see benchmarks/calibrate.py)."""
+
+    min_dense: float = 0.80
+    min_coverage: float = 0.5
+    strong_dense: float = 0.86
+
+
+def content_terms(text: str) -> set[str]:
+    return {w for w in _WORD.findall(fold(text)) if w not in STOPWORDS and not (w.isdigit() and len(w) < 2)}
+
+
+def coverage(question: str, text: str) -> float:
+    """Share of the question's topic words that the passage contains (accent-insensitive)."""
+    q = content_terms(question)
+    if not q:
+        return 0.0
+    words = set(_WORD.findall(fold(text)))
+    return len(q & words) / len(q)
+
+
+def evidence(question: str, hit: SearchHit) -> tuple[float, float]:
+    return hit.dense, coverage(question, hit.passage.indexed_text)
+
+
+def is_grounded(question: str, hits: list[SearchHit], plan: QueryPlan, th: Thresholds) -> bool:
+    if not hits:
+        return False
+    if plan.unknown_refs and not plan.ref_sources:
+        return False
+    best = 0.0
+    for h in hits[:3]:
+        dense, cov = evidence(question, h)
+        if dense >= th.strong_dense and cov >= th.min_coverage * 0.6:
+            return True
+        if dense >= th.min_dense and cov >= th.min_coverage:
+            return True
+        best = max(best, cov)
+    return False
+
+
+def _sentences(text: str) -> list[str]:
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line or re.match(r"^\|[\s:|-]+\|?$", line):
+            continue
+        out.extend(split_sentences(line) if not line.startswith("|") else [line])
+    return out
+
+
+def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> float:
+    words = _WORD.findall(fold(sentence))
+    if not words:
+        return 0.0
+    wset = set(words)
+    bigrams = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    uni = len(q_terms & wset)
+    bi = len(q_bigrams & bigrams)
+    length_penalty = 1.0 if len(words) >= 6 else 0.5
+    return (uni + 1.5 * bi) * length_penalty
+
+
+def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_chars: int = 700):
+    """Pick up to `limit` sentences from the top passages, best first, as (hit, sentence) pairs."""
+    q_words = [w for w in _WORD.findall(fold(question)) if w not in STOPWORDS]
+    q_terms = set(q_words)
+    q_bigrams = {f"{a} {b}" for a, b in zip(q_words, q_words[1:], strict=False)}
+    scored: list[tuple[float, int, int, SearchHit, str]] = []
+    for hi, hit in enumerate(hits[:3]):
+        for si, sentence in enumerate(_sentences(hit.passage.text)):
+            s = _sentence_score(q_terms, q_bigrams, sentence) * (1.0 - 0.15 * hi)
+            scored.append((s, hi, si, hit, sentence))
+    scored.sort(key=lambda x: (-x[0], x[1], x[2]))
+    chosen: list[tuple[float, int, int, SearchHit, str]] = []
+    total = 0
+    for item in scored:
+        if len(chosen) >= limit:
+            break
+        if chosen and item[0] < chosen[0][0] * 0.5:
+            break
+        if total + len(item[4]) > max_chars and chosen:
+            continue
+        chosen.append(item)
+        total += len(item[4])
+    if not chosen and hits:
+        first = _sentences(hits[0].passage.text)
+        if first:
+            chosen = [(0.0, 0, 0, hits[0], first[0])]
+    chosen.sort(key=lambda x: (x[1], x[2]))
+    return [(c[3], c[4]) for c in chosen]
+
+
+def _clip(sentence: str, limit: int = 450) -> str:
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit]
+    return cut[: cut.rfind(" ")] + "…"
+
+
+def compose(question: str, hits: list[SearchHit], plan: QueryPlan, th: Thresholds | None = None) -> Answer:
+    th = th or Thresholds()
+    referenced = tuple(r.full or r.display() for r in plan.refs)
+    if not is_grounded(question, hits, plan, th):
+        text = NOT_FOUND
+        if plan.unknown_refs and not plan.ref_sources:
+            names = ", ".join(r.display() for r in plan.unknown_refs)
+            text = f"Kho văn bản hiện chưa có {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
+        return Answer(question=question, text=text, citations=[], grounded=False, hits=hits, referenced_docs=referenced)
+
+    picked = select_sentences(question, hits)
+    by_passage: dict[str, tuple[SearchHit, list[str]]] = {}
+    for hit, sentence in picked:
+        by_passage.setdefault(hit.passage.id, (hit, []))[1].append(_clip(sentence))
+    parts: list[str] = []
+    citations: list[Citation] = []
+    for hit, sentences in by_passage.values():
+        quote = " ".join(sentences)
+        cit = Citation.from_passage(hit.passage, quote=quote)
+        citations.append(cit)
+        parts.append(f"Theo {format_citation_label(cit)}: {quote}")
+    doc_refs = tuple(dict.fromkeys(c.doc_number for c in citations if c.doc_number))
+    return Answer(
+        question=question,
+        text="\n\n".join(parts),
+        citations=citations,
+        grounded=True,
+        hits=hits,
+        referenced_docs=referenced or doc_refs,
+    )

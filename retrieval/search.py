@@ -1,0 +1,172 @@
+"""Hybrid search: dense (Chroma) + lexical (BM25) fused by reciprocal rank, with a document-reference boost
+and removal of near-duplicate passages.
+
+When a query names a document ("NQ 57", "KL 221-KL/TW"), passages of that document rank first; the same
+happens for the documents of a follow-up question's context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.diacritics import AccentRestorer
+from retrieval.docrefs import DocRef, document_keys, find_refs, ref_matches
+from retrieval.embeddings import Embedder
+from retrieval.store import Store
+from retrieval.textnorm import fold, has_diacritics
+from retrieval.types import Passage, SearchHit
+
+RRF_K = 60
+CANDIDATES = 40
+DEDUP_JACCARD = 0.8
+REF_BOOST = 1.0  # larger than any fused RRF score, so named documents come first
+
+
+@dataclass
+class QueryPlan:
+    query: str
+    refs: list[DocRef]  # the documents the query (or its context) names
+    ref_sources: list[str]  # source files of those documents in the index
+    unknown_refs: list[DocRef]  # named documents that are not in the index
+    from_context: bool = False
+
+
+def _doc_keys_by_source(store: Store) -> dict[str, set[str]]:
+    """Reference keys per source file: its own number(s), and the documents its title says it is about
+    (TB 659 "về thực hiện Nghị quyết 66-NQ/TW" is found when a question names NQ 66)."""
+    keys: dict[str, set[str]] = {}
+    for p in store.passages.values():
+        if p.doc.source not in keys:
+            about = tuple(r.full for r in find_refs(p.doc.title) if r.full)
+            keys[p.doc.source] = document_keys(p.doc.doc_number, p.doc.doc_type, (*p.doc.refers_to, *about))
+    return keys
+
+
+class HybridSearcher:
+    def __init__(self, store: Store, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+        self._keys_cache: tuple[int, dict[str, set[str]]] | None = None
+        self._restorer: tuple[int, AccentRestorer] | None = None
+
+    def restorer(self) -> AccentRestorer:
+        n = len(self.store.passages)
+        if self._restorer is None or self._restorer[0] != n:
+            self._restorer = (n, AccentRestorer([p.indexed_text for p in self.store.passages.values()]))
+        return self._restorer[1]
+
+    def dense_text(self, query: str) -> str:
+        """What the embedding model sees: the query, with accents restored when typed without them."""
+        if has_diacritics(query):
+            return query
+        return self.restorer().restore(query)
+
+    def _keys(self) -> dict[str, set[str]]:
+        n = len(self.store.passages)
+        if self._keys_cache is None or self._keys_cache[0] != n:
+            self._keys_cache = (n, _doc_keys_by_source(self.store))
+        return self._keys_cache[1]
+
+    def plan(self, query: str, context_docs: Sequence[str] = ()) -> QueryPlan:
+        refs = find_refs(query)
+        from_context = False
+        if not refs and context_docs:
+            refs = [r for d in context_docs for r in find_refs(d)]
+            from_context = True
+        keys = self._keys()
+        sources: list[str] = []
+        unknown: list[DocRef] = []
+        for ref in refs:
+            matched = [s for s, k in keys.items() if ref_matches(ref, k)]
+            if matched:
+                sources.extend(s for s in matched if s not in sources)
+            else:
+                unknown.append(ref)
+        return QueryPlan(query, refs, sources, unknown, from_context)
+
+    def search(self, query: str, k: int = 5, *, context_docs: Sequence[str] = ()) -> tuple[list[SearchHit], QueryPlan]:
+        plan = self.plan(query, context_docs)
+        if not self.store.passages:
+            return [], plan
+        qvec = self.embedder.embed_queries([self.dense_text(query)])[0]
+
+        dense: dict[str, float] = {}
+        dense_rank: dict[str, int] = {}
+        for rank, (pid, sim) in enumerate(self.store.dense_query(qvec, CANDIDATES)):
+            dense[pid] = sim
+            dense_rank[pid] = rank
+        if plan.ref_sources:
+            within = self.store.dense_query(qvec, CANDIDATES, sources=plan.ref_sources)
+            for rank, (pid, sim) in enumerate(within):
+                dense[pid] = sim
+                dense_rank[pid] = min(dense_rank.get(pid, rank), rank)
+
+        lex_scores = self.store.lexical.scores(query) if self.store.lexical else np.zeros(0)
+        lexical: dict[str, float] = {}
+        lex_rank: dict[str, int] = {}
+        if lex_scores.size:
+            ids = self.store.lexical.ids
+            order = np.argsort(-lex_scores)
+            top = [i for i in order[:CANDIDATES] if lex_scores[i] > 0]
+            if plan.ref_sources:
+                wanted = set(plan.ref_sources)
+                within = [i for i in order if lex_scores[i] > 0 and self.store.passages[ids[i]].doc.source in wanted]
+                top += [i for i in within[:CANDIDATES] if i not in top]
+            for i in top:
+                lexical[ids[i]] = float(lex_scores[i])
+            for rank, i in enumerate(sorted(top, key=lambda j: -lex_scores[j])):
+                lex_rank[ids[i]] = rank
+
+        ref_set = set(plan.ref_sources)
+        fused: dict[str, float] = {}
+        for pid in set(dense_rank) | set(lex_rank):
+            score = 0.0
+            if pid in dense_rank:
+                score += 1.0 / (RRF_K + dense_rank[pid] + 1)
+            if pid in lex_rank:
+                score += 1.0 / (RRF_K + lex_rank[pid] + 1)
+            if self.store.passages[pid].doc.source in ref_set:
+                score += REF_BOOST
+            fused[pid] = score
+
+        ordered = sorted(fused, key=lambda p: -fused[p])
+        hits: list[SearchHit] = []
+        kept_shingles: list[set[str]] = []
+        for pid in ordered:
+            passage = self.store.passages[pid]
+            sh = _shingles(passage)
+            if any(_jaccard(sh, other) >= DEDUP_JACCARD for other in kept_shingles):
+                continue
+            kept_shingles.append(sh)
+            hits.append(
+                SearchHit(
+                    passage=passage,
+                    score=round(fused[pid], 6),
+                    rank=len(hits) + 1,
+                    dense=round(dense.get(pid, 0.0), 4),  # 0 when only BM25 found it
+                    lexical=round(lexical.get(pid, 0.0), 4),
+                )
+            )
+            if len(hits) >= k:
+                break
+        return hits, plan
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _shingles(p: Passage, n: int = 3) -> set[str]:
+    words = _WORD.findall(fold(p.text))
+    if len(words) < n:
+        return {" ".join(words)}
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)

@@ -1,0 +1,174 @@
+"""The on-disk index: Chroma for vectors, bm25s for words, a JSON passage table and a manifest.
+
+Layout under `$TROLY_HOME/index/`:
+  manifest.json   which model built the index, the chunker version, and per file: hash, source, passage ids
+  passages.json   every passage with its metadata (the single source for texts and citations)
+  chroma/         embedded Chroma (unless TROLY_CHROMA_URL points at a server)
+  bm25/           the lexical index
+A manifest recording another model or chunker means the whole index is rebuilt: vectors are never mixed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from retrieval.lexical import LexicalIndex
+from retrieval.types import DocumentMeta, Passage
+
+MANIFEST_VERSION = 1
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def collection_name(model_id: str) -> str:
+    """Chroma names: 3–512 of [a-zA-Z0-9._-]; one collection per model so vectors never mix."""
+    return ("troly_" + re.sub(r"[^a-zA-Z0-9._-]", "_", model_id))[:200]
+
+
+class Store:
+    def __init__(self, folder: Path, chroma_url: str | None = None) -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._chroma_url = chroma_url
+        self._client: Any = None
+        self.manifest: dict[str, Any] = self._read_json("manifest.json") or {}
+        raw = self._read_json("passages.json") or []
+        self.passages: dict[str, Passage] = {p["id"]: _passage_from_json(p) for p in raw}
+        self.lexical = LexicalIndex.load(folder / "bm25")
+        if self.lexical is None or set(self.lexical.ids) != set(self.passages):
+            self.rebuild_lexical()
+
+    # -- persistence -------------------------------------------------------------------------------------
+    def _read_json(self, name: str) -> Any:
+        path = self.folder / name
+        if not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, OSError):
+            return None  # a damaged index is rebuilt, not fatal
+
+    def save(self) -> None:
+        data = [_passage_to_json(p) for p in self.passages.values()]
+        _atomic_write(self.folder / "passages.json", json.dumps(data, ensure_ascii=False))
+        _atomic_write(self.folder / "manifest.json", json.dumps(self.manifest, ensure_ascii=False, indent=1))
+
+    def rebuild_lexical(self) -> None:
+        ids = list(self.passages)
+        self.lexical = LexicalIndex.build(ids, [self.passages[i].indexed_text for i in ids])
+        bm25_dir = self.folder / "bm25"
+        if bm25_dir.exists():
+            for f in bm25_dir.iterdir():
+                f.unlink()
+        self.lexical.save(bm25_dir)
+
+    # -- chroma ------------------------------------------------------------------------------------------
+    def client(self) -> Any:
+        if self._client is None:
+            import chromadb
+
+            settings = chromadb.Settings(anonymized_telemetry=False)
+            if self._chroma_url:
+                u = urlparse(self._chroma_url)
+                self._client = chromadb.HttpClient(
+                    host=u.hostname or "localhost",
+                    port=u.port or (443 if u.scheme == "https" else 8000),
+                    ssl=u.scheme == "https",
+                    settings=settings,
+                )
+            else:
+                self._client = chromadb.PersistentClient(path=str(self.folder / "chroma"), settings=settings)
+        return self._client
+
+    def collection(self) -> Any:
+        name = self.manifest.get("collection")
+        if not name:
+            raise RuntimeError("index has no collection yet")
+        return self.client().get_or_create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def reset(self, model_id: str, chunker: str) -> None:
+        """Drop everything: a new model or chunker means new vectors for every passage."""
+        old = self.manifest.get("collection")
+        if old:
+            try:
+                self.client().delete_collection(old)
+            except Exception:
+                pass
+        self.passages = {}
+        self.manifest = {
+            "version": MANIFEST_VERSION,
+            "model_id": model_id,
+            "chunker": chunker,
+            "collection": collection_name(model_id),
+            "files": {},
+        }
+        self.rebuild_lexical()
+        self.save()
+
+    def add(self, passages: list[Passage], vectors: np.ndarray) -> None:
+        if not passages:
+            return
+        col = self.collection()
+        for start in range(0, len(passages), 1000):
+            part = passages[start : start + 1000]
+            col.upsert(
+                ids=[p.id for p in part],
+                embeddings=vectors[start : start + len(part)],
+                documents=[p.text for p in part],
+                metadatas=[{"source": p.doc.source, "position": p.position} for p in part],
+            )
+        for p in passages:
+            self.passages[p.id] = p
+
+    def remove(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        self.collection().delete(ids=ids)
+        for i in ids:
+            self.passages.pop(i, None)
+
+    def dense_query(self, vector: np.ndarray, n: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+        """(passage id, cosine similarity) of the nearest passages, optionally within some source files."""
+        total = len(self.passages)
+        if total == 0:
+            return []
+        kwargs: dict[str, Any] = {"query_embeddings": [vector], "n_results": min(n, total), "include": ["distances"]}
+        if sources:
+            kwargs["where"] = {"source": {"$in": sources}}
+        res = self.collection().query(**kwargs)
+        ids = res["ids"][0]
+        dists = res["distances"][0]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True) if i in self.passages]
+
+
+def _passage_to_json(p: Passage) -> dict[str, Any]:
+    d = asdict(p)
+    d["doc"]["refers_to"] = list(p.doc.refers_to)
+    return d
+
+
+def _passage_from_json(d: dict[str, Any]) -> Passage:
+    doc = dict(d["doc"])
+    doc["refers_to"] = tuple(doc.get("refers_to") or ())
+    return Passage(
+        id=d["id"],
+        text=d["text"],
+        section=d.get("section", ""),
+        doc=DocumentMeta(**doc),
+        position=d.get("position", 0),
+        section_ref=d.get("section_ref", ""),
+    )
