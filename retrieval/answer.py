@@ -12,67 +12,41 @@ from dataclasses import dataclass
 
 from retrieval.chunking import split_sentences
 from retrieval.citations import format_citation_label
+from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats, weighted_coverage
 from retrieval.search import QueryPlan
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, SearchHit
 
-# Words that carry no topic in a question (folded); they do not count towards evidence.
-STOPWORDS = set(
-    """
-    la gi nao bao nhieu cua va cac nhung co khong the ve theo trong duoc cho voi tu den thi sao ai o dau may
-    hay nhu de mot nay do khi da se can phai gom nhu the nao vay a oi nhe ha sau truoc ra vao len tai bi boi
-    nguoi viec nhiem vu noi dung quy dinh yeu cau muc tieu hien nay con chi biet cho toi minh xin hoi muon
-    nghi quyet ket luan thong bao cong van chi thi quyet dinh so van ban tw nq kl tb cv ct qd
-    """.split()
-)
 NOT_FOUND = (
     "Chưa tìm thấy thông tin này trong kho văn bản. Anh/chị có thể hỏi lại cụ thể hơn "
     "(nêu số hiệu văn bản, ví dụ “Nghị quyết 57-NQ/TW”) hoặc liên hệ bộ phận chuyên môn."
 )
 
-_WORD = re.compile(r"\w+")
-
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Evidence needed to answer; calibrated on evals/dev_*.jsonl (see benchmarks/calibrate.py)."""
+    """Evidence needed to answer; calibrated on evals/dev_*.jsonl (see benchmarks/retrieval.py).
 
-    min_dense: float = 0.80
-    min_coverage: float = 0.5
-    strong_dense: float = 0.86
+    `min_weighted_coverage`: share of the question's topic words, weighted by how rare they are in the corpus,
+    that one of the top passages contains. A question whose distinctive words the passages lack is about
+    something else, however similar its vectors look. `min_dense`: cosine floor for the best passage.
+    """
 
-
-def content_terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(fold(text)) if w not in STOPWORDS and not (w.isdigit() and len(w) < 2)}
-
-
-def coverage(question: str, text: str) -> float:
-    """Share of the question's topic words that the passage contains (accent-insensitive)."""
-    q = content_terms(question)
-    if not q:
-        return 0.0
-    words = set(_WORD.findall(fold(text)))
-    return len(q & words) / len(q)
+    min_weighted_coverage: float = 0.6
+    min_dense: float = 0.84
 
 
-def evidence(question: str, hit: SearchHit) -> tuple[float, float]:
-    return hit.dense, coverage(question, hit.passage.indexed_text)
-
-
-def is_grounded(question: str, hits: list[SearchHit], plan: QueryPlan, th: Thresholds) -> bool:
+def is_grounded(
+    question: str, hits: list[SearchHit], plan: QueryPlan, th: Thresholds, stats: CorpusStats
+) -> bool:
     if not hits:
         return False
     if plan.unknown_refs and not plan.ref_sources:
         return False
-    best = 0.0
-    for h in hits[:3]:
-        dense, cov = evidence(question, h)
-        if dense >= th.strong_dense and cov >= th.min_coverage * 0.6:
-            return True
-        if dense >= th.min_dense and cov >= th.min_coverage:
-            return True
-        best = max(best, cov)
-    return False
+    top = hits[:3]
+    cov = max(weighted_coverage(question, h.passage.indexed_text, stats) for h in top)
+    dense = max(h.dense for h in top)
+    return cov >= th.min_weighted_coverage and dense >= th.min_dense
 
 
 def _sentences(text: str) -> list[str]:
@@ -86,7 +60,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> float:
-    words = _WORD.findall(fold(sentence))
+    words = WORD_RE.findall(fold(sentence))
     if not words:
         return 0.0
     wset = set(words)
@@ -99,7 +73,7 @@ def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> fl
 
 def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_chars: int = 700):
     """Pick up to `limit` sentences from the top passages, best first, as (hit, sentence) pairs."""
-    q_words = [w for w in _WORD.findall(fold(question)) if w not in STOPWORDS]
+    q_words = [w for w in WORD_RE.findall(fold(question)) if w not in STOPWORDS]
     q_terms = set(q_words)
     q_bigrams = {f"{a} {b}" for a, b in zip(q_words, q_words[1:], strict=False)}
     scored: list[tuple[float, int, int, SearchHit, str]] = []
@@ -134,15 +108,21 @@ def _clip(sentence: str, limit: int = 450) -> str:
     return cut[: cut.rfind(" ")] + "…"
 
 
-def compose(question: str, hits: list[SearchHit], plan: QueryPlan, th: Thresholds | None = None) -> Answer:
+def compose(
+    question: str, hits: list[SearchHit], plan: QueryPlan, stats: CorpusStats, th: Thresholds | None = None
+) -> Answer:
     th = th or Thresholds()
     referenced = tuple(r.full or r.display() for r in plan.refs)
-    if not is_grounded(question, hits, plan, th):
+    if not is_grounded(question, hits, plan, th, stats):
         text = NOT_FOUND
         if plan.unknown_refs and not plan.ref_sources:
             names = ", ".join(r.display() for r in plan.unknown_refs)
-            text = f"Kho văn bản hiện chưa có {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
-        return Answer(question=question, text=text, citations=[], grounded=False, hits=hits, referenced_docs=referenced)
+            text = (
+                f"Kho văn bản hiện chưa có {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
+            )
+        return Answer(
+            question=question, text=text, citations=[], grounded=False, hits=hits, referenced_docs=referenced
+        )
 
     picked = select_sentences(question, hits)
     by_passage: dict[str, tuple[SearchHit, list[str]]] = {}

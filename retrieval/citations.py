@@ -18,8 +18,10 @@ def display_date(iso: str | None) -> str | None:
         return iso
 
 
-def format_document_label(doc_type: str | None, doc_number: str | None, title: str, iso_date: str | None) -> str:
-    """"Nghị quyết 57-NQ/TW ngày 22/12/2024"; an article: "Bài viết «title» (về 68-NQ/TW)"."""
+def format_document_label(
+    doc_type: str | None, doc_number: str | None, title: str, iso_date: str | None
+) -> str:
+    """ "Nghị quyết 57-NQ/TW ngày 22/12/2024"; an article: "Bài viết «title» (về 68-NQ/TW)"."""
     when = display_date(iso_date)
     if doc_type == "Bài viết" or not doc_number:
         label = f"{doc_type or 'Tài liệu'} «{title}»"

@@ -136,7 +136,7 @@ class RetrievalEngine:
     def ask(self, question: str, *, context_docs: Sequence[str] = ()) -> Answer:
         q = clean_query(question)
         hits, plan = self.search_with_plan(q, 5, context_docs=context_docs)
-        answer = compose(q, hits, plan, self.thresholds)
+        answer = compose(q, hits, plan, self.searcher.stats(), self.thresholds)
         answer.question = question
         return answer
 
@@ -149,7 +149,12 @@ class RetrievalEngine:
         for p in self.store.passages.values():
             seen.setdefault(
                 p.doc.source,
-                {"source": p.doc.source, "title": p.doc.title, "doc_number": p.doc.doc_number,
-                 "doc_type": p.doc.doc_type, "date": p.doc.date},
+                {
+                    "source": p.doc.source,
+                    "title": p.doc.title,
+                    "doc_number": p.doc.doc_number,
+                    "doc_type": p.doc.doc_type,
+                    "date": p.doc.date,
+                },
             )
         return sorted(seen.values(), key=lambda d: d["source"])

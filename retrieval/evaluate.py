@@ -44,13 +44,17 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise EvalFileError(f"Dòng {n} của {path.name} không phải JSON hợp lệ: {exc.msg}") from exc
-        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not obj["question"].strip():
-            raise EvalFileError(f"Dòng {n} của {path.name}: thiếu trường \"question\" (chuỗi).")
+        if (
+            not isinstance(obj, dict)
+            or not isinstance(obj.get("question"), str)
+            or not obj["question"].strip()
+        ):
+            raise EvalFileError(f'Dòng {n} của {path.name}: thiếu trường "question" (chuỗi).')
         answers = obj.get("answer_contains", [])
         if isinstance(answers, str):
             answers = [answers]
         if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
-            raise EvalFileError(f"Dòng {n} của {path.name}: \"answer_contains\" phải là danh sách chuỗi.")
+            raise EvalFileError(f'Dòng {n} của {path.name}: "answer_contains" phải là danh sách chuỗi.')
         rest = {k: v for k, v in obj.items() if k not in {"question", "answer_contains"}}
         out.append(EvalQuestion(obj["question"], answers, rest))
     if not out:

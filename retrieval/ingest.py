@@ -71,7 +71,12 @@ def discover(paths: Sequence[Path]) -> tuple[list[_Found], list[tuple[str, str]]
         elif path.is_file():
             f = path.resolve()
             if f.suffix.lower() not in SUPPORTED_SUFFIXES:
-                errors.append((path.name, f"Tệp {path.name}: định dạng {f.suffix or '(không có đuôi)'} chưa được hỗ trợ."))
+                errors.append(
+                    (
+                        path.name,
+                        f"Tệp {path.name}: định dạng {f.suffix or '(không có đuôi)'} chưa được hỗ trợ.",
+                    )
+                )
                 continue
             found.append(_Found(f, f.name, f.parent))
         else:
@@ -94,7 +99,14 @@ def _passages_for(path: Path, source: str, digest: str) -> list[Passage]:
     for c in chunks:
         pid = hashlib.sha1(f"{source}\0{digest}\0{c.position}".encode()).hexdigest()[:20]
         out.append(
-            Passage(id=pid, text=c.text, section=c.section, doc=doc.meta, position=c.position, section_ref=c.section_ref)
+            Passage(
+                id=pid,
+                text=c.text,
+                section=c.section,
+                doc=doc.meta,
+                position=c.position,
+                section_ref=c.section_ref,
+            )
         )
     return out
 
@@ -119,21 +131,27 @@ def ingest(
     report.errors.extend(errors)
     roots = {f.root for f in found} | {Path(p).resolve() for p in paths if Path(p).is_dir()}
     seen_keys: set[str] = set()
+    moved = False
     todo: list[tuple[_Found, str, str]] = []  # (file, key, digest)
+    # Files are keyed by their source name (path relative to the corpus root), so a moved checkout or a copied
+    # index is still recognised; the absolute path is kept to notice deletions.
     for f in found:
-        key = str(f.path)
+        key = f.source
         seen_keys.add(key)
         digest = _sha256(f.path)
         entry = files.get(key)
         if entry and entry.get("sha256") == digest:
+            if entry.get("path") != str(f.path):
+                entry["path"] = str(f.path)
+                moved = True
             report.unchanged.append(f.source)
             continue
         todo.append((f, key, digest))
 
-    # files that were under an ingested root and are gone now
+    # files that were under an ingested root (or anywhere) and are gone now
     for key in list(files):
-        p = Path(key)
-        if key not in seen_keys and not p.exists() and any(_is_under(p, r) for r in roots):
+        p = Path(files[key].get("path", key))
+        if key not in seen_keys and (not p.exists() or any(_is_under(p, r) for r in roots)):
             store.remove(files[key].get("passages", []))
             report.removed.append(files[key].get("source", p.name))
             del files[key]
@@ -154,7 +172,12 @@ def ingest(
             else:
                 report.added.append(f.source)
             store.add(passages, vectors)
-            files[key] = {"source": f.source, "sha256": digest, "passages": [p.id for p in passages]}
+            files[key] = {
+                "source": f.source,
+                "path": str(f.path),
+                "sha256": digest,
+                "passages": [p.id for p in passages],
+            }
             report.passages_added += len(passages)
             if bar:
                 bar[0].update(bar[1], advance=1, description=f.source[:40])
@@ -165,6 +188,8 @@ def ingest(
             bar[0].stop()
     if todo or report.removed or report.rebuilt:
         store.rebuild_lexical()
+        store.save()
+    elif moved:
         store.save()
     report.total_passages = len(store.passages)
     report.seconds = time.perf_counter() - started

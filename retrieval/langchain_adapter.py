@@ -47,7 +47,9 @@ class TrolyRetriever(BaseRetriever):
     k: int = 5
     context_docs: tuple[str, ...] = ()
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
         hits = self.engine.search(query, k=self.k, context_docs=self.context_docs)
         return [hit_to_document(h) for h in hits]
 

@@ -93,14 +93,20 @@ def _load_text(path: Path, source: str) -> LoadedDocument:
         except yaml.YAMLError as exc:
             raise LoadError(f"Tệp {source}: phần thông tin đầu tệp (front matter) sai cú pháp YAML.") from exc
         if not isinstance(data, dict):
-            raise LoadError(f"Tệp {source}: phần thông tin đầu tệp (front matter) không đúng dạng khoá: giá trị.")
+            raise LoadError(
+                f"Tệp {source}: phần thông tin đầu tệp (front matter) không đúng dạng khoá: giá trị."
+            )
         fields = {str(k): str(v) for k, v in data.items() if v is not None}
         text = text[m.end() :]
     else:
         lines = text.split("\n", 1)
         header = _SEED_HEADER_RE.match(lines[0])
         if header:
-            fields = {"ngay_ban_hanh": header.group(1), "tieu_de": header.group(2).strip(), "loai": "Bài viết"}
+            fields = {
+                "ngay_ban_hanh": header.group(1),
+                "tieu_de": header.group(2).strip(),
+                "loai": "Bài viết",
+            }
             text = lines[1] if len(lines) > 1 else ""
         elif path.suffix.lower() == ".txt" and lines[0].strip() and len(lines[0]) < 300:
             # seed articles without a date: the first line is the title
@@ -164,7 +170,12 @@ def _join_pdf_lines(text: str) -> str:
         if not line:
             out.append("")
             continue
-        if out and out[-1] and not re.search(r"[.:;!?]$", out[-1]) and not re.match(r"^([IVX]+\.|\d+\.|[a-zđ]\)|-|•)", line):
+        if (
+            out
+            and out[-1]
+            and not re.search(r"[.:;!?]$", out[-1])
+            and not re.match(r"^([IVX]+\.|\d+\.|[a-zđ]\)|-|•)", line)
+        ):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)

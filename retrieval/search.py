@@ -16,6 +16,7 @@ import numpy as np
 from retrieval.diacritics import AccentRestorer
 from retrieval.docrefs import DocRef, document_keys, find_refs, ref_matches
 from retrieval.embeddings import Embedder
+from retrieval.evidence import CorpusStats
 from retrieval.store import Store
 from retrieval.textnorm import fold, has_diacritics
 from retrieval.types import Passage, SearchHit
@@ -52,6 +53,13 @@ class HybridSearcher:
         self.embedder = embedder
         self._keys_cache: tuple[int, dict[str, set[str]]] | None = None
         self._restorer: tuple[int, AccentRestorer] | None = None
+        self._stats: tuple[int, CorpusStats] | None = None
+
+    def stats(self) -> CorpusStats:
+        n = len(self.store.passages)
+        if self._stats is None or self._stats[0] != n:
+            self._stats = (n, CorpusStats([p.indexed_text for p in self.store.passages.values()]))
+        return self._stats[1]
 
     def restorer(self) -> AccentRestorer:
         n = len(self.store.passages)
@@ -88,7 +96,9 @@ class HybridSearcher:
                 unknown.append(ref)
         return QueryPlan(query, refs, sources, unknown, from_context)
 
-    def search(self, query: str, k: int = 5, *, context_docs: Sequence[str] = ()) -> tuple[list[SearchHit], QueryPlan]:
+    def search(
+        self, query: str, k: int = 5, *, context_docs: Sequence[str] = ()
+    ) -> tuple[list[SearchHit], QueryPlan]:
         plan = self.plan(query, context_docs)
         if not self.store.passages:
             return [], plan
@@ -114,7 +124,9 @@ class HybridSearcher:
             top = [i for i in order[:CANDIDATES] if lex_scores[i] > 0]
             if plan.ref_sources:
                 wanted = set(plan.ref_sources)
-                within = [i for i in order if lex_scores[i] > 0 and self.store.passages[ids[i]].doc.source in wanted]
+                within = [
+                    i for i in order if lex_scores[i] > 0 and self.store.passages[ids[i]].doc.source in wanted
+                ]
                 top += [i for i in within[:CANDIDATES] if i not in top]
             for i in top:
                 lexical[ids[i]] = float(lex_scores[i])

@@ -141,12 +141,18 @@ class Store:
         for i in ids:
             self.passages.pop(i, None)
 
-    def dense_query(self, vector: np.ndarray, n: int, sources: list[str] | None = None) -> list[tuple[str, float]]:
+    def dense_query(
+        self, vector: np.ndarray, n: int, sources: list[str] | None = None
+    ) -> list[tuple[str, float]]:
         """(passage id, cosine similarity) of the nearest passages, optionally within some source files."""
         total = len(self.passages)
         if total == 0:
             return []
-        kwargs: dict[str, Any] = {"query_embeddings": [vector], "n_results": min(n, total), "include": ["distances"]}
+        kwargs: dict[str, Any] = {
+            "query_embeddings": [vector],
+            "n_results": min(n, total),
+            "include": ["distances"],
+        }
         if sources:
             kwargs["where"] = {"source": {"$in": sources}}
         res = self.collection().query(**kwargs)

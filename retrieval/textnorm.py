@@ -48,9 +48,9 @@ def _tone_position(base: str) -> int | None:
     canonical form. "qu" and "gi" count as consonants when another vowel follows.
     """
     start = 0
-    if base.startswith("qu") and len(base) > 2 and base[2] in _VOWELS:
-        start = 2
-    elif base.startswith("gi") and len(base) > 2 and base[2] in _VOWELS:
+    if (base.startswith("qu") and len(base) > 2 and base[2] in _VOWELS) or (
+        base.startswith("gi") and len(base) > 2 and base[2] in _VOWELS
+    ):
         start = 2
     # find the vowel cluster
     i = start

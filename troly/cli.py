@@ -120,7 +120,9 @@ def search_cmd(
     for h in hits:
         from retrieval.types import Citation
 
-        out.print(f"[bold]{h.rank}.[/] {Citation.from_passage(h.passage).label()}  [dim](điểm {h.score:.4f})[/]")
+        out.print(
+            f"[bold]{h.rank}.[/] {Citation.from_passage(h.passage).label()}  [dim](điểm {h.score:.4f})[/]"
+        )
         if h.passage.section:
             out.print(f"   [dim]{h.passage.section}[/]")
         text = h.passage.text if len(h.passage.text) <= 500 else h.passage.text[:500] + "…"
@@ -147,14 +149,9 @@ def ask_cmd(
 
 def _answerer(engine):
     """The extractive engine, or the LLM chain when TROLY_LLM is set (it falls back to extractive itself)."""
-    settings = Settings.from_env()
-    if settings.llm:
-        try:
-            from retrieval.llm import LLMAnswerer
-        except ImportError:
-            return engine
-        return LLMAnswerer.from_settings(settings, engine)
-    return engine
+    from retrieval.answerers import make_answerer
+
+    return make_answerer(Settings.from_env(), engine)
 
 
 @app.command("eval")
