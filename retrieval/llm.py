@@ -215,10 +215,10 @@ def format_history(history: Sequence[tuple[str, str]], turns: int = HISTORY_TURN
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.DOTALL | re.IGNORECASE)
 _LEAD_LABEL = re.compile(r"^\s*(?:trả lời|câu trả lời)\s*:\s*", re.IGNORECASE)
 _SOURCES_LINE = re.compile(
-    r"^\s*(?:[-*#]+\s*)?(?:\*\*)?(?:nguồn(?: tham khảo| trích dẫn)?|tài liệu tham khảo|trích dẫn|sources?)"
-    r"(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$",
+    r"^\s*(?:[-*#]+\s*)?(?:nguồn(?: tham khảo| trích dẫn)?|tài liệu tham khảo|trích dẫn|sources?)\s*(?::.*)?$",
     re.IGNORECASE,
 )
+_SOURCE_ITEM = re.compile(r"^\s*(?:[-*•]\s*)?\[\d{1,2}\]")
 _MARKER = re.compile(
     r"\[\s*(?:(?:tài liệu|tai_lieu|đoạn|nguồn|doc|source)\s*)?"
     r"(\d{1,2}(?:\s*(?:,|;|-|–|và)\s*(?:(?:tài liệu|đoạn)\s*)?\d{1,2})*)\s*\]",
@@ -390,6 +390,8 @@ def _clean(raw: str) -> str:
         if i > 0 and _SOURCES_LINE.match(line):
             lines = lines[:i]  # the model's own list of sources: citations come from metadata only
             break
+    while len(lines) > 1 and (_SOURCE_ITEM.match(lines[-1]) or not lines[-1].strip()):
+        lines.pop()  # a trailing list "[1] Nghị quyết …" without a header: the model's own sources again
     text = "\n".join(lines)
     text = re.sub(r"^\s{0,3}#{1,6}\s+", "", text, flags=re.MULTILINE)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -496,8 +498,11 @@ class LLMAnswerer:
     """Answers with a chat model over the engine's passages; falls back to the engine's extractive answer.
 
     Drop-in for ``RetrievalEngine`` wherever answers are asked for (``ask``, ``get_passage``, ``warmup``; any
-    other attribute is the engine's).
+    other attribute is the engine's). Unlike the engine, ``ask`` also takes ``history`` (recent
+    ``(question, answer)`` pairs of the chat) to rewrite follow-ups; callers check ``supports_history``.
     """
+
+    supports_history = True
 
     def __init__(
         self,

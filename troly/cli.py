@@ -143,8 +143,8 @@ def ask_cmd(
     out.print(answer.text)
     if answer.citations:
         out.print("\n[bold]Nguồn:[/]")
-        for c in answer.citations:
-            out.print(f"- {c.label()} ({c.source})")
+        for i, c in enumerate(answer.citations, start=1):
+            out.print(f"[{i}] {c.label()} ({c.source})")
 
 
 def _answerer(engine):
