@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-CHUNKER_VERSION = "4"  # bump when loading or chunking changes: the index is rebuilt
+CHUNKER_VERSION = "5"  # bump when loading or chunking changes: the index is rebuilt
 MAX_TOKENS = 300  # body budget; the header adds up to ~60 more, well inside the model's 512
 SOFT_TOKENS = 200  # packing small sections stops around here
 SEP = " › "

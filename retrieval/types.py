@@ -49,7 +49,10 @@ class Passage:
     @property
     def header(self) -> str:
         """The line prepended to the text for embedding and lexical indexing."""
-        parts = [p for p in (self.doc.doc_type, self.doc.doc_number, self.doc.title, self.section) if p]
+        # a long official title costs many tokens in every chunk; its first words carry the topic
+        words = self.doc.title.split()
+        title = " ".join(words[:14]) + ("…" if len(words) > 14 else "")
+        parts = [p for p in (self.doc.doc_type, self.doc.doc_number, title, self.section) if p]
         return " | ".join(parts)
 
     @property

@@ -18,6 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 _INDEX_CODE = [
+    "retrieval/types.py",
     "retrieval/loaders.py",
     "retrieval/chunking.py",
     "retrieval/ingest.py",

@@ -58,7 +58,9 @@ def test_small_sibling_sections_are_packed_together():
 
 
 def test_long_paragraph_split_at_sentence_boundaries():
-    sentences = [f"Câu số {i} nói về chuyển đổi số và đổi mới sáng tạo trong cơ quan nhà nước." for i in range(80)]
+    sentences = [
+        f"Câu số {i} nói về chuyển đổi số và đổi mới sáng tạo trong cơ quan nhà nước." for i in range(80)
+    ]
     chunks = chunk_document("## I. Nội dung\n\n" + " ".join(sentences))
     assert len(chunks) > 1
     for c in chunks:
@@ -68,7 +70,10 @@ def test_long_paragraph_split_at_sentence_boundaries():
 
 
 def test_table_pieces_keep_header_row():
-    rows = "\n".join(f"| {i} | Nhiệm vụ số {i} về chuyển đổi số cấp xã | Sở KH&CN | Quý {i % 4 + 1}/2026 |" for i in range(60))
+    rows = "\n".join(
+        f"| {i} | Nhiệm vụ số {i} về chuyển đổi số cấp xã | Sở KH&CN | Quý {i % 4 + 1}/2026 |"
+        for i in range(60)
+    )
     body = "## Phụ lục\n\n| STT | Nhiệm vụ | Chủ trì | Thời hạn |\n|---|---|---|---|\n" + rows
     chunks = chunk_document(body)
     assert len(chunks) > 1

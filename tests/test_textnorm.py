@@ -37,7 +37,15 @@ def test_fold_of_normalized_equals_fold(text):
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("hoà", "hòa"), ("thuỷ", "thủy"), ("qúy", "quý"), ("khoẻ", "khỏe"), ("Uỷ ban", "ủy ban"), ("HOÀ BÌNH", "hòa bình"), ("hoạ", "họa")],
+    [
+        ("hoà", "hòa"),
+        ("thuỷ", "thủy"),
+        ("qúy", "quý"),
+        ("khoẻ", "khỏe"),
+        ("Uỷ ban", "ủy ban"),
+        ("HOÀ BÌNH", "hòa bình"),
+        ("hoạ", "họa"),
+    ],
 )
 def test_old_and_new_tone_placement_compare_equal(old, new):
     assert normalize(old) == normalize(new)
