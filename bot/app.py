@@ -1,0 +1,223 @@
+"""The Telegram application: one factory (``build_application``) used by ``troly bot``, tests and benchmarks,
+and the two ways to run it (long polling, webhook).
+
+The bot is a thin adapter: handlers (``bot/handlers``) turn updates into calls on ``retrieval`` (through
+``bot.service.QAService``), rendering is in ``bot/render.py``, texts in ``bot/messages.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseHandler, Defaults
+
+from bot import messages
+from bot.context import DEFAULT_TTL_SECONDS, FollowUpContext
+from bot.deps import BOT_DATA_KEY, BotDeps
+from bot.feedback import AnswerLog, DatabaseAnswerLog
+from bot.handlers import register_handlers
+from bot.service import Engine, QAService, default_workers
+
+log = logging.getLogger(__name__)
+
+
+class MissingTokenError(RuntimeError):
+    """No bot token configured."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Chưa có mã bot Telegram: hãy đặt biến môi trường TELEGRAM_BOT_TOKEN "
+            "(lấy từ @BotFather, xem docs/bot.md).\n"
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token (see docs/bot.md)."
+        )
+
+
+class RetryingRateLimiter(AIORateLimiter):
+    """Telegram's flood limits, plus retries.
+
+    ``AIORateLimiter`` already waits out a 429 (``RetryAfter``) and retries up to ``max_retries`` times;
+    this also retries transient network failures (connection errors, timeouts, 5xx) with a short backoff.
+    A 400 (``BadRequest``, a subclass of ``NetworkError``) is our bug, not the network's: never retried.
+    """
+
+    def __init__(self, *args: Any, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.network_retries = network_retries
+        self.backoff = backoff
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[override]
+        for attempt in range(self.network_retries + 1):
+            try:
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+            except BadRequest:
+                raise
+            except NetworkError as exc:
+                if attempt == self.network_retries:
+                    raise
+                delay = self.backoff * (2**attempt)
+                log.warning("%s: lỗi mạng tạm thời (%s), thử lại sau %.1f s", endpoint, exc, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+def _file_base_url(base_url: str) -> str:
+    """``http://host/bot`` → ``http://host/file/bot`` (Telegram's layout, also used by local Bot API servers)."""
+    if base_url.endswith("/bot"):
+        return base_url[: -len("/bot")] + "/file/bot"
+    return base_url
+
+
+def build_application(
+    settings: Any,
+    engine: Engine | None = None,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    answers: AnswerLog | None = None,
+    workers: int | None = None,
+    concurrent_updates: int = 64,
+    max_retries: int = 3,
+    context_ttl: float = DEFAULT_TTL_SECONDS,
+    max_question_chars: int = messages.MAX_QUESTION_CHARS,
+    extra_handlers: Iterable[BaseHandler] = (),
+    warmup: bool = True,
+) -> Application:
+    """Build the bot. ``engine`` defaults to ``RetrievalEngine.from_settings(settings)``, created and warmed
+    up in a worker thread when the application starts (so ``/start`` works while the model loads)."""
+    token = token or getattr(settings, "telegram_token", None)
+    if not token:
+        raise MissingTokenError()
+    base_url = base_url or getattr(settings, "telegram_api_base_url", None)
+
+    if engine is None:
+
+        def engine_factory() -> Engine:
+            from retrieval.answerers import make_answerer
+            from retrieval.engine import RetrievalEngine
+
+            # The extractive engine, or the LLM chain over it when TROLY_LLM is set (same faces).
+            return make_answerer(settings, RetrievalEngine.from_settings(settings))
+
+        if workers is None and getattr(settings, "llm", None):
+            workers = default_workers(llm=True)  # LLM calls wait on the network: more of them at once
+        qa = QAService(engine_factory, context=FollowUpContext(context_ttl), workers=workers)
+    else:
+        qa = QAService(engine, context=FollowUpContext(context_ttl), workers=workers)
+
+    tz = getattr(settings, "tz", None)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(
+            Defaults(parse_mode=ParseMode.HTML, tzinfo=tz) if tz else Defaults(parse_mode=ParseMode.HTML)
+        )
+        .rate_limiter(RetryingRateLimiter(max_retries=max_retries, network_retries=max_retries))
+        .concurrent_updates(concurrent_updates)
+        .connect_timeout(10)
+        .read_timeout(20)
+        .write_timeout(20)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if base_url:
+        builder = builder.base_url(base_url).base_file_url(_file_base_url(base_url))
+    application = builder.build()
+    application.bot_data[BOT_DATA_KEY] = BotDeps(
+        qa=qa,
+        answers=answers if answers is not None else DatabaseAnswerLog(settings.database_url),
+        settings=settings,
+        max_question_chars=max_question_chars,
+    )
+    application.bot_data["troly_warmup"] = warmup
+    register_handlers(application, extra=extra_handlers)
+    return application
+
+
+async def set_commands(application: Application) -> None:
+    """Publish the command menu: Vietnamese by default, English names for English-language clients."""
+    bot = application.bot
+    await bot.set_my_commands(
+        [BotCommand(c.command, c.description) for c in messages.COMMANDS_VI], scope=BotCommandScopeDefault()
+    )
+    await bot.set_my_commands(
+        [BotCommand(c.command, c.description) for c in messages.COMMANDS_EN],
+        scope=BotCommandScopeDefault(),
+        language_code="en",
+    )
+
+
+async def _post_init(application: Application) -> None:
+    deps: BotDeps = application.bot_data[BOT_DATA_KEY]
+    if application.bot_data.get("troly_warmup", True):
+        deps.qa.start()  # load + warm the engine in the pool; questions wait for it, /start does not
+        open_db = getattr(deps.answers, "open", None)
+        if callable(open_db):  # open (and migrate) the database now rather than on the first answer
+            application.bot_data["troly_db_open"] = asyncio.get_running_loop().run_in_executor(
+                None, _quietly, open_db
+            )
+    try:
+        await set_commands(application)
+    except TelegramError as exc:  # the menu is a convenience: never refuse to start because of it
+        log.warning("setMyCommands thất bại: %s", exc)
+    log.info("Bot @%s đã khởi động.", application.bot.username)
+
+
+async def _post_shutdown(application: Application) -> None:
+    deps: BotDeps = application.bot_data[BOT_DATA_KEY]
+    deps.qa.shutdown()
+    close = getattr(deps.answers, "close", None)
+    if callable(close):
+        close()
+    log.info("Bot đã dừng.")
+
+
+def _quietly(fn) -> None:
+    try:
+        fn()
+    except Exception:
+        log.exception(
+            "Không mở được cơ sở dữ liệu (câu trả lời vẫn được gửi, đánh giá tạm giữ trong bộ nhớ)."
+        )
+
+
+def run_polling(application: Application) -> None:
+    """Long polling until SIGINT/SIGTERM; pending answers are finished before exiting."""
+    log.info("Chạy ở chế độ polling.")
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+def run_webhook(
+    application: Application,
+    webhook_url: str,
+    *,
+    listen: str = "127.0.0.1",
+    port: int = 8443,
+    secret_token: str | None = None,
+    url_path: str | None = None,
+) -> None:
+    """Serve the webhook on ``listen:port`` (behind a TLS reverse proxy) and register ``webhook_url``.
+
+    Telegram sends ``secret_token`` in the ``X-Telegram-Bot-Api-Secret-Token`` header; requests without it
+    are rejected. Without one, a random token is generated for this run.
+    """
+    secret_token = secret_token or secrets.token_urlsafe(32)
+    if url_path is None:
+        url_path = urlsplit(webhook_url).path.lstrip("/")
+    log.info("Chạy ở chế độ webhook: %s (nghe %s:%d, đường dẫn /%s)", webhook_url, listen, port, url_path)
+    application.run_webhook(
+        listen=listen,
+        port=port,
+        url_path=url_path,
+        webhook_url=webhook_url,
+        secret_token=secret_token,
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+    )

@@ -1,0 +1,98 @@
+"""Buttons under answers: 👍 / 👎 (stored on the saved answer) and "Xem nguyên văn" (the cited passage)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot import messages, pipeline, render
+from bot.deps import deps
+from bot.keyboards import DOWN, UP, CallbackData, answer_keyboard
+
+log = logging.getLogger(__name__)
+
+
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    data = CallbackData.parse(query.data)
+    if data is None:
+        await query.answer(messages.CALLBACK_UNKNOWN)
+        return
+    if data.kind == "fb":
+        await _feedback(update, context, data)
+    else:
+        await _show_passage(update, context, data)
+
+
+async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, data: CallbackData) -> None:
+    query = update.callback_query
+    if data.arg not in (UP, DOWN):
+        await query.answer(messages.CALLBACK_UNKNOWN)
+        return
+    rating = 1 if data.arg == UP else -1
+    log_ = deps(context).answers
+    current = await asyncio.to_thread(log_.get, data.answer_id)
+    if current is None:
+        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
+        return
+    if current.rating == rating:
+        await query.answer(messages.FEEDBACK_ALREADY)
+        return
+    try:
+        stored = await asyncio.to_thread(log_.rate, data.answer_id, rating)
+    except Exception:
+        log.exception("Không lưu được đánh giá")
+        await query.answer(messages.FEEDBACK_FAILED, show_alert=True)
+        return
+    if stored is None:
+        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
+        return
+    await query.answer(messages.FEEDBACK_THANKS_UP if rating > 0 else messages.FEEDBACK_THANKS_DOWN)
+    log.info("feedback answer=%s rating=%+d", data.answer_id, rating)
+    if query.message is not None:
+        try:
+            await query.edit_message_reply_markup(
+                reply_markup=answer_keyboard(data.answer_id, len(stored.sources), rating=rating)
+            )
+        except BadRequest as exc:  # e.g. the message is too old to edit: the rating is stored anyway
+            log.debug("Không cập nhật được bàn phím: %s", exc)
+
+
+async def _show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, data: CallbackData) -> None:
+    query = update.callback_query
+    d = deps(context)
+    stored = await asyncio.to_thread(d.answers.get, data.answer_id)
+    if stored is None:
+        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
+        return
+    try:
+        index = int(data.arg) - 1
+        if index < 0:
+            raise IndexError(index)
+        source = stored.sources[index]
+    except (ValueError, IndexError):
+        await query.answer(messages.CALLBACK_UNKNOWN)
+        return
+    passage = await d.qa.get_passage(source.passage_id)
+    if passage is None:
+        await query.answer(messages.PASSAGE_NOT_FOUND, show_alert=True)
+        return
+    await query.answer()
+    chat = update.effective_chat
+    if chat is None:
+        return
+    message = query.message
+    topic = message is not None and bool(getattr(message, "is_topic_message", False))
+    await pipeline.send_parts(
+        context.bot,
+        chat.id,
+        render.render_passage(passage, label=source.label or None),
+        reply_to_message_id=message.message_id if message is not None else None,
+        message_thread_id=message.message_thread_id if topic else None,
+    )

@@ -1,0 +1,352 @@
+"""Fixtures for the Telegram bot tests: the fake Bot API server, a small fake retrieval engine for handler
+tests, an in-process bot in its real polling loop, and the real bot (``troly bot``) as a subprocess on the
+real engine and corpus (``TROLY_HOME`` built once per test session).
+
+Registered in ``tests/conftest.py`` with one line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fake_telegram import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+# --- a small engine double (tests only) -----------------------------------------------------------------
+
+
+def _doc(number: str, doc_type: str, date: str, title: str, source: str):
+    from retrieval.types import DocumentMeta
+
+    return DocumentMeta(source=source, title=title, doc_number=number, doc_type=doc_type, date=date)
+
+
+class FakeEngine:
+    """Answers from a few canned passages; records every call. Special questions:
+
+    - containing "chậm": sleeps ``slow_seconds`` (a long search);
+    - containing "dài": an answer of ``long_chars`` characters in many paragraphs;
+    - containing "lỗi": raises RuntimeError;
+    - anything else: echoes the question (so ``<``, ``>``, ``&`` reach the renderer) with one citation.
+    """
+
+    def __init__(self, slow_seconds: float = 2.0, long_chars: int = 9000) -> None:
+        from retrieval.types import Passage
+
+        self.slow_seconds = slow_seconds
+        self.long_chars = long_chars
+        self.calls: list[tuple[str, tuple[str, ...]]] = []
+        self._lock = threading.Lock()
+        nq57 = _doc(
+            "57-NQ/TW",
+            "Nghị quyết",
+            "2024-12-22",
+            "Về đột phá phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số quốc gia",
+            "nq-57-NQ-TW-2024-12-22.md",
+        )
+        kl221 = _doc(
+            "221-KL/TW", "Kết luận", "2025-11-28", "Kết luận của Bộ Chính trị", "kl-221-KL-TW-2025-11-28.md"
+        )
+        self.passages = {
+            "p2030": Passage(
+                "p2030",
+                "Đến năm 2030, quy mô kinh tế số đạt tối thiểu 30% GDP; chi cho R&D đạt 2% GDP.",
+                "II. Mục tiêu › 1. Đến năm 2030",
+                nq57,
+            ),
+            "p2045": Passage(
+                "p2045",
+                "Đến năm 2045, khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số phát triển vững chắc.",
+                "II. Mục tiêu › 2. Tầm nhìn đến năm 2045",
+                nq57,
+            ),
+            "pkl": Passage("pkl", "Kết luận được ban hành ngày 28/11/2025.", "", kl221),
+        }
+
+    def warmup(self) -> None:
+        pass
+
+    def ask(self, question: str, *, context_docs=()):
+        from retrieval.types import Answer, Citation
+
+        with self._lock:
+            self.calls.append((question, tuple(context_docs)))
+        q = question.lower()
+        if "lỗi" in q:
+            raise RuntimeError("engine exploded")
+        if "chậm" in q:
+            time.sleep(self.slow_seconds)
+        refs: tuple[str, ...] = ()
+        if "57" in q:
+            refs = ("57-NQ/TW",)
+        elif "221" in q:
+            refs = ("221-KL/TW",)
+        elif context_docs:
+            refs = tuple(context_docs)
+        if "2045" in q and "57-NQ/TW" in refs:
+            pid = "p2045"
+        elif "221-KL/TW" in refs:
+            pid = "pkl"
+        else:
+            pid = "p2030"
+        p = self.passages[pid]
+        if "dài" in q:
+            para = "Đoạn văn thử nghiệm về chuyển đổi số & đổi mới sáng tạo <quan trọng>. " * 8
+            paras, total = [], 0
+            while total < self.long_chars:
+                paras.append(f"{len(paras) + 1}. {para.strip()}")
+                total += len(para) + 2
+            text = "\n\n".join(paras)
+        else:
+            text = f"Trả lời cho: {question}\n\n{p.text}"
+        return Answer(
+            question=question,
+            text=text,
+            citations=[Citation.from_passage(p)],
+            grounded=True,
+            referenced_docs=refs,
+        )
+
+    def get_passage(self, passage_id: str):
+        return self.passages.get(passage_id)
+
+
+# --- waiting helpers --------------------------------------------------------------------------------------
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
+    """Async wait for a truthy ``predicate()`` without blocking the loop the in-process bot runs on."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        await asyncio.sleep(interval)
+
+
+# --- fixtures: the fake server and an in-process bot ----------------------------------------------------
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    with FakeTelegram() as tg:
+        yield tg
+
+
+@pytest.fixture
+def fake_engine() -> FakeEngine:
+    return FakeEngine()
+
+
+@dataclass
+class InProcessBot:
+    tg: FakeTelegram
+    engine: FakeEngine
+    application: Any
+    answers: Any
+    settings: Any
+
+    def replies(self, chat_id: int) -> list[dict[str, Any]]:
+        return self.tg.sent_messages(chat_id=chat_id)
+
+
+@pytest.fixture
+async def inprocess_bot(fake_telegram: FakeTelegram, fake_engine: FakeEngine, tmp_path: Path):
+    """The real application (handlers, rate limiter, polling loop) against the fake server, in this loop."""
+    from bot.app import build_application
+    from bot.feedback import MemoryAnswerLog
+    from troly.config import Settings
+
+    settings = Settings.from_env(
+        {
+            "TROLY_HOME": str(tmp_path / "home"),
+            "TELEGRAM_BOT_TOKEN": fake_telegram.token,
+            "TELEGRAM_API_BASE_URL": fake_telegram.api_url,
+        },
+        dotenv=False,
+    )
+    answers = MemoryAnswerLog()
+    app = build_application(settings, fake_engine, answers=answers, workers=4)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+    try:
+        yield InProcessBot(fake_telegram, fake_engine, app, answers, settings)
+    finally:
+        with contextlib.suppress(Exception):
+            await app.updater.stop()
+        with contextlib.suppress(Exception):
+            await app.stop()
+        if app.post_shutdown:
+            with contextlib.suppress(Exception):
+                await app.post_shutdown(app)
+        await app.shutdown()
+
+
+# --- the real bot as a subprocess ------------------------------------------------------------------------
+
+
+def troly_command() -> list[str]:
+    """``troly bot`` once the CLI exists (console script or ``python -m troly``), else ``python -m bot``."""
+    if (ROOT / "troly" / "cli.py").exists():
+        script = VENV_BIN / "troly"
+        if script.exists():
+            return [str(script), "bot"]
+        return [sys.executable, "-m", "troly", "bot"]
+    return [sys.executable, "-m", "bot"]
+
+
+def child_env(tg: FakeTelegram, home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TROLY_", "TELEGRAM_", "OPENAI_"))}
+    env.update(
+        TROLY_HOME=str(home),
+        TROLY_CORPUS=str(ROOT / "corpus"),
+        TELEGRAM_BOT_TOKEN=tg.token,
+        TELEGRAM_API_BASE_URL=tg.api_url,
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+        TOKENIZERS_PARALLELISM="false",
+    )
+    env.pop("TROLY_LLM", None)
+    env.update(extra)
+    return env
+
+
+@dataclass
+class BotProcess:
+    proc: subprocess.Popen
+    log_path: Path
+    started: float = field(default_factory=time.monotonic)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def wait_log(self, needle: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while needle not in self.log():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"bot exited with {self.proc.returncode}:\n{self.log()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{needle!r} not logged within {timeout} s:\n{self.log()[-4000:]}")
+            time.sleep(0.1)
+
+    def terminate(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.proc.returncode
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(10)
+
+
+def start_bot_process(
+    tg: FakeTelegram, home: Path, log_path: Path, args: tuple[str, ...] = (), **env: str
+) -> BotProcess:
+    log_file = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 - owned by the child
+    try:
+        proc = subprocess.Popen(
+            [*troly_command(), *args],
+            cwd=ROOT,
+            env=child_env(tg, home, **env),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    finally:
+        log_file.close()
+    return BotProcess(proc, log_path)
+
+
+READY_LOG = "Bộ tra cứu đã sẵn sàng"
+
+
+@pytest.fixture(scope="session")
+def troly_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A TROLY_HOME with the real corpus indexed by the real engine (a copy of the shared cached test index
+    of ``tests/engine_fixtures.py``, built once per code version)."""
+    from tests.engine_fixtures import prepared_index
+
+    home = tmp_path_factory.mktemp("troly_home")
+    shutil.copytree(prepared_index() / "index", home / "index")
+    return home
+
+
+@dataclass
+class RunningBot:
+    tg: FakeTelegram
+    process: BotProcess
+    home: Path
+
+
+@pytest.fixture(scope="module")
+def running_bot(troly_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """``troly bot`` (polling) on the real engine, against a fake Telegram; shared by a module's tests."""
+    home = copy_home(troly_home, tmp_path_factory, "bot_home")
+    with FakeTelegram() as tg:
+        bot = start_bot_process(tg, home, home / "bot.log")
+        try:
+            bot.wait_log(READY_LOG, timeout=240)
+            tg.wait_for(lambda: tg.call_log("getUpdates"), timeout=60)
+            yield RunningBot(tg, bot, home)
+        finally:
+            bot.terminate()
+            bot.kill()
+
+
+# --- a long LLM answer for the "answer longer than 4096" subprocess test -----------------------------------
+
+
+def long_llm_reply(req: Any) -> str:
+    """Responder for ``tests.fake_openai.FakeOpenAI``: every sentence of every passage given to the model,
+    each cited, twice over — a grounded answer of several thousand characters (the extractive engine caps its
+    answers at ~700 characters, so only an LLM answer can exceed one Telegram message on the real corpus)."""
+    import re
+
+    passages = req.passages()
+    if not passages:  # follow-up rewriting: the question itself
+        return req.question() or "?"
+    out = []
+    for n, body in sorted(passages.items()):
+        lines = [ln for ln in body.split("\n") if ln.strip() and not ln.startswith(("Tiêu đề:", "Mục:"))]
+        out += [
+            f"{s.strip()} [{n}]" for s in re.split(r"(?<=[.;!?])\s+", " ".join(lines)) if len(s.split()) >= 6
+        ]
+    return "\n\n".join(out + out)
+
+
+def copy_home(troly_home: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    home = tmp_path_factory.mktemp(name)
+    shutil.copytree(troly_home / "index", home / "index")
+    return home
