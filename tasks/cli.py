@@ -25,9 +25,11 @@ from tasks.db import Database
 from tasks.errors import TaskDomainError
 from tasks.exporting import export_tasks
 from tasks.importing import ImportReport, import_officials, import_tasks
+from tasks.kpi import KpiParts, format_kpi, unit_kpis
 from tasks.linking import INVITE_VALIDITY, create_invite, unlink
 from tasks.models import LinkCode, Official
 from tasks.normalize import format_date
+from tasks.report_files import report_for_name, write_docx, write_xlsx
 from tasks.reporting import UnitProgress, unit_report
 from tasks.timeutil import local_date, utcnow
 from troly.config import Settings
@@ -257,30 +259,60 @@ def _report_rows(node: UnitProgress, depth: int = 0) -> Iterator[tuple[str, Unit
         yield from _report_rows(child, depth + 1)
 
 
+def _report_file_option(suffix: str, what: str) -> Any:
+    return typer.Option(f"--{suffix}", help=f"Ghi thêm báo cáo {what} ra tệp này.", dir_okay=False)
+
+
 @tasks_app.command("report")
 def tasks_report(
     unit: Annotated[
         str | None, typer.Option("--unit", help="Tên đơn vị (gõ không dấu hoặc viết tắt cũng được).")
     ] = None,
+    xlsx: Annotated[Path | None, _report_file_option("xlsx", "Excel (.xlsx: tổng hợp, quá hạn, KPI)")] = None,
+    docx: Annotated[
+        Path | None, _report_file_option("docx", "Word (.docx, thể thức văn bản hành chính)")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Tiến độ thực hiện nhiệm vụ của một đơn vị và các đơn vị trực thuộc (mặc định: toàn bộ)."""
+    """Tiến độ thực hiện nhiệm vụ của một đơn vị và các đơn vị trực thuộc (mặc định: toàn bộ).
+
+    Với --xlsx/--docx, báo cáo còn được ghi ra tệp; nơi ban hành trong tệp Word lấy từ biến
+    TROLY_REPORT_PLACE (ví dụ "Thanh Hóa"). Đầu ra JSON không đổi.
+    """
+    for path, suffix in ((xlsx, ".xlsx"), (docx, ".docx")):
+        if path is not None and path.suffix.lower() != suffix:
+            _fail(f"Tệp báo cáo phải có đuôi {suffix} (nhận được “{path.name}”).")
+    written: list[Path] = []
     with _session() as (settings, session):
         today = local_date(tz=settings.tz)
         report = unit_report(session, unit, today=today)
+        kpis = unit_kpis(session, today) if not as_json else {}
+        if xlsx is not None or docx is not None:
+            data = report_for_name(session, unit, today=today)
+            try:
+                if xlsx is not None:
+                    write_xlsx(data, xlsx)
+                    written.append(xlsx)
+                if docx is not None:
+                    write_docx(data, docx, place=settings.extra.get("TROLY_REPORT_PLACE") or None)
+                    written.append(docx)
+            except OSError as exc:
+                _fail(f"Không ghi được tệp báo cáo: {exc}")
     if as_json:
         _print_json(report.to_dict())
         return
     table = Table(title=f"Tiến độ nhiệm vụ đến ngày {format_date(today)}")
     table.add_column("Đơn vị")
-    for header in ("Tổng", "Hoàn thành", "Đúng hạn", "Đang thực hiện", "Quá hạn", "Tỷ lệ"):
+    for header in ("Tổng", "Hoàn thành", "Đúng hạn", "Đang thực hiện", "Quá hạn", "Tỷ lệ", "KPI"):
         table.add_column(header, justify="right", no_wrap=True)
     for label, node in _report_rows(report):
         table.add_row(
             label, str(node.total), str(node.done), str(node.done_on_time), str(node.in_progress),
-            str(node.overdue), f"{node.completion_rate:.0%}",
+            str(node.overdue), f"{node.completion_rate:.0%}", format_kpi(kpis.get(node.unit_id, KpiParts()).score),
         )  # fmt: skip
     _print(table)
+    for path in written:
+        _print(f"Đã ghi báo cáo ra “{path}”.")
 
 
 __all__ = ["officials_app", "tasks_app"]

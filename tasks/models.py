@@ -27,6 +27,8 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -244,3 +246,85 @@ class Feedback(Base):
     answer: Mapped[str] = mapped_column(Text)
     sources: Mapped[Any | None] = mapped_column(JSON)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+# Reminder kinds (DESIGN of reminders: docs/tasks.md). Stored as plain strings with a CHECK constraint.
+REMINDER_KINDS = ("before_3d", "before_1d", "due_day", "overdue", "digest")
+_PENDING = text("sent_at IS NULL AND cancelled_at IS NULL")
+_NO_TASK = text("task_id IS NULL")
+
+
+class Reminder(Base):
+    """One message to push to one official at one moment: a row per (task, kind, due time).
+
+    Rows are the queue: `tasks.reminders.plan_reminders` inserts them (idempotently, thanks to the unique
+    key), a dispatcher claims due ones (`claimed_by`/`claimed_at`, a lease), sends and sets `sent_at`; a
+    failure bumps `attempts` and pushes `next_attempt_at` back. Rows are never deleted by the queue, so a
+    restart finds everything still pending; obsolete rows get `cancelled_at` and a `cancel_reason`.
+    `deadline` is the task deadline the row was planned for: a moved deadline makes the row obsolete.
+    Digest rows (`kind == "digest"`) have no task; a partial unique index keeps them idempotent too.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("task_id", "kind", "due_at"),
+        Index(
+            "uq_reminders_digest_official_id_kind_due_at",
+            "official_id",
+            "kind",
+            "due_at",
+            unique=True,
+            sqlite_where=_NO_TASK,
+            postgresql_where=_NO_TASK,
+        ),
+        Index(
+            "ix_reminders_pending_next_attempt_at",
+            "next_attempt_at",
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    due_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    cancel_reason: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    task: Mapped[Task | None] = relationship()
+    official: Mapped[Official] = relationship()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.sent_at is None and self.cancelled_at is None
+
+    def __repr__(self) -> str:
+        state = "sent" if self.sent_at else "cancelled" if self.cancelled_at else "pending"
+        return f"Reminder({self.id!r}, task={self.task_id!r}, {self.kind}, {self.due_at:%Y-%m-%d %H:%M}Z, {state})"
+
+
+class ReminderSetting(Base):
+    """An official's choices in /nhacviec. No row = the defaults of `tasks.reminders.ReminderPolicy`.
+
+    A separate table (not columns on `officials`) so roster imports never touch these choices and the
+    defaults can change in configuration without rewriting every official.
+    """
+
+    __tablename__ = "reminder_settings"
+
+    official_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="CASCADE"), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, default=8)
+    weekends: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

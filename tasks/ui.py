@@ -1,0 +1,136 @@
+"""Screens for chat front ends, without any Telegram type: HTML text + rows of (label, callback data).
+
+The bot turns a `Screen` into a message with an inline keyboard (`InlineKeyboardButton(label,
+callback_data=data)`), and hands a pressed button's data back to `parse_callback`. Callback data carries
+ids only (never names or text: Telegram allows 64 bytes and the data comes back from the client, so every
+handler re-checks permissions against the database).
+
+Grammar (the bot's own prefixes are `fb:` and `src:`, see bot/keyboards.py):
+
+    t:p:<task_id>:<percent>     report progress on a task (e.g. t:p:42:50)
+    t:done:<task_id>            mark a task done
+    t:v:<task_id>               show a task (the "6 rõ")
+    t:doc:<task_id>             show the task's "Văn bản giao" and related passages (retrieval, in the bot)
+    td:u:<unit_id>:<page>       /tiendo of a unit (0 = every unit, for administrators); page of sub-units
+    td:o:<unit_id>:<page>       overdue tasks of a unit subtree, one page
+    td:c:<unit_id>              chart of a unit's sub-units
+    bc:x:<unit_id> | bc:d:<unit_id>   report file (.xlsx | .docx) of a unit subtree
+    nv:menu | nv:on | nv:off | nv:h | nv:h:<hour> | nv:we:<0|1> | nv:dg:<0|1>   /nhacviec choices
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+MAX_CALLBACK_BYTES = 64
+CALLBACK_PATTERN = r"^(t|td|bc|nv):"  # for the bot's CallbackQueryHandler(pattern=...)
+ALL_UNITS_ID = 0  # the synthetic "Tất cả đơn vị" root in td:/bc: data
+
+Button = tuple[str, str]  # (label, callback_data)
+Keyboard = list[list[Button]]
+
+
+def esc(text: object) -> str:
+    """Escape for Telegram HTML (&, <, >): every value from the database goes through this."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def button(label: str, data: str) -> Button:
+    """A button, checking the 64-byte callback limit here rather than as a 400 from Telegram."""
+    if not 1 <= len(data.encode()) <= MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data must be 1–64 bytes: {data!r}")
+    return (label, data)
+
+
+@dataclass
+class Screen:
+    """A message to show: Telegram HTML (already escaped, ≤ 4096 characters) and its buttons."""
+
+    html: str
+    buttons: Keyboard = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A parsed button press: `prefix` ("t", "td", "bc", "nv"), `action` and integer arguments."""
+
+    prefix: str
+    action: str
+    args: tuple[int, ...] = ()
+
+    @property
+    def data(self) -> str:
+        return ":".join([self.prefix, self.action, *map(str, self.args)])
+
+
+_SHAPES: dict[tuple[str, str], int] = {
+    ("t", "p"): 2,
+    ("t", "done"): 1,
+    ("t", "v"): 1,
+    ("t", "doc"): 1,
+    ("td", "u"): 2,
+    ("td", "o"): 2,
+    ("td", "c"): 1,
+    ("bc", "x"): 1,
+    ("bc", "d"): 1,
+    ("nv", "menu"): 0,
+    ("nv", "on"): 0,
+    ("nv", "off"): 0,
+    ("nv", "h"): -1,  # 0 or 1 argument
+    ("nv", "we"): 1,
+    ("nv", "dg"): 1,
+}
+_INT = re.compile(r"^\d{1,12}$")
+
+
+def parse_callback(data: str | None) -> Callback | None:
+    """The callback for `data`, or None for anything not in the grammar (stale or forged buttons)."""
+    parts = (data or "").split(":")
+    if len(parts) < 2:
+        return None
+    prefix, action, raw = parts[0], parts[1], parts[2:]
+    arity = _SHAPES.get((prefix, action))
+    if arity is None or (arity >= 0 and len(raw) != arity) or (arity < 0 and len(raw) > 1):
+        return None
+    if not all(_INT.match(a) for a in raw):
+        return None
+    return Callback(prefix, action, tuple(int(a) for a in raw))
+
+
+def progress_data(task_id: int, percent: int) -> str:
+    return f"t:p:{task_id}:{percent}"
+
+
+def done_data(task_id: int) -> str:
+    return f"t:done:{task_id}"
+
+
+def task_data(task_id: int) -> str:
+    return f"t:v:{task_id}"
+
+
+def document_data(task_id: int) -> str:
+    return f"t:doc:{task_id}"
+
+
+def unit_data(unit_id: int | None, page: int = 1) -> str:
+    return f"td:u:{unit_id or ALL_UNITS_ID}:{page}"
+
+
+def overdue_data(unit_id: int | None, page: int = 1) -> str:
+    return f"td:o:{unit_id or ALL_UNITS_ID}:{page}"
+
+
+def chart_data(unit_id: int | None) -> str:
+    return f"td:c:{unit_id or ALL_UNITS_ID}"
+
+
+def report_data(unit_id: int | None, fmt: str) -> str:
+    return f"bc:{'x' if fmt == 'xlsx' else 'd'}:{unit_id or ALL_UNITS_ID}"
+
+
+def unit_id_arg(value: int) -> int | None:
+    """`td:`/`bc:` unit argument back to a unit id (None = every unit)."""
+    return None if value == ALL_UNITS_ID else value

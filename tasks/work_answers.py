@@ -1,0 +1,273 @@
+"""Answers to free-text questions about work, within the asker's permissions.
+
+`route(session, text)` classifies a private-chat message (`tasks.intents`, with the real unit names);
+when `intent.is_work`, the bot calls `answer(session, asker, intent, today=...)` instead of document
+search and shows the returned `Screen`. Who may ask what:
+
+- not linked (or deactivated): a polite refusal pointing to /lienket;
+- cán bộ: about their own tasks only; a question about a unit is refused politely;
+- lãnh đạo: their own tasks ("việc của tôi"), and any unit of their subtree (default: their unit);
+- quản trị: anything (default: every unit).
+Numbers come from the same functions as /tiendo and the reports, so the answers always agree with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, case, func, select, true
+from sqlalchemy.orm import Session, selectinload
+
+from tasks.access import can_view_unit, unit_subtree_ids
+from tasks.errors import UnitNotFound
+from tasks.intents import DUE_SOON_DEFAULT, Intent, IntentKind, Window, classify
+from tasks.kpi import GRACE_DAYS, KpiParts, format_kpi, official_kpi
+from tasks.messages_reminders import shorten, time_left
+from tasks.models import Official, Task, Unit
+from tasks.normalize import Role, TaskStatus, format_date
+from tasks.progress_view import compute_progress, pct, summary_lines
+from tasks.ui import Keyboard, Screen, button, chart_data, esc, overdue_data, task_data, unit_data
+from tasks.units import find_unit
+
+LIST_LIMIT = 10
+
+NOT_LINKED = (
+    "Xin lỗi, tôi chỉ trả lời câu hỏi về công việc cho cán bộ đã liên kết tài khoản. "
+    "Hãy dùng lệnh /lienket (chia sẻ số điện thoại đã đăng ký hoặc nhập mã do quản trị viên cấp)."
+)
+STAFF_ASKS_UNIT = (
+    "Xin lỗi, số liệu tiến độ của đơn vị chỉ dành cho lãnh đạo đơn vị. Bạn có thể hỏi về việc của mình, "
+    "ví dụ: “việc của tôi tuần này”, “việc nào sắp đến hạn?”, “tôi có việc nào quá hạn không?”."
+)
+
+
+@dataclass
+class WorkAnswer(Screen):
+    """A `Screen`; `refused` tells the bot (and tests) that permission was the reason for the answer."""
+
+    refused: bool = False
+
+
+def unit_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Unit.name)))
+
+
+def route(session: Session, text: str) -> Intent:
+    """Classify a message, recognising the office's own unit names whatever syllables they contain."""
+    return classify(text, unit_names(session))
+
+
+# --- scope -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _UnitScope:
+    unit: Unit | None  # None = every unit
+
+    @property
+    def name(self) -> str:
+        return self.unit.name if self.unit is not None else "Tất cả đơn vị"
+
+    @property
+    def id(self) -> int | None:
+        return self.unit.id if self.unit is not None else None
+
+
+def _unit_scope(session: Session, asker: Official, intent: Intent) -> _UnitScope | WorkAnswer:
+    """The unit a leader/admin asks about, or the answer explaining why not."""
+    admin = asker.role == Role.QUAN_TRI
+    if intent.own_unit:
+        unit: Unit | None = asker.unit
+    elif intent.unit_text:
+        try:
+            unit = find_unit(session, intent.unit_text, allow_abbreviation=True)
+        except UnitNotFound as exc:
+            return WorkAnswer(esc(str(exc)))
+    else:
+        unit = None if admin else asker.unit
+    if unit is not None and not can_view_unit(asker, unit):
+        return WorkAnswer(
+            f"Xin lỗi, bạn chỉ xem được tiến độ của {esc(asker.unit.name)} và các đơn vị trực thuộc.",
+            refused=True,
+        )
+    return _UnitScope(unit)
+
+
+def _scope_filter(session: Session, scope: _UnitScope | Official):
+    if isinstance(scope, Official):
+        return Task.assignee_id == scope.id
+    if scope.unit is None:
+        return true()
+    return Task.lead_unit_id.in_(unit_subtree_ids(session, scope.unit.id))
+
+
+def answer(session: Session, asker: Official | None, intent: Intent, *, today: date) -> WorkAnswer:
+    """The answer to a work question (`intent.is_work`), as HTML with buttons to drill down."""
+    if asker is None or not asker.active:
+        return WorkAnswer(esc(NOT_LINKED), refused=True)
+    leader = asker.role in (Role.LANH_DAO, Role.QUAN_TRI)
+    if intent.about_unit and not leader:
+        return WorkAnswer(esc(STAFF_ASKS_UNIT), refused=True)
+    if leader and (intent.about_unit or not intent.mine):
+        scope = _unit_scope(session, asker, intent)
+        if isinstance(scope, WorkAnswer):
+            return scope
+        return _unit_answer(session, scope, intent, today)
+    return _personal_answer(session, asker, intent, today)
+
+
+# --- answers about a unit ----------------------------------------------------------------------------------
+
+
+def _unit_answer(session: Session, scope: _UnitScope, intent: Intent, today: date) -> WorkAnswer:
+    name = esc(scope.name)
+    if intent.kind in (IntentKind.PROGRESS, IntentKind.KPI):
+        progress = compute_progress(session, scope.unit, today)
+        r = progress.report
+        if intent.kind == IntentKind.KPI:
+            lines = [
+                f"<b>🎯 KPI của {name}</b>: <b>{format_kpi(progress.kpi.score)}</b>/100",
+                _kpi_detail(progress.kpi),
+            ]
+        else:
+            lines = [f"<b>📊 {name}</b> đã hoàn thành <b>{pct(r.completion_rate)}</b> nhiệm vụ "
+                     f"({r.done}/{r.total}), tính đến ngày {format_date(today)}.", "", *summary_lines(r, progress.kpi)]  # fmt: skip
+        buttons = [[button("📊 Chi tiết", unit_data(scope.id)), button("📈 Biểu đồ", chart_data(scope.id))]]
+        return WorkAnswer("\n".join(lines), buttons)
+    where = _scope_filter(session, scope)
+    if intent.kind == IntentKind.OVERDUE:
+        query = _open().where(where, Task.deadline < today)
+        total_all = session.scalar(select(func.count()).select_from(Task).where(where)) or 0
+        count, tasks = _count_and_page(session, query)
+        head = f"<b>⚠️ {name}</b> có <b>{count}</b> nhiệm vụ quá hạn (trên tổng số {total_all}), tính đến ngày {format_date(today)}."
+        if not count:
+            return WorkAnswer(
+                f"<b>✅ {name}</b>: không có nhiệm vụ quá hạn (tính đến ngày {format_date(today)})."
+            )
+        text, buttons = _listing(head, tasks, today, with_people=True)
+        buttons.append([button("⚠️ Xem tất cả", overdue_data(scope.id))])
+        return WorkAnswer(text, buttons)
+    window = intent.window or (DUE_SOON_DEFAULT if intent.kind == IntentKind.DUE_SOON else None)
+    query, label = _windowed(intent.kind, window, today, where)
+    count, tasks = _count_and_page(session, query)
+    if not count:
+        return WorkAnswer(f"<b>{name}</b>: không có nhiệm vụ {label}.")
+    head = f"<b>📋 {name}</b>: <b>{count}</b> nhiệm vụ {label}."
+    text, buttons = _listing(head, tasks, today, with_people=True)
+    buttons.append([button("📊 Tiến độ đơn vị", unit_data(scope.id))])
+    return WorkAnswer(text, buttons)
+
+
+# --- answers about the asker's own tasks -------------------------------------------------------------------
+
+
+def _personal_answer(session: Session, asker: Official, intent: Intent, today: date) -> WorkAnswer:
+    where = _scope_filter(session, asker)
+    if intent.kind == IntentKind.KPI:
+        parts = official_kpi(session, asker.id, today)
+        return WorkAnswer(
+            f"<b>🎯 KPI của bạn</b>: <b>{format_kpi(parts.score)}</b>/100\n{_kpi_detail(parts)}"
+        )
+    if intent.kind == IntentKind.PROGRESS:
+        return WorkAnswer(_personal_progress(session, asker, today))
+    if intent.kind == IntentKind.OVERDUE:
+        count, tasks = _count_and_page(session, _open().where(where, Task.deadline < today))
+        if not count:
+            return WorkAnswer("✅ Bạn không có nhiệm vụ nào quá hạn. Cảm ơn bạn!")
+        text, buttons = _listing(f"<b>⚠️ Bạn có {count} nhiệm vụ quá hạn</b>:", tasks, today)
+        return WorkAnswer(text, buttons)
+    window = intent.window or (DUE_SOON_DEFAULT if intent.kind == IntentKind.DUE_SOON else None)
+    query, label = _windowed(intent.kind, window, today, where)
+    count, tasks = _count_and_page(session, query)
+    if not count:
+        return WorkAnswer(f"Bạn không có nhiệm vụ nào {label}. 👍")
+    text, buttons = _listing(f"<b>📋 Việc của bạn {label}</b>: {count} nhiệm vụ", tasks, today)
+    return WorkAnswer(text, buttons)
+
+
+def _personal_progress(session: Session, asker: Official, today: date) -> str:
+    done = Task.status == TaskStatus.HOAN_THANH
+    total, n_done, on_time, overdue = (
+        int(v or 0)
+        for v in session.execute(
+            select(
+                func.count(),
+                func.sum(case((done, 1), else_=0)),
+                func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
+                func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
+            ).where(Task.assignee_id == asker.id)
+        ).one()
+    )
+    if not total:
+        return "Bạn chưa được giao nhiệm vụ nào."
+    kpi = official_kpi(session, asker.id, today)
+    return "\n".join(
+        [
+            f"<b>📊 Bạn đã hoàn thành {pct(n_done / total)} nhiệm vụ</b> ({n_done}/{total}), tính đến ngày {format_date(today)}.",
+            f"✅ Đúng hạn: {on_time}",
+            f"🔄 Đang thực hiện (chưa đến hạn): {total - n_done - overdue}",
+            f"⚠️ Quá hạn: {overdue}",
+            f"🎯 KPI: {format_kpi(kpi.score)}/100",
+        ]
+    )
+
+
+# --- shared pieces -----------------------------------------------------------------------------------------
+
+
+def _open() -> Select[tuple[Task]]:
+    return select(Task).where(Task.status != TaskStatus.HOAN_THANH)
+
+
+def _windowed(kind: IntentKind, window: Window | None, today: date, where) -> tuple[Select[tuple[Task]], str]:
+    """Open tasks of the scope for a window: due in it (due soon: from today on; otherwise overdue ones
+    are included, they are still to do), with the words describing it."""
+    query = _open().where(where)
+    if window is None:
+        return query, "đang thực hiện"
+    start, end = window.bounds(today)
+    if kind == IntentKind.DUE_SOON:
+        return query.where(
+            Task.deadline >= max(start, today), Task.deadline <= end
+        ), f"đến hạn trong {window.label(today)}"
+    return query.where(Task.deadline <= end), f"cần hoàn thành trong {window.label(today)}"
+
+
+def _count_and_page(session: Session, query: Select[tuple[Task]]) -> tuple[int, list[Task]]:
+    count = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    tasks = session.scalars(
+        query.options(selectinload(Task.assignee), selectinload(Task.lead_unit))
+        .order_by(Task.deadline, Task.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    return count, list(tasks)
+
+
+def _listing(head: str, tasks: list[Task], today: date, *, with_people: bool = False) -> tuple[str, Keyboard]:
+    lines = [head]
+    for i, task in enumerate(tasks, start=1):
+        overdue = task.deadline < today
+        when = (
+            f"⚠️ quá hạn {(today - task.deadline).days} ngày" if overdue else time_left(task.deadline, today)
+        )
+        lines.append(
+            f"\n{i}. <b>{esc(task.code)}</b> · hạn {format_date(task.deadline)} ({when}) · {task.progress}%"
+        )
+        lines.append(f"   {esc(shorten(task.content, 160))}")
+        if with_people:
+            lines.append(f"   👤 {esc(task.assignee.full_name)} · {esc(shorten(task.lead_unit.name, 50))}")
+    if len(tasks) == LIST_LIMIT:
+        lines.append(f"\n<i>(Hiển thị {LIST_LIMIT} nhiệm vụ có hạn sớm nhất.)</i>")
+    numbered = [button(str(i), task_data(t.id)) for i, t in enumerate(tasks, start=1)]
+    return "\n".join(lines), [numbered[i : i + 5] for i in range(0, len(numbered), 5)]
+
+
+def _kpi_detail(parts: KpiParts) -> str:
+    if not parts.judged:
+        return "Chưa có nhiệm vụ nào đến hạn hoặc hoàn thành để tính KPI."
+    return (
+        f"Tính trên {parts.judged} nhiệm vụ đã đến hạn hoặc đã hoàn thành: {parts.on_time} hoàn thành đúng hạn, "
+        f"{parts.late} hoàn thành trễ, {parts.overdue} quá hạn chưa xong. (Đúng hạn +1; trễ được tối đa 0,5, giảm dần "
+        f"về 0 sau {GRACE_DAYS} ngày; quá hạn bị trừ tới 0,5 tùy số ngày trễ.)"
+    )
