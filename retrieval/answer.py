@@ -114,7 +114,9 @@ def compose(
     th = th or Thresholds()
     # canonical numbers of the named documents that were found ("NQ 57" → "57-NQ/TW"), for follow-up context
     in_refs = set(plan.ref_sources)
-    found = [h.passage.doc.doc_number for h in hits if h.passage.doc.source in in_refs and h.passage.doc.doc_number]
+    found = [
+        h.passage.doc.doc_number for h in hits if h.passage.doc.source in in_refs and h.passage.doc.doc_number
+    ]
     referenced = tuple(dict.fromkeys(found)) or tuple(r.full or r.display() for r in plan.refs)
     if not is_grounded(question, hits, plan, th, stats):
         text = NOT_FOUND

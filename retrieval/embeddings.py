@@ -70,6 +70,8 @@ class SentenceTransformerEmbedder:
         self.dim = int(self._model.get_embedding_dimension() or 0)
         self._batch_size = batch_size
         self._lock = threading.Lock()  # torch inference from many threads at once only thrashes 2 cores
+        self._fast_queries = self._plain_mean_pooling()
+        self._query_cache: dict[str, np.ndarray] = {}
 
     def _encode(self, texts: list[str], prompt_name: str | None, threads: int) -> np.ndarray:
         if not texts:
@@ -90,7 +92,49 @@ class SentenceTransformerEmbedder:
             )
         return np.asarray(vecs, dtype=np.float32)
 
+    def _plain_mean_pooling(self) -> bool:
+        """True for the usual [Transformer, mean Pooling, Normalize] stack, which `_fast_encode` reproduces."""
+        mods = list(self._model)
+        if [type(m).__name__ for m in mods] != ["Transformer", "Pooling", "Normalize"]:
+            return False
+        cfg = mods[1].get_config_dict() if hasattr(mods[1], "get_config_dict") else {}
+        return cfg.get("pooling_mode", "mean") == "mean" and cfg.get("include_prompt", True)
+
+    def _fast_encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        """Tokenise, run the encoder, mean-pool, normalise: what `encode` does, without its per-call
+        bookkeeping, which costs more than the forward pass for a 20-token question."""
+        import torch
+
+        batch = self._model.tokenizer(
+            [prefix + t for t in texts],
+            padding=True,
+            truncation=True,
+            max_length=self._model.max_seq_length,
+            return_tensors="pt",
+        )
+        with self._lock, torch.inference_mode():
+            torch.set_num_threads(QUERY_THREADS)
+            hidden = self._model[0].auto_model(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1).numpy().astype(np.float32)
+
     def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:
+            # officials often repeat a question (and the bot re-asks on follow-ups): keep recent vectors
+            cached = self._query_cache.get(texts[0])
+            if cached is None:
+                cached = self._embed_queries(texts)[0]
+                if len(self._query_cache) >= 2048:
+                    self._query_cache.pop(next(iter(self._query_cache)))
+                self._query_cache[texts[0]] = cached
+            return cached[None, :]
+        return self._embed_queries(texts)
+
+    def _embed_queries(self, texts: list[str]) -> np.ndarray:
+        if texts and self._fast_queries:
+            prefix = (getattr(self._model, "prompts", {}) or {}).get(self._query_prompt or "", "")
+            return self._fast_encode(texts, prefix)
         return self._encode(texts, self._query_prompt, QUERY_THREADS)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:

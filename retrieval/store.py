@@ -43,6 +43,7 @@ class Store:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._chroma_url = chroma_url
         self._client: Any = None
+        self._collection: tuple[str, Any] | None = None
         self.manifest: dict[str, Any] = self._read_json("manifest.json") or {}
         raw = self._read_json("passages.json") or []
         self.passages: dict[str, Passage] = {p["id"]: _passage_from_json(p) for p in raw}
@@ -96,9 +97,12 @@ class Store:
         name = self.manifest.get("collection")
         if not name:
             raise RuntimeError("index has no collection yet")
-        return self.client().get_or_create_collection(
-            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+        if self._collection is None or self._collection[0] != name:
+            col = self.client().get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
+            self._collection = (name, col)
+        return self._collection[1]
 
     def reset(self, model_id: str, chunker: str) -> None:
         """Drop everything: a new model or chunker means new vectors for every passage."""
@@ -108,6 +112,7 @@ class Store:
                 self.client().delete_collection(old)
             except Exception:
                 pass
+            self._collection = None
         self.passages = {}
         self.manifest = {
             "version": MANIFEST_VERSION,
