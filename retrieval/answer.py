@@ -33,7 +33,7 @@ class Thresholds:
     """
 
     min_weighted_coverage: float = 0.6
-    min_dense: float = 0.84
+    min_dense: float = 0.86
 
 
 def is_grounded(
@@ -41,7 +41,7 @@ def is_grounded(
 ) -> bool:
     if not hits:
         return False
-    if plan.unknown_refs and not plan.ref_sources:
+    if plan.unknown_refs and not plan.ref_sources and not plan.mentions:
         return False
     top = hits[:3]
     cov = max(weighted_coverage(question, h.passage.indexed_text, stats) for h in top)
@@ -120,7 +120,7 @@ def compose(
     referenced = tuple(dict.fromkeys(found)) or tuple(r.full or r.display() for r in plan.refs)
     if not is_grounded(question, hits, plan, th, stats):
         text = NOT_FOUND
-        if plan.unknown_refs and not plan.ref_sources:
+        if plan.unknown_refs and not plan.ref_sources and not plan.mentions:
             names = ", ".join(r.display() for r in plan.unknown_refs)
             text = (
                 f"Kho văn bản hiện chưa có {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +31,9 @@ DEDUP_JACCARD = 0.8
 REF_BOOST = 1.0  # larger than any fused RRF score, so named documents come first
 
 
+MENTION_BOOST = 0.3  # passages that cite a named document the corpus does not hold come next
+
+
 @dataclass
 class QueryPlan:
     query: str
@@ -38,6 +41,7 @@ class QueryPlan:
     ref_sources: list[str]  # source files of those documents in the index
     unknown_refs: list[DocRef]  # named documents that are not in the index
     from_context: bool = False
+    mentions: set[str] = field(default_factory=set)  # passages citing an unknown named document
 
 
 def _doc_keys_by_source(store: Store) -> dict[str, set[str]]:
@@ -51,25 +55,47 @@ def _doc_keys_by_source(store: Store) -> dict[str, set[str]]:
     return keys
 
 
+def _mention_keys(store: Store) -> dict[str, set[str]]:
+    """Reference keys of the documents each passage cites in its text ("theo Quy định 66-QĐ/TW…")."""
+    out: dict[str, set[str]] = {}
+    for p in store.passages.values():
+        keys: set[str] = set()
+        for ref in find_refs(p.text):
+            keys.add(ref.key())
+            keys.add(f"?:{ref.number}")
+            if ref.full:
+                keys.add(f"full:{ref.full}")
+        if keys:
+            out[p.id] = keys
+    return out
+
+
 class HybridSearcher:
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
-        self._keys_cache: tuple[int, dict[str, set[str]]] | None = None
-        self._restorer: tuple[int, AccentRestorer] | None = None
-        self._stats: tuple[int, CorpusStats] | None = None
+        self._derived: dict[str, tuple[int, object]] = {}
+
+    def _cached(self, name: str, build):
+        """A structure derived from the passages, rebuilt only when the store has changed."""
+        hit = self._derived.get(name)
+        if hit is None or hit[0] != self.store.version:
+            hit = (self.store.version, build())
+            self._derived[name] = hit
+        return hit[1]
+
+    def _keys(self) -> dict[str, set[str]]:
+        return self._cached("keys", lambda: _doc_keys_by_source(self.store))
 
     def stats(self) -> CorpusStats:
-        n = len(self.store.passages)
-        if self._stats is None or self._stats[0] != n:
-            self._stats = (n, CorpusStats([p.indexed_text for p in self.store.passages.values()]))
-        return self._stats[1]
+        return self._cached(
+            "stats", lambda: CorpusStats([p.indexed_text for p in self.store.passages.values()])
+        )
 
     def restorer(self) -> AccentRestorer:
-        n = len(self.store.passages)
-        if self._restorer is None or self._restorer[0] != n:
-            self._restorer = (n, AccentRestorer([p.indexed_text for p in self.store.passages.values()]))
-        return self._restorer[1]
+        return self._cached(
+            "accents", lambda: AccentRestorer([p.indexed_text for p in self.store.passages.values()])
+        )
 
     def dense_text(self, query: str) -> str:
         """What the embedding model sees: the query, with accents restored when typed without them."""
@@ -77,11 +103,6 @@ class HybridSearcher:
             return query
         return self.restorer().restore(query)
 
-    def _keys(self) -> dict[str, set[str]]:
-        n = len(self.store.passages)
-        if self._keys_cache is None or self._keys_cache[0] != n:
-            self._keys_cache = (n, _doc_keys_by_source(self.store))
-        return self._keys_cache[1]
 
     def plan(self, query: str, context_docs: Sequence[str] = ()) -> QueryPlan:
         refs = find_refs(query)
@@ -98,7 +119,11 @@ class HybridSearcher:
                 sources.extend(s for s in matched if s not in sources)
             else:
                 unknown.append(ref)
-        return QueryPlan(query, refs, sources, unknown, from_context)
+        mentions: set[str] = set()
+        if unknown:
+            by_passage = self._cached("mentions", lambda: _mention_keys(self.store))
+            mentions = {pid for pid, k in by_passage.items() if any(ref_matches(r, k) for r in unknown)}
+        return QueryPlan(query, refs, sources, unknown, from_context, mentions)
 
     def search(
         self, query: str, k: int = 5, *, context_docs: Sequence[str] = ()
@@ -147,6 +172,8 @@ class HybridSearcher:
                 score += LEXICAL_WEIGHT / (RRF_K + lex_rank[pid] + 1)
             if self.store.passages[pid].doc.source in ref_set:
                 score += REF_BOOST
+            elif pid in plan.mentions:
+                score += MENTION_BOOST
             fused[pid] = score
 
         ordered = sorted(fused, key=lambda p: -fused[p])

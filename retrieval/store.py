@@ -44,6 +44,7 @@ class Store:
         self._chroma_url = chroma_url
         self._client: Any = None
         self._collection: tuple[str, Any] | None = None
+        self.version = 0  # bumped on every change, so derived caches (BM25 stats, accents) know to rebuild
         self.manifest: dict[str, Any] = self._read_json("manifest.json") or {}
         raw = self._read_json("passages.json") or []
         self.passages: dict[str, Passage] = {p["id"]: _passage_from_json(p) for p in raw}
@@ -114,6 +115,7 @@ class Store:
                 pass
             self._collection = None
         self.passages = {}
+        self.version += 1
         self.manifest = {
             "version": MANIFEST_VERSION,
             "model_id": model_id,
@@ -138,6 +140,7 @@ class Store:
             )
         for p in passages:
             self.passages[p.id] = p
+        self.version += 1
 
     def remove(self, ids: list[str]) -> None:
         if not ids:
@@ -145,6 +148,7 @@ class Store:
         self.collection().delete(ids=ids)
         for i in ids:
             self.passages.pop(i, None)
+        self.version += 1
 
     def dense_query(
         self, vector: np.ndarray, n: int, sources: list[str] | None = None

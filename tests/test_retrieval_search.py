@@ -79,3 +79,14 @@ def test_langchain_retriever_returns_documents_with_citation_metadata(engine):
     assert len(docs) == 3
     assert docs[0].metadata["doc_number"] == "66-NQ/TW"
     assert {"source", "title", "date", "section", "passage_id"} <= set(docs[0].metadata)
+
+
+def test_document_cited_in_the_corpus_but_not_held_is_found_through_its_mentions(engine):
+    answer = engine.ask("Quy định 66-QĐ/TW nói gì về nghị quyết của Đảng?")
+    assert answer.grounded
+    assert "66-QĐ/TW" in answer.hits[0].passage.text
+
+
+def test_referenced_docs_are_canonical_numbers_for_follow_ups(engine):
+    answer = engine.ask("NQ 57 đặt mục tiêu gì đến năm 2030?")
+    assert answer.referenced_docs[0] == "57-NQ/TW"
