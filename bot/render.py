@@ -13,9 +13,9 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from bot import messages
+from retrieval.citations import display_date
 
 TELEGRAM_MAX_CHARS = 4096
 
@@ -41,15 +41,6 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _display_date(iso: str | None) -> str | None:
-    if not iso:
-        return None
-    try:
-        return date.fromisoformat(iso).strftime("%d/%m/%Y")
-    except ValueError:
-        return iso
-
-
 def _fallback_label(citation) -> str:
     doc = (
         " ".join(p for p in (citation.doc_type, citation.doc_number) if p)
@@ -57,7 +48,7 @@ def _fallback_label(citation) -> str:
         or citation.source
     )
     parts = [doc]
-    d = _display_date(citation.date)
+    d = display_date(citation.date)
     if d:
         parts[0] = f"{doc} ngày {d}"
     if citation.section:
@@ -96,7 +87,7 @@ def render_passage(passage, *, label: str | None = None, limit: int = TELEGRAM_M
     if label is None:
         doc = passage.doc
         parts = [" ".join(p for p in (doc.doc_type, doc.doc_number) if p) or doc.title or doc.source]
-        d = _display_date(doc.date)
+        d = display_date(doc.date)
         if d:
             parts[0] += f" ngày {d}"
         if passage.section:

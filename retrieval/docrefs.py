@@ -35,18 +35,8 @@ _KIND_WORDS: dict[str, str] = {
     "kh": "KH",
 }
 
-# Document type labels as written in front matter → code.
-_TYPE_LABELS = {
-    "nghi quyet": "NQ",
-    "ket luan": "KL",
-    "thong bao": "TB",
-    "cong van": "CV",
-    "chi thi": "CT",
-    "quyet dinh": "QD",
-    "thong tu": "TT",
-    "nghi dinh": "ND",
-    "ke hoach": "KH",
-}
+# Document type labels as written in front matter → code: the long names above.
+_TYPE_LABELS = {name: code for name, code in _KIND_WORDS.items() if " " in name}
 
 # Display names for codes, for messages like "Kho văn bản chưa có Nghị quyết 18".
 KIND_NAMES = {

@@ -41,6 +41,7 @@ from prompts.loader import load_prompts
 from retrieval.chunking import split_sentences
 from retrieval.citations import format_citation_label
 from retrieval.engine import clean_query
+from retrieval.evidence import STOPWORDS, WORD_RE
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
@@ -228,85 +229,9 @@ _MARKER_NUM = re.compile(r"\d{1,2}")
 _RANGE = re.compile(r"(\d{1,2})\s*[-–]\s*(\d{1,2})")
 _ENUMERATOR = re.compile(r"^\s*(?:[-•*+]\s*|\(?(?:\d{1,2}|[a-zđ]|[ivx]{1,4})[.)]\s+)", re.IGNORECASE)
 _NUMBER = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?!\d)|\d+")
-_WORD = re.compile(r"\w+")
-# Function words that say nothing about a claim's topic (folded), left out of the support measure.
-_STOPWORDS = frozenset(
-    [
-        "la",
-        "gi",
-        "nao",
-        "bao",
-        "nhieu",
-        "cua",
-        "va",
-        "cac",
-        "nhung",
-        "co",
-        "khong",
-        "the",
-        "ve",
-        "theo",
-        "trong",
-        "duoc",
-        "cho",
-        "voi",
-        "tu",
-        "den",
-        "thi",
-        "sao",
-        "ai",
-        "o",
-        "dau",
-        "hay",
-        "nhu",
-        "de",
-        "mot",
-        "nay",
-        "do",
-        "khi",
-        "da",
-        "se",
-        "can",
-        "phai",
-        "gom",
-        "vay",
-        "sau",
-        "truoc",
-        "ra",
-        "vao",
-        "len",
-        "tai",
-        "bi",
-        "boi",
-        "nguoi",
-        "viec",
-        "tren",
-        "duoi",
-        "dang",
-        "con",
-        "nua",
-        "cung",
-        "rat",
-        "nhat",
-        "hon",
-        "moi",
-        "ca",
-        "tat",
-        "chi",
-        "neu",
-        "thi",
-        "ma",
-        "cu",
-        "chua",
-        "van",
-        "tung",
-        "doi",
-        "so",
-        "nam",
-        "ngay",
-        "thang",
-    ]
-)
+_WORD = WORD_RE
+# Function words that say nothing about a claim's topic: the same list the extractive answer uses.
+_STOPWORDS = STOPWORDS
 _NOT_FOUND_WORDS = {"khong co thong tin", "khong_co_thong_tin", "khong tim thay thong tin"}
 
 

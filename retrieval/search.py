@@ -103,7 +103,6 @@ class HybridSearcher:
             return query
         return self.restorer().restore(query)
 
-
     def plan(self, query: str, context_docs: Sequence[str] = ()) -> QueryPlan:
         refs = find_refs(query)
         from_context = False

@@ -6,7 +6,6 @@ They are dataclasses, not ORM or LangChain objects, so callers never depend on h
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
 
 
 @dataclass(frozen=True)
@@ -26,13 +25,9 @@ class DocumentMeta:
 
     def display_date(self) -> str | None:
         """dd/mm/yyyy, the way Vietnamese documents write dates."""
-        if not self.date:
-            return None
-        try:
-            d = date.fromisoformat(self.date)
-        except ValueError:
-            return self.date
-        return d.strftime("%d/%m/%Y")
+        from retrieval.citations import display_date
+
+        return display_date(self.date)
 
 
 @dataclass(frozen=True)
