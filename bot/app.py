@@ -2,7 +2,9 @@
 and the two ways to run it (long polling, webhook).
 
 The bot is a thin adapter: handlers (``bot/handlers``) turn updates into calls on ``retrieval`` (through
-``bot.service.QAService``), rendering is in ``bot/render.py``, texts in ``bot/messages.py``.
+``bot.service.QAService``) and on ``tasks`` (through ``bot.tasks_db.TaskStore``: one database per application,
+used in worker threads); rendering is in ``bot/render.py`` and ``bot/render_tasks.py``, texts in
+``bot/messages.py``.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseHa
 from bot import messages
 from bot.context import DEFAULT_TTL_SECONDS, FollowUpContext
 from bot.deps import BOT_DATA_KEY, BotDeps
-from bot.feedback import AnswerLog, DatabaseAnswerLog
+from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.service import Engine, QAService, default_workers
+from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +133,14 @@ def build_application(
     if base_url:
         builder = builder.base_url(base_url).base_file_url(_file_base_url(base_url))
     application = builder.build()
+    # The task database: opened (and migrated) once, on first use or at start-up with the answer log.
+    store = TaskStore(settings.database_url, tz=tz)
+    application.bot_data[TASKS_KEY] = store
     application.bot_data[BOT_DATA_KEY] = BotDeps(
         qa=qa,
-        answers=answers if answers is not None else DatabaseAnswerLog(settings.database_url),
+        answers=answers
+        if answers is not None
+        else SharedDatabaseAnswerLog(settings.database_url, store=store),
         settings=settings,
         max_question_chars=max_question_chars,
     )
@@ -176,6 +184,9 @@ async def _post_shutdown(application: Application) -> None:
     close = getattr(deps.answers, "close", None)
     if callable(close):
         close()
+    store = application.bot_data.get(TASKS_KEY)
+    if store is not None:
+        store.close()
     log.info("Bot đã dừng.")
 
 

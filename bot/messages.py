@@ -36,6 +36,8 @@ WELCOME = (
 HELP = (
     "<b>Các lệnh</b>\n"
     "/hoi <i>câu hỏi</i> — hỏi về văn bản (tiếng Anh: /ask)\n"
+    "/viec — việc được giao cho bạn: cập nhật tiến độ, báo hoàn thành (/tasks)\n"
+    "/lienket — liên kết tài khoản Telegram với hồ sơ cán bộ (chia sẻ số điện thoại hoặc nhập mã)\n"
     "/trogiup — hướng dẫn này (/help)\n"
     "/start — giới thiệu và cách liên kết tài khoản\n"
     "\n"
@@ -98,6 +100,116 @@ PASSAGE_NOT_FOUND = "Không tìm thấy nguyên văn đoạn này (kho văn bả
 CALLBACK_UNKNOWN = "Nút này không còn dùng được."
 
 PASSAGE_HEADER = "<b>Nguyên văn</b> — {label}"
+
+# --- Liên kết tài khoản (/lienket, /start <mã>) ------------------------------------------------------------
+
+LINK_PROMPT = (
+    "<b>Liên kết tài khoản Telegram với hồ sơ cán bộ</b>\n"
+    "\n"
+    "<b>Cách 1.</b> Bấm nút «📱 Chia sẻ số điện thoại» ở dưới khung soạn tin. Tôi đối chiếu số điện thoại "
+    "Telegram của bạn với danh sách cán bộ đơn vị đã đăng ký.\n"
+    "<b>Cách 2.</b> Nhập mã liên kết do quản trị viên cấp: <code>/lienket MÃ</code> "
+    "(hoặc bấm đường dẫn liên kết quản trị viên gửi cho bạn).\n"
+    "\n"
+    "Số điện thoại chỉ dùng để đối chiếu với danh sách cán bộ."
+)
+LINK_CURRENT = (
+    "Tài khoản này đang liên kết với <b>{name}</b> ({code}, {unit}). "
+    "Nếu cần liên kết với hồ sơ khác, làm theo hướng dẫn dưới đây.\n\n"
+)
+BUTTON_SHARE_PHONE = "📱 Chia sẻ số điện thoại"
+SHARE_PHONE_PLACEHOLDER = "Bấm nút để chia sẻ số điện thoại"
+LINK_CONTACT_NOT_OWN = (
+    "Tôi chỉ nhận số điện thoại của <b>chính bạn</b>, gửi bằng nút «📱 Chia sẻ số điện thoại» "
+    "(không nhận danh bạ của người khác). Gõ /lienket để thử lại."
+)
+LINK_NEXT_STEPS = "\n\nGõ /viec để xem các việc được giao cho bạn, /trogiup để xem các lệnh."
+LINK_RETRY = "\n\nGõ /lienket để thử lại, hoặc liên hệ quản trị viên của đơn vị."
+LINK_IN_GROUP = (
+    "Để bảo mật, việc liên kết tài khoản chỉ làm trong chat riêng với tôi. "
+    "Vui lòng bấm nút bên dưới hoặc nhắn riêng cho @{username} lệnh /lienket."
+)
+LINK_CODE_IN_GROUP = (
+    "Mã liên kết chỉ dùng trong chat riêng với tôi. Vì mã đã lộ trong nhóm, hãy đề nghị quản trị viên "
+    "cấp mã mới rồi nhắn riêng cho @{username}."
+)
+NOT_LINKED = (
+    "Tài khoản Telegram này chưa liên kết với hồ sơ cán bộ nào (hoặc liên kết đã được quản trị viên hủy), "
+    "nên tôi chưa thể hiển thị việc được giao.\n"
+    "Gõ /lienket để liên kết: chia sẻ số điện thoại đã đăng ký với đơn vị, hoặc nhập mã do quản trị viên cấp."
+)
+# Toast/alert texts (plain text, ≤ 200 characters).
+NOT_LINKED_ALERT = "Tài khoản Telegram này chưa liên kết với hồ sơ cán bộ (hoặc đã bị hủy liên kết). Gõ /lienket để liên kết."
+
+# --- Việc của tôi (/viec) ---------------------------------------------------------------------------------
+
+TASKS_IN_GROUP = (
+    "Để bảo mật, tôi không hiển thị nhiệm vụ trong nhóm. "
+    "Vui lòng nhắn riêng cho tôi (@{username}) và gõ /viec."
+)
+TASKS_EMPTY = "Bạn (<b>{name}</b>) hiện không có nhiệm vụ nào chưa hoàn thành. 👏"
+TASKS_HEADER = "<b>📋 Việc của {name}</b>: {total} việc chưa hoàn thành"
+TASKS_HEADER_OVERDUE = ", trong đó <b>{overdue} việc quá hạn</b>"
+TASKS_HEADER_PAGE = " Trang {page}/{pages}, sắp xếp theo hạn."
+TASKS_HEADER_HINT = "<i>Bấm % để cập nhật tiến độ, «✅ Hoàn thành» khi đã xong.</i>"
+TASKS_PAGE_FOOTER = "Trang {page}/{pages} — còn {rest} việc ở các trang khác."
+BUTTON_PROGRESS = "{p}%"
+BUTTON_PROGRESS_CURRENT = "✓ {p}%"
+BUTTON_DONE = "✅ Hoàn thành"
+BUTTON_DOCUMENT = "📄 Văn bản giao"
+BUTTON_SKIP_RESULT = "⏭ Bỏ qua"
+BUTTON_CANCEL = "✖️ Hủy"
+BUTTON_PREV_PAGE = "◀️ Trang trước"
+BUTTON_NEXT_PAGE = "Trang sau ▶️"
+BUTTON_OPEN_PRIVATE = "💬 Nhắn riêng cho trợ lý"
+
+PROGRESS_CHANGED_NOTE = "✏️ <i>{who} đã cập nhật tiến độ {old}% → {new}% lúc {at}.</i>"
+COMPLETED_NOTE = "✅ <i>{who} đã báo hoàn thành lúc {at}.</i>"
+PROGRESS_TOAST = "Đã cập nhật tiến độ {percent}%."
+PROGRESS_SAME = "Tiến độ đang là {percent}%, không có gì thay đổi."
+
+DONE_ASK = (
+    "<b>Báo hoàn thành nhiệm vụ {code}</b>\n"
+    "<i>{content}</i>\n"
+    "Sản phẩm cần có: {product}\n"
+    "\n"
+    "Vui lòng gửi <b>sản phẩm / kết quả</b> trong một tin nhắn ngắn, ví dụ: "
+    "<i>Đã trình Báo cáo số 125/BC-SNV ngày 20/11</i>.\n"
+    "Bấm «⏭ Bỏ qua» để báo hoàn thành mà không ghi kết quả, hoặc «✖️ Hủy» nếu chưa xong. "
+    "Yêu cầu này hết hạn sau {minutes} phút."
+)
+DONE_ASK_TOAST = "Vui lòng gửi sản phẩm / kết quả của nhiệm vụ."
+DONE_REPLY = "✅ Đã ghi nhận nhiệm vụ <b>{code}</b> hoàn thành ngày {day}.\nNgười cập nhật: {who}, lúc {at}."
+DONE_REPLY_RESULT = "Kết quả: {result}"
+DONE_REPLY_NO_RESULT = "Không kèm kết quả."
+DONE_TOAST = "Đã ghi nhận hoàn thành."
+DONE_CANCELLED = "Đã hủy. Nhiệm vụ <b>{code}</b> chưa được đánh dấu hoàn thành."
+DONE_PROMPT_CLOSED = "<i>(Yêu cầu ghi kết quả của nhiệm vụ {code} đã đóng.)</i>"
+DONE_EXPIRED = "Yêu cầu ghi kết quả đã hết hạn. Bấm «✅ Hoàn thành» trên thẻ nhiệm vụ để làm lại."
+RESULT_EMPTY = "Bạn vui lòng gõ kết quả bằng chữ (hoặc bấm «⏭ Bỏ qua» / «✖️ Hủy»)."
+RESULT_TOO_LONG = (
+    "Kết quả hơi dài ({length} ký tự); vui lòng tóm tắt dưới {limit} ký tự rồi gửi lại "
+    "(hoặc bấm «⏭ Bỏ qua» / «✖️ Hủy»)."
+)
+RESULT_SKIP_WORDS = ("bo qua", "bỏ qua", "skip")
+RESULT_CANCEL_WORDS = ("huy", "hủy", "huỷ", "cancel")
+
+DENIED_ALERT = "Bạn không có quyền với nhiệm vụ này. Lần bấm nút đã được ghi lại."
+TASK_GONE = "Nhiệm vụ này không còn trong hệ thống."
+TASKS_IN_GROUP_ALERT = "Chi tiết nhiệm vụ chỉ xem được trong chat riêng với trợ lý."
+DOCUMENT_SEARCHING = "Đang tra cứu văn bản giao…"
+DOCUMENT_HEADER = (
+    "📄 <b>Văn bản giao của nhiệm vụ {code}:</b> {document}\nCác đoạn liên quan trong kho văn bản:"
+)
+DOCUMENT_NONE = "Nhiệm vụ <b>{code}</b> không ghi văn bản giao."
+DOCUMENT_NOT_IN_CORPUS = (
+    "Văn bản giao của nhiệm vụ <b>{code}</b> là <b>{document}</b>, nhưng kho văn bản hiện chưa có văn bản này "
+    "nên tôi chưa trích dẫn được."
+)
+DOCUMENT_UNREADABLE = (
+    "Văn bản giao của nhiệm vụ <b>{code}</b> là <b>{document}</b>; tôi không nhận ra số hiệu văn bản "
+    "để tra trong kho văn bản."
+)
 
 
 @dataclass(frozen=True)

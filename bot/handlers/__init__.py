@@ -1,5 +1,9 @@
-"""Handler registration. Order matters inside a group: the first matching handler wins, so fallbacks
-(unknown commands, non-text messages) come last; ``extra`` handlers (e.g. from ``tasks/``) go before them.
+"""Handler registration: the one place that lists every handler of the bot.
+
+Order matters inside a group: the first matching handler wins, so fallbacks (unknown commands, non-text
+messages, stale buttons) come last; ``extra`` handlers go before them. Group -1 runs first for every update:
+it holds conversation states (a pending "Hoàn thành" takes the user's next private text as the result and
+stops the update there; without one it lets the update through to the handlers below).
 """
 
 from __future__ import annotations
@@ -15,23 +19,45 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers import linking, tasks
 from bot.handlers.callbacks import on_callback
 from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
 from bot.handlers.media import non_text
 from bot.handlers.questions import ask_command, text_message
+from bot.keyboards import TASK_CALLBACK_PATTERN
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edits, not channel posts
+PRIVATE = filters.ChatType.PRIVATE
+CONVERSATION_GROUP = -1
 
 
 def register_handlers(application: Application, extra: Iterable[BaseHandler] = ()) -> None:
-    application.add_handler(CommandHandler("start", start, filters=NEW_MESSAGE))
+    # Conversation states (group -1).
+    application.add_handler(
+        MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, tasks.result_text),
+        group=CONVERSATION_GROUP,
+    )
+
+    # Commands.
+    application.add_handler(CommandHandler("start", start, filters=NEW_MESSAGE))  # + deep-link codes
     application.add_handler(CommandHandler(["trogiup", "help"], help_command, filters=NEW_MESSAGE))
     # Questions may take a while: block=False lets the application go on with other updates meanwhile.
     application.add_handler(CommandHandler(["hoi", "ask"], ask_command, filters=NEW_MESSAGE, block=False))
+    application.add_handler(CommandHandler(["viec", "tasks"], tasks.viec_command, filters=NEW_MESSAGE))
+    application.add_handler(CommandHandler("lienket", linking.lienket_command, filters=NEW_MESSAGE))
+
+    # Linking by a shared contact (private chats; in groups a contact falls through to `non_text`).
+    application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.CONTACT, linking.contact_message))
+
+    # Buttons: answers (👍 / 👎, Xem nguyên văn) and tasks (t:…, also under reminders).
     application.add_handler(CallbackQueryHandler(on_callback, pattern=r"^(fb|src):", block=False))
+    application.add_handler(CallbackQueryHandler(tasks.on_task_callback, pattern=TASK_CALLBACK_PATTERN))
+
     for handler in extra:
         application.add_handler(handler)
+
+    # Fallbacks.
     application.add_handler(
         MessageHandler(NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, text_message, block=False)
     )

@@ -1,4 +1,9 @@
-"""/start, /trogiup (/help) and unknown commands."""
+"""/start (with an optional deep-link payload), /trogiup (/help) and unknown commands.
+
+``/start`` alone greets. ``/start <payload>`` comes from a deep link ``https://t.me/<bot>?start=<payload>``:
+``viec`` and ``lienket`` (the "message me privately" buttons) open /viec and /lienket; anything else is an
+invitation code printed by ``troly officials invite`` and links the account (`bot.handlers.linking`).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,25 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import messages, pipeline
+from bot.handlers import linking, tasks
 from bot.handlers.common import reply_html
 from bot.render import escape
 
+START_VIEC = "viec"
+START_LIENKET = "lienket"
+
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    payload = context.args[0].strip() if context.args else ""
+    if payload == START_VIEC:
+        await tasks.show_my_tasks(update, context)
+        return
+    if payload == START_LIENKET:
+        await linking.show_link_prompt(update, context)
+        return
+    if payload:
+        await linking.redeem_code(update, context, payload)
+        return
     user = update.effective_user
     name = escape(user.first_name if user and user.first_name else "bạn")
     await reply_html(
