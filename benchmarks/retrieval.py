@@ -151,6 +151,7 @@ def main() -> None:
         pb = run("BM25 plain (bm25s tokenizer, same chunks)", bm25_plain, questions)
         pb.update(ingest=plain_ingest, chunks=len(ids), rss=rss_mb())
 
+        embedder._query_cache.clear()  # every pipeline pays for its own query embeddings
         naive_search, naive_ingest, naive_chunks = naive_langchain(corpus, embedder, work)
         naive = run("Naive LangChain (1000/200 splitter + Chroma)", naive_search, questions)
         naive.update(ingest=naive_ingest, chunks=naive_chunks, rss=rss_mb())
