@@ -49,13 +49,24 @@ def is_grounded(
     return cov >= th.min_weighted_coverage and dense >= th.min_dense
 
 
+LONG_SENTENCE = 220  # characters; longer sentences are offered clause by clause (at "; ")
+
+
 def _sentences(text: str) -> list[str]:
+    """Answer candidates: sentences, table rows, and the clauses of long enumerating sentences."""
     out: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
         if not line or re.match(r"^\|[\s:|-]+\|?$", line):
             continue
-        out.extend(split_sentences(line) if not line.startswith("|") else [line])
+        if line.startswith("|"):
+            out.append(line)
+            continue
+        for sentence in split_sentences(line):
+            if len(sentence) > LONG_SENTENCE and "; " in sentence:
+                out.extend(c.strip() for c in sentence.split("; ") if c.strip())
+            else:
+                out.append(sentence)
     return out
 
 
@@ -67,19 +78,44 @@ def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> fl
     bigrams = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     uni = len(q_terms & wset)
     bi = len(q_bigrams & bigrams)
-    length_penalty = 1.0 if len(words) >= 6 else 0.5
-    return (uni + 1.5 * bi) * length_penalty
+    score = (uni + 1.5 * bi) * (1.0 if len(words) >= 6 else 0.5)
+    tail = sentence.rstrip()[-1:]
+    if tail == "?":
+        score *= 0.2  # an article's rhetorical question repeats the query but answers nothing
+    elif tail == ":":
+        score *= 0.5  # a lead-in ("… như sau:") announces the answer without giving it
+    return score
 
 
-def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_chars: int = 700):
-    """Pick up to `limit` sentences from the top passages, best first, as (hit, sentence) pairs."""
-    q_words = [w for w in WORD_RE.findall(fold(question)) if w not in STOPWORDS]
+_DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}|tháng \d{1,2}(/| năm )\d{4}|năm \d{4}")
+_ASKS_DATE = re.compile(r"\b(ngay nao|khi nao|bao gio|thoi han|han chot|truoc ngay|thoi gian nao|nam nao)\b")
+_ASKS_NUMBER = re.compile(r"\b(bao nhieu|may|ty le|phan tram|muc)\b")
+
+
+def _answer_type_factor(question_folded: str, sentence: str) -> float:
+    """A "when" question is answered by a sentence with a date, a "how many" one by a sentence with a number."""
+    if _ASKS_DATE.search(question_folded):
+        return 1.5 if _DATE_IN_TEXT.search(sentence) else 1.0
+    if _ASKS_NUMBER.search(question_folded):
+        return 1.3 if re.search(r"\d", sentence) else 1.0
+    return 1.0
+
+
+def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_chars: int = 600):
+    """Pick up to `limit` sentences from the top passages, best first, as (hit, sentence) pairs.
+
+    Further sentences must score close to the best one (and closer still when they come from another
+    passage), so the answer stays on the point instead of collecting loosely related lines.
+    """
+    q_folded = fold(question)
+    q_words = [w for w in WORD_RE.findall(q_folded) if w not in STOPWORDS]
     q_terms = set(q_words)
     q_bigrams = {f"{a} {b}" for a, b in zip(q_words, q_words[1:], strict=False)}
     scored: list[tuple[float, int, int, SearchHit, str]] = []
     for hi, hit in enumerate(hits[:3]):
         for si, sentence in enumerate(_sentences(hit.passage.text)):
             s = _sentence_score(q_terms, q_bigrams, sentence) * (1.0 - 0.15 * hi)
+            s *= _answer_type_factor(q_folded, sentence)
             scored.append((s, hi, si, hit, sentence))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     chosen: list[tuple[float, int, int, SearchHit, str]] = []
@@ -87,10 +123,13 @@ def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_c
     for item in scored:
         if len(chosen) >= limit:
             break
-        if chosen and item[0] < chosen[0][0] * 0.5:
-            break
-        if total + len(item[4]) > max_chars and chosen:
-            continue
+        if chosen:
+            best = chosen[0]
+            needed = 0.6 if item[1] == best[1] else 0.8
+            if item[0] < best[0] * needed:
+                break
+            if total + len(item[4]) > max_chars:
+                continue
         chosen.append(item)
         total += len(item[4])
     if not chosen and hits:
@@ -136,7 +175,10 @@ def compose(
     parts: list[str] = []
     citations: list[Citation] = []
     for hit, sentences in by_passage.values():
-        quote = " ".join(sentences)
+        quote = sentences[0]
+        for piece in sentences[1:]:
+            # clauses cut at "; " get it back; whole sentences already end with their own stop
+            quote += (" " if quote.rstrip()[-1:] in ".!?…:" else "; ") + piece
         cit = Citation.from_passage(hit.passage, quote=quote)
         citations.append(cit)
         parts.append(f"Theo {format_citation_label(cit)}: {quote}")

@@ -1,0 +1,50 @@
+"""Extractive answer composition on hand-made passages (no model needed)."""
+
+from retrieval.answer import compose, select_sentences
+from retrieval.evidence import CorpusStats
+from retrieval.search import QueryPlan
+from retrieval.types import DocumentMeta, Passage, SearchHit
+
+DOC = DocumentMeta(source="nq.md", title="Nghị quyết thử", doc_number="57-NQ/TW", doc_type="Nghị quyết", date="2024-12-22")
+
+
+def _hit(text: str, rank: int = 1, section_ref: str = "II.1", dense: float = 0.9) -> SearchHit:
+    p = Passage(id=f"p{rank}", text=text, section="II. Mục tiêu", doc=DOC, position=rank, section_ref=section_ref)
+    return SearchHit(passage=p, score=1.0 / rank, rank=rank, dense=dense)
+
+
+def test_rhetorical_questions_and_lead_ins_are_not_answers():
+    hit = _hit(
+        "Nghị quyết đặt mục tiêu đến năm 2030 có bao nhiêu doanh nghiệp?\n"
+        "Mục tiêu đến năm 2030 như sau:\n"
+        "- Phấn đấu có 2 triệu doanh nghiệp hoạt động trong nền kinh tế đến năm 2030."
+    )
+    picked = select_sentences("mục tiêu đến năm 2030 có bao nhiêu doanh nghiệp", [hit])
+    assert picked[0][1].startswith("- Phấn đấu có 2 triệu doanh nghiệp")
+
+
+def test_long_enumerations_are_quoted_clause_by_clause():
+    text = (
+        "- Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP, trong đó kinh phí từ xã hội chiếm hơn 60%; "
+        "bố trí ít nhất 3% tổng chi ngân sách hằng năm cho khoa học; nguồn nhân lực nghiên cứu đạt 12 người "
+        "trên một vạn dân; có từ 40 - 50 tổ chức khoa học và công nghệ được xếp hạng khu vực và thế giới."
+    )
+    picked = select_sentences("kinh phí chi cho nghiên cứu phát triển bao nhiêu phần trăm GDP", [_hit(text)])
+    assert "2% GDP" in picked[0][1] and "40 - 50 tổ chức" not in picked[0][1]
+
+
+def test_answer_starts_with_its_citation_and_quotes_only_the_passage():
+    stats = CorpusStats(["kinh phí nghiên cứu phát triển GDP", "doanh nghiệp", "ngân sách"])
+    hit = _hit("Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP.")
+    plan = QueryPlan("q", [], [], [])
+    answer = compose("kinh phí nghiên cứu phát triển đạt bao nhiêu GDP", [hit], plan, stats)
+    assert answer.grounded
+    assert answer.text == "Theo Nghị quyết 57-NQ/TW ngày 22/12/2024, mục II.1: Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP."
+    assert answer.citations[0].quote in hit.passage.text
+
+
+def test_weak_evidence_is_refused():
+    stats = CorpusStats(["kinh phí nghiên cứu phát triển GDP", "doanh nghiệp", "ngân sách"])
+    hit = _hit("Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP.", dense=0.8)
+    answer = compose("giá vàng SJC hôm nay bao nhiêu", [hit], QueryPlan("q", [], [], []), stats)
+    assert not answer.grounded and answer.citations == []
