@@ -4,7 +4,8 @@ and the two ways to run it (long polling, webhook).
 The bot is a thin adapter: handlers (``bot/handlers``) turn updates into calls on ``retrieval`` (through
 ``bot.service.QAService``) and on ``tasks`` (through ``bot.tasks_db.TaskStore``: one database per application,
 used in worker threads); rendering is in ``bot/render.py`` and ``bot/render_tasks.py``, texts in
-``bot/messages.py``.
+``bot/messages.py``. Reminders: a JobQueue job runs the domain's dispatcher on the same database
+(``bot/reminders.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseHandler, Defaults
 
 from bot import messages
@@ -26,8 +27,9 @@ from bot.context import DEFAULT_TTL_SECONDS, FollowUpContext
 from bot.deps import BOT_DATA_KEY, BotDeps
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
+from bot.reminders import reminder_interval, setup_reminders
 from bot.service import Engine, QAService, default_workers
-from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore
+from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +45,26 @@ class MissingTokenError(RuntimeError):
         )
 
 
+class _NoRetry(Exception):
+    """Carries a ``RetryAfter`` through ``AIORateLimiter`` without it retrying (see `RetryingRateLimiter`)."""
+
+    def __init__(self, original: RetryAfter) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
 class RetryingRateLimiter(AIORateLimiter):
     """Telegram's flood limits, plus retries.
 
     ``AIORateLimiter`` already waits out a 429 (``RetryAfter``) and retries up to ``max_retries`` times;
     this also retries transient network failures (connection errors, timeouts, 5xx) with a short backoff.
     A 400 (``BadRequest``, a subclass of ``NetworkError``) is our bug, not the network's: never retried.
+
+    ``rate_limit_args`` of a call: an int (PTB's meaning: the number of 429 retries) or a dict
+    ``{"max_retries": n}``. ``max_retries`` 0 (``bot.reminders.NO_RETRY``, used by the reminder dispatcher,
+    which throttles and reschedules by itself) sends once, still through the limiter: a 429 or a network
+    error is raised at once instead of being slept through. (PTB's own ``AIORateLimiter`` reads 0 as "use
+    the default".)
     """
 
     def __init__(self, *args: Any, network_retries: int = 3, backoff: float = 0.5, **kwargs: Any) -> None:
@@ -57,6 +73,10 @@ class RetryingRateLimiter(AIORateLimiter):
         self.backoff = backoff
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[override]
+        if isinstance(rate_limit_args, dict):
+            rate_limit_args = rate_limit_args.get("max_retries")
+        if rate_limit_args == 0:
+            return await self._send_once(callback, args, kwargs, endpoint, data)
         for attempt in range(self.network_retries + 1):
             try:
                 return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
@@ -69,6 +89,18 @@ class RetryingRateLimiter(AIORateLimiter):
                 log.warning("%s: lỗi mạng tạm thời (%s), thử lại sau %.1f s", endpoint, exc, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+    async def _send_once(self, callback, args, kwargs, endpoint, data):
+        async def once(*a: Any, **kw: Any) -> Any:
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as exc:
+                raise _NoRetry(exc) from exc
+
+        try:
+            return await super().process_request(once, args, kwargs, endpoint, data, None)
+        except _NoRetry as wrapped:
+            raise wrapped.original from None
 
 
 def _file_base_url(base_url: str) -> str:
@@ -92,9 +124,13 @@ def build_application(
     max_question_chars: int = messages.MAX_QUESTION_CHARS,
     extra_handlers: Iterable[BaseHandler] = (),
     warmup: bool = True,
+    reminders: bool = True,
 ) -> Application:
     """Build the bot. ``engine`` defaults to ``RetrievalEngine.from_settings(settings)``, created and warmed
-    up in a worker thread when the application starts (so ``/start`` works while the model loads)."""
+    up in a worker thread when the application starts (so ``/start`` works while the model loads).
+
+    ``reminders=False`` leaves out the reminder job (the dispatcher still exists in ``bot_data``, for tests
+    that run its sweeps themselves)."""
     token = token or getattr(settings, "telegram_token", None)
     if not token:
         raise MissingTokenError()
@@ -134,8 +170,9 @@ def build_application(
         builder = builder.base_url(base_url).base_file_url(_file_base_url(base_url))
     application = builder.build()
     # The task database: opened (and migrated) once, on first use or at start-up with the answer log.
-    store = TaskStore(settings.database_url, tz=tz)
+    store = TaskStore(settings.database_url, tz=tz, clock=clock_from_settings(settings))
     application.bot_data[TASKS_KEY] = store
+    setup_reminders(application, settings, store, interval=reminder_interval(settings) if reminders else None)
     application.bot_data[BOT_DATA_KEY] = BotDeps(
         qa=qa,
         answers=answers

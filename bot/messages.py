@@ -37,12 +37,17 @@ HELP = (
     "<b>Các lệnh</b>\n"
     "/hoi <i>câu hỏi</i> — hỏi về văn bản (tiếng Anh: /ask)\n"
     "/viec — việc được giao cho bạn: cập nhật tiến độ, báo hoàn thành (/tasks)\n"
+    "/tiendo — lãnh đạo: tiến độ đơn vị và các đơn vị trực thuộc, việc quá hạn, biểu đồ (/progress)\n"
+    "/baocao — lãnh đạo: báo cáo tiến độ bằng tệp Excel và Word\n"
+    "/nhacviec — cài đặt nhắc việc: bật/tắt, giờ nhận, cuối tuần\n"
     "/lienket — liên kết tài khoản Telegram với hồ sơ cán bộ (chia sẻ số điện thoại hoặc nhập mã)\n"
     "/trogiup — hướng dẫn này (/help)\n"
     "/start — giới thiệu và cách liên kết tài khoản\n"
     "\n"
-    "Trong chat riêng, mọi tin nhắn chữ đều được coi là câu hỏi. "
-    "Trong nhóm, tôi chỉ trả lời khi được nhắc tên @{username}, được trả lời (reply) hoặc gọi bằng /hoi.\n"
+    "Trong chat riêng, mọi tin nhắn chữ đều được coi là câu hỏi: về văn bản, hoặc về công việc, ví dụ "
+    "<i>việc của tôi tuần này</i>, <i>Sở Nội vụ còn bao nhiêu nhiệm vụ quá hạn?</i>, <i>KPI của tôi</i>. "
+    "Trong nhóm, tôi chỉ trả lời khi được nhắc tên @{username}, được trả lời (reply) hoặc gọi bằng /hoi, "
+    "và không bao giờ nêu chi tiết nhiệm vụ.\n"
     "\n"
     "Mẹo: nêu số hiệu văn bản nếu biết (ví dụ <i>Kết luận 221</i>, <i>NQ 57</i>) để câu trả lời chính xác hơn."
 )
@@ -212,6 +217,43 @@ DOCUMENT_UNREADABLE = (
 )
 
 
+# --- Tiến độ (/tiendo), báo cáo (/baocao), nhắc việc (/nhacviec), câu hỏi về công việc ---------------------
+
+PRIVATE_ONLY_IN_GROUP = (
+    "Để bảo mật, {what} chỉ xem trong chat riêng với tôi. "
+    "Vui lòng bấm nút bên dưới hoặc nhắn riêng cho tôi (@{username}) lệnh {command}."
+)
+WHAT_PROGRESS = "tiến độ nhiệm vụ của đơn vị"
+WHAT_REPORT = "báo cáo tiến độ nhiệm vụ"
+WHAT_SETTINGS = "cài đặt nhắc việc"
+WORK_IN_GROUP = (
+    "Để bảo mật, tôi không trả lời câu hỏi về nhiệm vụ, tiến độ hay KPI trong nhóm. "
+    "Vui lòng nhắn riêng cho tôi (@{username}) và hỏi lại."
+)
+START_ASK = (
+    "Mời bạn gõ câu hỏi. Ví dụ về công việc: <i>việc của tôi tuần này</i>, <i>việc nào sắp đến hạn?</i>, "
+    "<i>Sở Nội vụ còn bao nhiêu nhiệm vụ quá hạn?</i>, <i>KPI của tôi</i>; về văn bản: "
+    "<i>Kết luận 221-KL/TW ban hành ngày nào?</i>"
+)
+CHART_PREPARING = "Đang vẽ biểu đồ…"
+REPORT_PREPARING = "Đang lập báo cáo…"
+REPORT_CAPTION_XLSX = (
+    "📊 <b>Báo cáo tiến độ (Excel)</b> — {unit}, tính đến ngày {day}: số liệu từng đơn vị, "
+    "danh sách nhiệm vụ quá hạn, KPI cán bộ."
+)
+REPORT_CAPTION_DOCX = (
+    "📄 <b>Báo cáo tiến độ (Word)</b> — {unit}, ngày {day}, theo thể thức văn bản hành chính "
+    "(bổ sung số, ký hiệu và đề xuất trước khi ký ban hành)."
+)
+REPORT_FAILED = "Xin lỗi, chưa gửi được tệp báo cáo. Bạn vui lòng thử lại sau ít phút."
+SETTINGS_SAVED = "✅ Đã lưu cài đặt nhắc việc."
+SETTINGS_SAVED_TOAST = "Đã lưu."
+LINK_FIRST = (
+    "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ. "
+    "Gõ /lienket để liên kết (chia sẻ số điện thoại đã đăng ký hoặc nhập mã do quản trị viên cấp)."
+)
+
+
 @dataclass(frozen=True)
 class BotCommandText:
     command: str
@@ -221,11 +263,21 @@ class BotCommandText:
 # What `setMyCommands` publishes: Vietnamese for everyone, English names for English-language clients.
 COMMANDS_VI: tuple[BotCommandText, ...] = (
     BotCommandText("hoi", "Hỏi về văn bản, nghị quyết (kèm nguồn)"),
+    BotCommandText("viec", "Việc được giao cho tôi: tiến độ, báo hoàn thành"),
+    BotCommandText("tiendo", "Lãnh đạo: tiến độ đơn vị, việc quá hạn, biểu đồ"),
+    BotCommandText("baocao", "Lãnh đạo: báo cáo tiến độ (Excel, Word)"),
+    BotCommandText("nhacviec", "Cài đặt nhắc việc: bật/tắt, giờ nhận"),
+    BotCommandText("lienket", "Liên kết tài khoản Telegram với hồ sơ cán bộ"),
     BotCommandText("trogiup", "Hướng dẫn sử dụng và danh sách lệnh"),
     BotCommandText("start", "Giới thiệu trợ lý và cách liên kết tài khoản"),
 )
 COMMANDS_EN: tuple[BotCommandText, ...] = (
     BotCommandText("ask", "Ask about documents and resolutions (with sources)"),
+    BotCommandText("tasks", "My assigned tasks: report progress, mark done"),
+    BotCommandText("progress", "Leaders: progress of units, overdue tasks, chart"),
+    BotCommandText("baocao", "Leaders: progress report files (Excel, Word)"),
+    BotCommandText("nhacviec", "Reminder settings: on/off, hour"),
+    BotCommandText("lienket", "Link this Telegram account to an official"),
     BotCommandText("help", "How to use the assistant"),
     BotCommandText("start", "About the assistant and account linking"),
 )

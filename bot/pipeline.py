@@ -202,9 +202,15 @@ _background: set[asyncio.Task] = set()
 
 @contextlib.asynccontextmanager
 async def typing(
-    bot: Bot, chat_id: int, *, interval: float = 4.5, message_thread_id: int | None = None
+    bot: Bot,
+    chat_id: int,
+    *,
+    interval: float = 4.5,
+    message_thread_id: int | None = None,
+    action: str = ChatAction.TYPING,
 ) -> AsyncIterator[None]:
-    """Show "đang nhập…" while the body runs (Telegram clears it after ~5 s, so it is repeated).
+    """Show "đang nhập…" (or another chat ``action``: "upload_photo", "upload_document"…) while the body
+    runs (Telegram clears it after ~5 s, so it is repeated).
 
     The indicator is cosmetic: it never delays or fails the answer. A request already on its way is let
     finish (cancelling it mid-flight would only lose it).
@@ -215,7 +221,7 @@ async def typing(
         while not stop.is_set():
             try:
                 await bot.send_chat_action(
-                    chat_id=chat_id, action=ChatAction.TYPING, message_thread_id=message_thread_id
+                    chat_id=chat_id, action=action, message_thread_id=message_thread_id
                 )
             except TelegramError as exc:
                 log.debug("send_chat_action failed: %s", exc)

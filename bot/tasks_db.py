@@ -14,9 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,39 @@ def _utcnow() -> datetime:
     from tasks.timeutil import utcnow
 
     return utcnow()
+
+
+FAKE_NOW_VAR = "TROLY_FAKE_NOW"
+
+
+def clock_from_settings(settings: Any) -> Callable[[], datetime]:
+    """The application's clock: the real time, or — FOR TESTS ONLY — a clock that starts at
+    ``TROLY_FAKE_NOW`` (ISO 8601, e.g. ``2026-11-23T08:00:00+07:00``; without an offset it is read in
+    ``TROLY_TIMEZONE``) when the process starts and runs at the normal pace from there.
+
+    Only the bot's task store and reminder dispatcher read it (deadlines, "today", reminder times, audit
+    times); Telegram, logs and the job scheduler keep the real time. Never set it in production.
+    """
+    extra = getattr(settings, "extra", None) or {}
+    raw = str(extra.get(FAKE_NOW_VAR, "")).strip()
+    if not raw:
+        return _utcnow
+    try:
+        start = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValueError(
+            f"{FAKE_NOW_VAR}={raw!r} không phải thời điểm ISO 8601 (ví dụ 2026-11-23T08:00:00+07:00)."
+        ) from exc
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=getattr(settings, "tz", None) or ZoneInfo("Asia/Ho_Chi_Minh"))
+    start = start.astimezone(UTC)
+    origin = time.monotonic()
+    log.warning("%s=%s: đồng hồ giả lập, chỉ dùng khi kiểm thử.", FAKE_NOW_VAR, raw)
+
+    def fake_clock() -> datetime:
+        return start + timedelta(seconds=time.monotonic() - origin)
+
+    return fake_clock
 
 
 class TaskStore:

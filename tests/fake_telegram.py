@@ -109,6 +109,13 @@ _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _MENTION_RE = re.compile(r"@[A-Za-z0-9_]{3,32}")
 
 
+def png_size(data: bytes) -> tuple[int, int] | tuple[None, None]:
+    """(width, height) of PNG bytes, read from the IHDR chunk; (None, None) for anything else."""
+    if len(data) >= 24 and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return None, None
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -671,6 +678,30 @@ class FakeTelegram:
         with self._cond:
             return [dict(m) for m in self._bot_messages if chat_id is None or m["chat"]["id"] == chat_id]
 
+    def uploads(self, method: str | None = None, chat_id: int | None = None) -> list[dict[str, Any]]:
+        """Files the bot uploaded in accepted calls (sendPhoto, sendDocument…), oldest first: ``method``,
+        ``chat_id``, ``field`` ("photo", "document"…), ``filename``, ``content_type`` and ``content`` (bytes)."""
+        found = []
+        for call in self.call_log(method):
+            if call.status != 200 or (
+                chat_id is not None and str(call.params.get("chat_id")) != str(chat_id)
+            ):
+                continue
+            for key, value in call.params.items():
+                if isinstance(value, dict) and isinstance(value.get("content"), bytes):
+                    found.append(
+                        {
+                            "method": call.method,
+                            "chat_id": call.params.get("chat_id"),
+                            "field": key,
+                            "filename": value.get("filename"),
+                            "content_type": value.get("content_type"),
+                            "content": value["content"],
+                            "caption": call.params.get("caption"),
+                        }
+                    )
+        return found
+
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         with self._cond:
             m = self._messages.get((chat_id, message_id))
@@ -709,6 +740,7 @@ class FakeTelegram:
                             "filename": value.filename,
                             "size": len(content),
                             "content_type": value.content_type,
+                            "content": content,  # kept for the tests (`uploads`)
                         }
                     else:
                         raw[key] = value
@@ -835,6 +867,12 @@ class FakeTelegram:
             "date": int(time.time()),
             **{k: v for k, v in content.items() if v not in (None, [], "")},
         }
+        # Telegram echoes only an inline keyboard in the returned Message; a reply keyboard (request_contact
+        # button) or its removal is applied to the user's client and not echoed. The record kept for the
+        # tests' assertions still shows the markup that was sent.
+        sent_markup = msg.get("reply_markup")
+        if sent_markup is not None and "inline_keyboard" not in sent_markup:
+            del msg["reply_markup"]
         reply_params = params.get("reply_parameters") or {}
         reply_id = reply_params.get("message_id") if isinstance(reply_params, dict) else None
         reply_id = reply_id or params.get("reply_to_message_id")
@@ -849,6 +887,8 @@ class FakeTelegram:
                 msg["message_thread_id"] = params["message_thread_id"]
             self._messages[(chat["id"], msg["message_id"])] = msg
             record = dict(msg)
+            if sent_markup is not None:
+                record["reply_markup"] = sent_markup
             record["html"] = params.get("text") if "text" in params else params.get("caption")
             record["parse_mode"] = params.get("parse_mode")
             record["reply_to_message_id"] = reply_id
@@ -920,7 +960,17 @@ class FakeTelegram:
             params.get("caption"), params.get("parse_mode"), MAX_CAPTION, "caption"
         )
         markup = self._check_markup(params.get("reply_markup"))
-        photo = [{"file_id": "photo-file-id", "file_unique_id": "photo-u", "width": 800, "height": 600}]
+        width, height = (
+            png_size(params["photo"].get("content", b"")) if isinstance(params["photo"], dict) else None
+        )
+        photo = [
+            {
+                "file_id": "photo-file-id",
+                "file_unique_id": "photo-u",
+                "width": width or 800,
+                "height": height or 600,
+            }
+        ]
         return self._new_bot_message(
             chat, params, photo=photo, caption=caption, caption_entities=entities, reply_markup=markup
         )

@@ -34,10 +34,14 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
     tg = inprocess_bot.tg
     await until(lambda: len(tg.commands) == 2)
     vi = {c["command"]: c["description"] for c in tg.commands[("default", "")]}
-    en = {c["command"] for c in tg.commands[("default", "en")]}
-    assert set(vi) == {"hoi", "trogiup", "start"}
+    en = {c["command"]: c["description"] for c in tg.commands[("default", "en")]}
+    assert list(vi) == ["hoi", "viec", "tiendo", "baocao", "nhacviec", "lienket", "trogiup", "start"]
     assert vi["hoi"].startswith("Hỏi về văn bản")
-    assert en == {"ask", "help", "start"}
+    assert vi["viec"].startswith("Việc được giao") and vi["tiendo"].startswith("Lãnh đạo: tiến độ")
+    assert vi["nhacviec"].startswith("Cài đặt nhắc việc")
+    # English clients: English aliases where they exist (/tasks = /viec, /progress = /tiendo).
+    assert list(en) == ["ask", "tasks", "progress", "baocao", "nhacviec", "lienket", "help", "start"]
+    assert en["tasks"].startswith("My assigned tasks") and en["progress"].startswith("Leaders: progress")
 
 
 async def test_help_and_its_english_alias(inprocess_bot):

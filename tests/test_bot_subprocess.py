@@ -61,7 +61,9 @@ def test_start_replies_with_the_welcome(running_bot):
     assert (
         msg["text"].startswith("Xin chào") and "Trợ lý công vụ" in msg["text"] and "/lienket" in msg["text"]
     )
-    assert {c["command"] for c in tg.commands[("default", "")]} == {"hoi", "trogiup", "start"}
+    assert {c["command"] for c in tg.commands[("default", "")]} == {
+        "hoi", "viec", "tiendo", "baocao", "nhacviec", "lienket", "trogiup", "start",
+    }  # fmt: skip
 
 
 def test_question_gets_an_answer_with_its_source_and_buttons(running_bot):

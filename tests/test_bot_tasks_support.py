@@ -85,6 +85,12 @@ class TaskBot:
 
         return self.application.bot_data[TASKS_KEY]
 
+    @property
+    def dispatcher(self):
+        from bot.reminders import REMINDERS_KEY
+
+        return self.application.bot_data[REMINDERS_KEY]
+
     def replies(self, chat_id: int) -> list[dict[str, Any]]:
         return self.tg.sent_messages(chat_id=chat_id)
 
@@ -164,48 +170,36 @@ class TaskBot:
             return list(s.scalars(select(AuditLog).where(AuditLog.entity_key == key).order_by(AuditLog.id)))
 
 
-def accept_reply_keyboards(tg: FakeTelegram) -> None:
-    """Make the fake server return sent messages as Telegram does when they carry a *reply* keyboard
-    (request_contact button, keyboard removal): the returned Message has no ``reply_markup`` (Telegram only
-    echoes inline keyboards there; PTB cannot parse anything else as one). The record kept for the test's
-    assertions still shows the markup that was sent."""
-    if getattr(tg, "_reply_keyboards_patched", False):
-        return
-    original = tg._new_bot_message
-
-    def new_bot_message(chat, params, **content):
-        markup = content.get("reply_markup")
-        if not markup or "inline_keyboard" in markup:
-            return original(chat, params, **content)
-        msg = original(chat, params, **{**content, "reply_markup": None})
-        with tg._cond:
-            for record in reversed(tg._bot_messages):
-                if record["chat"]["id"] == chat["id"] and record["message_id"] == msg["message_id"]:
-                    record["reply_markup"] = markup
-                    break
-        return msg
-
-    tg._new_bot_message = new_bot_message
-    tg._reply_keyboards_patched = True
-
-
 @contextlib.asynccontextmanager
-async def task_bot(tg: FakeTelegram, tmp_path: Path) -> AsyncIterator[TaskBot]:
+async def task_bot(
+    tg: FakeTelegram,
+    tmp_path: Path,
+    *,
+    reminders: bool = False,
+    env: dict[str, str] | None = None,
+    clock: Any = None,
+) -> AsyncIterator[TaskBot]:
+    """The bot on the example database. Its reminder job is left out unless ``reminders`` (tests run the
+    dispatcher's sweeps themselves); ``env`` adds settings; ``clock`` replaces the fixed ``NOW``."""
     from bot.app import build_application
     from bot.feedback import MemoryAnswerLog
     from troly.config import Settings
 
-    accept_reply_keyboards(tg)
     home = tmp_path / "home"
     _, db = prepare_home(home)
     settings = Settings.from_env(
-        {"TROLY_HOME": str(home), "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.api_url},
+        {
+            "TROLY_HOME": str(home),
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_API_BASE_URL": tg.api_url,
+            **(env or {}),
+        },
         dotenv=False,
     )
     engine = SearchingEngine()
-    app = build_application(settings, engine, answers=MemoryAnswerLog(), workers=2)
+    app = build_application(settings, engine, answers=MemoryAnswerLog(), workers=2, reminders=reminders)
     bot = TaskBot(tg, app, engine, db, settings)
-    bot.store.clock = lambda: NOW
+    bot.store.clock = clock or (lambda: NOW)
     await app.initialize()
     if app.post_init:
         await app.post_init(app)

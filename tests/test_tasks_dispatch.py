@@ -14,17 +14,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram import Bot
 
+from bot.reminders import ptb_send  # the bot's transport for the dispatcher
 from tasks.db import Database
-from tasks.dispatch import PermanentFailure, ReminderDispatcher, RetryLater, SendFn
+from tasks.dispatch import ReminderDispatcher
 from tasks.models import Official, Reminder, Task, Unit
 from tasks.normalize import Role
 from tasks.reminder_settings import update_prefs
 from tasks.reminders import ReminderPolicy, plan_reminders
 from tasks.service import complete_task
-from tasks.ui import Keyboard
 from tests.db_fixtures import T0, Org, db_url
 from tests.fake_telegram import FakeTelegram
 from tests.test_tasks_reminders import add_task, link, local
@@ -33,31 +32,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MON = date(2026, 11, 23)
 AT_8 = local(MON, 8)
 POLICY = ReminderPolicy()
-
-
-# --- the transport the bot will use, in a few lines --------------------------------------------------------
-
-
-def ptb_send(bot: Bot) -> SendFn:
-    """`send` for the dispatcher on top of PTB: 429 → RetryLater, blocked/unknown chat → PermanentFailure."""
-
-    async def send(chat_id: int, html: str, buttons: Keyboard) -> None:
-        markup = (
-            InlineKeyboardMarkup(
-                [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in buttons]
-            )
-            if buttons
-            else None
-        )
-        try:
-            await bot.send_message(chat_id, html, parse_mode="HTML", reply_markup=markup)
-        except RetryAfter as exc:
-            value = exc.retry_after
-            raise RetryLater(value.total_seconds() if isinstance(value, timedelta) else float(value)) from exc
-        except (Forbidden, BadRequest) as exc:
-            raise PermanentFailure(str(exc)) from exc
-
-    return send
 
 
 class Clock:

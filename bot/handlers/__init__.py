@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import linking, tasks
+from bot.handlers import linking, progress, tasks
 from bot.handlers.callbacks import on_callback
 from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
@@ -46,6 +46,14 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
     application.add_handler(CommandHandler(["hoi", "ask"], ask_command, filters=NEW_MESSAGE, block=False))
     application.add_handler(CommandHandler(["viec", "tasks"], tasks.viec_command, filters=NEW_MESSAGE))
     application.add_handler(CommandHandler("lienket", linking.lienket_command, filters=NEW_MESSAGE))
+    # Leaders' progress and reports, reminder settings (files and charts are made in worker threads).
+    application.add_handler(
+        CommandHandler(["tiendo", "progress"], progress.tiendo_command, filters=NEW_MESSAGE, block=False)
+    )
+    application.add_handler(
+        CommandHandler("baocao", progress.baocao_command, filters=NEW_MESSAGE, block=False)
+    )
+    application.add_handler(CommandHandler("nhacviec", progress.nhacviec_command, filters=NEW_MESSAGE))
 
     # Linking by a shared contact (private chats; in groups a contact falls through to `non_text`).
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.CONTACT, linking.contact_message))
@@ -53,6 +61,10 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
     # Buttons: answers (👍 / 👎, Xem nguyên văn) and tasks (t:…, also under reminders).
     application.add_handler(CallbackQueryHandler(on_callback, pattern=r"^(fb|src):", block=False))
     application.add_handler(CallbackQueryHandler(tasks.on_task_callback, pattern=TASK_CALLBACK_PATTERN))
+    # Progress drill-down, chart, report files (td:, bc:) and reminder settings (nv:).
+    application.add_handler(
+        CallbackQueryHandler(progress.on_progress_callback, pattern=progress.CALLBACK_PATTERN, block=False)
+    )
 
     for handler in extra:
         application.add_handler(handler)

@@ -1,8 +1,9 @@
 """/start (with an optional deep-link payload), /trogiup (/help) and unknown commands.
 
 ``/start`` alone greets. ``/start <payload>`` comes from a deep link ``https://t.me/<bot>?start=<payload>``:
-``viec`` and ``lienket`` (the "message me privately" buttons) open /viec and /lienket; anything else is an
-invitation code printed by ``troly officials invite`` and links the account (`bot.handlers.linking`).
+``viec``, ``lienket``, ``tiendo``, ``baocao``, ``nhacviec`` (the "message me privately" buttons) open those
+commands, ``hoi`` invites a question; anything else is an invitation code printed by
+``troly officials invite`` and links the account (`bot.handlers.linking`).
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot import messages, pipeline
-from bot.handlers import linking, tasks
+from bot.handlers import linking, progress, questions, tasks
 from bot.handlers.common import reply_html
 from bot.render import escape
 
 START_VIEC = "viec"
 START_LIENKET = "lienket"
+START_TIENDO = "tiendo"
+START_BAOCAO = "baocao"
+START_NHACVIEC = "nhacviec"
+START_HOI = questions.START_HOI
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -26,6 +31,18 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if payload == START_LIENKET:
         await linking.show_link_prompt(update, context)
+        return
+    if payload == START_TIENDO:
+        await progress.show_progress(update, context)
+        return
+    if payload == START_BAOCAO:
+        await progress.send_reports(update, context)
+        return
+    if payload == START_NHACVIEC:
+        await progress.show_settings(update, context)
+        return
+    if payload == START_HOI:
+        await reply_html(update, context, messages.START_ASK)
         return
     if payload:
         await linking.redeem_code(update, context, payload)
