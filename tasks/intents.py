@@ -68,7 +68,7 @@ PROGRESS = _rx(
 TASK_WORD = _rx(r"viec", r"nhiem vu", r"cong viec", r"dau viec", r"tasks?", r"to ?do", r"assignments?")
 # "toi" is "tôi" (I) but also "tới" (next, to): "7 ngày tới", "sắp tới hạn", "tuần tới" are not first person.
 FIRST_PERSON = _rx(
-    r"(?:cua|cho|voi|giao) (?:toi|em|minh|tui)", r"(?<!ngay )(?<!tuan )(?<!thang )(?<!sap )(?<!nam )(?<!den )toi(?! han)",
+    r"(?:cua|cho|voi|giao) (?:toi|em|minh|tui)", r"(?<!ngay )(?<!tuan )(?<!thang )(?<!sap )(?<!nam )(?<!den )toi(?! han| thieu| uu)",
     r"em (?:co|con|phai|can|duoc)", r"minh (?:co|con|phai|can)", r"tui", r"my (?:tasks?|work|deadlines?|kpi|progress|assignments?)",
     r"do i", r"i have", r"have i", r"am i", r"for me", r"to me", r"mine",
 )  # fmt: skip

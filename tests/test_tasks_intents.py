@@ -152,3 +152,10 @@ def test_windows() -> None:
     assert Window("days", 7).bounds(today) == (today, date(2026, 11, 26))
     assert Window("this_week").label(today) == "tuần này (16/11–22/11/2026)"
     assert Window("today").label(today) == "hôm nay (19/11/2026)"
+
+
+def test_toi_thieu_is_not_first_person():
+    from tasks.intents import is_first_person
+
+    assert not is_first_person("nq71 chi ngan sach cho giao duc toi thieu bao nhieu phan tram")
+    assert is_first_person("viec cua toi tuan nay")
