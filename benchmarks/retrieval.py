@@ -77,7 +77,9 @@ def naive_langchain(corpus: Path, embedder, workdir: Path):
     files, _ = discover([corpus])
     docs = [Document(page_content=load(f.path, f.source).body, metadata={"source": f.source}) for f in files]
     chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-    client = chromadb.PersistentClient(path=str(workdir / "naive"), settings=chromadb.Settings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        path=str(workdir / "naive"), settings=chromadb.Settings(anonymized_telemetry=False)
+    )
     store = Chroma(client=client, collection_name="naive", embedding_function=TrolyEmbeddings(embedder))
     store.add_documents(chunks)
     seconds = time.perf_counter() - t0
@@ -116,7 +118,11 @@ def main() -> None:
         t0 = time.perf_counter()
         report = engine.ingest()
         ours_ingest = time.perf_counter() - t0
-        ours = run("Ours (hybrid + refs + accents)", lambda q: [h.passage.text for h in engine.search(q, k=K)], questions)
+        ours = run(
+            "Ours (hybrid + refs + accents)",
+            lambda q: [h.passage.text for h in engine.search(q, k=K)],
+            questions,
+        )
         ours.update(ingest=ours_ingest, chunks=report.total_passages, rss=rss_mb())
 
         # BM25 only, over the same chunks
@@ -145,7 +151,9 @@ def main() -> None:
         plain_ingest = time.perf_counter() - t0
 
         def bm25_plain(q: str) -> list[str]:
-            docs, _ = plain.retrieve(bm25s.tokenize([q], stopwords=None, show_progress=False), k=K, show_progress=False)
+            docs, _ = plain.retrieve(
+                bm25s.tokenize([q], stopwords=None, show_progress=False), k=K, show_progress=False
+            )
             return [store.passages[ids[int(i)]].text for i in docs[0]]
 
         pb = run("BM25 plain (bm25s tokenizer, same chunks)", bm25_plain, questions)
@@ -199,17 +207,33 @@ def main() -> None:
             f"{ours['mrr']:.3f} vs {best_baseline:.3f}",
             ours["mrr"] >= best_baseline + 0.10,
         ),
-        ("MRR vs our own lexical half alone (not a target)", f"{ours['mrr']:.3f} vs {bm['mrr']:.3f}", ours["mrr"] >= bm["mrr"]),
+        (
+            "MRR vs our own lexical half alone (not a target)",
+            f"{ours['mrr']:.3f} vs {bm['mrr']:.3f}",
+            ours["mrr"] >= bm["mrr"],
+        ),
         (
             "no-diacritics MRR ≥ 0.9 × accented",
             f"{plain_s['mrr']:.3f} vs {acc_s['mrr']:.3f} ({len(plain)} / {len(accented)} questions)",
             plain_s["mrr"] >= 0.9 * acc_s["mrr"],
         ),
-        ("unanswerable refused ≥ 90%", f"{refused_unanswerable:.0%} of {len(unanswerable)}", refused_unanswerable >= 0.9),
-        ("answerable refused ≤ 5%", f"{refused_answerable:.1%} of {len(questions)}", refused_answerable <= 0.05),
+        (
+            "unanswerable refused ≥ 90%",
+            f"{refused_unanswerable:.0%} of {len(unanswerable)}",
+            refused_unanswerable >= 0.9,
+        ),
+        (
+            "answerable refused ≤ 5%",
+            f"{refused_answerable:.1%} of {len(questions)}",
+            refused_answerable <= 0.05,
+        ),
         ("search p95 ≤ 50 ms (model loaded)", f"{ours['p95']:.1f} ms", ours["p95"] <= 50),
         ("fresh ingest ≤ 60 s", f"{ours_ingest:.1f} s ({ours['chunks']} passages)", ours_ingest <= 60),
-        ("resident memory ≤ 1.5 GB", f"peak {peak:.0f} MB (model loaded: {model_rss:.0f} MB, start {base_rss:.0f} MB)", peak <= 1536),
+        (
+            "resident memory ≤ 1.5 GB",
+            f"peak {peak:.0f} MB (model loaded: {model_rss:.0f} MB, start {base_rss:.0f} MB)",
+            peak <= 1536,
+        ),
     ]
     lines += ["", "| target | measured | met |", "| --- | --- | --- |"]
     lines += [f"| {t} | {m} | {ok(b)} |" for t, m, b in targets]

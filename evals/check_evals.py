@@ -22,6 +22,7 @@ set), minimum counts. Prints a summary; exits 1 on any error.
 Usage: python evals/check_evals.py [--corpus DIR] [--evals DIR] [--strict]
 Stdlib only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,16 +30,30 @@ import json
 import re
 import sys
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 ANSWERABLE_TAGS = {
-    "no_diacritics", "short_ref", "paraphrase", "figure", "date", "who",
-    "deadline", "definition",
+    "no_diacritics",
+    "short_ref",
+    "paraphrase",
+    "figure",
+    "date",
+    "who",
+    "deadline",
+    "definition",
 }
 UNANSWERABLE_TAGS = {
-    "no_diacritics", "short_ref", "paraphrase", "off_topic", "other_document",
-    "near_miss", "future_event", "procedure", "salary", "local_fact",
+    "no_diacritics",
+    "short_ref",
+    "paraphrase",
+    "off_topic",
+    "other_document",
+    "near_miss",
+    "future_event",
+    "procedure",
+    "salary",
+    "local_fact",
 }
 FILES = {
     "questions.jsonl": ("answerable", "main"),
@@ -61,10 +76,10 @@ SHORT_REF_RE = re.compile(
     r"thông báo|thong bao|công văn|cong van|chỉ thị|chi thi)\s*(\d{2,4})(?![\d/-])",
     re.IGNORECASE,
 )
-MAX_ANSWER_WORDS = 20        # answer strings must fit comfortably in one passage
+MAX_ANSWER_WORDS = 20  # answer strings must fit comfortably in one passage
 MIN_ANSWER_CHARS = 4
-WARN_DOCS_CONTAINING = 4     # string found in >= this many docs -> not distinctive
-WARN_TOTAL_OCCURRENCES = 8   # or this many occurrences overall
+WARN_DOCS_CONTAINING = 4  # string found in >= this many docs -> not distinctive
+WARN_TOTAL_OCCURRENCES = 8  # or this many occurrences overall
 
 
 def norm(s: str) -> str:
@@ -77,7 +92,7 @@ def split_front_matter(text: str) -> tuple[str, str]:
         lines = text.split("\n")
         for i in range(1, len(lines)):
             if lines[i].strip() == "---":
-                return "\n".join(lines[1:i]), "\n".join(lines[i + 1:])
+                return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :])
     return "", text
 
 
@@ -262,7 +277,9 @@ def main() -> int:
                 in_docs = [d for d, t in docs.items() if ns in t["body"]]
                 occ = sum(t["body"].count(ns) for t in docs.values())
                 if len(in_docs) >= WARN_DOCS_CONTAINING or occ >= WARN_TOTAL_OCCURRENCES:
-                    rep.warn(f"{where}: answer string not distinctive ({occ} occurrences in {len(in_docs)} docs): {s!r}")
+                    rep.warn(
+                        f"{where}: answer string not distinctive ({occ} occurrences in {len(in_docs)} docs): {s!r}"
+                    )
                 akey = f"{rdoc}\x00{ns}"
                 answer_keys[split].add(akey)
 
@@ -300,7 +317,9 @@ def main() -> int:
         print(f"{fname:24s} {totals.get(fname, 0):4d} questions | {tags}")
     print("\n== Main set (questions.jsonl) per document ==")
     for d in docs:
-        print(f"  {main_docs[d]:3d}  main  {doc_counts.get('dev_questions.jsonl', Counter())[d]:3d}  dev   {d}")
+        print(
+            f"  {main_docs[d]:3d}  main  {doc_counts.get('dev_questions.jsonl', Counter())[d]:3d}  dev   {d}"
+        )
     if rep.warnings:
         print(f"\n== {len(rep.warnings)} warning(s) ==")
         for w in rep.warnings:

@@ -87,7 +87,9 @@ def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> fl
     return score
 
 
-_DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}|tháng \d{1,2}(/| năm )\d{4}|năm \d{4}")
+_DATE_IN_TEXT = re.compile(
+    r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}|tháng \d{1,2}(/| năm )\d{4}|năm \d{4}"
+)
 _ASKS_DATE = re.compile(r"\b(ngay nao|khi nao|bao gio|thoi han|han chot|truoc ngay|thoi gian nao|nam nao)\b")
 _ASKS_NUMBER = re.compile(r"\b(bao nhieu|may|ty le|phan tram|muc)\b")
 

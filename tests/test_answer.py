@@ -5,11 +5,15 @@ from retrieval.evidence import CorpusStats
 from retrieval.search import QueryPlan
 from retrieval.types import DocumentMeta, Passage, SearchHit
 
-DOC = DocumentMeta(source="nq.md", title="Nghị quyết thử", doc_number="57-NQ/TW", doc_type="Nghị quyết", date="2024-12-22")
+DOC = DocumentMeta(
+    source="nq.md", title="Nghị quyết thử", doc_number="57-NQ/TW", doc_type="Nghị quyết", date="2024-12-22"
+)
 
 
 def _hit(text: str, rank: int = 1, section_ref: str = "II.1", dense: float = 0.9) -> SearchHit:
-    p = Passage(id=f"p{rank}", text=text, section="II. Mục tiêu", doc=DOC, position=rank, section_ref=section_ref)
+    p = Passage(
+        id=f"p{rank}", text=text, section="II. Mục tiêu", doc=DOC, position=rank, section_ref=section_ref
+    )
     return SearchHit(passage=p, score=1.0 / rank, rank=rank, dense=dense)
 
 
@@ -39,7 +43,10 @@ def test_answer_starts_with_its_citation_and_quotes_only_the_passage():
     plan = QueryPlan("q", [], [], [])
     answer = compose("kinh phí nghiên cứu phát triển đạt bao nhiêu GDP", [hit], plan, stats)
     assert answer.grounded
-    assert answer.text == "Theo Nghị quyết 57-NQ/TW ngày 22/12/2024, mục II.1: Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP."
+    assert (
+        answer.text
+        == "Theo Nghị quyết 57-NQ/TW ngày 22/12/2024, mục II.1: Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP."
+    )
     assert answer.citations[0].quote in hit.passage.text
 
 

@@ -31,7 +31,7 @@ def _sources(engine):
 
 
 def test_second_ingest_does_nothing(small):
-    engine, corpus = small
+    engine, _corpus = small
     first = engine.ingest()
     assert sorted(first.added) == ["a.md", "b.md", "c.txt"] and not first.errors
     second = engine.ingest()
@@ -43,7 +43,9 @@ def test_changed_file_is_the_only_one_reembedded(small):
     engine, corpus = small
     engine.ingest()
     before = {p.id: p for p in engine.store.passages.values()}
-    (corpus / "b.md").write_text(DOCS["b.md"] + "\nBổ sung: báo cáo kết quả trước ngày 15/7/2025.\n", encoding="utf-8")
+    (corpus / "b.md").write_text(
+        DOCS["b.md"] + "\nBổ sung: báo cáo kết quả trước ngày 15/7/2025.\n", encoding="utf-8"
+    )
     report = engine.ingest()
     assert report.updated == ["b.md"] and report.added == [] and len(report.unchanged) == 2
     after = engine.store.passages

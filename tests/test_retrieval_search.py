@@ -15,7 +15,11 @@ def _texts(hits):
 @pytest.mark.parametrize(
     ("query", "expected_number", "must_contain"),
     [
-        ("Nghị quyết 57-NQ/TW đặt mục tiêu chi cho nghiên cứu phát triển bao nhiêu phần trăm GDP?", "57-NQ/TW", "2% GDP"),
+        (
+            "Nghị quyết 57-NQ/TW đặt mục tiêu chi cho nghiên cứu phát triển bao nhiêu phần trăm GDP?",
+            "57-NQ/TW",
+            "2% GDP",
+        ),
         ("nghi quyet 57 chi cho nghien cuu phat trien bao nhieu phan tram GDP", "57-NQ/TW", "2% GDP"),
         ("nq57 kinh phi R&D", "57-NQ/TW", "2% GDP"),
         ("KL 221 ban hành ngày nào", "221-KL/TW", "28"),
