@@ -38,6 +38,8 @@ demo: model
 	$(TROLY) tasks report
 
 test: model
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
 
 test-fast: install
