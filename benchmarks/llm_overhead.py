@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.report import replace_block  # noqa: E402
 from tests.engine_fixtures import prepared_index  # noqa: E402
 from tests.fake_openai import FakeOpenAI  # noqa: E402
 
@@ -190,15 +191,7 @@ def render_section(res: dict) -> str:
 
 
 def write_docs(section: str, path: Path) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        _, after = rest.split(END, 1)
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    replace_block(path, START, END, section)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot import messages
 from bot.render import escape
+from tasks.messages_reminders import time_left
 
 CONTENT_LIMIT = 700
 FIELD_LIMIT = 300
@@ -41,18 +42,6 @@ def format_moment(moment: datetime, tz: ZoneInfo) -> str:
     """ "09:15 ngày 22/11/2026" in the office's time zone."""
     local = moment.astimezone(tz)
     return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
-
-
-def time_left(deadline: date, today: date) -> str:
-    """ "còn 3 ngày", "hạn là ngày mai", "hạn là hôm nay", "quá hạn 2 ngày"."""
-    days = (deadline - today).days
-    if days > 1:
-        return f"còn {days} ngày"
-    if days == 1:
-        return "hạn là ngày mai"
-    if days == 0:
-        return "hạn là hôm nay"
-    return f"quá hạn {-days} ngày"
 
 
 def progress_bar(percent: int) -> str:
