@@ -22,7 +22,6 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -32,30 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import replace_block  # noqa: E402
+from benchmarks.report import replace_block, summary  # noqa: E402
 from tests.bot_fixtures import READY_LOG, start_bot_process  # noqa: E402
 from tests.fake_telegram import FakeTelegram  # noqa: E402
 
 START, END = "<!-- bot_roundtrip:start -->", "<!-- bot_roundtrip:end -->"
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
-def summary(ms: list[float]) -> dict[str, float]:
-    return {
-        "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "max_ms": round(max(ms), 1) if ms else float("nan"),
-        "mean_ms": round(statistics.fmean(ms), 1) if ms else float("nan"),
-    }
 
 
 def load_questions(path: Path) -> list[str]:

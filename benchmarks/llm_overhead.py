@@ -27,7 +27,6 @@ import logging
 import os
 import platform
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -37,7 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import replace_block  # noqa: E402
+from benchmarks.report import percentile, replace_block  # noqa: E402
+from benchmarks.report import summary as _summary  # noqa: E402
 from tests.engine_fixtures import prepared_index  # noqa: E402
 from tests.fake_openai import FakeOpenAI  # noqa: E402
 
@@ -45,23 +45,8 @@ START, END = "<!-- llm_overhead:start -->", "<!-- llm_overhead:end -->"
 TARGET_P95_MS = 30.0
 
 
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    k = (len(s) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
 def summary(ms: list[float]) -> dict[str, float]:
-    return {
-        "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 2),
-        "p95_ms": round(percentile(ms, 95), 2),
-        "max_ms": round(max(ms), 2) if ms else float("nan"),
-        "mean_ms": round(statistics.fmean(ms), 2) if ms else float("nan"),
-    }
+    return _summary(ms, digits=2)
 
 
 def load_questions(path: Path) -> list[str]:

@@ -169,6 +169,27 @@ class InProcessBot:
         return self.tg.sent_messages(chat_id=chat_id)
 
 
+@contextlib.asynccontextmanager
+async def polling(app):
+    """Run a built Application's whole life (init, post_init, polling, shutdown) around the block."""
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
+    try:
+        yield app
+    finally:
+        with contextlib.suppress(Exception):
+            await app.updater.stop()
+        with contextlib.suppress(Exception):
+            await app.stop()
+        if app.post_shutdown:
+            with contextlib.suppress(Exception):
+                await app.post_shutdown(app)
+        await app.shutdown()
+
+
 @pytest.fixture
 async def inprocess_bot(fake_telegram: FakeTelegram, fake_engine: FakeEngine, tmp_path: Path):
     """The real application (handlers, rate limiter, polling loop) against the fake server, in this loop."""
@@ -186,22 +207,8 @@ async def inprocess_bot(fake_telegram: FakeTelegram, fake_engine: FakeEngine, tm
     )
     answers = MemoryAnswerLog()
     app = build_application(settings, fake_engine, answers=answers, workers=4)
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
-    try:
+    async with polling(app):
         yield InProcessBot(fake_telegram, fake_engine, app, answers, settings)
-    finally:
-        with contextlib.suppress(Exception):
-            await app.updater.stop()
-        with contextlib.suppress(Exception):
-            await app.stop()
-        if app.post_shutdown:
-            with contextlib.suppress(Exception):
-                await app.post_shutdown(app)
-        await app.shutdown()
 
 
 # --- the real bot as a subprocess ------------------------------------------------------------------------

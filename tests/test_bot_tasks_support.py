@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.bot_fixtures import FakeEngine, until
+from tests.bot_fixtures import FakeEngine, polling, until
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,22 +200,10 @@ async def task_bot(
     app = build_application(settings, engine, answers=MemoryAnswerLog(), workers=2, reminders=reminders)
     bot = TaskBot(tg, app, engine, db, settings)
     bot.store.clock = clock or (lambda: NOW)
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
     try:
-        yield bot
+        async with polling(app):
+            yield bot
     finally:
-        with contextlib.suppress(Exception):
-            await app.updater.stop()
-        with contextlib.suppress(Exception):
-            await app.stop()
-        if app.post_shutdown:
-            with contextlib.suppress(Exception):
-                await app.post_shutdown(app)
-        await app.shutdown()
         db.dispose()
 
 

@@ -4,7 +4,6 @@ engine, with the fake OpenAI-compatible server as the model."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 
@@ -13,7 +12,7 @@ import pytest
 from bot.render import escape
 from retrieval.answerers import make_answerer
 from retrieval.llm import LLMAnswerer
-from tests.bot_fixtures import until
+from tests.bot_fixtures import polling, until
 from tests.fake_openai import FakeOpenAI, Recorded
 from tests.fake_telegram import FakeTelegram
 from troly.config import Settings
@@ -57,22 +56,8 @@ async def llm_bot(engine, tmp_path):
         answerer = make_answerer(settings, engine)
         assert isinstance(answerer, LLMAnswerer)
         app = build_application(settings, answerer, answers=MemoryAnswerLog(), workers=2)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        await app.updater.start_polling(poll_interval=0.0, timeout=1, drop_pending_updates=False)
-        try:
+        async with polling(app):
             yield tg, llm
-        finally:
-            with contextlib.suppress(Exception):
-                await app.updater.stop()
-            with contextlib.suppress(Exception):
-                await app.stop()
-            if app.post_shutdown:
-                with contextlib.suppress(Exception):
-                    await app.post_shutdown(app)
-            await app.shutdown()
 
 
 async def test_the_bot_shows_the_llm_answer_with_sources(llm_bot):
