@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from benchmarks.report import replace_block  # noqa: E402
 from tasks.db import Database  # noqa: E402
 from tasks.models import Official, Reminder, Task, Unit  # noqa: E402
 from tasks.normalize import Role, TaskStatus, Via, fold  # noqa: E402
@@ -277,17 +278,7 @@ def markdown(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> st
 
 
 def write_docs(section: str) -> None:
-    if DOCS.exists():
-        current = DOCS.read_text(encoding="utf-8")
-        if START in current and END in current:
-            before, rest = current.split(START, 1)
-            after = rest.split(END, 1)[1]
-            DOCS.write_text(before + section + after, encoding="utf-8")
-            return
-        DOCS.write_text(current.rstrip("\n") + "\n\n" + section + "\n", encoding="utf-8")
-        return
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text("# Benchmarks\n\n" + section + "\n", encoding="utf-8")
+    replace_block(DOCS, START, END, section)
 
 
 def main() -> int:

@@ -4,11 +4,7 @@ The real engine and corpus are in tests/test_llm_chain.py; here a small stand-in
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from retrieval.llm import LLMAnswerer, make_chat_model
 from retrieval.types import Answer, Citation, DocumentMeta, Passage, SearchHit
@@ -54,19 +50,6 @@ class StubEngine:
 
     def documents(self) -> list[dict]:
         return [{"source": P.doc.source}]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-    with FakeOpenAI() as srv:
-        yield srv
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
 
 
 def make(

@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,19 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 Q57 = "Nghị quyết số 57-NQ/TW đặt mục tiêu quy mô kinh tế số đạt bao nhiêu phần trăm GDP vào năm 2030?"
 Q_UNANSWERABLE = "Thủ tục cấp thị thực điện tử cho người nước ngoài nhập cảnh gồm những bước nào?"
 SYSTEM_PROMPT = load_prompts().answer.messages[0].format(not_found_marker=NOT_FOUND_MARKER).content
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeOpenAI]:
-    os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-    with FakeOpenAI() as srv:
-        yield srv
-
-
-@pytest.fixture
-def fake(server: FakeOpenAI) -> FakeOpenAI:
-    server.reset()
-    return server
 
 
 def llm_settings(srv: FakeOpenAI, **extra: str) -> Settings:
