@@ -15,6 +15,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from vntext import clean
+
 # The five Vietnamese tone marks as combining characters (NFD).
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 # Vowel-quality marks that stay with their letter (circumflex, breve, horn).
@@ -25,7 +27,8 @@ _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
 def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """NFC without invisible characters and with look-alike letters mapped (see `vntext.clean`)."""
+    return clean(text)
 
 
 def _strip_tone(syllable: str) -> tuple[str, str | None]:

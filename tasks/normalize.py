@@ -13,13 +13,16 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from vntext import clean
+
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
 
 def nfc(text: str) -> str:
-    """NFC-normalise and trim: text pasted from Word/PDF often carries decomposed diacritics."""
-    return unicodedata.normalize("NFC", text).strip()
+    """NFC-normalise and trim: text pasted from Word/PDF often carries decomposed diacritics, zero-width
+    characters, non-breaking spaces and look-alike letters (see `vntext.clean`)."""
+    return clean(text).strip()
 
 
 def fold(text: str) -> str:
@@ -28,7 +31,7 @@ def fold(text: str) -> str:
     "Sở Văn hóa, Thể thao" and "SO VAN HOA, THE THAO" fold to the same string, and so do the old and
     new tone placements ("hoá" / "hóa"), which differ byte-wise but mean the same word.
     """
-    text = unicodedata.normalize("NFC", text).casefold().replace("đ", "d")
+    text = clean(text).casefold().replace("đ", "d")
     stripped = "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", unicodedata.normalize("NFC", stripped)).strip()
 

@@ -7,7 +7,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = {"retrieval": {"bot", "tasks"}, "tasks": {"bot", "retrieval"}}
+FORBIDDEN = {
+    "retrieval": {"bot", "tasks"},
+    "tasks": {"bot", "retrieval"},
+    "vntext": {"bot", "tasks", "retrieval", "troly", "prompts"},
+}
 
 
 def _imported_top_packages(path: Path) -> set[str]:
