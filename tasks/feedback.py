@@ -241,7 +241,8 @@ def question_stats(
         spellings[key][nfc(question)] += 1
 
     def shown(key: str) -> str:
-        return min(spellings[key].items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        """The spelling asked most often; on a tie the one with diacritics and the fewest capitals."""
+        return min(spellings[key].items(), key=lambda kv: (-kv[1], *_spelling_rank(kv[0])))[0]
 
     def ranking(counter: Counter[str]) -> list[dict[str, Any]]:
         items = sorted(((shown(k), n) for k, n in counter.items() if n > 0), key=lambda qn: (-qn[1], qn[0]))
@@ -256,6 +257,11 @@ def question_stats(
         "top": ranking(asked),
         "top_refused": ranking(refused),
     }
+
+
+def _spelling_rank(text: str) -> tuple[int, int, str]:
+    """Prefer diacritics, then the fewest capitals after the first letter ("NGHỊ QUYẾT" loses), then text."""
+    return (-sum(not c.isascii() for c in text), sum(c.isupper() for c in text[1:]), text)
 
 
 def negative_cases(session: Session) -> list[dict[str, Any]]:
