@@ -39,6 +39,7 @@ HELP = (
     "/viec — việc được giao cho bạn: cập nhật tiến độ, báo hoàn thành (/tasks)\n"
     "/tiendo — lãnh đạo: tiến độ đơn vị và các đơn vị trực thuộc, việc quá hạn, biểu đồ (/progress)\n"
     "/baocao — lãnh đạo: báo cáo tiến độ bằng tệp Excel và Word\n"
+    "/thongke — quản trị viên: câu hỏi được hỏi nhiều nhất và chưa trả lời được (không kèm tên người hỏi)\n"
     "/nhacviec — cài đặt nhắc việc: bật/tắt, giờ nhận, cuối tuần\n"
     "/lienket — liên kết tài khoản Telegram với hồ sơ cán bộ (chia sẻ số điện thoại hoặc nhập mã)\n"
     "/trogiup — hướng dẫn này (/help)\n"
