@@ -12,10 +12,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
 
 from bot import messages
 from bot.feedback import DatabaseAnswerLog, NotYours, SourceRef, StoredAnswer
+from bot.handlers.feedback import parse_reason_data, reason_data, reason_keyboard
 from tests.bot_fixtures import polling, until
 from tests.test_bot_tasks_support import NOW, SearchingEngine, TaskBot, buttons, prepare_home
 
@@ -313,3 +316,22 @@ async def test_the_daily_job_deletes_the_question_log_past_its_retention(fake_te
         await job.run(bot.application)
         with bot.db.session() as s:
             assert sorted(s.scalars(select(Feedback.question))) == ["0 ngày", "89 ngày"]
+
+
+# --- the callback grammar of the reasons ------------------------------------------------------------------
+
+
+@given(st.text(max_size=80))
+def test_reason_callback_data_of_any_shape_parses_or_is_refused(data):
+    parsed = parse_reason_data(data)
+    if parsed is not None:
+        token, code = parsed
+        assert reason_data(token, code) == data and len(data.encode()) <= 64
+
+
+def test_reason_buttons_round_trip_and_refuse_garbage():
+    token = "a" + "Zz0-_" * 3 + "q"
+    datas = [b.callback_data for row in reason_keyboard(token).inline_keyboard for b in row]
+    assert [parse_reason_data(d) for d in datas] == [(token, c) for c in ("s", "t", "k", "o", "x")]
+    for bad in ("fr:²:s", "fr::s", "fr:abc:z", f"fr:{'a' * 33}:s", "fr:a:b:s", "fb:abc:s", "", None):
+        assert parse_reason_data(bad) is None
