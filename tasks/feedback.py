@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
@@ -228,17 +228,20 @@ def question_stats(
     if days < 1:
         raise ValueError("Số ngày thống kê phải từ 1 trở lên.")
     since = _now(now) - timedelta(days=days)
-    rows = session.execute(
-        select(Feedback.question_key, Feedback.question, Feedback.refused).where(Feedback.at >= since)
+    grouped = session.execute(  # one row per spelling: the database does the counting
+        select(Feedback.question_key, Feedback.question, Feedback.refused, func.count())
+        .where(Feedback.at >= since)
+        .group_by(Feedback.question_key, Feedback.question, Feedback.refused)
     ).all()
     asked: Counter[str] = Counter()
     refused: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, question, was_refused in rows:
+    for key, question, was_refused, n in grouped:
         key = key or question_key(question)
-        asked[key] += 1
-        refused[key] += bool(was_refused)
-        spellings[key][nfc(question)] += 1
+        asked[key] += n
+        refused[key] += n if was_refused else 0
+        spellings[key][nfc(question)] += n
+    total = sum(asked.values())
 
     def shown(key: str) -> str:
         """The spelling asked most often; on a tie the one with diacritics and the fewest capitals."""
@@ -251,8 +254,8 @@ def question_stats(
     n_refused = sum(refused.values())
     return {
         "days": days,
-        "questions": len(rows),
-        "answered": len(rows) - n_refused,
+        "questions": total,
+        "answered": total - n_refused,
         "refused": n_refused,
         "top": ranking(asked),
         "top_refused": ranking(refused),
