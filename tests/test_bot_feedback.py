@@ -335,3 +335,45 @@ def test_reason_buttons_round_trip_and_refuse_garbage():
     assert [parse_reason_data(d) for d in datas] == [(token, c) for c in ("s", "t", "k", "o", "x")]
     for bad in ("fr:²:s", "fr::s", "fr:abc:z", f"fr:{'a' * 33}:s", "fr:a:b:s", "fb:abc:s", "", None):
         assert parse_reason_data(bad) is None
+
+
+@pytest.mark.postgres
+async def test_the_whole_flow_on_postgresql(fake_telegram, tmp_path, pg_databases):
+    """The same answer log on PostgreSQL: asker-only 👎, a reason, the comment, stats."""
+    from bot.app import build_application
+    from tasks.db import Database
+    from tasks.feedback import question_stats
+    from troly.config import Settings
+
+    url = pg_databases.create().render_as_string(hide_password=False)
+    tg = fake_telegram
+    settings = Settings.from_env(
+        {
+            "TROLY_HOME": str(tmp_path / "home"),
+            "TROLY_DATABASE_URL": url,
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_API_BASE_URL": tg.api_url,
+        },
+        dotenv=False,
+    )
+    engine = SearchingEngine()
+    app = build_application(settings, engine, workers=2, reminders=False)
+    db = Database.open(url)
+    bot = TaskBot(tg, app, engine, db, settings)
+    try:
+        async with polling(app):
+            answer = await _ask(bot, ASKER, "Nghị quyết 57 đặt mục tiêu gì?")
+            token = _token(answer)
+            ack = await bot.press(ASKER, f"fb:{token}:d", answer["message_id"], user_id=OTHER)
+            assert ack["text"] == messages.FEEDBACK_NOT_YOURS and _row(bot, token).rating is None
+            prompt = await _thumbs_down(bot, ASKER, answer)
+            await bot.press(ASKER, _label(prompt, "Sai"), prompt["message_id"])
+            await until(lambda: _row(bot, token).reason == "sai")
+            (thanks,) = await bot.send(ASKER, "Mục tiêu 2030 là kinh tế số 30% GDP")
+            assert thanks["text"] == messages.FEEDBACK_COMMENT_THANKS
+            assert _row(bot, token).comment == "Mục tiêu 2030 là kinh tế số 30% GDP"
+            with db.session() as s:
+                stats = question_stats(s, 30)
+            assert (stats["questions"], stats["answered"], stats["refused"]) == (1, 1, 0)
+    finally:
+        db.dispose()
