@@ -27,6 +27,7 @@ from bot.context import DEFAULT_TTL_SECONDS, FollowUpContext
 from bot.deps import BOT_DATA_KEY, BotDeps
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
+from bot.handlers.stats import setup_log_retention
 from bot.reminders import reminder_interval, setup_reminders
 from bot.service import Engine, QAService, default_workers
 from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
@@ -173,6 +174,7 @@ def build_application(
     store = TaskStore(settings.database_url, tz=tz, clock=clock_from_settings(settings))
     application.bot_data[TASKS_KEY] = store
     setup_reminders(application, settings, store, interval=reminder_interval(settings) if reminders else None)
+    setup_log_retention(application, settings, store)  # daily: delete the question log past its retention
     application.bot_data[BOT_DATA_KEY] = BotDeps(
         qa=qa,
         answers=answers

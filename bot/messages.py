@@ -39,6 +39,7 @@ HELP = (
     "/viec — việc được giao cho bạn: cập nhật tiến độ, báo hoàn thành (/tasks)\n"
     "/tiendo — lãnh đạo: tiến độ đơn vị và các đơn vị trực thuộc, việc quá hạn, biểu đồ (/progress)\n"
     "/baocao — lãnh đạo: báo cáo tiến độ bằng tệp Excel và Word\n"
+    "/thongke — quản trị viên: câu hỏi được hỏi nhiều nhất và chưa trả lời được (không kèm tên người hỏi)\n"
     "/nhacviec — cài đặt nhắc việc: bật/tắt, giờ nhận, cuối tuần\n"
     "/lienket — liên kết tài khoản Telegram với hồ sơ cán bộ (chia sẻ số điện thoại hoặc nhập mã)\n"
     "/trogiup — hướng dẫn này (/help)\n"
@@ -103,6 +104,30 @@ FEEDBACK_FAILED = "Chưa lưu được đánh giá, bạn vui lòng thử lại 
 ANSWER_EXPIRED = "Câu trả lời này đã cũ, tôi không còn lưu thông tin về nó. Bạn vui lòng hỏi lại nhé."
 PASSAGE_NOT_FOUND = "Không tìm thấy nguyên văn đoạn này (kho văn bản có thể vừa được cập nhật)."
 CALLBACK_UNKNOWN = "Nút này không còn dùng được."
+
+# After a 👎: what was wrong, and an optional comment (bot.handlers.feedback). HTML where sent as messages.
+FEEDBACK_NOT_YOURS = "Chỉ người đã hỏi mới đánh giá được câu trả lời này. Bạn có thể tự đặt câu hỏi để nhận câu trả lời riêng nhé."
+FEEDBACK_REASON_PROMPT = "Câu trả lời chưa đạt ở điểm nào? Bạn chọn một ý để chúng tôi cải thiện:"
+FEEDBACK_REASON_SAVED = (
+    "Đã ghi nhận: <b>{reason}</b>. Nếu muốn, bạn nhắn thêm một nhận xét ngắn (ví dụ câu trả lời đúng là gì, "
+    "còn thiếu ý nào) trong {minutes} phút tới, hoặc bấm «Bỏ qua»."
+)
+FEEDBACK_REASON_DONE = "Đã ghi nhận: <b>{reason}</b>. Cảm ơn góp ý của bạn!"
+FEEDBACK_COMMENT_DONE = "Đã ghi nhận: <b>{reason}</b>, kèm nhận xét của bạn."
+FEEDBACK_COMMENT_THANKS = "Cảm ơn bạn, nhận xét đã được ghi lại để cải thiện câu trả lời."
+FEEDBACK_SKIPPED = "Cảm ơn góp ý của bạn!"
+FEEDBACK_NOT_DOWN = "Câu trả lời này không còn được đánh giá 👎."
+BUTTON_SKIP_COMMENT = "Bỏ qua"
+
+# /thongke (administrators only).
+STATS_ADMIN_ONLY = "Lệnh /thongke chỉ dành cho quản trị viên của hệ thống."
+STATS_NOT_LINKED = (
+    "Lệnh /thongke chỉ dành cho quản trị viên. Tài khoản Telegram của bạn chưa liên kết với cán bộ nào "
+    "(dùng /lienket để liên kết)."
+)
+STATS_PRIVATE_ONLY = "Bạn vui lòng dùng /thongke trong cuộc trò chuyện riêng với bot."
+STATS_BAD_DAYS = "Số ngày không hợp lệ. Ví dụ: /thongke hoặc /thongke 7 (thống kê 7 ngày qua, tối đa 3650)."
+STATS_FAILED = "Chưa lấy được số liệu thống kê, bạn vui lòng thử lại sau."
 
 PASSAGE_HEADER = "<b>Nguyên văn</b> — {label}"
 

@@ -233,19 +233,59 @@ class LinkCode(Base):
     official: Mapped[Official] = relationship()
 
 
+# What was wrong with an answer rated 👎 (the buttons "Sai", "Thiếu", "Không liên quan", "Khác").
+FEEDBACK_REASONS = ("sai", "thieu", "khong_lien_quan", "khac")
+
+
 class Feedback(Base):
-    """A question answered by the bot and the user's 👍 (+1) / 👎 (-1), for evaluating answer quality."""
+    """A question answered by the bot (the question log) and the asker's 👍 (+1) / 👎 (-1), with what was
+    wrong (`reason`, `comment`) after a 👎.
+
+    `token` is the random, unguessable id put in the buttons' callback data (never the sequential `id`).
+    `question_key` is the question's normalised form (`tasks.feedback.question_key`: case, accents, spaces,
+    punctuation) that statistics group by. `refused`: the bot said it found nothing (not grounded, no
+    citation). Rows older than TROLY_LOG_RETENTION_DAYS are deleted (`tasks.feedback.purge_old`).
+    """
 
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: _new_token())
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     question: Mapped[str] = mapped_column(Text)
+    question_key: Mapped[str] = mapped_column(Text, default="", index=True)
     answer: Mapped[str] = mapped_column(Text)
     sources: Mapped[Any | None] = mapped_column(JSON)
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
+    reason: Mapped[str | None] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+def _new_token() -> str:
+    """``a`` + 16 URL-safe characters (96 random bits): fits callback data, cannot be guessed."""
+    import secrets
+
+    return "a" + secrets.token_urlsafe(12)
+
+
+class FeedbackPending(Base):
+    """A 👎 waiting for its optional comment: the asker's next text in that chat, until `expires_at`.
+
+    In the database (not in memory) so the step survives a restart and works with several bot processes.
+    One row per (user, chat): a newer 👎 replaces the older wait.
+    """
+
+    __tablename__ = "feedback_pending"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    prompt_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # Reminder kinds (DESIGN of reminders: docs/tasks.md). Stored as plain strings with a CHECK constraint.

@@ -152,10 +152,10 @@ def test_feedback_is_stored_and_rated(session: Session) -> None:
         sources=[{"source": "kl-221-KL-TW-2025-11-28.md"}], telegram_user_id=5, chat_id=5, now=T0,
     )  # fmt: skip
     assert row.rating is None
-    rate(session, row.id, -1)
-    rate(session, row.id, 1)
+    rate(session, row.token, -1)
+    rate(session, row.token, 1)
     session.expire_all()
     stored = session.get(Feedback, row.id)
     assert (stored.rating, stored.sources, stored.at) == (1, [{"source": "kl-221-KL-TW-2025-11-28.md"}], T0)
     with pytest.raises(ValueError, match="👍"):
-        rate(session, row.id, 5)
+        rate(session, row.token, 5)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from dotenv import load_dotenv
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_LOG_RETENTION_DAYS = 180
 
 
 def cache_dir() -> Path:
@@ -35,6 +36,7 @@ class Settings:
     telegram_token: str | None
     telegram_api_base_url: str | None
     timezone_name: str = DEFAULT_TIMEZONE
+    log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS  # question log kept this long, then deleted
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -67,5 +69,23 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
             timezone_name=env.get("TROLY_TIMEZONE") or DEFAULT_TIMEZONE,
+            log_retention_days=_positive_days(env, "TROLY_LOG_RETENTION_DAYS", DEFAULT_LOG_RETENTION_DAYS),
             extra={k: v for k, v in env.items() if k.startswith(("TROLY_", "OPENAI_", "OLLAMA_"))},
         )
+
+
+def _positive_days(env: dict[str, str], name: str, default: int) -> int:
+    """A whole number of days ≥ 1 from ``env[name]`` (default when unset or empty); ValueError otherwise, so
+    a typo never silently keeps personal data longer or shorter than the office decided."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(
+            f"{name}={raw!r} không hợp lệ: cần một số ngày nguyên từ 1 trở lên (mặc định {default})."
+        )
+    return value

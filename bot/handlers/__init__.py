@@ -3,7 +3,8 @@
 Order matters inside a group: the first matching handler wins, so fallbacks (unknown commands, non-text
 messages, stale buttons) come last; ``extra`` handlers go before them. Group -1 runs first for every update:
 it holds conversation states (a pending "Hoàn thành" takes the user's next private text as the result and
-stops the update there; without one it lets the update through to the handlers below).
+stops the update there; without one it lets the update through to the handlers below). Group -2 runs before
+it: a 👎 waiting for its optional comment takes the asker's next text (`bot.handlers.feedback`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import linking, progress, tasks
+from bot.handlers import feedback, linking, progress, stats, tasks
 from bot.handlers.callbacks import on_callback
 from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
@@ -30,10 +31,15 @@ from bot.keyboards import TASK_CALLBACK_PATTERN
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edits, not channel posts
 PRIVATE = filters.ChatType.PRIVATE
 CONVERSATION_GROUP = -1
+FEEDBACK_COMMENT_GROUP = -2
 
 
 def register_handlers(application: Application, extra: Iterable[BaseHandler] = ()) -> None:
-    # Conversation states (group -1).
+    # The comment after a 👎 (group -2), then conversation states (group -1).
+    application.add_handler(
+        MessageHandler(NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, feedback.comment_message),
+        group=FEEDBACK_COMMENT_GROUP,
+    )
     application.add_handler(
         MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, tasks.result_text),
         group=CONVERSATION_GROUP,
@@ -54,12 +60,19 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
         CommandHandler("baocao", progress.baocao_command, filters=NEW_MESSAGE, block=False)
     )
     application.add_handler(CommandHandler("nhacviec", progress.nhacviec_command, filters=NEW_MESSAGE))
+    # Administrators: most asked and most refused questions.
+    application.add_handler(
+        CommandHandler("thongke", stats.thongke_command, filters=NEW_MESSAGE, block=False)
+    )
 
     # Linking by a shared contact (private chats; in groups a contact falls through to `non_text`).
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.CONTACT, linking.contact_message))
 
     # Buttons: answers (👍 / 👎, Xem nguyên văn) and tasks (t:…, also under reminders).
     application.add_handler(CallbackQueryHandler(on_callback, pattern=r"^(fb|src):", block=False))
+    application.add_handler(
+        CallbackQueryHandler(feedback.on_reason_callback, pattern=feedback.CALLBACK_PATTERN, block=False)
+    )
     application.add_handler(CallbackQueryHandler(tasks.on_task_callback, pattern=TASK_CALLBACK_PATTERN))
     # Progress drill-down, chart, report files (td:, bc:) and reminder settings (nv:).
     application.add_handler(

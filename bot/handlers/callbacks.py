@@ -6,12 +6,12 @@ import asyncio
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import messages, pipeline, render
 from bot.deps import deps
-from bot.keyboards import DOWN, UP, CallbackData, answer_keyboard
+from bot.handlers import feedback
+from bot.keyboards import DOWN, UP, CallbackData
 
 log = logging.getLogger(__name__)
 
@@ -36,32 +36,9 @@ async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Ca
         await query.answer(messages.CALLBACK_UNKNOWN)
         return
     rating = 1 if data.arg == UP else -1
-    log_ = deps(context).answers
-    current = await asyncio.to_thread(log_.get, data.answer_id)
-    if current is None:
-        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
-        return
-    if current.rating == rating:
-        await query.answer(messages.FEEDBACK_ALREADY)
-        return
-    try:
-        stored = await asyncio.to_thread(log_.rate, data.answer_id, rating)
-    except Exception:
-        log.exception("Không lưu được đánh giá")
-        await query.answer(messages.FEEDBACK_FAILED, show_alert=True)
-        return
-    if stored is None:
-        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
-        return
-    await query.answer(messages.FEEDBACK_THANKS_UP if rating > 0 else messages.FEEDBACK_THANKS_DOWN)
-    log.info("feedback answer=%s rating=%+d", data.answer_id, rating)
-    if query.message is not None:
-        try:
-            await query.edit_message_reply_markup(
-                reply_markup=answer_keyboard(data.answer_id, len(stored.sources), rating=rating)
-            )
-        except BadRequest as exc:  # e.g. the message is too old to edit: the rating is stored anyway
-            log.debug("Không cập nhật được bàn phím: %s", exc)
+    await feedback.on_rating(
+        update, context, data.answer_id, rating
+    )  # only the asker; 👎 asks what was wrong
 
 
 async def _show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, data: CallbackData) -> None:

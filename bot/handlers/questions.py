@@ -190,6 +190,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         sources=sources,
         telegram_user_id=update.effective_user.id if update.effective_user else None,
         chat_id=chat.id,
+        refused=not getattr(answer, "grounded", True) and not sources,  # for /thongke's "refused" figures
     )
     answer_id = await asyncio.to_thread(d.answers.save, stored)
     parts = render.render_answer(answer)
