@@ -1,4 +1,4 @@
-"""Configuration read from the environment (and an optional `.env` file), per DESIGN.md §1.
+"""Configuration read from the environment (and an optional `.env` file), as documented in docs/cli.md.
 
 One frozen object is built per process so that every part (CLI, bot, tests) sees the same values;
 tests build their own with `Settings.from_env(overrides)` instead of mutating globals.
