@@ -69,15 +69,9 @@ def own_entries(home: Path, db: Database | None) -> list[Path]:
 
 
 def env_file() -> Path | None:
-    """The `.env` file the settings read: the working folder's (or the nearest above it), else the one
-    above the installed package (what `load_dotenv()` in `troly.config` finds for an editable install)."""
+    """The `.env` file the settings read: the working folder's, or the nearest one above it."""
     found = find_dotenv(usecwd=True)
-    if found:
-        return Path(found)
-    for folder in Path(__file__).resolve().parents:
-        if (folder / ".env").is_file():
-            return folder / ".env"
-    return None
+    return Path(found) if found else None
 
 
 def has_tables(db: Database) -> bool:
