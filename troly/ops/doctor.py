@@ -103,6 +103,12 @@ def check_database(settings: Settings) -> Check:
     from tasks.db import make_engine
 
     label = _database_label(settings)
+    missing = _missing_sqlite_file(settings)
+    if missing is not None:
+        return Check(
+            "Cơ sở dữ liệu", WARN, f"chưa có tệp {missing}",
+            "Nhập danh sách cán bộ: `troly officials import DANH_SACH.xlsx` (CSDL được tạo tự động).",
+        )  # fmt: skip
     try:
         engine = make_engine(settings.database_url, connect_args=_timeout_args(settings.database_url))
         try:
@@ -120,6 +126,17 @@ def check_database(settings: Settings) -> Check:
     return Check("Cơ sở dữ liệu", OK, f"kết nối được {label}")
 
 
+def _missing_sqlite_file(settings: Settings) -> Path | None:
+    """The SQLite file when it does not exist yet (connecting would create it: the doctor changes nothing)."""
+    from troly.ops.datahome import database_of
+
+    try:
+        db = database_of(settings)
+    except ValueError:
+        return None
+    return db.path if db.path is not None and not db.path.exists() else None
+
+
 def _timeout_args(url: str) -> dict:
     return {"connect_timeout": 5} if url.startswith(("postgresql", "postgres")) else {}
 
@@ -129,6 +146,8 @@ def check_migrations(settings: Settings) -> Check:
 
     from tasks.db import alembic_config, current_revision, head_revision, make_engine
 
+    if _missing_sqlite_file(settings) is not None:
+        return Check("", OK, "")  # no database yet: already reported by check_database
     try:
         engine = make_engine(settings.database_url, connect_args=_timeout_args(settings.database_url))
         try:
