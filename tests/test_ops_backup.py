@@ -146,7 +146,12 @@ def test_backup_then_restore_in_place_round_trips(
     assert (inst.work / ".env").read_text(encoding="utf-8") == "TELEGRAM_BOT_TOKEN=changed\n"  # untouched
 
     out = inst.run("restore", str(archive), "--yes").stdout
-    assert "Đã khôi phục" in out
+    assert "Đã khôi phục" in out and ".env.from-backup" in out
+    # this machine's .env is never overwritten: the archived one is put beside it, private
+    assert (inst.work / ".env").read_text(encoding="utf-8") == "TELEGRAM_BOT_TOKEN=changed\n"
+    saved = inst.work / ".env.from-backup"
+    assert saved.read_text(encoding="utf-8") == ENV_TEXT and stat.S_IMODE(saved.stat().st_mode) == 0o600
+    (inst.work / ".env").write_text(ENV_TEXT, encoding="utf-8")
     assert inst.state() == before
 
 
@@ -163,6 +168,7 @@ def test_restore_on_a_new_machine_needs_no_yes(
     new = make_install("new")  # empty data folder, empty database, no .env yet
     new.run("restore", str(archive))
     assert new.state() == before
+    assert stat.S_IMODE((new.work / ".env").stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize("make_install", BACKENDS, indirect=True)

@@ -8,7 +8,8 @@ Archive layout (format 1):
   index/...             $TROLY_HOME/index (its SQLite files also through the backup API); absent when a Chroma
                         server (TROLY_CHROMA_URL) holds the vectors: that server is backed up on its own
   files/...             $TROLY_HOME/files: files handed in or added in chat, when present
-  env/.env              the `.env` file, when present
+  env/.env              the `.env` file, when present (restored only where none exists, else beside it as
+                        `.env.from-backup`)
 The archive holds the bot token and personal data, so it is created with permissions 0600 and only renamed
 into place once complete.
 """
@@ -105,7 +106,8 @@ def backup(settings: Settings, archive: Path) -> BackupReport:
 
 
 def restore_blockers(settings: Settings) -> list[str]:
-    """Why a restore would overwrite data (empty list: safe without --yes)."""
+    """Why a restore would overwrite data (empty list: safe without --yes). A `.env` never blocks: it is
+    never overwritten (see `_restore_env`)."""
     db = _database(settings)
     blockers = [str(p) for p in own_entries(settings.home, db)]
     if db.kind == "postgresql":
@@ -114,9 +116,6 @@ def restore_blockers(settings: Settings) -> list[str]:
                 blockers.append(f"cơ sở dữ liệu {db.label} đã có bảng")
         except Exception as exc:
             raise BackupError(f"Không kết nối được {db.label}: {exc}") from exc
-    env = env_file()
-    if env is not None:
-        blockers.append(str(env))
     return blockers
 
 
@@ -172,11 +171,30 @@ def restore(settings: Settings, archive: Path) -> BackupReport:
                 report.lines.append("chỉ mục: không có trong bản sao lưu — chạy `troly ingest`")
 
         if (stage / "env" / ".env").is_file():
-            target_env = env_file() or Path.cwd() / ".env"
-            shutil.copyfile(stage / "env" / ".env", target_env)
-            os.chmod(target_env, 0o600)
-            report.lines.append(f"cấu hình: {target_env}")
+            report.lines.append(_restore_env(stage / "env" / ".env"))
     return report
+
+
+def _restore_env(saved: Path) -> str:
+    """Put the archived `.env` back, never over a different one: the settings of this machine (its database
+    URL, for one) may be meant to differ, so the archived copy is then written beside it for the operator."""
+    current = env_file()
+    if current is None:
+        target = Path.cwd() / ".env"
+        message = f"cấu hình: {target}"
+    elif current.read_bytes() == saved.read_bytes():
+        return f"cấu hình: {current} (không đổi)"
+    else:
+        target = current.with_name(".env.from-backup")
+        message = (
+            f"cấu hình: {current} đang có khác bản sao lưu nên được giữ nguyên; bản trong sao lưu ghi ở {target} "
+            "(so sánh rồi chép những dòng cần thiết)"
+        )
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(saved.read_bytes())
+    return message
 
 
 # -- pieces ----------------------------------------------------------------------------------------------
