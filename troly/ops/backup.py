@@ -207,7 +207,7 @@ def _database(settings: Settings) -> Database:
 
 def _sqlite_copy(source: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database (WAL included) through `sqlite3.Connection.backup`."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)

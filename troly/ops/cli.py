@@ -61,7 +61,10 @@ def backup_cmd(file: Annotated[Path, typer.Argument(help="Tệp sao lưu sẽ gh
         report = backup(Settings.from_env(), file)
     except BackupError as exc:
         _fail(str(exc))
-    out.print(f"Đã sao lưu vào {report.archive} ({report.size / 1024**2:.1f} MB, chỉ chủ tệp đọc được):")
+    size = (
+        f"{report.size / 1024**2:.1f} MB" if report.size >= 1024**2 else f"{max(1, report.size // 1024)} KB"
+    )
+    out.print(f"Đã sao lưu vào {report.archive} ({size}, chỉ chủ tệp đọc được):")
     for line in report.lines:
         out.print(f"  - {line}")
 
