@@ -142,3 +142,19 @@ def test_doctor_on_a_fresh_machine_points_to_the_roster_import(
     assert checks["Cơ sở dữ liệu"]["status"] == "ok"
     assert checks["Lược đồ CSDL"]["status"] == "warn"
     assert "troly officials import" in checks["Lược đồ CSDL"]["fix"]
+
+
+def test_doctor_warns_about_a_world_readable_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env_path = tmp_path / ".env"
+    env_path.write_text(f"TELEGRAM_BOT_TOKEN={GOOD_TOKEN}\n", encoding="utf-8")
+    env_path.chmod(0o644)
+    _, checks = doctor(base_env(tmp_path / "home"), code=0)  # a warning, not an error
+    assert (
+        checks["Tệp cấu hình .env"]["status"] == "warn" and "chmod 600" in checks["Tệp cấu hình .env"]["fix"]
+    )
+    env_path.chmod(0o600)
+    _, checks = doctor(base_env(tmp_path / "home"), code=0)
+    assert checks["Tệp cấu hình .env"]["status"] == "ok"

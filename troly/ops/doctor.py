@@ -38,6 +38,7 @@ def run_checks(settings: Settings) -> list[Check]:
     """Every check, in the order they are printed. Never raises: a crashing check becomes an error."""
     checks: list[Callable[[Settings], Check]] = [
         check_token,
+        check_env_file,
         check_timezone,
         check_database,
         check_migrations,
@@ -75,6 +76,22 @@ def check_token(settings: Settings) -> Check:
             "Sao chép lại nguyên mã từ @BotFather (không dấu cách, không dấu nháy).",
         )  # fmt: skip
     return Check("Mã bot Telegram", OK, f"đã đặt (bot số {token.split(':', 1)[0]})")
+
+
+def check_env_file(settings: Settings) -> Check:
+    """The `.env` file holds the bot token (and often the database password): nobody else may read it."""
+    from troly.ops.datahome import env_file
+
+    path = env_file()
+    if path is None:
+        return Check("", OK, "")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o007:
+        return Check(
+            "Tệp cấu hình .env", WARN, f"{path} ai trên máy cũng đọc được (quyền {mode:o}) mà chứa mã bot",
+            f"Chạy `chmod 600 {path}` (hoặc `chown root:troly` và `chmod 640` khi chạy bằng dịch vụ).",
+        )  # fmt: skip
+    return Check("Tệp cấu hình .env", OK, f"{path} (quyền {mode:o})")
 
 
 def check_timezone(settings: Settings) -> Check:
