@@ -220,3 +220,33 @@ def test_restore_rejects_a_file_that_is_not_a_backup(tmp_path: Path, monkeypatch
     assert result.exit_code == 1
     assert "không phải bản sao lưu" in result.stderr
     assert not (tmp_path / "data" / "troly.db").exists()
+
+
+@pytest.mark.slow  # needs the cached index of the corpus (built once, minutes, when missing)
+def test_a_real_embedded_chroma_index_survives_backup_and_restore(tmp_path: Path, monkeypatch) -> None:
+    import chromadb
+
+    from tests.engine_fixtures import copy_index_to
+
+    monkeypatch.chdir(tmp_path)
+    old = copy_index_to(tmp_path / "old")
+    runner = CliRunner()
+    env = {"TROLY_HOME": str(old), "TROLY_DATABASE_URL": "", "TROLY_CHROMA_URL": ""}
+    assert (
+        runner.invoke(app, ["officials", "import", str(EXAMPLES / "officials.xlsx")], env=env).exit_code == 0
+    )
+    assert runner.invoke(app, ["backup", str(tmp_path / "b.tar.gz")], env=env).exit_code == 0
+    new = tmp_path / "new"
+    result = runner.invoke(app, ["restore", str(tmp_path / "b.tar.gz")], env=env | {"TROLY_HOME": str(new)})
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+    def vectors(home: Path) -> dict[str, int]:
+        client = chromadb.PersistentClient(
+            str(home / "index" / "chroma"), chromadb.Settings(anonymized_telemetry=False)
+        )
+        return {c.name: client.get_collection(c.name).count() for c in client.list_collections()}
+
+    manifest = json.loads((new / "index" / "manifest.json").read_text(encoding="utf-8"))
+    passages = json.loads((new / "index" / "passages.json").read_text(encoding="utf-8"))
+    assert vectors(new) == vectors(old) == {manifest["collection"]: len(passages)}
+    assert len(passages) > 100
