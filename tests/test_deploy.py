@@ -22,24 +22,24 @@ def documented(name: str) -> bool:
     return f"`{name}`" in CLI_DOC or name in {"POSTGRES_PASSWORD", "PYTHONUNBUFFERED"}
 
 
-def test_systemd_unit_verifies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["troly-bot.service", "troly-chroma.service"])
+def test_systemd_unit_verifies(tmp_path: Path, name: str) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed on this machine (the unit file is checked where it is)")
-    # The unit names /opt/troly; verify a copy pointing at a stand-in install so ExecStart exists.
+    # The units name /opt/troly; verify a copy pointing at a stand-in install so ExecStart exists.
     install = tmp_path / "opt-troly"
     (install / ".venv" / "bin").mkdir(parents=True)
-    troly = install / ".venv" / "bin" / "troly"
-    troly.write_text("#!/bin/sh\n", encoding="utf-8")
-    troly.chmod(0o755)
+    for program in ("troly", "chroma"):
+        stub = install / ".venv" / "bin" / program
+        stub.write_text("#!/bin/sh\n", encoding="utf-8")
+        stub.chmod(0o755)
     (install / ".env").write_text("TELEGRAM_BOT_TOKEN=x\n", encoding="utf-8")
-    unit = tmp_path / "troly-bot.service"
-    unit.write_text(
-        (DEPLOY / "troly-bot.service").read_text(encoding="utf-8").replace("/opt/troly", str(install))
-    )
+    unit = tmp_path / name
+    unit.write_text((DEPLOY / name).read_text(encoding="utf-8").replace("/opt/troly", str(install)))
     result = subprocess.run(
         ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
     )
-    problems = [line for line in (result.stdout + result.stderr).splitlines() if "troly-bot.service" in line]
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if name in line]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr
 
 
@@ -51,7 +51,7 @@ def test_systemd_unit_runs_the_bot_as_an_unprivileged_user_with_a_private_data_f
     assert settings["EnvironmentFile"].endswith(".env") and settings["UMask"] == "0077"
     for name in re.findall(r"^Environment=(\w+)=", text, flags=re.M):
         assert documented(name), name
-    assert "troly-bot.service" in GUIDE
+    assert "troly-bot.service" in GUIDE and "troly-chroma.service" in GUIDE
 
 
 def test_compose_file_parses_and_wires_bot_postgres_and_chroma() -> None:
