@@ -1,4 +1,4 @@
-"""Retrieval quality and latency over a question file (DESIGN.md §3).
+"""Retrieval quality and latency over a question file (docs/cli.md §3).
 
 A question is a hit at rank r when the r-th passage contains any `answer_contains` string, compared after
 NFC and case folding. Latency is measured per question with the model already loaded.

@@ -67,7 +67,7 @@ def record_refusal(
 
 
 def count_open_overdue(session: Session, official: Official, today: date) -> int:
-    """How many of the official's own unfinished tasks are past their deadline (DESIGN §4 "overdue")."""
+    """How many of the official's own unfinished tasks are past their deadline (docs/cli.md §4 "overdue")."""
     return (
         session.scalar(
             select(func.count())

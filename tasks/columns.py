@@ -1,4 +1,4 @@
-"""The spreadsheet columns of DESIGN §4, in order. Import and export share them so a round trip is exact."""
+"""The spreadsheet columns of docs/cli.md §4, in order. Import and export share them so a round trip is exact."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Exporting tasks to an .xlsx the office can use as is, and re-import without loss.
 
-The columns are exactly those of DESIGN §4, in order, holding the same values the import reads: codes,
+The columns are exactly those of docs/cli.md §4, in order, holding the same values the import reads: codes,
 unit names, real Excel dates (shown dd/mm/yyyy), status labels, progress numbers. Formatting (bold
 frozen header, widths, status colours, overdue rows in red, filter) is only presentation.
 """
@@ -54,7 +54,7 @@ def export_tasks(
 ) -> int:
     """Write the tasks (default: all; or those of `query`, a `select(Task)`) to `path`; returns how many.
 
-    `today` decides which rows are highlighted as overdue (DESIGN §4 definition).
+    `today` decides which rows are highlighted as overdue (docs/cli.md §4 definition).
     """
     path = Path(path)
     if path.suffix.lower() != ".xlsx":

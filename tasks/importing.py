@@ -1,4 +1,4 @@
-"""Importing the officials roster and the task list from the office's spreadsheets (DESIGN §4).
+"""Importing the officials roster and the task list from the office's spreadsheets (docs/cli.md §4).
 
 All or nothing: every row is validated before anything is written, and a single bad row leaves the
 database untouched while the report lists every problem with its row number as seen in Excel. Re-importing

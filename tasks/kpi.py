@@ -14,7 +14,7 @@ late yet). Each judged task earns points:
 
 So a unit that finishes everything on time scores 100; finishing a week late still earns about 38 % of a
 task's worth; an open task 30 days or more overdue costs half a task. "Today" is the office's date
-(TROLY_TIMEZONE), as for every overdue figure (DESIGN §4). A unit's KPI counts the tasks its unit leads
+(TROLY_TIMEZONE), as for every overdue figure (docs/cli.md §4). A unit's KPI counts the tasks its unit leads
 and every unit below it leads (same rule as the progress report); an official's counts the tasks
 assigned to them.
 

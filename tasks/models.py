@@ -85,7 +85,7 @@ class Base(DeclarativeBase):
 
 
 class Unit(Base):
-    """An organisational unit (UBND tỉnh, Sở, xã/phường...). `parent_id` makes the tree of DESIGN §4."""
+    """An organisational unit (UBND tỉnh, Sở, xã/phường...). `parent_id` makes the tree of docs/cli.md §4."""
 
     __tablename__ = "units"
 
@@ -193,7 +193,7 @@ class Task(Base):
         return self.status == TaskStatus.HOAN_THANH
 
     def is_overdue(self, today: date) -> bool:
-        """DESIGN §4: not done and the deadline is before today (today in TROLY_TIMEZONE)."""
+        """docs/cli.md §4: not done and the deadline is before today (today in TROLY_TIMEZONE)."""
         return not self.is_done and self.deadline < today
 
     def __repr__(self) -> str:
@@ -288,7 +288,7 @@ class FeedbackPending(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# Reminder kinds (DESIGN of reminders: docs/tasks.md). Stored as plain strings with a CHECK constraint.
+# Reminder kinds (how reminders work: docs/tasks.md). Stored as plain strings with a CHECK constraint.
 REMINDER_KINDS = ("before_3d", "before_1d", "due_day", "overdue", "digest")
 _PENDING = text("sent_at IS NULL AND cancelled_at IS NULL")
 _NO_TASK = text("task_id IS NULL")

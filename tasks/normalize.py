@@ -162,7 +162,7 @@ class Role(Labelled):
 
 
 class TaskStatus(Labelled):
-    """The four states of DESIGN §4; only HOAN_THANH counts as done in reports."""
+    """The four states of docs/cli.md §4; only HOAN_THANH counts as done in reports."""
 
     CHUA_BAT_DAU = "chua_bat_dau"
     DANG_THUC_HIEN = "dang_thuc_hien"

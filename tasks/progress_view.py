@@ -3,7 +3,7 @@
 Every entry point takes the viewer and a unit id (from a command or from callback data, which the client
 sends back and could forge) and checks permission first: a leader sees their unit and everything below
 it, an administrator everything (unit id None = all units), anyone else nothing. Counting follows the
-report of DESIGN §4 (`tasks.reporting.unit_report`: a task counts for its lead unit and every unit above);
+report of docs/cli.md §4 (`tasks.reporting.unit_report`: a task counts for its lead unit and every unit above);
 KPI as defined in `tasks.kpi`.
 """
 
@@ -90,7 +90,7 @@ def compute_progress(session: Session, unit: Unit | None, today: date) -> Progre
 
 
 def summary_lines(report: UnitProgress, kpi: KpiParts) -> list[str]:
-    """The six figures of DESIGN §2 plus KPI, as HTML lines."""
+    """The six figures of docs/cli.md §2 plus KPI, as HTML lines."""
     return [
         f"Tổng số: <b>{report.total}</b> nhiệm vụ",
         f"✅ Hoàn thành: <b>{report.done}</b> ({pct(report.completion_rate)}), đúng hạn {report.done_on_time}",

@@ -1,4 +1,4 @@
-"""Progress of a unit subtree (DESIGN §2 `troly tasks report`, §4 definitions).
+"""Progress of a unit subtree (docs/cli.md §2 `troly tasks report`, §4 definitions).
 
 One aggregate query counts tasks per lead unit; one query reads the unit tree; the roll-up to parent
 units is done in Python. That stays well under a second for 100,000 tasks in 500 units, where one query
@@ -66,7 +66,7 @@ class UnitProgress:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN §2 (keys exactly: unit, total, done, done_on_time, in_progress,
+        """The JSON shape of docs/cli.md §2 (keys exactly: unit, total, done, done_on_time, in_progress,
         overdue, completion_rate, units)."""
         return {
             "unit": self.unit,

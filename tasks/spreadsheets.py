@@ -1,4 +1,4 @@
-"""Reading office spreadsheets (.xlsx or .csv) into rows keyed by the DESIGN §4 headers.
+"""Reading office spreadsheets (.xlsx or .csv) into rows keyed by the docs/cli.md §4 headers.
 
 Headers are matched after trimming, NFC and case folding, and also without diacritics or punctuation, so a
 sheet typed as "Ma can bo" or "TIẾN ĐỘ" still works. Row numbers are those the user sees in Excel (the

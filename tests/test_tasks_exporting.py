@@ -1,4 +1,4 @@
-"""Export to .xlsx: exact DESIGN §4 columns, office-ready formatting, lossless import → export → import."""
+"""Export to .xlsx: exact docs/cli.md §4 columns, office-ready formatting, lossless import → export → import."""
 
 from __future__ import annotations
 

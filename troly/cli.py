@@ -1,4 +1,4 @@
-"""`troly`: the command line (DESIGN.md §2). Vietnamese for people; `--json` for scripts.
+"""`troly`: the command line (contracts in docs/cli.md). Vietnamese for people; `--json` for scripts.
 
 This module is the composition root: it reads settings and hands them to `retrieval/`, `tasks/` and `bot/`.
 """
@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from troly.config import Settings
+from troly.ops.cli import register as register_ops
 
 app = typer.Typer(
     name="troly",
@@ -280,6 +281,7 @@ def _mount_optional() -> None:
 
 
 _mount_optional()
+register_ops(app)  # reset, backup, restore, doctor (troly/ops/)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Configuration read from the environment (and an optional `.env` file), per DESIGN.md §1.
+"""Configuration read from the environment (and an optional `.env` file), as documented in docs/cli.md.
 
 One frozen object is built per process so that every part (CLI, bot, tests) sees the same values;
 tests build their own with `Settings.from_env(overrides)` instead of mutating globals.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_LOG_RETENTION_DAYS = 180
@@ -51,7 +51,7 @@ class Settings:
     def from_env(cls, overrides: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         """Read settings; `overrides` win over the environment (used by tests and the CLI)."""
         if dotenv:
-            load_dotenv(override=False)
+            load_dotenv(find_dotenv(usecwd=True), override=False)  # the working folder's .env
         env = dict(os.environ)
         if overrides:
             env.update(overrides)
