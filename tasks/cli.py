@@ -25,10 +25,11 @@ from tasks.db import Database
 from tasks.errors import TaskDomainError
 from tasks.exporting import export_tasks
 from tasks.importing import ImportReport, import_officials, import_tasks
-from tasks.kpi import KpiParts, format_kpi, unit_kpis
+from tasks.kpi import format_kpi, kpi_by_lead_unit, unit_kpis
 from tasks.linking import INVITE_VALIDITY, create_invite, unlink
 from tasks.models import LinkCode, Official
 from tasks.normalize import format_date
+from tasks.progress_view import node_kpi
 from tasks.report_files import report_for_name, write_docx, write_xlsx
 from tasks.reporting import UnitProgress, unit_report
 from tasks.timeutil import local_date, utcnow
@@ -287,6 +288,7 @@ def tasks_report(
         today = local_date(tz=settings.tz)
         report = unit_report(session, unit, today=today)
         kpis = unit_kpis(session, today) if not as_json else {}
+        own_kpis = kpi_by_lead_unit(session, today) if not as_json else {}
         if xlsx is not None or docx is not None:
             data = report_for_name(session, unit, today=today)
             try:
@@ -308,7 +310,7 @@ def tasks_report(
     for label, node in _report_rows(report):
         table.add_row(
             label, str(node.total), str(node.done), str(node.done_on_time), str(node.in_progress),
-            str(node.overdue), f"{node.completion_rate:.0%}", format_kpi(kpis.get(node.unit_id, KpiParts()).score),
+            str(node.overdue), f"{node.completion_rate:.0%}", format_kpi(node_kpi(node, kpis, own_kpis).score),
         )  # fmt: skip
     _print(table)
     for path in written:
