@@ -70,9 +70,7 @@ def resolve_scope(session: Session, viewer: Official | None, unit_id: int | None
     return unit
 
 
-def node_kpi(
-    node: UnitProgress, subtree: dict[int | None, KpiParts], own: dict[int, KpiParts]
-) -> KpiParts:
+def node_kpi(node: UnitProgress, subtree: dict[int | None, KpiParts], own: dict[int, KpiParts]) -> KpiParts:
     """The KPI of a report row: the unit's subtree, or only the tasks it leads itself for a direct row."""
     if node.direct:
         return own.get(node.unit_id or -1, KpiParts())
@@ -116,7 +114,9 @@ def sorted_rows(report: UnitProgress) -> list[UnitProgress]:
     """The rows of a unit's breakdown as /tiendo lists them: its direct row first (the tasks it leads
     itself), then the sub-units, most overdue first. They add up to the unit's figures."""
     direct = [c for c in report.units if c.direct]
-    others = sorted((c for c in report.units if not c.direct), key=lambda c: (-c.overdue, c.completion_rate, c.unit))
+    others = sorted(
+        (c for c in report.units if not c.direct), key=lambda c: (-c.overdue, c.completion_rate, c.unit)
+    )
     return direct + others
 
 

@@ -107,13 +107,17 @@ class UnitProgress:
 
 def _counts_by_unit(session: Session, today: date) -> dict[int, Counts]:
     done = Task.status == TaskStatus.HOAN_THANH
-    query = select(
-        Task.lead_unit_id,
-        func.count(),
-        func.sum(case((done, 1), else_=0)),
-        func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
-        func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
-    ).where(Task.status != TaskStatus.DA_HUY).group_by(Task.lead_unit_id)
+    query = (
+        select(
+            Task.lead_unit_id,
+            func.count(),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
+            func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
+        )
+        .where(Task.status != TaskStatus.DA_HUY)
+        .group_by(Task.lead_unit_id)
+    )
     return {
         unit_id: Counts(int(total), int(n_done or 0), int(on_time or 0), int(overdue or 0))
         for unit_id, total, n_done, on_time, overdue in session.execute(query)
