@@ -69,7 +69,7 @@ def digest_numbers(
                 )
             ),
             func.sum(case((Task.created_at >= since, 1), else_=0)),
-        ).where(Task.id.in_(scope))
+        ).where(Task.id.in_(scope), Task.status != TaskStatus.DA_HUY)
     ).one()
     total, overdue, overdue_yesterday, newly_overdue, due_soon, created = (int(v or 0) for v in row)
     changes = select(

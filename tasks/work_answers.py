@@ -25,7 +25,7 @@ from tasks.intents import DUE_SOON_DEFAULT, Intent, IntentKind, Window, classify
 from tasks.kpi import GRACE_DAYS, KpiParts, format_kpi, official_kpi
 from tasks.messages_reminders import shorten, time_left
 from tasks.models import Official, Task, Unit
-from tasks.normalize import Role, TaskStatus, format_date
+from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, format_date
 from tasks.progress_view import compute_progress, pct, summary_lines
 from tasks.ui import Keyboard, Screen, button, chart_data, esc, overdue_data, task_data, unit_data
 from tasks.units import find_unit
@@ -138,7 +138,12 @@ def _unit_answer(session: Session, scope: _UnitScope, intent: Intent, today: dat
     where = _scope_filter(session, scope)
     if intent.kind == IntentKind.OVERDUE:
         query = _open().where(where, Task.deadline < today)
-        total_all = session.scalar(select(func.count()).select_from(Task).where(where)) or 0
+        total_all = (
+            session.scalar(
+                select(func.count()).select_from(Task).where(where, Task.status != TaskStatus.DA_HUY)
+            )
+            or 0
+        )
         count, tasks = _count_and_page(session, query)
         head = f"<b>⚠️ {name}</b> có <b>{count}</b> nhiệm vụ quá hạn (trên tổng số {total_all}), tính đến ngày {format_date(today)}."
         if not count:
@@ -196,7 +201,7 @@ def _personal_progress(session: Session, asker: Official, today: date) -> str:
                 func.sum(case((done, 1), else_=0)),
                 func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
                 func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
-            ).where(Task.assignee_id == asker.id)
+            ).where(Task.assignee_id == asker.id, Task.status != TaskStatus.DA_HUY)
         ).one()
     )
     if not total:
@@ -217,7 +222,7 @@ def _personal_progress(session: Session, asker: Official, today: date) -> str:
 
 
 def _open() -> Select[tuple[Task]]:
-    return select(Task).where(Task.status != TaskStatus.HOAN_THANH)
+    return select(Task).where(Task.status.not_in(CLOSED_STATUSES))
 
 
 def _windowed(kind: IntentKind, window: Window | None, today: date, where) -> tuple[Select[tuple[Task]], str]:
