@@ -13,6 +13,12 @@ Order of the rules, and why:
 2. Then the metric asked for decides: KPI, overdue, due soon, progress/completion.
 3. Then "my tasks" (a task word with the first person), and "how many tasks does <unit> have".
 4. Anything else is a document question (retrieval is the default: a wrong turn there costs little).
+
+A colleague named in the question ("việc của chị Mai", "anh Phạm Văn Phòng có việc nào quá hạn?") is kept in
+`Intent.person_text`: the answer refuses an official who asks about someone else, and lets a leader ask
+about the people of their subtree. A person is an honorific (anh, chị, ông, bà, cô, chú, bác, đồng chí)
+followed by capitalised words, or — with the roster (`people`) — a full name of it, or an honorific
+followed by the end of one of its names ("anh nam" for "Trần Văn Nam").
 """
 
 from __future__ import annotations
@@ -174,6 +180,7 @@ class Intent:
     own_unit: bool = False
     all_units: bool = False
     window: Window | None = None
+    person_text: str | None = None  # a colleague named in the question, as typed ("chị Mai")
 
     @property
     def is_work(self) -> bool:
@@ -256,6 +263,63 @@ def _head_at(words: list[str], i: int) -> int:
     return best
 
 
+# Honorifics before a person's name. Typed with diacritics they are unmistakable ("cô" is not "có"); without
+# diacritics ("co", "ba", "chi") they only count before the end of a name of the roster.
+HONORIFICS = ("anh", "chị", "ông", "bà", "cô", "chú", "bác", "đồng chí", "đ/c")
+_HONORIFIC_FOLDED = ("anh", "chi", "ong", "ba", "co", "chu", "bac", "dong chi", "d c")
+_PERSON_WORD = re.compile(r"[^\W\d_][\w]*")
+MAX_NAME_WORDS = 4
+
+
+def _after_honorific(original: str) -> str | None:
+    """Capitalised words after an honorific typed with its diacritics: "của chị Lê Hồng Mai" → "Lê Hồng Mai"."""
+    text = nfc(original)
+    lowered = text.lower()
+    for honorific in HONORIFICS:
+        for m in re.finditer(rf"(?<!\w){re.escape(honorific)}\s+", lowered):
+            words: list[str] = []
+            pos = m.end()
+            for w in _PERSON_WORD.finditer(text, m.end()):
+                if (
+                    text[pos : w.start()].strip()
+                    or not w.group()[0].isupper()
+                    or len(words) == MAX_NAME_WORDS
+                ):
+                    break
+                words.append(w.group())
+                pos = w.end()
+            if words and not _head_at(_words(fold(" ".join(words))), 0):  # "anh Sở …" is not a person
+                return " ".join(words)
+    return None
+
+
+def match_person(original: str, people: Sequence[str]) -> str | None:
+    """A person of `people` (full names) named in `original`: the full name anywhere (at least two words),
+    or an honorific followed by the last one or two words of the name; the longest match wins."""
+    words = _words(fold(original))
+    text = " " + " ".join(words) + " "
+    best: tuple[int, str] | None = None
+    for name in people:
+        parts = _words(fold(name))
+        if len(parts) >= 2 and f" {' '.join(parts)} " in text:
+            found = (len(parts) + 10, name)
+        else:
+            found = None
+            for k in (2, 1):
+                tail = " ".join(parts[-k:])
+                if len(parts) > k - 1 and tail and any(f" {h} {tail} " in text for h in _HONORIFIC_FOLDED):
+                    found = (k, name)
+                    break
+        if found and (best is None or found[0] > best[0]):
+            best = found
+    return best[1] if best else None
+
+
+def find_person_text(original: str, people: Sequence[str] = ()) -> str | None:
+    """The colleague named in `original` (a roster name when `people` is given, else as typed), or None."""
+    return (match_person(original, people) if people else None) or _after_honorific(original)
+
+
 # Unit words typed with their diacritics cannot be anything else ("sở" is not "số"): such a mention is kept
 # even when no unit has that name, so the answer can say "không tìm thấy đơn vị …" with suggestions.
 STRONG_HEADS = ("sở", "phòng", "xã", "phường", "huyện", "tỉnh", "thị trấn", "văn phòng", "trung tâm", "chi cục",
@@ -288,11 +352,12 @@ def is_first_person(text: str) -> bool:
     return bool(FIRST_PERSON.search(" ".join(_words(fold(lowered)))))
 
 
-def classify(text: str, unit_names: Sequence[str] = ()) -> Intent:
+def classify(text: str, unit_names: Sequence[str] = (), people: Sequence[str] = ()) -> Intent:
     """The intent of a chat message (see the module docstring for the order of the rules).
 
     `unit_names` (all units' names, optional) lets a unit be recognised by its exact name whatever words
     it contains; otherwise, and for abbreviations ("Sở NV"), the mention is cut out by `find_unit_text`.
+    `people` (the roster's full names, optional) lets a colleague be recognised without an honorific.
     """
     folded = " ".join(_words(fold(text or "")))
     if not folded:
@@ -313,11 +378,14 @@ def classify(text: str, unit_names: Sequence[str] = ()) -> Intent:
             ):
                 unit_text = None  # "so quoc gia" ("số quốc gia") is a number, not a Sở
     window = find_window(folded)
+    person_text = find_person_text(text, people)
+    if person_text is not None:
+        unit_text = None if unit_text and fold(unit_text) in fold(person_text) else unit_text
 
     def intent(kind: IntentKind) -> Intent:
-        return Intent(kind, unit_text, mine, own_unit, all_units, window)
+        return Intent(kind, unit_text, mine, own_unit, all_units, window, person_text)
 
-    about_someone = mine or unit_text is not None or own_unit or all_units
+    about_someone = mine or unit_text is not None or own_unit or all_units or person_text is not None
     if DOCUMENT_REF.search(folded) and not about_someone:
         return Intent(IntentKind.DOCUMENT)
     if KPI.search(folded):
@@ -331,6 +399,6 @@ def classify(text: str, unit_names: Sequence[str] = ()) -> Intent:
     if TASK_WORD.search(folded):
         if COUNT.search(folded) and (unit_text or own_unit or all_units):
             return intent(IntentKind.PROGRESS)
-        if mine or own_unit or unit_text or window is not None:
+        if mine or own_unit or unit_text or window is not None or person_text is not None:
             return intent(IntentKind.MY_TASKS)
     return Intent(IntentKind.DOCUMENT)

@@ -29,9 +29,9 @@ from tasks.ui import (
     button,
     chart_data,
     esc,
+    manage_data,
     overdue_data,
     report_data,
-    task_data,
     unit_data,
 )
 
@@ -235,7 +235,8 @@ def overdue_screen(
             f"   {esc(shorten(task.content, 160))}",
             f"   👤 {esc(task.assignee.full_name)} · {esc(shorten(task.lead_unit.name, 50))} · {task.progress}%",
         ]
-    numbered = [button(str(i), task_data(t.id)) for i, t in enumerate(tasks, start=first + 1)]
+    # A leader opens the task inside /tiendo (td:t: "Giao lại", "Hủy nhiệm vụ"); the screen is edited in place.
+    numbered = [button(str(i), manage_data("t", t.id)) for i, t in enumerate(tasks, start=first + 1)]
     rows: Keyboard = [numbered[i : i + 5] for i in range(0, len(numbered), 5)]
     nav = []
     if page > 1:

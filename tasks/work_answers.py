@@ -5,15 +5,16 @@ when `intent.is_work`, the bot calls `answer(session, asker, intent, today=...)`
 search and shows the returned `Screen`. Who may ask what:
 
 - not linked (or deactivated): a polite refusal pointing to /lienket;
-- cán bộ: about their own tasks only; a question about a unit is refused politely;
-- lãnh đạo: their own tasks ("việc của tôi"), and any unit of their subtree (default: their unit);
+- cán bộ: about their own tasks only; a question about a unit or a colleague is refused politely;
+- lãnh đạo: their own tasks ("việc của tôi"), any unit of their subtree (default: their unit), and the
+  people of their subtree ("việc của chị Mai"); anyone else is refused politely;
 - quản trị: anything (default: every unit).
 Numbers come from the same functions as /tiendo and the reports, so the answers always agree with them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Select, and_, case, func, select, true
@@ -25,7 +26,7 @@ from tasks.intents import DUE_SOON_DEFAULT, Intent, IntentKind, Window, classify
 from tasks.kpi import GRACE_DAYS, KpiParts, format_kpi, official_kpi
 from tasks.messages_reminders import shorten, time_left
 from tasks.models import Official, Task, Unit
-from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, format_date
+from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, fold, format_date
 from tasks.progress_view import compute_progress, pct, summary_lines
 from tasks.ui import Keyboard, Screen, button, chart_data, esc, overdue_data, task_data, unit_data
 from tasks.units import find_unit
@@ -35,6 +36,10 @@ LIST_LIMIT = 10
 NOT_LINKED = (
     "Xin lỗi, tôi chỉ trả lời câu hỏi về công việc cho cán bộ đã liên kết tài khoản. "
     "Hãy dùng lệnh /lienket (chia sẻ số điện thoại đã đăng ký hoặc nhập mã do quản trị viên cấp)."
+)
+STAFF_ASKS_PERSON = (
+    "Xin lỗi, anh/chị chỉ xem được nhiệm vụ của mình. Anh/chị có thể hỏi, ví dụ: “việc của tôi tuần này”, "
+    "“tôi có việc nào quá hạn không?”."
 )
 STAFF_ASKS_UNIT = (
     "Xin lỗi, số liệu tiến độ của đơn vị chỉ dành cho lãnh đạo đơn vị. Bạn có thể hỏi về việc của mình, "
@@ -53,9 +58,14 @@ def unit_names(session: Session) -> list[str]:
     return list(session.scalars(select(Unit.name)))
 
 
-def route(session: Session, text: str) -> Intent:
-    """Classify a message, recognising the office's own unit names whatever syllables they contain."""
-    return classify(text, unit_names(session))
+def person_names(session: Session) -> list[str]:
+    """Full names of the active officials (to recognise a colleague named without an honorific)."""
+    return list(session.scalars(select(Official.full_name).where(Official.active.is_(True)).distinct()))
+
+
+def route(session: Session, text: str, units: list[str] | None = None) -> Intent:
+    """Classify a message, recognising the office's own unit names and officials' names."""
+    return classify(text, unit_names(session) if units is None else units, person_names(session))
 
 
 # --- scope -------------------------------------------------------------------------------------------------
@@ -107,6 +117,13 @@ def answer(session: Session, asker: Official | None, intent: Intent, *, today: d
     if asker is None or not asker.active:
         return WorkAnswer(esc(NOT_LINKED), refused=True)
     leader = asker.role in (Role.LANH_DAO, Role.QUAN_TRI)
+    if intent.person_text:
+        person = _person_scope(session, asker, intent.person_text, leader)
+        if isinstance(person, WorkAnswer):
+            return person
+        if person.id != asker.id:
+            return _personal_answer(session, person, intent, today, asker=asker)
+        intent = replace(intent, person_text=None, mine=True)
     if intent.about_unit and not leader:
         return WorkAnswer(esc(STAFF_ASKS_UNIT), refused=True)
     if leader and (intent.about_unit or not intent.mine):
@@ -115,6 +132,40 @@ def answer(session: Session, asker: Official | None, intent: Intent, *, today: d
             return scope
         return _unit_answer(session, scope, intent, today)
     return _personal_answer(session, asker, intent, today)
+
+
+def _person_scope(session: Session, asker: Official, text: str, leader: bool) -> Official | WorkAnswer:
+    """The colleague a question names (by full name, or by the end of it), or the answer explaining why not:
+    an official may ask about themselves only; a leader about the people of their subtree."""
+    key = fold(text)
+    people = list(
+        session.scalars(
+            select(Official)
+            .where(Official.active.is_(True))
+            .options(selectinload(Official.unit))
+            .order_by(Official.code)
+        )
+    )
+    named = [o for o in people if fold(o.full_name) == key] or [
+        o for o in people if fold(o.full_name).endswith(" " + key) or fold(o.full_name) == key
+    ]
+    if any(o.id == asker.id for o in named):
+        return asker
+    if not leader:
+        return WorkAnswer(esc(STAFF_ASKS_PERSON), refused=True)
+    if not named:
+        return WorkAnswer(f"Không tìm thấy cán bộ tên “{esc(text)}” trong danh sách cán bộ.")
+    visible = [o for o in named if asker.role == Role.QUAN_TRI or can_view_unit(asker, o.unit)]
+    if not visible:
+        return WorkAnswer(
+            f"Xin lỗi, anh/chị chỉ xem được nhiệm vụ của cán bộ thuộc {esc(asker.unit.name)} "
+            "và các đơn vị trực thuộc.",
+            refused=True,
+        )
+    if len(visible) > 1:
+        names = "; ".join(f"{esc(o.full_name)} ({esc(o.code)}, {esc(o.unit.name)})" for o in visible[:8])
+        return WorkAnswer(f"Có {len(visible)} cán bộ tên “{esc(text)}”: {names}. Hãy ghi rõ họ và tên.")
+    return visible[0]
 
 
 # --- answers about a unit ----------------------------------------------------------------------------------
@@ -167,31 +218,39 @@ def _unit_answer(session: Session, scope: _UnitScope, intent: Intent, today: dat
 # --- answers about the asker's own tasks -------------------------------------------------------------------
 
 
-def _personal_answer(session: Session, asker: Official, intent: Intent, today: date) -> WorkAnswer:
-    where = _scope_filter(session, asker)
+def _personal_answer(
+    session: Session, person: Official, intent: Intent, today: date, *, asker: Official | None = None
+) -> WorkAnswer:
+    """About `person`'s own tasks; `asker` (a leader) when it is about someone else."""
+    where = _scope_filter(session, person)
+    if asker is None or asker.id == person.id:
+        you, your = "Bạn", "của bạn"
+    else:
+        you = your = f"{esc(person.full_name)} ({esc(person.code)})"
+        your = "của " + your
     if intent.kind == IntentKind.KPI:
-        parts = official_kpi(session, asker.id, today)
-        return WorkAnswer(
-            f"<b>🎯 KPI của bạn</b>: <b>{format_kpi(parts.score)}</b>/100\n{_kpi_detail(parts)}"
-        )
+        parts = official_kpi(session, person.id, today)
+        return WorkAnswer(f"<b>🎯 KPI {your}</b>: <b>{format_kpi(parts.score)}</b>/100\n{_kpi_detail(parts)}")
     if intent.kind == IntentKind.PROGRESS:
-        return WorkAnswer(_personal_progress(session, asker, today))
+        return WorkAnswer(_personal_progress(session, person, today, you))
     if intent.kind == IntentKind.OVERDUE:
         count, tasks = _count_and_page(session, _open().where(where, Task.deadline < today))
         if not count:
-            return WorkAnswer("✅ Bạn không có nhiệm vụ nào quá hạn. Cảm ơn bạn!")
-        text, buttons = _listing(f"<b>⚠️ Bạn có {count} nhiệm vụ quá hạn</b>:", tasks, today)
+            return WorkAnswer(
+                f"✅ {you} không có nhiệm vụ nào quá hạn." + (" Cảm ơn bạn!" if you == "Bạn" else "")
+            )
+        text, buttons = _listing(f"<b>⚠️ {you} có {count} nhiệm vụ quá hạn</b>:", tasks, today)
         return WorkAnswer(text, buttons)
     window = intent.window or (DUE_SOON_DEFAULT if intent.kind == IntentKind.DUE_SOON else None)
     query, label = _windowed(intent.kind, window, today, where)
     count, tasks = _count_and_page(session, query)
     if not count:
-        return WorkAnswer(f"Bạn không có nhiệm vụ nào {label}. 👍")
-    text, buttons = _listing(f"<b>📋 Việc của bạn {label}</b>: {count} nhiệm vụ", tasks, today)
+        return WorkAnswer(f"{you} không có nhiệm vụ nào {label}. 👍")
+    text, buttons = _listing(f"<b>📋 Việc {your} {label}</b>: {count} nhiệm vụ", tasks, today)
     return WorkAnswer(text, buttons)
 
 
-def _personal_progress(session: Session, asker: Official, today: date) -> str:
+def _personal_progress(session: Session, asker: Official, today: date, you: str = "Bạn") -> str:
     done = Task.status == TaskStatus.HOAN_THANH
     total, n_done, on_time, overdue = (
         int(v or 0)
@@ -205,11 +264,11 @@ def _personal_progress(session: Session, asker: Official, today: date) -> str:
         ).one()
     )
     if not total:
-        return "Bạn chưa được giao nhiệm vụ nào."
+        return f"{you} chưa được giao nhiệm vụ nào."
     kpi = official_kpi(session, asker.id, today)
     return "\n".join(
         [
-            f"<b>📊 Bạn đã hoàn thành {pct(n_done / total)} nhiệm vụ</b> ({n_done}/{total}), tính đến ngày {format_date(today)}.",
+            f"<b>📊 {you} đã hoàn thành {pct(n_done / total)} nhiệm vụ</b> ({n_done}/{total}), tính đến ngày {format_date(today)}.",
             f"✅ Đúng hạn: {on_time}",
             f"🔄 Đang thực hiện (chưa đến hạn): {total - n_done - overdue}",
             f"⚠️ Quá hạn: {overdue}",

@@ -84,7 +84,7 @@ def test_overdue_list_pages(session: Session, work: Org) -> None:
     assert "1. A-OVER45 — quá hạn 45 ngày (hạn 08/10/2026)" in text and "👤 Trần Thị Sở" in text
     assert (
         f"td:o:{work.so_a.id}:2" in data_of(first)
-        and len([d for d in data_of(first) if d.startswith("t:v:")]) == 10
+        and len([d for d in data_of(first) if d.startswith("td:t:")]) == 10
     )
     second = check(overdue_screen(session, work.leader_a, work.so_a.id, today=TODAY, page=2))
     assert "11. " in second and "A1-OVER10" in second

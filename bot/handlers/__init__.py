@@ -30,10 +30,15 @@ from bot.keyboards import TASK_CALLBACK_PATTERN
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edits, not channel posts
 PRIVATE = filters.ChatType.PRIVATE
 CONVERSATION_GROUP = -1
+CANCEL_REASON_GROUP = -2
 
 
 def register_handlers(application: Application, extra: Iterable[BaseHandler] = ()) -> None:
-    # Conversation states (group -1).
+    # Conversation states: a cancellation's reason (group -2), a completion's result (group -1).
+    application.add_handler(
+        MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, progress.cancel_reason_text),
+        group=CANCEL_REASON_GROUP,
+    )
     application.add_handler(
         MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, tasks.result_text),
         group=CONVERSATION_GROUP,
