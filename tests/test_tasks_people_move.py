@@ -152,3 +152,31 @@ def test_migration_allows_the_cancelled_status(empty_db_url: str) -> None:
         assert "tasks" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_conflict_times_are_shown_in_local_time(capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from tasks.cli import _report_import
+    from tasks.importing import Conflict, ImportReport
+
+    at = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # 01:30 on 21/11 in Hà Nội
+    report = ImportReport(
+        "tasks", "nv.xlsx", updated=1, conflicts=[Conflict(3, "NV-1", "Tiến độ (%)", "60", "40", at)]
+    )
+    _report_import(report, False, "nhiệm vụ", ZoneInfo("Asia/Ho_Chi_Minh"))
+    out = capsys.readouterr().out
+    assert "01:30 ngày 21/11/2026" in out and "giờ Việt Nam" in out and "UTC" not in out
+
+
+def test_cancelled_tasks_export_with_their_status(session: Session, work: Org, tmp_path: Path) -> None:
+    import openpyxl
+
+    from tasks.exporting import export_tasks
+
+    cancel_task(session, work.admin, "A1-SOON2", "Không còn cần thiết", via="bot", now=T0)
+    path = tmp_path / "nv.xlsx"
+    export_tasks(session, path, today=TODAY)
+    rows = {r[0]: r for r in openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True)}
+    assert "đã hủy" in rows["A1-SOON2"]
