@@ -85,7 +85,7 @@ class ReminderPolicy:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_max: timedelta = timedelta(hours=1)
     permanent_retry: timedelta = timedelta(hours=12)  # chat not found, bot blocked: try again much later
-    calendar: WorkCalendar = field(default_factory=default_calendar, compare=False, hash=False)
+    calendar: WorkCalendar | None = field(default=None, compare=False, hash=False)  # None: the shipped one
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReminderPolicy:

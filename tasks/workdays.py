@@ -14,7 +14,6 @@ working days. Pure functions over dates; the calendar is loaded once per file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -133,15 +132,17 @@ def _cached(path: str) -> WorkCalendar:
     return read_calendar(path)
 
 
-def load_calendar(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> WorkCalendar:
-    """The office's calendar: `path`, else TROLY_HOLIDAYS_FILE, else the file shipped with the package."""
-    env = os.environ if environ is None else environ
-    chosen = path or env.get(ENV_FILE) or DEFAULT_FILE
-    return _cached(str(chosen))
+def load_calendar(path: str | Path | None = None) -> WorkCalendar:
+    """The calendar of `path` (default: the file shipped with the package), read once per file.
+
+    Front ends pass the file named by TROLY_HOLIDAYS_FILE (`tasks.reminders.ReminderPolicy.from_settings`);
+    nothing is read from the environment at import time.
+    """
+    return _cached(str(path or DEFAULT_FILE))
 
 
 def default_calendar() -> WorkCalendar:
-    """The shipped calendar, or the one TROLY_HOLIDAYS_FILE names (read once)."""
+    """The shipped calendar (`tasks/data/ngay-nghi.yaml` + the statutory holidays)."""
     return load_calendar()
 
 

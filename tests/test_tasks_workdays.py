@@ -108,3 +108,21 @@ def test_a_bad_office_file_says_what_is_wrong(tmp_path: Path, text: str, message
     assert str(path) in str(caught.value)
     with pytest.raises(CalendarFileError, match="Không đọc được"):
         read_calendar(tmp_path / "missing.yaml")
+
+
+def test_the_bot_refuses_to_start_with_a_bad_holidays_file(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    bad = tmp_path / "nghi.yaml"
+    bad.write_text("nghi:\n  - ngay: 31/02/2026\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TROLY_"))}
+    env.update(TROLY_HOME=str(tmp_path / "home"), TELEGRAM_BOT_TOKEN="123:abc", TROLY_HOLIDAYS_FILE=str(bad),
+               TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot")  # fmt: skip
+    root = Path(__file__).resolve().parent.parent
+    res = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 2, res.stderr
+    assert "“31/02/2026” không có trên lịch" in res.stderr and "Traceback" not in res.stderr
