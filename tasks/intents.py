@@ -264,9 +264,9 @@ def _head_at(words: list[str], i: int) -> int:
 
 
 # Honorifics before a person's name. Typed with diacritics they are unmistakable ("cô" is not "có"); without
-# diacritics ("co", "ba", "chi") they only count before the end of a name of the roster.
+# diacritics ("anh", "chi", "ong") they only count before the end of a name of the roster.
 HONORIFICS = ("anh", "chị", "ông", "bà", "cô", "chú", "bác", "đồng chí", "đ/c")
-_HONORIFIC_FOLDED = ("anh", "chi", "ong", "ba", "co", "chu", "bac", "dong chi", "d c")
+_HONORIFIC_FOLDED = ("anh", "chi", "ong")  # without diacritics "co", "ba", "chu" are too often "có", "ba", "chữ"
 _PERSON_WORD = re.compile(r"[^\W\d_][\w]*")
 MAX_NAME_WORDS = 4
 
@@ -293,21 +293,42 @@ def _after_honorific(original: str) -> str | None:
     return None
 
 
+def _honorific_ends(original: str) -> tuple[list[str], list[int]]:
+    """The folded words of `original` and the positions right after each honorific in it.
+
+    Typed with diacritics, only the real honorifics count ("cô", not "có"; "bà", not "ba"); typed without
+    any diacritics, their folded forms do (the roster then decides whether a name follows).
+    """
+    folded = _words(fold(original))
+    words = [w.lower() for w in _WORD_ORIGINAL.findall(nfc(original))]
+    plain = fold(original) == nfc(original).lower()
+    if len(words) != len(folded):
+        words, plain = folded, True
+    singles = {"anh", "chị", "ông", "bà", "cô", "chú", "bác"}
+    ends = []
+    for i, word in enumerate(words):
+        if word in singles or (plain and folded[i] in _HONORIFIC_FOLDED):
+            ends.append(i + 1)
+        elif tuple(folded[i : i + 2]) in (("dong", "chi"), ("d", "c")):
+            ends.append(i + 2)
+    return folded, ends
+
+
 def match_person(original: str, people: Sequence[str]) -> str | None:
     """A person of `people` (full names) named in `original`: the full name anywhere (at least two words),
     or an honorific followed by the last one or two words of the name; the longest match wins."""
-    words = _words(fold(original))
-    text = " " + " ".join(words) + " "
+    folded, ends = _honorific_ends(original)
+    text = " " + " ".join(folded) + " "
     best: tuple[int, str] | None = None
     for name in people:
         parts = _words(fold(name))
+        found = None
         if len(parts) >= 2 and f" {' '.join(parts)} " in text:
             found = (len(parts) + 10, name)
         else:
-            found = None
             for k in (2, 1):
-                tail = " ".join(parts[-k:])
-                if len(parts) > k - 1 and tail and any(f" {h} {tail} " in text for h in _HONORIFIC_FOLDED):
+                tail = parts[-k:] if len(parts) >= k else []
+                if tail and any(folded[e : e + k] == tail for e in ends):
                     found = (k, name)
                     break
         if found and (best is None or found[0] > best[0]):
