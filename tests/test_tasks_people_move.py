@@ -180,3 +180,18 @@ def test_cancelled_tasks_export_with_their_status(session: Session, work: Org, t
     export_tasks(session, path, today=TODAY)
     rows = {r[0]: r for r in openpyxl.load_workbook(path).active.iter_rows(min_row=2, values_only=True)}
     assert "đã hủy" in rows["A1-SOON2"]
+
+
+def test_the_leaders_digest_counts_reassignments_and_cancellations(session: Session, work: Org) -> None:
+    from datetime import timedelta
+
+    from tasks.digest import digest_numbers, leader_digest
+
+    now = T0 + timedelta(hours=1)
+    reassign_task(session, work.leader_a, "A1-SOON2", "SA01", via="bot", now=T0)
+    cancel_task(session, work.leader_a, "A1-OVER10", "Trùng việc", via="bot", now=T0)
+    numbers = digest_numbers(session, work.leader_a, now)
+    assert (numbers["reassigned"], numbers["cancelled"]) == (1, 1)
+    text = leader_digest(session, work.leader_a, now)
+    assert "👤 Giao lại: 1" in text and "🗑 Hủy: 1" in text
+    assert digest_numbers(session, work.leader_b, now)["cancelled"] == 0
