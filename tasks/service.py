@@ -271,7 +271,7 @@ def _write_people_change(
     """The one write of a reassignment or a cancellation: set `values`, audit one row, stamp, commit.
 
     Kept in one place so it can be routed through a shared compare-and-set writer later.
-    """  # fmt: skip
+    """
     audit.record(
         session, actor=actor, via=via, entity="task", key=task.code, field=field, old=old, new=new, at=now, note=note
     )  # fmt: skip
