@@ -28,7 +28,17 @@ from tasks.messages_reminders import shorten, time_left
 from tasks.models import Official, Task, Unit
 from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, fold, format_date
 from tasks.progress_view import compute_progress, pct, summary_lines
-from tasks.ui import Keyboard, Screen, button, chart_data, esc, overdue_data, task_data, unit_data
+from tasks.ui import (
+    Keyboard,
+    Screen,
+    button,
+    chart_data,
+    esc,
+    manage_data,
+    overdue_data,
+    task_data,
+    unit_data,
+)
 from tasks.units import find_unit
 
 LIST_LIMIT = 10
@@ -201,7 +211,7 @@ def _unit_answer(session: Session, scope: _UnitScope, intent: Intent, today: dat
             return WorkAnswer(
                 f"<b>✅ {name}</b>: không có nhiệm vụ quá hạn (tính đến ngày {format_date(today)})."
             )
-        text, buttons = _listing(head, tasks, today, with_people=True)
+        text, buttons = _listing(head, tasks, today, with_people=True, manage=True)
         buttons.append([button("⚠️ Xem tất cả", overdue_data(scope.id))])
         return WorkAnswer(text, buttons)
     window = intent.window or (DUE_SOON_DEFAULT if intent.kind == IntentKind.DUE_SOON else None)
@@ -210,7 +220,7 @@ def _unit_answer(session: Session, scope: _UnitScope, intent: Intent, today: dat
     if not count:
         return WorkAnswer(f"<b>{name}</b>: không có nhiệm vụ {label}.")
     head = f"<b>📋 {name}</b>: <b>{count}</b> nhiệm vụ {label}."
-    text, buttons = _listing(head, tasks, today, with_people=True)
+    text, buttons = _listing(head, tasks, today, with_people=True, manage=True)
     buttons.append([button("📊 Tiến độ đơn vị", unit_data(scope.id))])
     return WorkAnswer(text, buttons)
 
@@ -223,11 +233,12 @@ def _personal_answer(
 ) -> WorkAnswer:
     """About `person`'s own tasks; `asker` (a leader) when it is about someone else."""
     where = _scope_filter(session, person)
-    if asker is None or asker.id == person.id:
+    about_other = asker is not None and asker.id != person.id  # a leader: open tasks in the /tiendo view
+    if not about_other:
         you, your = "Bạn", "của bạn"
     else:
-        you = your = f"{esc(person.full_name)} ({esc(person.code)})"
-        your = "của " + your
+        you = f"{esc(person.full_name)} ({esc(person.code)})"
+        your = "của " + you
     if intent.kind == IntentKind.KPI:
         parts = official_kpi(session, person.id, today)
         return WorkAnswer(f"<b>🎯 KPI {your}</b>: <b>{format_kpi(parts.score)}</b>/100\n{_kpi_detail(parts)}")
@@ -239,14 +250,18 @@ def _personal_answer(
             return WorkAnswer(
                 f"✅ {you} không có nhiệm vụ nào quá hạn." + (" Cảm ơn bạn!" if you == "Bạn" else "")
             )
-        text, buttons = _listing(f"<b>⚠️ {you} có {count} nhiệm vụ quá hạn</b>:", tasks, today)
+        text, buttons = _listing(
+            f"<b>⚠️ {you} có {count} nhiệm vụ quá hạn</b>:", tasks, today, manage=about_other
+        )
         return WorkAnswer(text, buttons)
     window = intent.window or (DUE_SOON_DEFAULT if intent.kind == IntentKind.DUE_SOON else None)
     query, label = _windowed(intent.kind, window, today, where)
     count, tasks = _count_and_page(session, query)
     if not count:
         return WorkAnswer(f"{you} không có nhiệm vụ nào {label}. 👍")
-    text, buttons = _listing(f"<b>📋 Việc {your} {label}</b>: {count} nhiệm vụ", tasks, today)
+    text, buttons = _listing(
+        f"<b>📋 Việc {your} {label}</b>: {count} nhiệm vụ", tasks, today, manage=about_other
+    )
     return WorkAnswer(text, buttons)
 
 
@@ -308,7 +323,11 @@ def _count_and_page(session: Session, query: Select[tuple[Task]]) -> tuple[int, 
     return count, list(tasks)
 
 
-def _listing(head: str, tasks: list[Task], today: date, *, with_people: bool = False) -> tuple[str, Keyboard]:
+def _listing(
+    head: str, tasks: list[Task], today: date, *, with_people: bool = False, manage: bool = False
+) -> tuple[str, Keyboard]:
+    """Numbered tasks; the numbers open a task: the card (t:v) for one's own tasks, the leaders' view of
+    /tiendo (td:t, with "Giao lại" / "Hủy nhiệm vụ" where allowed) when `manage`."""
     lines = [head]
     for i, task in enumerate(tasks, start=1):
         overdue = task.deadline < today
@@ -323,7 +342,8 @@ def _listing(head: str, tasks: list[Task], today: date, *, with_people: bool = F
             lines.append(f"   👤 {esc(task.assignee.full_name)} · {esc(shorten(task.lead_unit.name, 50))}")
     if len(tasks) == LIST_LIMIT:
         lines.append(f"\n<i>(Hiển thị {LIST_LIMIT} nhiệm vụ có hạn sớm nhất.)</i>")
-    numbered = [button(str(i), task_data(t.id)) for i, t in enumerate(tasks, start=1)]
+    opener = (lambda t: manage_data("t", t.id)) if manage else (lambda t: task_data(t.id))
+    numbered = [button(str(i), opener(t)) for i, t in enumerate(tasks, start=1)]
     return "\n".join(lines), [numbered[i : i + 5] for i in range(0, len(numbered), 5)]
 
 
