@@ -266,7 +266,8 @@ def _head_at(words: list[str], i: int) -> int:
 # Honorifics before a person's name. Typed with diacritics they are unmistakable ("cô" is not "có"); without
 # diacritics ("anh", "chi", "ong") they only count before the end of a name of the roster.
 HONORIFICS = ("anh", "chị", "ông", "bà", "cô", "chú", "bác", "đồng chí", "đ/c")
-_HONORIFIC_FOLDED = ("anh", "chi", "ong")  # without diacritics "co", "ba", "chu" are too often "có", "ba", "chữ"
+# Without diacritics "co", "ba", "chu" are too often "có", "ba" (three), "chữ": only these three count.
+_HONORIFIC_FOLDED = ("anh", "chi", "ong")
 _PERSON_WORD = re.compile(r"[^\W\d_][\w]*")
 MAX_NAME_WORDS = 4
 
