@@ -76,8 +76,13 @@ def bot_command(
     configure_logging(log_level, settings.home)
 
     from bot.app import build_application, run_polling, run_webhook
+    from tasks.workdays import CalendarFileError
 
-    application = build_application(settings)
+    try:
+        application = build_application(settings)
+    except CalendarFileError as exc:  # the office's holidays file (TROLY_HOLIDAYS_FILE) is wrong
+        typer.echo(f"Lỗi: {exc}", err=True)
+        raise typer.Exit(2) from None
     if webhook:
         run_webhook(
             application, webhook, listen=listen, port=port, secret_token=secret_token, url_path=url_path

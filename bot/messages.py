@@ -306,3 +306,10 @@ COMMANDS_EN: tuple[BotCommandText, ...] = (
     BotCommandText("help", "How to use the assistant"),
     BotCommandText("start", "About the assistant and account linking"),
 )
+
+# /tiendo: reassign and cancel a task (leaders)
+REASSIGN_DONE_TOAST = "Đã giao lại nhiệm vụ."
+CANCEL_REASON_TOAST = "Hãy gửi lý do hủy trong một tin nhắn."
+CANCEL_DONE_TOAST = "Đã hủy nhiệm vụ."
+CANCEL_EXPIRED = "Yêu cầu hủy đã hết hạn hoặc chưa có lý do. Hãy bấm “🗑 Hủy nhiệm vụ” lại."
+CANCEL_DROPPED = "Đã thôi, nhiệm vụ {code} không bị hủy."

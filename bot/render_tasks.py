@@ -50,8 +50,8 @@ def progress_bar(percent: int) -> str:
 
 
 def overdue_days(task: Any, today: date) -> int:
-    """Days past the deadline for an unfinished task (0 when not overdue)."""
-    if task.is_done:
+    """Days past the deadline for an unfinished task (0 when not overdue, done or cancelled)."""
+    if task.is_done or getattr(task, "is_cancelled", False):
         return 0
     return max(0, (today - task.deadline).days)
 
@@ -81,6 +81,8 @@ def task_card(task: Any, today: date, *, note: str | None = None, number: int | 
         head = f"⚠️ {head} · <b>QUÁ HẠN {late} NGÀY</b>"
     elif task.is_done:
         head = f"✅ {head}"
+    elif getattr(task, "is_cancelled", False):
+        head = f"🗑 {head} · đã hủy"
     assignee = task.assignee
     assigned_by = escape(shorten(task.assigned_by, FIELD_LIMIT))
     if task.source_document:

@@ -16,7 +16,7 @@ from tasks import audit
 from tasks.access import can_change_task, can_view_task
 from tasks.errors import NotFound, PermissionDenied
 from tasks.models import Official, Task
-from tasks.normalize import TaskStatus, Via
+from tasks.normalize import CLOSED_STATUSES, Via
 from tasks.timeutil import as_utc, utcnow
 
 
@@ -74,7 +74,7 @@ def count_open_overdue(session: Session, official: Official, today: date) -> int
             .select_from(Task)
             .where(
                 Task.assignee_id == official.id,
-                Task.status != TaskStatus.HOAN_THANH,
+                Task.status.not_in(CLOSED_STATUSES),
                 Task.deadline < today,
             )
         )

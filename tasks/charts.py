@@ -46,8 +46,9 @@ def short_label(name: str, width: int = LABEL_WIDTH, lines: int = 2) -> str:
 
 
 def bars_for(report: UnitProgress, max_units: int = MAX_UNITS) -> list[Bar]:
-    """One bar per sub-unit (the unit itself when it has none); beyond `max_units`, the units with the
-    most overdue tasks are kept and the rest are summed up in one "Các đơn vị khác" bar."""
+    """One bar per row of the unit's breakdown — its "(trực tiếp)" row (its own tasks) and its sub-units,
+    so the bars add up to the unit — or the unit itself when it has none; beyond `max_units`, the rows
+    with the most overdue tasks are kept and the rest are summed up in one "Các đơn vị khác" bar."""
     nodes = report.units or [report]
     bars = [Bar(n.unit, n.completion_rate, n.overdue, n.total) for n in nodes]
     if len(bars) > max_units:

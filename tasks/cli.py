@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -25,13 +26,15 @@ from tasks.db import Database
 from tasks.errors import TaskDomainError
 from tasks.exporting import export_tasks
 from tasks.importing import ImportReport, import_officials, import_tasks
-from tasks.kpi import KpiParts, format_kpi, unit_kpis
+from tasks.kpi import format_kpi, kpi_by_lead_unit, unit_kpis
 from tasks.linking import INVITE_VALIDITY, create_invite, unlink
 from tasks.models import LinkCode, Official
-from tasks.normalize import format_date
+from tasks.normalize import Via, format_date
+from tasks.progress_view import node_kpi
 from tasks.report_files import report_for_name, write_docx, write_xlsx
 from tasks.reporting import UnitProgress, unit_report
-from tasks.timeutil import local_date, utcnow
+from tasks.service import cancel_reason, cancel_task, reassign_task
+from tasks.timeutil import DEFAULT_TZ, format_local, local_date, utcnow
 from troly.config import Settings
 
 officials_app = typer.Typer(help="Danh sách cán bộ, đơn vị và liên kết Telegram.", no_args_is_help=True)
@@ -84,7 +87,7 @@ def _session() -> Iterator[tuple[Settings, Session]]:
         db.dispose()
 
 
-def _report_import(report: ImportReport, as_json: bool, what: str) -> None:
+def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo = DEFAULT_TZ) -> None:
     name = Path(report.file).name
     if as_json:
         _print_json(report.to_dict())
@@ -106,12 +109,18 @@ def _report_import(report: ImportReport, as_json: bool, what: str) -> None:
     _print(summary + ".")
     if report.conflicts:
         table = Table(title="Giữ số liệu báo cáo qua bot (mới hơn bảng tính)")
-        for header in ("Dòng", "Mã nhiệm vụ", "Cột", "Giữ", "Bỏ qua (trong tệp)", "Cập nhật qua bot lúc"):
+        zone = "giờ Việt Nam" if tz.key == "Asia/Ho_Chi_Minh" else tz.key
+        for header in (
+            "Dòng",
+            "Mã nhiệm vụ",
+            "Cột",
+            "Giữ",
+            "Bỏ qua (trong tệp)",
+            f"Cập nhật qua bot lúc ({zone})",
+        ):
             table.add_column(header)
         for c in report.conflicts:
-            table.add_row(
-                str(c.row), c.code, c.column, c.kept, c.ignored, c.changed_at.strftime("%d/%m/%Y %H:%M UTC")
-            )
+            table.add_row(str(c.row), c.code, c.column, c.kept, c.ignored, format_local(c.changed_at, tz))
         _print(table)
 
 
@@ -234,7 +243,7 @@ def tasks_import(
     """Nhập/cập nhật nhiệm vụ (tất cả hoặc không gì cả, báo lỗi theo từng dòng)."""
     with _session() as (settings, session):
         report = import_tasks(session, file, actor=f"import:{file.name}", tz=settings.tz)
-    _report_import(report, as_json, "nhiệm vụ")
+    _report_import(report, as_json, "nhiệm vụ", settings.tz)
 
 
 @tasks_app.command("export")
@@ -287,6 +296,7 @@ def tasks_report(
         today = local_date(tz=settings.tz)
         report = unit_report(session, unit, today=today)
         kpis = unit_kpis(session, today) if not as_json else {}
+        own_kpis = kpi_by_lead_unit(session, today) if not as_json else {}
         if xlsx is not None or docx is not None:
             data = report_for_name(session, unit, today=today)
             try:
@@ -308,11 +318,48 @@ def tasks_report(
     for label, node in _report_rows(report):
         table.add_row(
             label, str(node.total), str(node.done), str(node.done_on_time), str(node.in_progress),
-            str(node.overdue), f"{node.completion_rate:.0%}", format_kpi(kpis.get(node.unit_id, KpiParts()).score),
+            str(node.overdue), f"{node.completion_rate:.0%}", format_kpi(node_kpi(node, kpis, own_kpis).score),
         )  # fmt: skip
     _print(table)
     for path in written:
         _print(f"Đã ghi báo cáo ra “{path}”.")
+
+
+@tasks_app.command("reassign")
+def tasks_reassign(
+    code: Annotated[str, typer.Argument(help="Mã nhiệm vụ.")],
+    official: Annotated[str, typer.Argument(help="Mã cán bộ nhận nhiệm vụ.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Giao lại nhiệm vụ cho cán bộ khác (ví dụ khi người thực hiện chuyển công tác); có ghi nhật ký."""
+    with _session() as (_settings, session):
+        task, previous = reassign_task(session, None, code, official, via=Via.CLI)
+        new = task.assignee
+        result = {"code": task.code, "assignee": new.code, "previous_assignee": previous.code}
+        message = (
+            f"Đã giao lại nhiệm vụ {task.code}: {previous.full_name} ({previous.code}) → "
+            f"{new.full_name} ({new.code})."
+        )
+    if as_json:
+        _print_json(result)
+    else:
+        _print(message)
+
+
+@tasks_app.command("cancel")
+def tasks_cancel(
+    code: Annotated[str, typer.Argument(help="Mã nhiệm vụ.")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do hủy (bắt buộc, ghi vào nhật ký).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Hủy nhiệm vụ (trạng thái “đã hủy”): không còn tính vào số liệu, KPI, không nhắc việc nữa."""
+    with _session() as (_settings, session):
+        task = cancel_task(session, None, code, reason, via=Via.CLI)
+        result = {"code": task.code, "status": task.status.label, "reason": cancel_reason(session, task)}
+    if as_json:
+        _print_json(result)
+    else:
+        _print(f"Đã hủy nhiệm vụ {result['code']}. Lý do: {result['reason']}")
 
 
 __all__ = ["officials_app", "tasks_app"]

@@ -69,7 +69,7 @@ def digest_numbers(
                 )
             ),
             func.sum(case((Task.created_at >= since, 1), else_=0)),
-        ).where(Task.id.in_(scope))
+        ).where(Task.id.in_(scope), Task.status != TaskStatus.DA_HUY)
     ).one()
     total, overdue, overdue_yesterday, newly_overdue, due_soon, created = (int(v or 0) for v in row)
     changes = select(
@@ -77,6 +77,9 @@ def digest_numbers(
                                   AuditLog.entity_key)))),
         func.count(distinct(case((AuditLog.field == "progress", AuditLog.entity_key)))),
         func.count(distinct(case((AuditLog.field == "deadline", AuditLog.entity_key)))),
+        func.count(distinct(case((and_(AuditLog.field == "status", AuditLog.new == TaskStatus.DA_HUY.value),
+                                  AuditLog.entity_key)))),
+        func.count(distinct(case((AuditLog.field == "assignee", AuditLog.entity_key)))),
     ).where(
         AuditLog.entity == "task",
         AuditLog.at >= since,
@@ -84,7 +87,9 @@ def digest_numbers(
         or_(AuditLog.note.is_(None), ~AuditLog.note.startswith("Từ chối")),
         AuditLog.entity_key.in_(select(Task.code).where(Task.id.in_(scope))),
     )  # fmt: skip
-    completed, progressed, rescheduled = (int(v or 0) for v in session.execute(changes).one())
+    completed, progressed, rescheduled, cancelled, reassigned = (
+        int(v or 0) for v in session.execute(changes).one()
+    )
     return {
         "total": total,
         "overdue": overdue,
@@ -95,6 +100,8 @@ def digest_numbers(
         "completed": completed,
         "progressed": progressed,
         "rescheduled": rescheduled,
+        "cancelled": cancelled,
+        "reassigned": reassigned,
     }
 
 
@@ -120,6 +127,10 @@ def leader_digest(session: Session, leader: Official, now: datetime, tz: ZoneInf
     ]
     if n["rescheduled"]:
         lines.append(f"📅 Điều chỉnh thời hạn: {n['rescheduled']}")
+    if n["reassigned"]:
+        lines.append(f"👤 Giao lại: {n['reassigned']}")
+    if n["cancelled"]:
+        lines.append(f"🗑 Hủy: {n['cancelled']}")
     return "\n".join(lines)
 
 

@@ -39,6 +39,7 @@ STATUS_FILLS = {
     TaskStatus.DANG_THUC_HIEN: "DDEBF7",
     TaskStatus.HOAN_THANH: "C6EFCE",
     TaskStatus.TAM_DUNG: "FFEB9C",
+    TaskStatus.DA_HUY: "D0CECE",
 }
 OVERDUE_FILL = "FFC7CE"
 OVERDUE_FONT = "9C0006"

@@ -13,6 +13,12 @@ Order of the rules, and why:
 2. Then the metric asked for decides: KPI, overdue, due soon, progress/completion.
 3. Then "my tasks" (a task word with the first person), and "how many tasks does <unit> have".
 4. Anything else is a document question (retrieval is the default: a wrong turn there costs little).
+
+A colleague named in the question ("việc của chị Mai", "anh Phạm Văn Phòng có việc nào quá hạn?") is kept in
+`Intent.person_text`: the answer refuses an official who asks about someone else, and lets a leader ask
+about the people of their subtree. A person is an honorific (anh, chị, ông, bà, cô, chú, bác, đồng chí)
+followed by capitalised words, or — with the roster (`people`) — a full name of it, or an honorific
+followed by the end of one of its names ("anh nam" for "Trần Văn Nam").
 """
 
 from __future__ import annotations
@@ -174,6 +180,7 @@ class Intent:
     own_unit: bool = False
     all_units: bool = False
     window: Window | None = None
+    person_text: str | None = None  # a colleague named in the question, as typed ("chị Mai")
 
     @property
     def is_work(self) -> bool:
@@ -256,6 +263,85 @@ def _head_at(words: list[str], i: int) -> int:
     return best
 
 
+# Honorifics before a person's name. Typed with diacritics they are unmistakable ("cô" is not "có"); without
+# diacritics ("anh", "chi", "ong") they only count before the end of a name of the roster.
+HONORIFICS = ("anh", "chị", "ông", "bà", "cô", "chú", "bác", "đồng chí", "đ/c")
+# Without diacritics "co", "ba", "chu" are too often "có", "ba" (three), "chữ": only these three count.
+_HONORIFIC_FOLDED = ("anh", "chi", "ong")
+_PERSON_WORD = re.compile(r"[^\W\d_][\w]*")
+MAX_NAME_WORDS = 4
+
+
+def _after_honorific(original: str) -> str | None:
+    """Capitalised words after an honorific typed with its diacritics: "của chị Lê Hồng Mai" → "Lê Hồng Mai"."""
+    text = nfc(original)
+    lowered = text.lower()
+    for honorific in HONORIFICS:
+        for m in re.finditer(rf"(?<!\w){re.escape(honorific)}\s+", lowered):
+            words: list[str] = []
+            pos = m.end()
+            for w in _PERSON_WORD.finditer(text, m.end()):
+                if (
+                    text[pos : w.start()].strip()
+                    or not w.group()[0].isupper()
+                    or len(words) == MAX_NAME_WORDS
+                ):
+                    break
+                words.append(w.group())
+                pos = w.end()
+            if words and not _head_at(_words(fold(" ".join(words))), 0):  # "anh Sở …" is not a person
+                return " ".join(words)
+    return None
+
+
+def _honorific_ends(original: str) -> tuple[list[str], list[int]]:
+    """The folded words of `original` and the positions right after each honorific in it.
+
+    Typed with diacritics, only the real honorifics count ("cô", not "có"; "bà", not "ba"); typed without
+    any diacritics, their folded forms do (the roster then decides whether a name follows).
+    """
+    folded = _words(fold(original))
+    words = [w.lower() for w in _WORD_ORIGINAL.findall(nfc(original))]
+    plain = fold(original) == nfc(original).lower()
+    if len(words) != len(folded):
+        words, plain = folded, True
+    singles = {"anh", "chị", "ông", "bà", "cô", "chú", "bác"}
+    ends = []
+    for i, word in enumerate(words):
+        if word in singles or (plain and folded[i] in _HONORIFIC_FOLDED):
+            ends.append(i + 1)
+        elif tuple(folded[i : i + 2]) in (("dong", "chi"), ("d", "c")):
+            ends.append(i + 2)
+    return folded, ends
+
+
+def match_person(original: str, people: Sequence[str]) -> str | None:
+    """A person of `people` (full names) named in `original`: the full name anywhere (at least two words),
+    or an honorific followed by the last one or two words of the name; the longest match wins."""
+    folded, ends = _honorific_ends(original)
+    text = " " + " ".join(folded) + " "
+    best: tuple[int, str] | None = None
+    for name in people:
+        parts = _words(fold(name))
+        found = None
+        if len(parts) >= 2 and f" {' '.join(parts)} " in text:
+            found = (len(parts) + 10, name)
+        else:
+            for k in (2, 1):
+                tail = parts[-k:] if len(parts) >= k else []
+                if tail and any(folded[e : e + k] == tail for e in ends):
+                    found = (k, name)
+                    break
+        if found and (best is None or found[0] > best[0]):
+            best = found
+    return best[1] if best else None
+
+
+def find_person_text(original: str, people: Sequence[str] = ()) -> str | None:
+    """The colleague named in `original` (a roster name when `people` is given, else as typed), or None."""
+    return (match_person(original, people) if people else None) or _after_honorific(original)
+
+
 # Unit words typed with their diacritics cannot be anything else ("sở" is not "số"): such a mention is kept
 # even when no unit has that name, so the answer can say "không tìm thấy đơn vị …" with suggestions.
 STRONG_HEADS = ("sở", "phòng", "xã", "phường", "huyện", "tỉnh", "thị trấn", "văn phòng", "trung tâm", "chi cục",
@@ -288,11 +374,12 @@ def is_first_person(text: str) -> bool:
     return bool(FIRST_PERSON.search(" ".join(_words(fold(lowered)))))
 
 
-def classify(text: str, unit_names: Sequence[str] = ()) -> Intent:
+def classify(text: str, unit_names: Sequence[str] = (), people: Sequence[str] = ()) -> Intent:
     """The intent of a chat message (see the module docstring for the order of the rules).
 
     `unit_names` (all units' names, optional) lets a unit be recognised by its exact name whatever words
     it contains; otherwise, and for abbreviations ("Sở NV"), the mention is cut out by `find_unit_text`.
+    `people` (the roster's full names, optional) lets a colleague be recognised without an honorific.
     """
     folded = " ".join(_words(fold(text or "")))
     if not folded:
@@ -313,11 +400,14 @@ def classify(text: str, unit_names: Sequence[str] = ()) -> Intent:
             ):
                 unit_text = None  # "so quoc gia" ("số quốc gia") is a number, not a Sở
     window = find_window(folded)
+    person_text = find_person_text(text, people)
+    if person_text is not None:
+        unit_text = None if unit_text and fold(unit_text) in fold(person_text) else unit_text
 
     def intent(kind: IntentKind) -> Intent:
-        return Intent(kind, unit_text, mine, own_unit, all_units, window)
+        return Intent(kind, unit_text, mine, own_unit, all_units, window, person_text)
 
-    about_someone = mine or unit_text is not None or own_unit or all_units
+    about_someone = mine or unit_text is not None or own_unit or all_units or person_text is not None
     if DOCUMENT_REF.search(folded) and not about_someone:
         return Intent(IntentKind.DOCUMENT)
     if KPI.search(folded):
@@ -331,6 +421,6 @@ def classify(text: str, unit_names: Sequence[str] = ()) -> Intent:
     if TASK_WORD.search(folded):
         if COUNT.search(folded) and (unit_text or own_unit or all_units):
             return intent(IntentKind.PROGRESS)
-        if mine or own_unit or unit_text or window is not None:
+        if mine or own_unit or unit_text or window is not None or person_text is not None:
             return intent(IntentKind.MY_TASKS)
     return Intent(IntentKind.DOCUMENT)

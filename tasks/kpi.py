@@ -130,6 +130,11 @@ def _aggregates(today: date) -> list[ColumnElement]:
     ]
 
 
+def _counted() -> ColumnElement[bool]:
+    """Cancelled tasks (đã hủy) are judged by nobody."""
+    return Task.status != TaskStatus.DA_HUY
+
+
 def _parts(row: tuple) -> KpiParts:
     judged, on_time, overdue, points = (v or 0 for v in row)
     judged, on_time, overdue = int(judged), int(on_time), int(overdue)
@@ -138,7 +143,7 @@ def _parts(row: tuple) -> KpiParts:
 
 def kpi_by_lead_unit(session: Session, today: date) -> dict[int, KpiParts]:
     """KPI sums of the tasks each unit leads itself (not yet rolled up)."""
-    query = select(Task.lead_unit_id, *_aggregates(today)).group_by(Task.lead_unit_id)
+    query = select(Task.lead_unit_id, *_aggregates(today)).where(_counted()).group_by(Task.lead_unit_id)
     return {row[0]: _parts(row[1:]) for row in session.execute(query)}
 
 
@@ -206,6 +211,7 @@ def official_kpis(
         )
         .join(Task, Task.assignee_id == Official.id)
         .join(Unit, Unit.id == Official.unit_id)
+        .where(_counted())
         .group_by(Official.id, Official.code, Official.full_name, Unit.name)
     )
     if unit_ids is not None:
@@ -220,5 +226,7 @@ def official_kpis(
 
 def official_kpi(session: Session, official_id: int, today: date) -> KpiParts:
     """KPI sums of one official's tasks."""
-    row = session.execute(select(*_aggregates(today)).where(Task.assignee_id == official_id)).one()
+    row = session.execute(
+        select(*_aggregates(today)).where(Task.assignee_id == official_id, _counted())
+    ).one()
     return _parts(tuple(row))

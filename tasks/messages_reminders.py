@@ -77,7 +77,7 @@ def task_fields_html(task: Task, today: date) -> str:
         f"🏢 <b>Rõ trách nhiệm:</b> {esc(task.lead_unit.name)} chủ trì",
     ]
     when = f"hạn {format_date(task.deadline)}"
-    if not task.is_done:
+    if not task.is_closed:
         when += f" ({time_left(task.deadline, today)})"
     lines += [
         f"📅 <b>Rõ thời gian:</b> {esc(when)}",

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from tasks.normalize import Role, TaskStatus, Via, fold, normalize_phone
+from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, Via, fold, normalize_phone
 from tasks.timeutil import utcnow
 
 NAMING_CONVENTION = {
@@ -192,9 +192,19 @@ class Task(Base):
     def is_done(self) -> bool:
         return self.status == TaskStatus.HOAN_THANH
 
+    @property
+    def is_cancelled(self) -> bool:
+        """Withdrawn (đã hủy): kept with its history, counted nowhere."""
+        return self.status == TaskStatus.DA_HUY
+
+    @property
+    def is_closed(self) -> bool:
+        """Done or cancelled: nothing more is expected (no reminder, no progress)."""
+        return self.status in CLOSED_STATUSES
+
     def is_overdue(self, today: date) -> bool:
-        """docs/cli.md §4: not done and the deadline is before today (today in TROLY_TIMEZONE)."""
-        return not self.is_done and self.deadline < today
+        """Not done (nor cancelled) and the deadline is before today (today in TROLY_TIMEZONE)."""
+        return not self.is_closed and self.deadline < today
 
     def __repr__(self) -> str:
         return f"Task({self.code!r}, {self.status.value}, {self.progress}%)"

@@ -162,12 +162,17 @@ class Role(Labelled):
 
 
 class TaskStatus(Labelled):
-    """The four states of docs/cli.md §4; only HOAN_THANH counts as done in reports."""
+    """The states of a task; only HOAN_THANH counts as done in reports.
+
+    DA_HUY (đã hủy) is a task withdrawn by its authority (`troly tasks cancel`, or a leader's button): it is
+    kept with its history but left out of every count, KPI, overdue list and reminder.
+    """
 
     CHUA_BAT_DAU = "chua_bat_dau"
     DANG_THUC_HIEN = "dang_thuc_hien"
     HOAN_THANH = "hoan_thanh"
     TAM_DUNG = "tam_dung"
+    DA_HUY = "da_huy"
 
 
 class Via(StrEnum):
@@ -188,6 +193,7 @@ _LABELS: dict[Labelled, str] = {
     TaskStatus.DANG_THUC_HIEN: "đang thực hiện",
     TaskStatus.HOAN_THANH: "hoàn thành",
     TaskStatus.TAM_DUNG: "tạm dừng",
+    TaskStatus.DA_HUY: "đã hủy",
 }
 
 _SYNONYMS: dict[Labelled, tuple[str, ...]] = {
@@ -198,7 +204,11 @@ _SYNONYMS: dict[Labelled, tuple[str, ...]] = {
     TaskStatus.DANG_THUC_HIEN: ("đang triển khai", "đang làm"),
     TaskStatus.HOAN_THANH: ("đã hoàn thành", "xong", "đã xong"),
     TaskStatus.TAM_DUNG: ("tạm ngừng", "tạm hoãn"),
+    TaskStatus.DA_HUY: ("hủy", "đã hủy bỏ", "hủy bỏ", "bãi bỏ"),
 }
+
+# Statuses after which nothing more is expected of a task: no reminder, no progress, never overdue.
+CLOSED_STATUSES = (TaskStatus.HOAN_THANH, TaskStatus.DA_HUY)
 
 
 def parse_status(text: str) -> TaskStatus:

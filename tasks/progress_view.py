@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session, selectinload
 from tasks.access import can_view_unit, unit_subtree_ids
 from tasks.charts import progress_chart_png
 from tasks.errors import NotFound, PermissionDenied
-from tasks.kpi import KpiParts, format_kpi, unit_kpis
+from tasks.kpi import KpiParts, format_kpi, kpi_by_lead_unit, unit_kpis
 from tasks.messages_reminders import shorten
 from tasks.models import Official, Task, Unit
-from tasks.normalize import Role, TaskStatus, format_date
+from tasks.normalize import CLOSED_STATUSES, Role, format_date
 from tasks.reporting import UnitProgress, unit_report
 from tasks.ui import (
     Keyboard,
@@ -29,9 +29,9 @@ from tasks.ui import (
     button,
     chart_data,
     esc,
+    manage_data,
     overdue_data,
     report_data,
-    task_data,
     unit_data,
 )
 
@@ -70,6 +70,13 @@ def resolve_scope(session: Session, viewer: Official | None, unit_id: int | None
     return unit
 
 
+def node_kpi(node: UnitProgress, subtree: dict[int | None, KpiParts], own: dict[int, KpiParts]) -> KpiParts:
+    """The KPI of a report row: the unit's subtree, or only the tasks it leads itself for a direct row."""
+    if node.direct:
+        return own.get(node.unit_id or -1, KpiParts())
+    return subtree.get(node.unit_id, KpiParts())
+
+
 @dataclass
 class Progress:
     """What /tiendo computes for one scope (also used by free-text answers and reports)."""
@@ -77,16 +84,19 @@ class Progress:
     unit: Unit | None
     report: UnitProgress
     kpi: KpiParts
-    child_kpis: dict[int, KpiParts]
+    kpis: dict[int | None, KpiParts]  # every unit's subtree KPI
+    own_kpis: dict[int, KpiParts]  # KPI of the tasks each unit leads itself
+
+    def kpi_of(self, node: UnitProgress) -> KpiParts:
+        return node_kpi(node, self.kpis, self.own_kpis)
 
 
 def compute_progress(session: Session, unit: Unit | None, today: date) -> Progress:
-    """Report + KPI of a scope: two aggregate queries whatever the number of tasks."""
+    """Report + KPI of a scope: three aggregate queries whatever the number of tasks."""
     report = unit_report(session, unit, today=today)
     kpis = unit_kpis(session, today)
     own = kpis.get(unit.id if unit is not None else None)
-    children = {c.unit_id: kpis[c.unit_id] for c in report.units if c.unit_id in kpis}
-    return Progress(unit, report, own or KpiParts(), children)
+    return Progress(unit, report, own or KpiParts(), kpis, kpi_by_lead_unit(session, today))
 
 
 def summary_lines(report: UnitProgress, kpi: KpiParts) -> list[str]:
@@ -100,8 +110,22 @@ def summary_lines(report: UnitProgress, kpi: KpiParts) -> list[str]:
     ]
 
 
-def _sorted_children(report: UnitProgress) -> list[UnitProgress]:
-    return sorted(report.units, key=lambda c: (-c.overdue, c.completion_rate, c.unit))
+def sorted_rows(report: UnitProgress) -> list[UnitProgress]:
+    """The rows of a unit's breakdown as /tiendo lists them: its direct row first (the tasks it leads
+    itself), then the sub-units, most overdue first. They add up to the unit's figures."""
+    direct = [c for c in report.units if c.direct]
+    others = sorted(
+        (c for c in report.units if not c.direct), key=lambda c: (-c.overdue, c.completion_rate, c.unit)
+    )
+    return direct + others
+
+
+def row_line(node: UnitProgress, kpi: KpiParts) -> str:
+    """ "• Sở Nội vụ (trực tiếp): 5 nhiệm vụ · hoàn thành 40% · 2 quá hạn · KPI 50" (HTML)."""
+    return (
+        f"• {esc(shorten(node.unit, 60))}: {node.total} nhiệm vụ · hoàn thành {pct(node.completion_rate)}"
+        f" · {node.overdue} quá hạn · KPI {format_kpi(kpi.score)}"
+    )
 
 
 def progress_screen(
@@ -118,23 +142,19 @@ def progress_screen(
         "",
         *summary_lines(report, progress.kpi),
     ]
-    children = _sorted_children(report)
+    children = sorted_rows(report)
     pages = max(1, -(-len(children) // CHILDREN_PER_PAGE))
     page = min(max(1, page), pages)
     shown = children[(page - 1) * CHILDREN_PER_PAGE : page * CHILDREN_PER_PAGE]
     if children:
-        heading = "Đơn vị trực thuộc" + (f" (trang {page}/{pages})" if pages > 1 else "")
-        lines += ["", f"<b>{heading}</b> — hoàn thành · quá hạn · KPI:"]
-        for child in shown:
-            kpi = progress.child_kpis.get(child.unit_id or -1, KpiParts())
-            lines.append(
-                f"• {esc(shorten(child.unit, 60))}: {pct(child.completion_rate)} · {child.overdue} quá hạn"
-                f" · KPI {format_kpi(kpi.score)}"
-            )
+        heading = "Chi tiết theo đơn vị" + (f" (trang {page}/{pages})" if pages > 1 else "")
+        lines += ["", f"<b>{heading}</b> — số nhiệm vụ · hoàn thành · quá hạn · KPI:"]
+        lines += [row_line(child, progress.kpi_of(child)) for child in shown]
     rows: Keyboard = []
     unit_buttons = [
         button(shorten(c.unit, 24) + (f" · {c.overdue}⚠️" if c.overdue else ""), unit_data(c.unit_id))
         for c in shown
+        if not c.direct  # the direct row is the unit itself: nothing below it to open
     ]
     rows += [unit_buttons[i : i + 2] for i in range(0, len(unit_buttons), 2)]
     uid = unit.id if unit is not None else None
@@ -173,7 +193,7 @@ def _parent_button(viewer: Official | None, unit: Unit | None):
 
 def overdue_query(session: Session, unit: Unit | None, today: date) -> Select[tuple[Task]]:
     """Overdue tasks counted for `unit` (led by it or a unit below it; all units for None), most late first."""
-    query = select(Task).where(Task.status != TaskStatus.HOAN_THANH, Task.deadline < today)
+    query = select(Task).where(Task.status.not_in(CLOSED_STATUSES), Task.deadline < today)
     if unit is not None:
         query = query.where(Task.lead_unit_id.in_(unit_subtree_ids(session, unit.id)))
     return query.order_by(Task.deadline, Task.id)
@@ -215,7 +235,8 @@ def overdue_screen(
             f"   {esc(shorten(task.content, 160))}",
             f"   👤 {esc(task.assignee.full_name)} · {esc(shorten(task.lead_unit.name, 50))} · {task.progress}%",
         ]
-    numbered = [button(str(i), task_data(t.id)) for i, t in enumerate(tasks, start=first + 1)]
+    # A leader opens the task inside /tiendo (td:t: "Giao lại", "Hủy nhiệm vụ"); the screen is edited in place.
+    numbered = [button(str(i), manage_data("t", t.id)) for i, t in enumerate(tasks, start=first + 1)]
     rows: Keyboard = [numbered[i : i + 5] for i in range(0, len(numbered), 5)]
     nav = []
     if page > 1:

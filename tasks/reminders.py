@@ -34,17 +34,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from tasks.models import Official, Reminder, ReminderSetting, Task
-from tasks.normalize import Role, TaskStatus
+from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus
 from tasks.timeutil import DEFAULT_TZ, as_utc
+from tasks.workdays import ENV_FILE as HOLIDAYS_FILE_VAR
+from tasks.workdays import WorkCalendar, default_calendar, load_calendar
 
 BEFORE_3D, BEFORE_1D, DUE_DAY, OVERDUE, DIGEST = "before_3d", "before_1d", "due_day", "overdue", "digest"
 TASK_KINDS = (BEFORE_3D, BEFORE_1D, DUE_DAY, OVERDUE)
 # Warnings before the deadline, least urgent first: when two land on the same day the later one wins.
 WARNINGS = ((BEFORE_3D, 3), (BEFORE_1D, 1), (DUE_DAY, 0))
-MAX_WEEKEND_SHIFT = 2  # a warning that falls on Sat/Sun moves back to Friday
+MAX_WEEKEND_SHIFT = 10  # a warning that falls on days off moves back to the last working day (Tết: ≤ 9 days)
 
 # cancel_reason values (short, English: for operators and tests, never shown to users)
 TASK_DONE = "task_done"
+TASK_CANCELLED = "task_cancelled"
 DEADLINE_MOVED = "deadline_moved"
 REASSIGNED = "reassigned"
 RECIPIENT_OFF = "recipient_off"
@@ -63,10 +66,11 @@ class ReminderPolicy:
     - then every working day at that hour while the task is overdue (`max_overdue_days=None`: no limit);
     - never between `quiet_start` (21:00) and `quiet_end` (07:00); the hour an official may choose is
       therefore 07–20;
-    - not on Saturday/Sunday unless the official opts in (`weekends`); a warning that would fall on a
-      weekend moves back to Friday, so a Monday deadline is still announced;
+    - only on working days (`calendar`: weekdays minus Vietnam's public holidays and the government's days
+      off, plus make-up working Saturdays; `tasks.workdays`) unless the official opts in to every day
+      (`weekends`); a warning that would fall on a day off moves back to the previous working day, so a
+      deadline right after Tết or a long weekend is still announced;
     - leaders (lãnh đạo) get a daily digest at their hour on working days (`digest`, default on).
-    Public holidays are not known to the policy (they are treated as working days).
     """
 
     tz: ZoneInfo = DEFAULT_TZ
@@ -81,6 +85,7 @@ class ReminderPolicy:
     backoff_base: timedelta = timedelta(seconds=30)
     backoff_max: timedelta = timedelta(hours=1)
     permanent_retry: timedelta = timedelta(hours=12)  # chat not found, bot blocked: try again much later
+    calendar: WorkCalendar | None = field(default=None, compare=False, hash=False)  # None: the shipped one
 
     @classmethod
     def from_settings(cls, settings: Any) -> ReminderPolicy:
@@ -102,6 +107,9 @@ class ReminderPolicy:
             start, end = quiet.split("-", 1)
             if start.isdigit() and end.isdigit():
                 kwargs["quiet_start"], kwargs["quiet_end"] = int(start), int(end)
+        holidays_file = extra.get(HOLIDAYS_FILE_VAR, "").strip()
+        if holidays_file:
+            kwargs["calendar"] = load_calendar(holidays_file)  # CalendarFileError: a clear message at start
         policy = cls(**kwargs)
         return policy if policy.default_hour in policy.allowed_hours else cls(**{**kwargs, "default_hour": 8})
 
@@ -134,19 +142,20 @@ class Prefs:
 
     enabled: bool
     hour: int
-    weekends: bool
+    weekends: bool  # also days off (weekends and holidays): the official opted in to every day
     digest: bool
+    calendar: WorkCalendar | None = field(default=None, compare=False, hash=False)  # None: the default one
 
     @classmethod
     def default(cls, policy: ReminderPolicy) -> Prefs:
-        return cls(True, policy.default_hour, policy.weekends, policy.digest)
+        return cls(True, policy.default_hour, policy.weekends, policy.digest, policy.calendar)
 
     @classmethod
     def of(cls, row: ReminderSetting | None, policy: ReminderPolicy) -> Prefs:
         if row is None:
             return cls.default(policy)
         hour = row.hour if row.hour in policy.allowed_hours else policy.default_hour
-        return cls(row.enabled, hour, row.weekends, row.digest)
+        return cls(row.enabled, hour, row.weekends, row.digest, policy.calendar)
 
     @classmethod
     def from_columns(
@@ -161,17 +170,18 @@ class Prefs:
         if enabled is None:
             return cls.default(policy)
         hour = hour if hour in policy.allowed_hours else policy.default_hour
-        return cls(bool(enabled), int(hour), bool(weekends), bool(digest))
+        return cls(bool(enabled), int(hour), bool(weekends), bool(digest), policy.calendar)
 
     def sends_on(self, day: date) -> bool:
-        return self.weekends or day.weekday() < 5
+        """Whether messages go to this official on `day`: every day if they opted in, else working days."""
+        return self.weekends or (self.calendar or default_calendar()).is_working_day(day)
 
 
 # --- the schedule (pure) -------------------------------------------------------------------------------
 
 
 def _previous_sending_day(day: date, prefs: Prefs) -> date:
-    for _ in range(7):
+    for _ in range(MAX_WEEKEND_SHIFT + 5):
         if prefs.sends_on(day):
             return day
         day -= timedelta(days=1)
@@ -285,6 +295,8 @@ def cancel_obsolete(session: Session, now: datetime) -> PlanResult:
     task = aliased(Task)
     done_ids = select(Task.id).where(Task.status == TaskStatus.HOAN_THANH)
     result.count(TASK_DONE, _cancel(session, Reminder.task_id.in_(done_ids), TASK_DONE, now))
+    cancelled_ids = select(Task.id).where(Task.status == TaskStatus.DA_HUY)
+    result.count(TASK_CANCELLED, _cancel(session, Reminder.task_id.in_(cancelled_ids), TASK_CANCELLED, now))
     moved = select(task.deadline).where(task.id == Reminder.task_id).correlate(Reminder).scalar_subquery()
     result.count(
         DEADLINE_MOVED,
@@ -346,7 +358,7 @@ def _expected_rows(
         select(Task.id, Task.assignee_id, Task.deadline, rs.enabled, rs.hour, rs.weekends, rs.digest)
         .join(Official, Official.id == Task.assignee_id)
         .outerjoin(rs, rs.official_id == Official.id)
-        .where(Task.status != TaskStatus.HOAN_THANH, Task.deadline <= latest_deadline, reachable)
+        .where(Task.status.not_in(CLOSED_STATUSES), Task.deadline <= latest_deadline, reachable)
     )
     prefs_cache: dict[tuple, Prefs] = {}
     for task_id, official_id, deadline, enabled, hour, weekends, digest in rows:
@@ -533,6 +545,8 @@ def obsolete_reason(session: Session, row: Reminder, now: datetime, policy: Remi
             return TASK_GONE
         if task.is_done:
             return TASK_DONE
+        if task.is_cancelled:
+            return TASK_CANCELLED
         if task.deadline != row.deadline:
             return DEADLINE_MOVED
         if task.assignee_id != row.official_id:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -32,10 +32,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks.access import unit_subtree_ids
-from tasks.kpi import GRACE_DAYS, KpiParts, OfficialKpi, format_kpi, official_kpis, unit_kpis
+from tasks.kpi import (
+    GRACE_DAYS,
+    KpiParts,
+    OfficialKpi,
+    format_kpi,
+    kpi_by_lead_unit,
+    official_kpis,
+    unit_kpis,
+)
 from tasks.models import Official, Task, Unit
 from tasks.normalize import TaskStatus, fold_key, format_date
-from tasks.progress_view import overdue_query, pct, resolve_scope
+from tasks.progress_view import node_kpi, overdue_query, pct, resolve_scope, sorted_rows
 from tasks.reporting import Counts, UnitProgress, unit_report
 from tasks.units import find_unit
 
@@ -76,13 +84,15 @@ class ReportData:
     kpis: dict[int | None, KpiParts]
     overdue: list[OverdueRow]
     officials: list[OfficialKpi]
+    own_kpis: dict[int, KpiParts] = field(default_factory=dict)  # tasks each unit leads itself
 
     @property
     def kpi(self) -> KpiParts:
         return self.kpis.get(self.unit_id, KpiParts())
 
     def unit_kpi(self, node: UnitProgress) -> KpiParts:
-        return self.kpis.get(node.unit_id, KpiParts())
+        """A row's KPI: the unit's subtree, or its own tasks only for a "(trực tiếp)" row."""
+        return node_kpi(node, self.kpis, self.own_kpis)
 
 
 def collect_report(session: Session, unit: Unit | None, *, today: date) -> ReportData:
@@ -136,6 +146,7 @@ def collect_report(session: Session, unit: Unit | None, *, today: date) -> Repor
         kpis=kpis,
         overdue=overdue,
         officials=official_kpis(session, today, ids),
+        own_kpis=kpi_by_lead_unit(session, today),
     )
 
 
@@ -382,7 +393,7 @@ def write_docx(data: ReportData, target: str | Path | BinaryIO, *, place: str | 
     _para(document, KPI_EXPLANATION, align=WD_ALIGN_PARAGRAPH.JUSTIFY, italic=True, size=12, space_after=12)
 
     _para(document, "II. TỔNG HỢP THEO ĐƠN VỊ", bold=True, space_after=6)
-    nodes = r.units or [r]
+    nodes = sorted_rows(r) or [r]
     rows = [_unit_row(str(i), n, data.unit_kpi(n)) for i, n in enumerate(nodes, start=1)]
     if r.units:
         total = Counts(r.total, r.done, r.done_on_time, r.overdue)

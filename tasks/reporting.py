@@ -1,4 +1,8 @@
-"""Progress of a unit subtree (docs/cli.md §2 `troly tasks report`, §4 definitions).
+"""Progress of a unit subtree (`troly tasks report`, /tiendo, charts, report files).
+
+Figures add up: a unit that leads tasks of its own *and* has child units gets, as the first of its rows,
+a synthetic row "<unit> (trực tiếp)" (`direct=True`) with the tasks it leads itself, so its rows always
+sum to its total. Cancelled tasks (`đã hủy`) are counted nowhere.
 
 One aggregate query counts tasks per lead unit; one query reads the unit tree; the roll-up to parent
 units is done in Python. That stays well under a second for 100,000 tasks in 500 units, where one query
@@ -19,6 +23,12 @@ from tasks.normalize import TaskStatus
 from tasks.units import find_unit
 
 ALL_UNITS = "Tất cả đơn vị"
+DIRECT_SUFFIX = " (trực tiếp)"
+
+
+def direct_name(unit_name: str) -> str:
+    """ "Sở Nội vụ" → "Sở Nội vụ (trực tiếp)": the row of the tasks a unit leads itself."""
+    return unit_name + DIRECT_SUFFIX
 
 
 @dataclass
@@ -37,7 +47,11 @@ class Counts:
 
 @dataclass
 class UnitProgress:
-    """One node of the report; a unit's numbers include every unit below it."""
+    """One node of the report; a unit's numbers include every unit below it.
+
+    `direct` marks the synthetic row of the tasks a unit leads itself (see the module docstring); it has
+    the unit's id, no children, and is always the first of its parent's `units`.
+    """
 
     unit: str
     total: int
@@ -48,10 +62,17 @@ class UnitProgress:
     completion_rate: float
     units: list[UnitProgress] = field(default_factory=list)
     unit_id: int | None = None  # None for the synthetic "Tất cả đơn vị" root
+    direct: bool = False
 
     @classmethod
     def build(
-        cls, name: str, counts: Counts, children: list[UnitProgress], unit_id: int | None
+        cls,
+        name: str,
+        counts: Counts,
+        children: list[UnitProgress],
+        unit_id: int | None,
+        *,
+        direct: bool = False,
     ) -> UnitProgress:
         return cls(
             unit=name,
@@ -63,13 +84,17 @@ class UnitProgress:
             completion_rate=round(counts.done / counts.total, 4) if counts.total else 0.0,
             units=children,
             unit_id=unit_id,
+            direct=direct,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of docs/cli.md §2 (keys exactly: unit, total, done, done_on_time, in_progress,
-        overdue, completion_rate, units)."""
+        """The JSON of `troly tasks report`: keys unit, total, done, done_on_time, in_progress, overdue,
+        completion_rate, units; a direct row has `"direct": true` right after `unit` (and `units: []`)."""
+        head: dict[str, Any] = {"unit": self.unit}
+        if self.direct:
+            head["direct"] = True
         return {
-            "unit": self.unit,
+            **head,
             "total": self.total,
             "done": self.done,
             "done_on_time": self.done_on_time,
@@ -82,13 +107,17 @@ class UnitProgress:
 
 def _counts_by_unit(session: Session, today: date) -> dict[int, Counts]:
     done = Task.status == TaskStatus.HOAN_THANH
-    query = select(
-        Task.lead_unit_id,
-        func.count(),
-        func.sum(case((done, 1), else_=0)),
-        func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
-        func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
-    ).group_by(Task.lead_unit_id)
+    query = (
+        select(
+            Task.lead_unit_id,
+            func.count(),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
+            func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
+        )
+        .where(Task.status != TaskStatus.DA_HUY)
+        .group_by(Task.lead_unit_id)
+    )
     return {
         unit_id: Counts(int(total), int(n_done or 0), int(on_time or 0), int(overdue or 0))
         for unit_id, total, n_done, on_time, overdue in session.execute(query)
@@ -112,13 +141,16 @@ def unit_report(session: Session, unit: str | Unit | None = None, *, today: date
 
     def build(uid: int) -> tuple[UnitProgress, Counts]:
         # Iterative post-order would avoid recursion limits; unit trees are a few levels deep.
+        mine = own.get(uid, Counts())
         totals = Counts()
-        totals.add(own.get(uid, Counts()))
+        totals.add(mine)
         nodes = []
         for child in children.get(uid, []):
             node, sub = build(child)
             nodes.append(node)
             totals.add(sub)
+        if nodes and mine.total:
+            nodes.insert(0, UnitProgress.build(direct_name(names[uid]), mine, [], uid, direct=True))
         return UnitProgress.build(names[uid], totals, nodes, uid), totals
 
     if unit is not None:

@@ -15,10 +15,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tasks import audit
-from tasks.access import can_change_task, can_view_task, visible_tasks_query
+from tasks.access import can_change_task, can_view_task, can_view_unit, visible_tasks_query
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
-from tasks.models import Official, Task
-from tasks.normalize import TaskStatus, Via, format_date, parse_progress
+from tasks.models import AuditLog, Official, Task
+from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, Via, format_date, nfc, parse_progress
 from tasks.timeutil import DEFAULT_TZ, as_utc, local_date, utcnow
 
 
@@ -64,7 +64,7 @@ def _page(session: Session, query: Select[tuple[Task]], page: int, page_size: in
 
 def my_open_tasks(session: Session, official: Official, page: int = 1, page_size: int = 5) -> TaskPage:
     """The official's own unfinished tasks, earliest deadline first (so overdue ones come first)."""
-    query = select(Task).where(Task.assignee_id == official.id, Task.status != TaskStatus.HOAN_THANH)
+    query = select(Task).where(Task.assignee_id == official.id, Task.status.not_in(CLOSED_STATUSES))
     return _page(session, query, page, page_size)
 
 
@@ -74,7 +74,7 @@ def visible_tasks(
     """Tasks `viewer` may see (a leader: the whole subtree), earliest deadline first."""
     query = visible_tasks_query(viewer)
     if open_only:
-        query = query.where(Task.status != TaskStatus.HOAN_THANH)
+        query = query.where(Task.status.not_in(CLOSED_STATUSES))
     return _page(session, query, page, page_size)
 
 
@@ -165,6 +165,8 @@ def set_progress(
         raise InvalidOperation(
             f"Nhiệm vụ {task.code} đã hoàn thành ngày {format_date(task.completed_on)}; không cập nhật tiến độ nữa."
         )
+    if task.is_cancelled:
+        raise InvalidOperation(f"Nhiệm vụ {task.code} đã bị hủy; không cập nhật tiến độ nữa.")
     status = task.status
     if status == TaskStatus.CHUA_BAT_DAU and value > 0:
         status = TaskStatus.DANG_THUC_HIEN
@@ -194,6 +196,8 @@ def complete_task(
         raise InvalidOperation(
             f"Nhiệm vụ {task.code} đã hoàn thành từ ngày {format_date(task.completed_on)}."
         )
+    if task.is_cancelled:
+        raise InvalidOperation(f"Nhiệm vụ {task.code} đã bị hủy; không đánh dấu hoàn thành được.")
     note = (result_note or "").strip() or None
     _change(
         session, task, actor, via, now,
@@ -201,3 +205,184 @@ def complete_task(
     )  # fmt: skip
     session.commit()
     return task
+
+
+# --- people move: reassign, cancel ---------------------------------------------------------------------------
+
+CANCEL_REASON_MAX = 500
+
+
+def _find_task(session: Session, task: int | str) -> Task:
+    """A task by id (bot buttons) or by code (CLI); `NotFound` in Vietnamese otherwise."""
+    if isinstance(task, int):
+        return _load(session, task)
+    found = session.scalar(select(Task).where(Task.code == nfc(task)))
+    if found is None:
+        raise NotFound(f"Không có nhiệm vụ mã “{nfc(task)}”.")
+    return found
+
+
+def can_manage_task(actor: Official | None, task: Task) -> bool:
+    """Whether `actor` may reassign or cancel `task`: an administrator, or a leader whose subtree holds
+    the task's lead unit (an official cannot hand their own task away)."""
+    if actor is None or not actor.active:
+        return False
+    if actor.role == Role.QUAN_TRI:
+        return True
+    return actor.role == Role.LANH_DAO and can_view_unit(actor, task.lead_unit)
+
+
+def _authorize_manage(
+    session: Session,
+    actor: Official | None,
+    task: Task,
+    field: str,
+    attempted: object,
+    via: str,
+    now: datetime,
+) -> None:
+    if via == Via.CLI or can_manage_task(actor, task):
+        return
+    audit.record(
+        session, actor=audit.actor_name(actor), via=via, entity="task", key=task.code, field=field,
+        old=getattr(task, field, None), new=attempted, at=now,
+        note="Từ chối: chỉ lãnh đạo đơn vị chủ trì (hoặc cấp trên) mới được giao lại hoặc hủy nhiệm vụ",
+    )  # fmt: skip
+    session.commit()
+    raise PermissionDenied(
+        f"Chỉ lãnh đạo {task.lead_unit.name} (hoặc đơn vị cấp trên) và quản trị viên mới được giao lại "
+        f"hoặc hủy nhiệm vụ {task.code}."
+    )
+
+
+def _write_people_change(
+    session: Session,
+    task: Task,
+    *,
+    actor: str,
+    via: str,
+    now: datetime,
+    field: str,
+    old: object,
+    new: object,
+    note: str | None = None,
+    **values: object,
+) -> None:
+    """The one write of a reassignment or a cancellation: set `values`, audit one row, stamp, commit.
+
+    Kept in one place so it can be routed through a shared compare-and-set writer later.
+    """
+    audit.record(
+        session, actor=actor, via=via, entity="task", key=task.code, field=field, old=old, new=new, at=now, note=note
+    )  # fmt: skip
+    for name, value in values.items():
+        setattr(task, name, value)
+    task.updated_at = now
+    task.updated_via = Via(via)
+    if "status" in values:
+        task.progress_updated_at = now
+        task.progress_updated_via = Via(via)
+    session.commit()
+
+
+def _actor_label(actor: Official | None, via: str) -> str:
+    return actor.code if actor is not None else ("cli" if via == Via.CLI else "unlinked")
+
+
+def reassign_task(
+    session: Session,
+    actor: Official | None,
+    task: int | str,
+    official_code: str,
+    via: str = Via.BOT,
+    *,
+    now: datetime | None = None,
+) -> tuple[Task, Official]:
+    """Give `task` (id or code) to the official `official_code`; returns (task, previous assignee). Commits.
+
+    Bot: `actor` must be a leader of the task's lead unit subtree (or an administrator), and the new
+    assignee must be within the actor's reach. CLI (`via="cli"`, `actor` None): the operator may do it.
+    The new assignee must be active; a finished or cancelled task cannot be reassigned. Reminders planned
+    for the previous assignee become obsolete at the next planning sweep. Raises `NotFound`,
+    `PermissionDenied` (audited), `InvalidOperation` — all with a Vietnamese message.
+    """
+    now = as_utc(now) if now else utcnow()
+    found = _find_task(session, task)
+    code = nfc(official_code)
+    _authorize_manage(session, actor, found, "assignee", code, via, now)
+    new = session.scalar(select(Official).where(Official.code == code))
+    if new is None:
+        raise NotFound(f"Không có cán bộ mã “{code}”.")
+    if not new.active:
+        raise InvalidOperation(
+            f"Cán bộ {new.full_name} ({new.code}) đã ngừng hoạt động; hãy giao cho người khác."
+        )
+    if (
+        via != Via.CLI
+        and actor is not None
+        and actor.role != Role.QUAN_TRI
+        and not can_view_unit(actor, new.unit)
+    ):
+        raise PermissionDenied(
+            f"{new.full_name} ({new.code}) không thuộc {actor.unit.name} hoặc các đơn vị trực thuộc."
+        )
+    if found.is_closed:
+        raise InvalidOperation(f"Nhiệm vụ {found.code} đã {found.status.label}; không giao lại được.")
+    previous = found.assignee
+    if previous.id == new.id:
+        raise InvalidOperation(f"Nhiệm vụ {found.code} đang do {new.full_name} ({new.code}) thực hiện.")
+    _write_people_change(
+        session, found, actor=_actor_label(actor, via), via=via, now=now, field="assignee",
+        old=previous, new=new, note="Giao lại", assignee_id=new.id,
+    )  # fmt: skip
+    session.refresh(found)
+    return found, previous
+
+
+def cancel_task(
+    session: Session,
+    actor: Official | None,
+    task: int | str,
+    reason: str,
+    via: str = Via.BOT,
+    *,
+    now: datetime | None = None,
+) -> Task:
+    """Cancel `task` (status `đã hủy`) with a reason; it leaves every count, KPI and reminder. Commits.
+
+    Same permission as `reassign_task`. The reason (required, ≤ 500 characters) is kept in the audit log.
+    A finished task cannot be cancelled (its result is part of the record); cancelling twice is refused.
+    """
+    now = as_utc(now) if now else utcnow()
+    found = _find_task(session, task)
+    _authorize_manage(session, actor, found, "status", TaskStatus.DA_HUY, via, now)
+    text = " ".join(nfc(reason or "").split())
+    if not any(ch.isalnum() for ch in text):
+        raise InvalidOperation("Hãy ghi lý do hủy nhiệm vụ (ví dụ: “văn bản giao đã được thay thế”).")
+    if len(text) > CANCEL_REASON_MAX:
+        raise InvalidOperation(f"Lý do hủy dài {len(text)} ký tự; tối đa {CANCEL_REASON_MAX} ký tự.")
+    if found.is_cancelled:
+        raise InvalidOperation(f"Nhiệm vụ {found.code} đã bị hủy trước đó.")
+    if found.is_done:
+        raise InvalidOperation(
+            f"Nhiệm vụ {found.code} đã hoàn thành ngày {format_date(found.completed_on)}; không hủy được."
+        )
+    _write_people_change(
+        session, found, actor=_actor_label(actor, via), via=via, now=now, field="status",
+        old=found.status, new=TaskStatus.DA_HUY, note=f"Hủy nhiệm vụ. Lý do: {text}", status=TaskStatus.DA_HUY,
+    )  # fmt: skip
+    return found
+
+
+def cancel_reason(session: Session, task: Task) -> str | None:
+    """The reason given when `task` was cancelled (from the audit log), or None."""
+    note = session.scalar(
+        select(AuditLog.note)
+        .where(
+            AuditLog.entity == "task", AuditLog.entity_key == task.code, AuditLog.field == "status",
+            AuditLog.new == TaskStatus.DA_HUY.value,
+        )
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    return note.split("Lý do: ", 1)[1] if note and "Lý do: " in note else note

@@ -27,3 +27,9 @@ def as_utc(value: datetime) -> datetime:
 def local_date(instant: datetime | None = None, tz: ZoneInfo = DEFAULT_TZ) -> date:
     """The calendar date of `instant` (default: now) in `tz`: "today" as the office sees it."""
     return as_utc(instant or utcnow()).astimezone(tz).date()
+
+
+def format_local(instant: datetime, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    """ "09:15 ngày 22/11/2026": an instant as people read it, in the office's time zone (TROLY_TIMEZONE)."""
+    local = as_utc(instant).astimezone(tz)
+    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"

@@ -14,6 +14,11 @@ Grammar (the bot's own prefixes are `fb:` and `src:`, see bot/keyboards.py):
     td:u:<unit_id>:<page>       /tiendo of a unit (0 = every unit, for administrators); page of sub-units
     td:o:<unit_id>:<page>       overdue tasks of a unit subtree, one page
     td:c:<unit_id>              chart of a unit's sub-units
+    td:t:<task_id>              a task seen from /tiendo (leaders: "Giao lại", "Hủy nhiệm vụ")
+    td:ra:<task_id>:<page>      reassign: pick the new assignee (one page of officials)
+    td:rp:<task_id>:<official_id>   reassign: confirm    td:ry:<task_id>:<official_id>   reassign: do it
+    td:x:<task_id>              cancel: ask for the reason (the next text message)
+    td:xy:<task_id>             cancel: confirmed (with the reason given)
     bc:x:<unit_id> | bc:d:<unit_id>   report file (.xlsx | .docx) of a unit subtree
     nv:menu | nv:on | nv:off | nv:h | nv:h:<hour> | nv:we:<0|1> | nv:dg:<0|1>   /nhacviec choices
 """
@@ -73,6 +78,12 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("td", "u"): 2,
     ("td", "o"): 2,
     ("td", "c"): 1,
+    ("td", "t"): 1,
+    ("td", "ra"): 2,
+    ("td", "rp"): 2,
+    ("td", "ry"): 2,
+    ("td", "x"): 1,
+    ("td", "xy"): 1,
     ("bc", "x"): 1,
     ("bc", "d"): 1,
     ("nv", "menu"): 0,
@@ -134,3 +145,8 @@ def report_data(unit_id: int | None, fmt: str) -> str:
 def unit_id_arg(value: int) -> int | None:
     """`td:`/`bc:` unit argument back to a unit id (None = every unit)."""
     return None if value == ALL_UNITS_ID else value
+
+
+def manage_data(action: str, task_id: int, arg: int | None = None) -> str:
+    """`td:` task-management buttons of /tiendo: t (view), ra, rp, ry (reassign), x, xy (cancel)."""
+    return f"td:{action}:{task_id}" + ("" if arg is None else f":{arg}")

@@ -111,13 +111,14 @@ async def test_drill_down_into_a_sub_unit_and_the_overdue_list_edits_the_screen_
     lates = [int(d) for d in re.findall(r"quá hạn (\d+) ngày", overdue["text"])]
     assert len(lates) == 3 and lates == sorted(lates, reverse=True)
     assert len(tbot.replies(THAO)) == 1  # all of it in the one message
-    # A numbered button opens the task card (a new message), the leader may see it.
-    before = len(tbot.replies(THAO))
-    await _press(tbot, THAO, overdue, "1", n_messages=1)
-    (card,) = tbot.replies(THAO)[before:]
-    assert "QUÁ HẠN" in card["text"]
-    await _press(tbot, THAO, overdue, "↩️ Về tiến độ")
-    back = await _edited(tbot, THAO, mid, 4)
+    # A numbered button opens the task in the same message (with the leader's "Giao lại" / "Hủy nhiệm vụ").
+    await _press(tbot, THAO, overdue, "1")
+    card = await _edited(tbot, THAO, mid, 4)
+    assert card["text"].startswith("NV-") and "quá hạn" in card["text"] and len(tbot.replies(THAO)) == 1
+    await _press(tbot, THAO, card, "↩️ Danh sách quá hạn")
+    listing = await _edited(tbot, THAO, mid, 5)
+    await _press(tbot, THAO, listing, "↩️ Về tiến độ")
+    back = await _edited(tbot, THAO, mid, 6)
     assert back["text"].startswith("📊 Tiến độ nhiệm vụ — Sở Nội vụ")
     _no_errors(tbot)
 

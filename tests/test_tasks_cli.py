@@ -67,6 +67,8 @@ def test_import_report_export_list_json(run: Runner, write_sheet: SheetWriter, t
     assert set(report["units"][0]) == REPORT_KEYS and report["units"][0]["unit"] == "UBND tỉnh"
     one = run_json(run, "tasks", "report", "--unit", "so noi vu")
     assert (one["unit"], one["total"], one["in_progress"], one["units"]) == ("Sở Nội vụ", 1, 1, [
+        {"unit": "Sở Nội vụ (trực tiếp)", "direct": True, "total": 1, "done": 0, "done_on_time": 0,
+         "in_progress": 1, "overdue": 0, "completion_rate": 0.0, "units": []},
         {"unit": "Phòng Công chức, viên chức - Sở Nội vụ", "total": 0, "done": 0, "done_on_time": 0,
          "in_progress": 0, "overdue": 0, "completion_rate": 0.0, "units": []}
     ])  # fmt: skip

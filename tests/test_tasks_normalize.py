@@ -178,7 +178,13 @@ def test_parse_role_tolerates_case_and_missing_diacritics(role: Role) -> None:
 
 
 def test_labels_are_the_design_vocabulary() -> None:
-    assert [s.label for s in TaskStatus] == ["chưa bắt đầu", "đang thực hiện", "hoàn thành", "tạm dừng"]
+    assert [s.label for s in TaskStatus] == [
+        "chưa bắt đầu",
+        "đang thực hiện",
+        "hoàn thành",
+        "tạm dừng",
+        "đã hủy",
+    ]
     assert [r.label for r in Role] == ["cán bộ", "lãnh đạo", "quản trị"]
     assert parse_status("Đã hoàn thành") is TaskStatus.HOAN_THANH
 

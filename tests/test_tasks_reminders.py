@@ -290,10 +290,12 @@ def test_leaders_get_a_digest_on_working_days(session: Session, linked: Org) -> 
         ("Mon 23 08:00", "digest:LA01", DIGEST), ("Mon 23 08:00", "digest:LB01", DIGEST),
     ]  # fmt: skip
     update_prefs(session, linked.leader_b, digest=False, now=T0)
-    assert [r.official.code for r in deliver(session, local(date(2026, 11, 24), 8))] == ["LA01"]
+    # Tue 24/11/2026 is Ngày Văn hóa Việt Nam, a public holiday: no digest; Wednesday gets one again.
+    assert deliver(session, local(date(2026, 11, 24), 8)) == []
+    assert [r.official.code for r in deliver(session, local(date(2026, 11, 25), 8))] == ["LA01"]
     with pytest.raises(IntegrityError):  # the partial unique index keeps digest rows idempotent too
         session.add(Reminder(task_id=None, official_id=linked.leader_a.id, kind=DIGEST,
-                             due_at=local(date(2026, 11, 24), 8), next_attempt_at=T0, attempts=0))  # fmt: skip
+                             due_at=local(date(2026, 11, 25), 8), next_attempt_at=T0, attempts=0))  # fmt: skip
         session.commit()
     session.rollback()
 
@@ -386,7 +388,7 @@ def test_migration_0002_up_and_down(empty_db_url: str) -> None:
     try:
         upgrade(engine, "0001")
         assert "reminders" not in inspect(engine).get_table_names()
-        upgrade(engine)
+        upgrade(engine, "0002")
         assert current_revision(engine) == "0002"
         assert {"reminders", "reminder_settings"} <= set(inspect(engine).get_table_names())
         downgrade(engine, "0001")

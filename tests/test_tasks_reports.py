@@ -53,8 +53,10 @@ def test_xlsx_holds_every_unit_overdue_task_and_kpi(session: Session, work: Org)
     kpis = unit_kpis(session, TODAY)
     assert [(r[1].strip(), r[3], r[4], r[5], r[6], r[7]) for r in summary] == [
         ("Sở Nội vụ", 8, 4, 1, 2, 2),
+        ("Sở Nội vụ (trực tiếp)", 4, 2, 0, 1, 1),  # its own tasks: the rows below it add up to 8
         ("Phòng Công chức - Sở Nội vụ", 4, 2, 1, 1, 1),
     ]
+    assert [r[2] for r in summary] == [0, 1, 1]
     assert summary[0][8] == pytest.approx(0.5) and summary[0][9] == kpis[work.so_a.id].score
     overdue = rows(book["Quá hạn"], 5)
     assert [(r[1], r[7], r[3]) for r in overdue] == [
@@ -82,7 +84,8 @@ def test_docx_has_the_administrative_layout_and_the_numbers(session: Session, wo
     assert f"Chỉ số KPI: {format_kpi(unit_kpis(session, TODAY)[work.so_a.id].score)}/100" in text
     units = [[c.text for c in r.cells] for r in document.tables[1].rows]
     assert units[0][:3] == ["STT", "Đơn vị", "Tổng số"]
-    assert units[1] == ["1", "Phòng Công chức - Sở Nội vụ", "4", "2", "1", "1", "1", "50%", units[1][8]]
+    assert units[1][:8] == ["1", "Sở Nội vụ (trực tiếp)", "4", "2", "0", "1", "1", "50%"]
+    assert units[2] == ["2", "Phòng Công chức - Sở Nội vụ", "4", "2", "1", "1", "1", "50%", units[2][8]]
     assert units[-1][1:7] == ["Tổng cộng", "8", "4", "1", "2", "2"]
     overdue = [[c.text for c in r.cells] for r in document.tables[2].rows]
     assert [r[1] for r in overdue[1:]] == ["A-OVER45", "A1-OVER10"] and overdue[1][6] == "45"

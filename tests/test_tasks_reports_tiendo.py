@@ -41,7 +41,9 @@ def test_a_leader_sees_their_subtree_with_kpi_and_drill_down(session: Session, w
     for line in ("Tổng số: 8 nhiệm vụ", "✅ Hoàn thành: 4 (50%), đúng hạn 1", "🔄 Đang thực hiện (chưa đến hạn): 2",
                  "⚠️ Quá hạn: 2", "🎯 KPI: 20,3/100"):  # fmt: skip
         assert line in text
-    assert "• Phòng Công chức - Sở Nội vụ: 50% · 1 quá hạn · KPI" in text
+    direct = "• Sở Nội vụ (trực tiếp): 4 nhiệm vụ · hoàn thành 50% · 1 quá hạn · KPI"
+    phong = "• Phòng Công chức - Sở Nội vụ: 4 nhiệm vụ · hoàn thành 50% · 1 quá hạn · KPI"
+    assert direct in text and phong in text and text.index(direct) < text.index(phong)
     data = data_of(screen)
     assert f"td:u:{work.phong_a1.id}:1" in data and f"td:o:{work.so_a.id}:1" in data
     assert (
@@ -82,7 +84,7 @@ def test_overdue_list_pages(session: Session, work: Org) -> None:
     assert "1. A-OVER45 — quá hạn 45 ngày (hạn 08/10/2026)" in text and "👤 Trần Thị Sở" in text
     assert (
         f"td:o:{work.so_a.id}:2" in data_of(first)
-        and len([d for d in data_of(first) if d.startswith("t:v:")]) == 10
+        and len([d for d in data_of(first) if d.startswith("td:t:")]) == 10
     )
     second = check(overdue_screen(session, work.leader_a, work.so_a.id, today=TODAY, page=2))
     assert "11. " in second and "A1-OVER10" in second

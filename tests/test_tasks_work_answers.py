@@ -99,7 +99,8 @@ def test_a_leader_asks_about_their_units(session: Session, work: Org) -> None:
     assert text.index("A-OVER45") < text.index("A1-OVER10")  # most late first
     assert "quá hạn 45 ngày" in text and "Trần Thị Sở" in text
     data = [d for row in reply.buttons for _, d in row]
-    assert f"td:o:{work.so_a.id}:1" in data and any(d.startswith("t:v:") for d in data)
+    # the numbers open the leaders' task view of /tiendo
+    assert f"td:o:{work.so_a.id}:1" in data and any(d.startswith("td:t:") for d in data)
     reply = ask(session, work.leader_a, "phòng công chức sở nội vụ hoàn thành bao nhiêu phần trăm")
     assert plain(reply).startswith("📊 Phòng Công chức - Sở Nội vụ đã hoàn thành 50% nhiệm vụ (2/4)")
     reply = ask(session, work.leader_a, "Tiến độ của đơn vị tôi thế nào?")  # own unit, no name

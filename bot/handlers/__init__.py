@@ -31,11 +31,17 @@ from bot.keyboards import TASK_CALLBACK_PATTERN
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edits, not channel posts
 PRIVATE = filters.ChatType.PRIVATE
 CONVERSATION_GROUP = -1
+CANCEL_REASON_GROUP = -3
 FEEDBACK_COMMENT_GROUP = -2
 
 
 def register_handlers(application: Application, extra: Iterable[BaseHandler] = ()) -> None:
-    # The comment after a 👎 (group -2), then conversation states (group -1).
+    # Conversation states: a cancellation's reason (group -3), the comment after a 👎 (group -2),
+    # a completion's result (group -1).
+    application.add_handler(
+        MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, progress.cancel_reason_text),
+        group=CANCEL_REASON_GROUP,
+    )
     application.add_handler(
         MessageHandler(NEW_MESSAGE & filters.TEXT & ~filters.COMMAND, feedback.comment_message),
         group=FEEDBACK_COMMENT_GROUP,

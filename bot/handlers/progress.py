@@ -8,6 +8,10 @@ module shows them:
 - ``td:u:<unit>:<page>`` / ``td:o:<unit>:<page>``: drill down into a sub-unit / list its overdue tasks. The
   message is edited in place when it is itself such a screen (remembered per chat, `ScreenMessages`); pressed
   under another message (the leaders' digest, a free-text answer) the screen comes as a new message.
+- ``td:t:<task>`` (a numbered button of the overdue list): the task inside /tiendo; a leader of the task's
+  unit subtree gets "Giao lại" (``td:ra`` pick a person → ``td:rp`` confirm → ``td:ry``) and "Hủy nhiệm vụ"
+  (``td:x``: the next private text is the reason, held per user for `CANCEL_TTL_SECONDS` → confirm →
+  ``td:xy``). Screens and checks are the domain's (`tasks.manage_view`); changes are audited via "bot".
 - ``td:c:<unit>``: the chart, sent as a photo. ``bc:x|d:<unit>``: the report as an .xlsx / .docx document;
   ``/baocao [đơn vị]`` sends both.
 - ``/nhacviec [lựa chọn]`` and ``nv:*``: reminder settings (edited in place; "⚙️ Cài đặt nhắc việc" under a
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -29,14 +34,14 @@ from typing import Any
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import keyboards, messages, pipeline, render
 from bot.deps import deps
 from bot.handlers.tasks import NotLinked, send_html
 from bot.reminders import inline_keyboard, reminder_dispatcher, request_plan
 from bot.tasks_db import task_store
-from tasks import progress_view, report_files
+from tasks import manage_view, progress_view, report_files
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
 from tasks.intents import Intent, IntentKind
 from tasks.messages_reminders import handle_settings_callback, settings_screen, shorten
@@ -55,6 +60,54 @@ SCREENS_KEY = "troly_screens"
 PROGRESS, SETTINGS = "td", "nv"
 MAX_ALERT = 190
 FORMATS = {"x": "xlsx", "d": "docx"}
+MANAGE_ACTIONS = ("t", "ra", "rp", "ry", "x", "xy")
+CANCEL_TTL_SECONDS = 10 * 60
+CANCELS_KEY = "troly_pending_cancels"
+STOP_WORDS = ("thoi", "thôi", "khong", "không", "khong huy", "không hủy", "không huỷ", "cancel")
+
+
+# --- "send me the reason" for a cancellation ---------------------------------------------------------------
+
+
+@dataclass
+class PendingCancel:
+    """A leader pressed "Hủy nhiệm vụ" on ``task_id``: their next private text is the reason."""
+
+    task_id: int
+    task_code: str
+    chat_id: int
+    message_id: int  # the task screen, edited into the confirm screen
+    expires: float
+    reason: str | None = None  # set once given; confirmed by ``td:xy``
+
+
+class PendingCancels:
+    """Per-user pending cancellations (one at a time), forgotten after `CANCEL_TTL_SECONDS`."""
+
+    def __init__(self, ttl: float = CANCEL_TTL_SECONDS, clock: Any = time.monotonic) -> None:
+        self.ttl, self.clock = ttl, clock
+        self._items: dict[int, PendingCancel] = {}
+        self._lock = threading.Lock()
+
+    def put(self, user_id: int, item: PendingCancel) -> None:
+        with self._lock:
+            self._items[user_id] = item
+
+    def get(self, user_id: int) -> PendingCancel | None:
+        with self._lock:
+            item = self._items.get(user_id)
+            if item is not None and item.expires < self.clock():
+                del self._items[user_id]
+                return None
+            return item
+
+    def pop(self, user_id: int) -> PendingCancel | None:
+        with self._lock:
+            return self._items.pop(user_id, None)
+
+
+def pending_cancels(context: ContextTypes.DEFAULT_TYPE) -> PendingCancels:
+    return context.application.bot_data.setdefault(CANCELS_KEY, PendingCancels())
 
 
 # --- which messages are navigable screens ------------------------------------------------------------------
@@ -164,6 +217,33 @@ def make_reports(
             ReportFile(report_files.report_filename(data, fmt), content, caption.format(unit=unit, day=day))
         )
     return files
+
+
+def load_manage(session: Any, tg_user_id: int, callback: Callback, today: Any, now: Any) -> Screen:
+    """``td:t`` / ``td:ra`` / ``td:rp`` / ``td:ry``: the task view and the reassignment steps."""
+    viewer = _viewer(session, tg_user_id)
+    task_id, *rest = callback.args
+    if callback.action == "t":
+        return manage_view.task_view_screen(session, viewer, task_id, today=today)
+    if callback.action == "ra":
+        return manage_view.reassign_pick_screen(session, viewer, task_id, page=rest[0])
+    if callback.action == "rp":
+        return manage_view.reassign_confirm_screen(session, viewer, task_id, rest[0])
+    return manage_view.do_reassign(session, viewer, task_id, rest[0], today=today, now=now)
+
+
+def start_cancel(session: Any, tg_user_id: int, task_id: int) -> tuple[str, Screen]:
+    return manage_view.cancel_prompt(
+        session, _viewer(session, tg_user_id), task_id, minutes=CANCEL_TTL_SECONDS // 60
+    )
+
+
+def confirm_cancel(session: Any, tg_user_id: int, task_id: int, reason: str) -> Screen:
+    return manage_view.cancel_confirm_screen(session, _viewer(session, tg_user_id), task_id, reason)
+
+
+def finish_cancel(session: Any, tg_user_id: int, task_id: int, reason: str, today: Any, now: Any) -> Screen:
+    return manage_view.do_cancel(session, _viewer(session, tg_user_id), task_id, reason, today=today, now=now)
 
 
 def load_settings(
@@ -362,6 +442,8 @@ async def on_progress_callback(update: Update, context: ContextTypes.DEFAULT_TYP
             screen = await store.run(load_screen, user.id, data, store.today())
             await query.answer()
             await _show(update, context, screen, PROGRESS)
+        elif data.prefix == "td" and data.action in MANAGE_ACTIONS:
+            await _manage_button(update, context, data)
         elif data.prefix == "td":
             await _chart(update, context, unit_id_arg(data.args[0]))
         elif data.prefix == "bc":
@@ -376,6 +458,82 @@ async def on_progress_callback(update: Update, context: ContextTypes.DEFAULT_TYP
         await query.answer(shorten(str(exc), MAX_ALERT), show_alert=True)
     except (NotFound, InvalidOperation) as exc:
         await query.answer(shorten(str(exc), MAX_ALERT), show_alert=True)
+
+
+async def _manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
+    """The task view of /tiendo and its "Giao lại" / "Hủy nhiệm vụ" steps (edited in place)."""
+    query = update.callback_query
+    user = query.from_user
+    store = task_store(context)
+    cancels = pending_cancels(context)
+    if data.action == "x":
+        code, screen = await store.run(start_cancel, user.id, data.args[0])
+        cancels.put(
+            user.id,
+            PendingCancel(data.args[0], code, query.message.chat.id, query.message.message_id,
+                          time.monotonic() + CANCEL_TTL_SECONDS),
+        )  # fmt: skip
+        await query.answer(messages.CANCEL_REASON_TOAST)
+        await _show(update, context, screen, PROGRESS)
+        return
+    if data.action == "xy":
+        item = cancels.get(user.id)
+        if item is None or item.task_id != data.args[0] or item.reason is None:
+            await query.answer(messages.CANCEL_EXPIRED, show_alert=True)
+            return
+        cancels.pop(user.id)
+        screen = await store.run(
+            finish_cancel, user.id, item.task_id, item.reason, store.today(), store.now()
+        )
+        log.info("Hủy nhiệm vụ %s bởi user=%s (qua nút)", item.task_code, user.id)
+        await query.answer(messages.CANCEL_DONE_TOAST)
+        await _show(update, context, screen, PROGRESS)
+        return
+    if data.action == "t":
+        item = cancels.get(user.id)
+        if item is not None and item.task_id == data.args[0]:
+            cancels.pop(user.id)  # "Không hủy"
+    screen = await store.run(load_manage, user.id, data, store.today(), store.now())
+    if data.action == "ry":
+        log.info(
+            "Giao lại nhiệm vụ %s cho cán bộ id=%s bởi user=%s (qua nút)", data.args[0], data.args[1], user.id
+        )
+    await query.answer(messages.REASSIGN_DONE_TOAST if data.action == "ry" else None)
+    await _show(update, context, screen, PROGRESS)
+
+
+async def cancel_reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group -2: a private text while a cancellation waits for its reason. Consumes the message only then."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    cancels = pending_cancels(context)
+    item = cancels.get(user.id)
+    if item is None or item.chat_id != message.chat.id or item.reason is not None:
+        return
+    text = message.text.strip()
+    store = task_store(context)
+    if text.lower().strip(" .!") in STOP_WORDS:
+        cancels.pop(user.id)
+        screen = await store.run(
+            load_manage, user.id, Callback("td", "t", (item.task_id,)), store.today(), store.now()
+        )
+        await send_html(update, context, messages.CANCEL_DROPPED.format(code=render.escape(item.task_code)))
+        await _send_screen(update, context, message.chat.id, screen, PROGRESS)
+        raise ApplicationHandlerStop
+    try:
+        screen = await store.run(confirm_cancel, user.id, item.task_id, text)
+    except InvalidOperation as exc:  # empty or too long: ask again, the state stays
+        await send_html(update, context, render.escape(str(exc)))
+        raise ApplicationHandlerStop from None
+    except (NotLinked, PermissionDenied, NotFound) as exc:
+        cancels.pop(user.id)
+        await _refuse(update, context, exc)
+        raise ApplicationHandlerStop from None
+    item.reason = " ".join(text.split())
+    await _send_screen(update, context, message.chat.id, screen, PROGRESS)
+    raise ApplicationHandlerStop
 
 
 async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, unit_id: int | None) -> None:

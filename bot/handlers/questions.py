@@ -27,11 +27,11 @@ from bot.reminders import inline_keyboard
 from bot.tasks_db import task_store
 from retrieval.docrefs import find_refs
 from tasks.errors import UnitNotFound
-from tasks.intents import Intent, classify, match_unit_name
+from tasks.intents import Intent, match_unit_name
 from tasks.service import get_official_by_telegram
 from tasks.units import find_unit
 from tasks.work_answers import answer as work_answer
-from tasks.work_answers import unit_names
+from tasks.work_answers import route, unit_names
 
 START_HOI = "hoi"  # /start payload of the "message me privately" button (bot.handlers.commands)
 
@@ -80,7 +80,7 @@ def work_intent(session: Any, text: str) -> Intent | None:
     names = unit_names(session)
     if not names:
         return None
-    intent = classify(text, names)
+    intent = route(session, text, names)  # the office's unit names and officials' names
     if not intent.is_work:
         return None
     if find_refs(text) and match_unit_name(text, names) is None:
