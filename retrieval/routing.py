@@ -1,0 +1,128 @@
+"""Questions about one named document that search cannot answer well: its identity, or one of its clauses.
+
+`route(question, catalog, context_docs)` returns an `Answer` when the question names a document of the corpus
+(or follows up on one) and either
+- names a clause ("khoản 2 Điều 5", "mục II.1", "phần III"): the answer quotes exactly that clause, whole, or
+  says plainly that the document has no such clause; or
+- asks for a card field ("ai ký?", "ban hành ngày nào?"): one sentence from the document card.
+Otherwise it returns None and the question goes to search and the extractive composer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from retrieval.catalog import Catalog
+from retrieval.clauses import ClauseRef, find_clause, format_labels, outline, parse_clause_ref
+from retrieval.doc_cards import DocumentCard
+from retrieval.docrefs import find_refs, parse_full_number
+from retrieval.metadata_answers import _citation, answer_metadata, doc_name, metadata_field
+from retrieval.types import Answer, Passage
+
+MAX_QUOTE_CHARS = 6000  # a whole Điều of a law fits; the bot splits long messages
+
+
+def target_documents(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> list[str] | None:
+    """Sources the question is about: the documents it names, else the conversation's documents.
+
+    None when it names a document the catalogue does not hold as a document of its own (an article about
+    NQ 68 is not NQ 68): the composer then says what the corpus has.
+    """
+    refs = find_refs(question)
+    if refs:
+        found = catalog.resolve(refs)
+        return found or None
+    if context_docs:
+        return catalog.resolve([parse_full_number(d) for d in context_docs]) or None
+    return None
+
+
+def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> Answer | None:
+    """A card or clause answer for a question about a named document, or None for the composer."""
+    clause = parse_clause_ref(question)
+    field = None if clause else metadata_field(question)
+    if clause is None and field is None:
+        return None
+    sources = target_documents(question, catalog, context_docs)
+    if not sources:
+        return None
+    if clause is not None:
+        return answer_clause(question, clause, catalog, sources[0])
+    answers = [
+        answer_metadata(question, field, catalog.card(s), catalog.passages(s), catalog.body(s))  # type: ignore[arg-type]
+        for s in sources[:3]
+    ]
+    if len(answers) == 1:
+        return answers[0]
+    return Answer(
+        question=question,
+        text="\n".join(a.text for a in answers),
+        citations=[c for a in answers for c in a.citations],
+        grounded=any(a.grounded for a in answers),
+        referenced_docs=tuple(d for a in answers for d in a.referenced_docs),
+    )
+
+
+def _passage_for(
+    passages: list[Passage], labels: tuple[tuple[str, str], ...], first_line: str
+) -> Passage | None:
+    """The first passage inside the clause: its labels start with the clause's, or its text holds the heading."""
+    n = len(labels)
+    for p in passages:
+        if p.labels[:n] == labels:
+            return p
+    for p in passages:
+        if first_line and first_line[:80] in p.text:
+            return p
+    return None
+
+
+def _absent(card: DocumentCard, clause: ClauseRef, body: str) -> str:
+    name = doc_name(card)
+    text = f"Bản {name} trong kho không có {clause.display()}."
+    if clause.dieu and not clause.khoan:
+        dieus = outline(body, "dieu")
+        if dieus:
+            text += f" Văn bản có {len(dieus)} điều (Điều {dieus[0]} đến Điều {dieus[-1]})."
+    elif clause.dieu and clause.khoan:
+        parent = find_clause(body, ClauseRef(dieu=clause.dieu))
+        if parent is None:
+            text = f"Bản {name} trong kho không có Điều {clause.dieu}."
+        elif not clause.diem:
+            khoans = outline(parent.text, "khoan")
+            if khoans:
+                text += f" Điều {clause.dieu} có {len(khoans)} khoản."
+    elif clause.muc or clause.phan:
+        tops = [v for v in outline(body, "muc") + outline(body, "phan") if v.isupper()]
+        if tops:
+            text += " Bản trong kho có: " + ", ".join(f"mục {t}" for t in dict.fromkeys(tops)) + "."
+    return text + " Anh/chị kiểm tra lại số điều, khoản, mục cần tra."
+
+
+def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: str) -> Answer:
+    """Exactly the named clause, quoted whole and cited; or a plain statement that the document lacks it."""
+    card = catalog.card(source)
+    assert card is not None
+    body = catalog.body(source)
+    section = find_clause(body, clause)
+    refs = (card.doc_number,) if card.doc_number else ()
+    if section is None:
+        return Answer(
+            question=question, text=_absent(card, clause, body), grounded=False, referenced_docs=refs
+        )
+    where = format_labels(section.labels)
+    quote = section.text
+    if len(quote) > MAX_QUOTE_CHARS:
+        cut = quote[:MAX_QUOTE_CHARS]
+        quote = cut[: cut.rfind("\n")] + "\n…"
+    first_line = section.text.split("\n", 1)[0]
+    passage = _passage_for(catalog.passages(source), section.labels, first_line)
+    cit = _citation(card, passage, quote)
+    cit = type(cit)(**{**cit.__dict__, "clause": where, "section_ref": where})
+    return Answer(
+        question=question,
+        text=f"Theo {cit.label()}:\n{quote}",
+        citations=[cit],
+        grounded=True,
+        referenced_docs=refs,
+    )
