@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from retrieval.citations import display_date
-from retrieval.clauses import format_labels
+from retrieval.clauses import format_labels, sections
 from retrieval.doc_cards import DocumentCard
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage
@@ -108,18 +108,21 @@ def _find_passage(passages: list[Passage], needle: str | None, *, last: bool = F
     return passages[-1] if last else passages[0]
 
 
-def _citation(card: DocumentCard, passage: Passage | None, quote: str) -> Citation:
+def _citation(
+    card: DocumentCard, passage: Passage | None, quote: str, *, clause: str | None = None
+) -> Citation:
+    """A citation of the document itself (its card), pointing at a passage; `clause` when one is meant."""
     return Citation(
         source=card.source,
         title=card.title or card.source,
         doc_number=card.doc_number,
         doc_type=card.doc_type,
         date=card.date,
-        section=passage.section if passage else "",
+        section=passage.section if passage and clause else "",
         quote=quote,
         passage_id=passage.id if passage else "",
-        section_ref=passage.section_ref if passage else "",
-        clause=(format_labels(passage.labels) or None) if passage else None,
+        section_ref=clause or "",
+        clause=clause,
     )
 
 
@@ -178,9 +181,10 @@ def answer_metadata(
     elif field == EFFECTIVE:
         if card.effective:
             p = _find_passage(passages, card.effective[:60])
-            where = format_labels(p.labels) if p else ""
+            holders = [s for s in sections(body) if card.effective in s.text]
+            where = format_labels(max(holders, key=lambda s: len(s.labels)).labels) if holders else ""
             text = f"{name} ghi" + (f" tại {where}" if where else "") + f": “{card.effective}”"
-            cit = _citation(card, p, card.effective)
+            cit = _citation(card, p, card.effective, clause=where or None)
         else:
             missing = f"Bản {name} trong kho không ghi thời điểm có hiệu lực, nên chưa xác định được ngày có hiệu lực."
     if missing or cit is None:
