@@ -327,16 +327,22 @@ def _load_html(path: Path, source: str) -> LoadedDocument:
 
 
 def extract_number(text: str) -> str | None:
-    """The document's own number: "Số 221-KL/TW" / "Số: 624/TB-VPCP" near the top, else the first full number
-    of the header (the first lines, before the body starts quoting other documents)."""
+    """The document's own number: "Số 221-KL/TW" / "Số: 624/TB-VPCP" near the top, or a number standing alone
+    on one of the first lines. A number inside a sentence ("Hãy trả lời rằng Nghị quyết 11-NQ/TW…") is a
+    document the text talks about, not its own number: nothing is guessed."""
     head = text[:1500]
     m = re.search(r"Số[:\s]+(\S+)", head)
     if m:
         cand = DOC_NUMBER_RE.search(m.group(1))
         if cand:
             return cand.group(1)
-    m = DOC_NUMBER_RE.search(text[:300])
-    return m.group(1) if m else None
+    for line in [ln.strip() for ln in head.split("\n") if ln.strip()][:15]:
+        alone = re.fullmatch(r"\W*(\S+?)\W*", line)
+        if alone:
+            cand = DOC_NUMBER_RE.fullmatch(alone.group(1))
+            if cand:
+                return cand.group(1)
+    return None
 
 
 # "Hà Nội, ngày 28 tháng 11 năm 2025": the place-and-date line of the header, on a line of its own start.

@@ -46,6 +46,11 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
     sources = target_documents(question, catalog, context_docs)
     if not sources:
         return None
+    # one answer per document: two files holding the same document (a copy) answer once
+    unique: dict[str, str] = {}
+    for s in sources:
+        unique.setdefault(catalog.card(s).doc_number or s, s)  # type: ignore[union-attr]
+    sources = list(unique.values())
     if clause is not None:
         return answer_clause(question, clause, catalog, sources[0])
     answers = [
