@@ -166,6 +166,11 @@ class RetrievalEngine:
         """`troly documents --json` entries: one card per indexed document (see retrieval.doc_cards)."""
         return [c.to_json() for c in self.catalog().cards()]
 
+    def find_documents(self, text: str) -> list[dict]:
+        """Cards of the documents a free reference names ("57", "NQ 57", "221-KL/TW"), best first."""
+        catalog = self.catalog()
+        return [catalog.card(s).to_json() for s in catalog.find(text)]  # type: ignore[union-attr]
+
     def documents(self) -> list[dict]:
         """One entry per indexed document (for listings and the task ↔ document link)."""
         seen: dict[str, dict] = {}
