@@ -137,9 +137,10 @@ class RetrievalEngine:
         return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=context_docs)
 
     def catalog(self) -> Catalog:
-        """Cards of the indexed documents (rebuilt when the index changes)."""
-        self.ensure_index()
+        """Cards of the indexed documents (rebuilt when the index changes; the model is not needed)."""
         store = self.store
+        if not store.passages:
+            self.ensure_index()
         cached = self._catalog
         if cached is None or cached[0] != store.version:
             with self._lock:
