@@ -52,14 +52,19 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
         unique.setdefault(catalog.card(s).doc_number or s, s)  # type: ignore[union-attr]
     sources = list(unique.values())
     if clause is not None:
-        return answer_clause(question, clause, catalog, sources[0])
+        answer = answer_clause(question, clause, catalog, sources[0])
+        answer.from_document = True
+        return answer
     answers = [
         answer_metadata(question, field, catalog.card(s), catalog.passages(s), catalog.body(s))  # type: ignore[arg-type]
         for s in sources[:3]
     ]
+    for a in answers:
+        a.from_document = True
     if len(answers) == 1:
         return answers[0]
     return Answer(
+        from_document=True,
         question=question,
         text="\n".join(a.text for a in answers),
         citations=[c for a in answers for c in a.citations],

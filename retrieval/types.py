@@ -117,6 +117,8 @@ class Answer:
     mode: str = "extractive"  # "extractive" | "llm"
     hits: list[SearchHit] = field(default_factory=list)
     referenced_docs: tuple[str, ...] = ()  # document numbers the question (or its context) named
+    # answered from the document itself (its card or one exact clause): an LLM must not rephrase it
+    from_document: bool = False
 
     def to_json(self) -> dict:
         return {
