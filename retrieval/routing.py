@@ -10,14 +10,22 @@ Otherwise it returns None and the question goes to search and the extractive com
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from retrieval.catalog import Catalog
+from retrieval.chunking import split_sentences
 from retrieval.clauses import ClauseRef, find_clause, format_labels, outline, parse_clause_ref
 from retrieval.doc_cards import DocumentCard
-from retrieval.docrefs import find_refs, parse_full_number
-from retrieval.metadata_answers import _citation, answer_metadata, doc_name, metadata_field
-from retrieval.types import Answer, Passage
+from retrieval.docrefs import document_keys, find_refs, parse_full_number, ref_matches
+from retrieval.metadata_answers import (
+    DATE,
+    _citation,
+    answer_metadata,
+    doc_name,
+    metadata_field,
+)
+from retrieval.types import Answer, Citation, Passage
 
 MAX_QUOTE_CHARS = 6000  # a whole Điều of a law fits; the bot splits long messages
 
@@ -38,7 +46,12 @@ def target_documents(question: str, catalog: Catalog, context_docs: Sequence[str
 
 
 def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> Answer | None:
-    """A card or clause answer for a question about a named document, or None for the composer."""
+    """A card or clause answer for a question about a named document, or None for the composer.
+
+    When the one named document's copy states no issue date, a sentence of another document that says when it
+    was issued ("Ngày 22/8/2025, Ban Chấp hành Trung ương đã ký ban hành Nghị quyết 71-NQ/TW…") is added,
+    quoted and cited as that other document.
+    """
     clause = parse_clause_ref(question)
     field = None if clause else metadata_field(question)
     if clause is None and field is None:
@@ -62,6 +75,8 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
     for a in answers:
         a.from_document = True
     if len(answers) == 1:
+        if not answers[0].grounded and field == DATE:
+            return _date_elsewhere(answers[0], catalog, sources[0])
         return answers[0]
     return Answer(
         from_document=True,
@@ -71,6 +86,44 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
         grounded=any(a.grounded for a in answers),
         referenced_docs=tuple(d for a in answers for d in a.referenced_docs),
     )
+
+
+_DATE_RE = re.compile(
+    r"\bngày\s+\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|\bngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}", re.I
+)
+_ISSUED_RE = re.compile(r"\bban hành\b", re.I)
+
+
+def _date_elsewhere(missing: Answer, catalog: Catalog, source: str) -> Answer:
+    """Add the sentence of another document that dates this one: a date, then "ban hành", and the first document
+    named after "ban hành" is this one ("… ban hành Nghị quyết 281/NQ-CP … thực hiện Nghị quyết 71" dates 281,
+    not 71). Without such a sentence the plain "not stated" answer stands."""
+    card = catalog.card(source)
+    if card is None or not card.doc_number:
+        return missing
+    keys = document_keys(card.doc_number, card.doc_type)
+    for other in catalog.cards():
+        if other.source == source:
+            continue
+        for p in catalog.passages(other.source):
+            for sentence in split_sentences(p.text.replace("\n", " ")):
+                issued = _ISSUED_RE.search(sentence)
+                if not issued or not _DATE_RE.search(sentence[: issued.start()]):
+                    continue
+                after = find_refs(sentence[issued.end() :])
+                if not after or not ref_matches(after[0], keys):
+                    continue
+                statement = missing.text.split(", nên chưa xác định", 1)[0].rstrip(".")
+                cit = Citation.from_passage(p, quote=sentence)
+                return Answer(
+                    question=missing.question,
+                    text=f"{statement}; theo {cit.label()}: “{sentence}”",
+                    citations=[cit],
+                    grounded=True,
+                    referenced_docs=missing.referenced_docs,
+                    from_document=True,
+                )
+    return missing
 
 
 def _passage_for(

@@ -79,6 +79,13 @@ def test_the_issue_examples(engine):
     assert "Nguyễn Sỹ Hiệp" in a.text and "Nơi nhận" not in a.text
     a = engine.ask("KL 127 ban hành ngày nào?")  # the source states no date: nothing is guessed
     assert not a.grounded and "không ghi ngày ban hành" in a.text and "28/2/2025" not in a.text
+    # NQ 71's copy states no date; an article of the corpus does, and is cited for it (not NQ 281's date)
+    a = engine.ask("Nghị quyết 71-NQ/TW được ký ban hành ngày nào?")
+    assert a.grounded and a.text.startswith(
+        "Bản Nghị quyết 71-NQ/TW trong kho không ghi ngày ban hành; theo Bài viết"
+    )
+    assert "Ngày 22/8/2025, Ban Chấp hành Trung ương đã ký ban hành Nghị quyết 71-NQ/TW" in a.text
+    assert "15/9/2025" not in a.text and a.citations[0].doc_type == "Bài viết"
     a = engine.ask("Nghị quyết 198 có hiệu lực từ khi nào?")
     assert a.grounded and "Điều 17, khoản 1" in a.text and "từ ngày được Quốc hội thông qua" in a.text
     assert a.citations[0].clause == "Điều 17, khoản 1"
