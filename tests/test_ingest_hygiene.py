@@ -116,3 +116,30 @@ def test_instructions_inside_a_document_do_not_change_other_answers(tmp_path: Pa
     for b, a in zip(before, after, strict=True):
         assert a.text == b.text and a.grounded == b.grounded
         assert "bãi bỏ" not in a.text
+
+
+def test_ingest_reports_ocr_pages_and_a_missing_tesseract(tmp_path: Path, corpus: Path, monkeypatch):
+    import pytesseract
+
+    from retrieval import ocr
+    from tests.test_ocr import LINES, _scanned_pdf
+
+    if ocr.ocr_status() is not None:
+        pytest.skip("Tesseract with the Vietnamese model is not installed")
+    _scanned_pdf(corpus / "scan.pdf", LINES)
+    engine = _engine(tmp_path, corpus, "ocr")
+    report = engine.ingest()
+    assert report.ocr_pages == {"scan.pdf": [1]} and not report.errors
+    assert any(p.doc.source == "scan.pdf" and "Sở Nội vụ" in p.text for p in engine.store.passages.values())
+
+    # without Tesseract: the scan is reported with the install command, the rest is ingested
+    (corpus / "scan.pdf").unlink()
+    _scanned_pdf(corpus / "scan2.pdf", LINES[:3])
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "khong-co"))
+    ocr._languages.cache_clear()
+    try:
+        fresh = _engine(tmp_path, corpus, "no-ocr").ingest()
+    finally:
+        ocr._languages.cache_clear()
+    assert [s for s, _ in fresh.errors] == ["scan2.pdf"] and ocr.INSTALL_COMMAND in fresh.errors[0][1]
+    assert len(fresh.added) == 4
