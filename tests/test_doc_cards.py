@@ -204,3 +204,12 @@ def test_effective_sentence():
     doc = load(CORPUS / "nq-198-2025-QH15.md", "nq-198-2025-QH15.md")
     card = build_card(doc.meta, doc.fields, doc.body)
     assert card.effective == "Nghị quyết này có hiệu lực thi hành từ ngày được Quốc hội thông qua."
+
+
+@given(st.text(max_size=400))
+def test_signature_parsing_never_invents_a_name(text):
+    sig = parse_signature(text)
+    if sig is not None:
+        lines = [ln.strip().lstrip("#").strip() for ln in text.split("\n")]
+        assert sig.name in lines  # the signer is a line of the text, never assembled
+    assert isinstance(parse_recipients(text), list)
