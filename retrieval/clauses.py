@@ -31,8 +31,7 @@ def format_labels(labels: Labels) -> str:
     """Vietnamese reference for labels: "Điều 5, khoản 2, điểm a", "mục II.1", "phần III", "" when unknown."""
     if not labels:
         return ""
-    d = {k: v for k, v in labels}
-    kinds = [k for k, _ in labels]
+    d = dict(labels)
     if "dieu" in d:
         out = f"Điều {d['dieu']}"
         if "khoan" in d:
@@ -55,7 +54,6 @@ def format_labels(labels: Labels) -> str:
         parts.append(f"{head} {'.'.join(dotted)}")
     if "diem" in d:
         parts.append(f"điểm {d['diem']}")
-    del kinds
     return ", ".join(parts)
 
 

@@ -142,6 +142,12 @@ class Signature:
         return text[:1].upper() + text[1:] if text else ""
 
 
+def signing_line(line: str) -> bool:
+    """True for the first line of a signature block: "T/M BỘ CHÍNH TRỊ", "KT. BỘ TRƯỞNG", "TL. CHỦ TỊCH"."""
+    m = _MODE_RE.match(line)
+    return bool(m and _is_upper_line(m.group(2)))
+
+
 def _signature_at(lines: list[str], i: int) -> Signature | None:
     """A signature block whose mode line ("T/M BỘ CHÍNH TRỊ", "KT. BỘ TRƯỞNG") is `lines[i]`."""
     m = _MODE_RE.match(lines[i])

@@ -13,7 +13,7 @@ import re
 
 from retrieval.citations import display_date
 from retrieval.clauses import format_labels, sections
-from retrieval.doc_cards import DocumentCard
+from retrieval.doc_cards import DocumentCard, signing_line
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage
 
@@ -139,12 +139,7 @@ def answer_metadata(
         if card.signer:
             text = f"{name} {_signer_phrase(card)}" + (f", ngày {when}." if when else ".")
             mode_line = next(
-                (
-                    ln.strip()
-                    for ln in body.split("\n")
-                    if card.signing_for and ln.strip().startswith(("T/M", "TM", "KT", "TL", "TUQ", "Q."))
-                ),
-                "",
+                (ln.strip() for ln in reversed(body.split("\n")) if signing_line(ln.strip())), ""
             )
             quote = "\n".join(
                 x for x in (mode_line, card.signer_title and card.signer_title.upper(), card.signer) if x

@@ -10,6 +10,7 @@ Otherwise it returns None and the question goes to search and the extractive com
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -181,7 +182,7 @@ def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: st
     first_line = section.text.split("\n", 1)[0]
     passage = _passage_for(catalog.passages(source), section.labels, first_line)
     cit = _citation(card, passage, quote)
-    cit = type(cit)(**{**cit.__dict__, "clause": where, "section_ref": where})
+    cit = dataclasses.replace(cit, clause=where, section_ref=where)
     return Answer(
         question=question,
         text=f"Theo {cit.label()}:\n{quote}",
