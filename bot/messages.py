@@ -291,6 +291,7 @@ DOCUMENTS_ARTICLES = "<b>Bài viết, tài liệu tham khảo: {count}</b>"
 DOCUMENTS_FOOTER = (
     "Xem một văn bản: <i>/vanban 57</i>, <i>/vanban KL 221</i>. Hỏi: <i>/hoi Kết luận 221 do ai ký?</i>"
 )
+DOCUMENTS_ABOUT = "Kho văn bản chưa có toàn văn “{reference}”, chỉ có các bài viết về văn bản này:"
 DOCUMENTS_EMPTY = "Kho văn bản chưa có văn bản nào. Quản trị viên cần chạy <code>troly ingest</code>."
 DOCUMENT_NOT_FOUND = (
     "Kho văn bản chưa có văn bản “{reference}”. Gõ /vanban để xem danh sách, hoặc nêu số hiệu, ví dụ "

@@ -112,14 +112,18 @@ def _doc_name(card: dict) -> str:
     return card.get("title") or card.get("source") or ""
 
 
-def render_documents(cards: Sequence[dict], *, limit: int = TELEGRAM_MAX_CHARS) -> list[str]:
-    """The corpus listing: số hiệu, loại, ngày, trích yếu and number of passages per document; articles after."""
+def render_documents(
+    cards: Sequence[dict], *, header: str | None = None, limit: int = TELEGRAM_MAX_CHARS
+) -> list[str]:
+    """The corpus listing: số hiệu, loại, ngày, trích yếu and number of passages per document; articles after.
+
+    ``header`` (HTML) replaces the "Kho văn bản: N văn bản" line."""
     if not cards:
         return [messages.DOCUMENTS_EMPTY]
     own = [c for c in cards if c.get("doc_number")]
     others = [c for c in cards if not c.get("doc_number")]
     total = sum(int(c.get("passages") or 0) for c in cards)
-    blocks = [messages.DOCUMENTS_HEADER.format(count=len(cards), passages=total)]
+    blocks = [header or messages.DOCUMENTS_HEADER.format(count=len(cards), passages=total)]
     lines = []
     for c in sorted(own, key=lambda c: (c.get("date") or "", c["doc_number"]), reverse=True):
         when = display_date(c.get("date"))

@@ -65,11 +65,19 @@ class Catalog:
         return out
 
     def find(self, text: str) -> list[str]:
-        """Sources named by a free reference: "57", "NQ 57", "57-NQ/TW", "nghị quyết 57"."""
+        """Sources named by a free reference: "57", "NQ 57", "57-NQ/TW", "nghị quyết 57"; when the corpus does
+        not hold that document itself, the articles about it ("/vanban 68" → the articles on NQ 68)."""
         t = " ".join(text.split())
         refs = find_refs(t)
         if not refs and t.isdigit():
             refs = [DocRef(number=t)]
         elif not refs and t:
             refs = [parse_full_number(t)]
-        return self.resolve(refs)
+        found = self.resolve(refs)
+        if found:
+            return found
+        return [
+            source
+            for source, e in self._entries.items()
+            if e.card.about and any(ref_matches(r, document_keys(None, None, e.card.about)) for r in refs)
+        ]

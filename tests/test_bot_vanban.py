@@ -81,6 +81,15 @@ async def test_vanban_kl_221_signer_and_unknown_reference(real_bot):
     assert last.startswith("Kho văn bản chưa có văn bản “9999 <b>”")
 
 
+async def test_vanban_of_a_document_known_only_through_articles(real_bot):
+    tg = real_bot
+    tg.push_message(CHAT, 7, "/vanban 68")
+    await until(lambda: any("/vanban 57" in t for t in _texts(tg, CHAT)), timeout=60)
+    text = "\n".join(_texts(tg, CHAT))
+    assert text.startswith("Kho văn bản chưa có toàn văn “68”, chỉ có các bài viết về văn bản này:")
+    assert "Bài viết, tài liệu tham khảo: 5" in text and text.count("(về 68-NQ/TW)") == 5
+
+
 def test_render_long_listing_and_empty():
     cards = [
         {

@@ -1,7 +1,8 @@
 """``/vanban``: what the corpus holds (``/vanban``) and one document's card (``/vanban 57``, ``/vanban KL 221``).
 
 Officials do not know what they may ask until they see the library: this lists số hiệu, loại, ngày, trích yếu and
-the number of passages of every indexed document, and shows one card with its sections.
+the number of passages of every indexed document, and shows one card with its sections. A document the corpus
+holds only through articles about it (``/vanban 68``) lists those articles.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ async def vanban_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         cards = await service.document_cards(reference)
         if not cards:
             parts = [messages.DOCUMENT_NOT_FOUND.format(reference=render.escape(reference))]
+        elif len(cards) > 1 and not any(c.get("doc_number") for c in cards):
+            # not in the corpus itself: the articles about it
+            header = messages.DOCUMENTS_ABOUT.format(reference=render.escape(reference))
+            parts = render.render_documents(cards, header=header)
         else:
             parts = [p for card in cards[:3] for p in render.render_document_card(card)]
     else:
