@@ -235,12 +235,27 @@ def _matches(ref: ClauseRef, labels: Labels) -> bool:
     return not (deepest is None or (named and deepest != named[-1]))
 
 
+def find_clauses(body: str, ref: ClauseRef) -> list[Section]:
+    """Every section of `body` that is exactly the named clause: none (absent), one, or several when the
+    reference is ambiguous ("khoản 2" in a law with many Điều, "khoản 1" in a resolution with parts I–IV).
+
+    "mục 2" of a document whose top level is numbered 1., 2., 3. (a Kết luận) is its item 2.
+    """
+    all_sections = sections(body)
+    found = [s for s in all_sections if _matches(ref, s.labels)]
+    numbered_item = len(ref.muc) == 1 and ref.muc[0].isdigit() and not (ref.dieu or ref.khoan or ref.phan)
+    flat = not any(k in ("phan", "muc", "dieu") for s in all_sections for k, _ in s.labels)
+    if not found and numbered_item and flat:
+        alt = ClauseRef(chuong=ref.chuong, khoan=ref.muc[0], diem=ref.diem)
+        found = [s for s in all_sections if _matches(alt, s.labels)]
+    return found
+
+
 def find_clause(body: str, ref: ClauseRef) -> Section | None:
-    """The section of `body` that is exactly the named clause, or None when the document has no such clause."""
-    for s in sections(body):
-        if _matches(ref, s.labels):
-            return s
-    return None
+    """The section of `body` that is exactly the named clause, or None when the document has no such clause
+    (the first one when the reference is ambiguous: see `find_clauses`)."""
+    found = find_clauses(body, ref)
+    return found[0] if found else None
 
 
 def outline(body: str, kind: str) -> list[str]:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from retrieval.catalog import Catalog
 from retrieval.chunking import split_sentences
-from retrieval.clauses import ClauseRef, find_clause, format_labels, outline, parse_clause_ref
+from retrieval.clauses import ClauseRef, find_clause, find_clauses, format_labels, outline, parse_clause_ref
 from retrieval.doc_cards import DocumentCard
 from retrieval.docrefs import document_keys, find_refs, parse_full_number, ref_matches
 from retrieval.metadata_answers import (
@@ -67,7 +67,8 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
     sources = list(unique.values())
     if clause is not None:
         answer = answer_clause(question, clause, catalog, sources[0])
-        answer.from_document = True
+        if answer is not None:
+            answer.from_document = True
         return answer
     answers = [
         answer_metadata(question, field, catalog.card(s), catalog.passages(s), catalog.body(s))  # type: ignore[arg-type]
@@ -163,12 +164,18 @@ def _absent(card: DocumentCard, clause: ClauseRef, body: str) -> str:
     return text + " Anh/chị kiểm tra lại số điều, khoản, mục cần tra."
 
 
-def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: str) -> Answer:
-    """Exactly the named clause, quoted whole and cited; or a plain statement that the document lacks it."""
+def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: str) -> Answer | None:
+    """Exactly the named clause, quoted whole and cited; or a plain statement that the document lacks it.
+
+    None when the reference is ambiguous in this document ("khoản 2" of a law with many Điều): search decides.
+    """
     card = catalog.card(source)
     assert card is not None
     body = catalog.body(source)
-    section = find_clause(body, clause)
+    found = find_clauses(body, clause)
+    if len(found) > 1:
+        return None
+    section = found[0] if found else None
     refs = (card.doc_number,) if card.doc_number else ()
     if section is None:
         return Answer(

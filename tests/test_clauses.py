@@ -116,6 +116,17 @@ def test_a_clause_is_quoted_whole_and_mentions_of_other_clauses_never_match():
     assert k4 in dieu10 and k4 != dieu10
 
 
+def test_ambiguous_references_and_numbered_conclusions():
+    from retrieval.clauses import find_clauses
+
+    # "khoản 2" alone in a law with 17 Điều, "khoản 1" in a resolution with parts I–IV: several matches
+    assert len(find_clauses(_body("nq-198-2025-QH15.md"), ClauseRef(khoan="2"))) > 1
+    assert len(find_clauses(_body("nq-57-NQ-TW-2024-12-22.md"), ClauseRef(khoan="1"))) > 1
+    # "mục 2 KL 221": the Kết luận is numbered 1., 2., 3. at its top level
+    (item,) = find_clauses(_body("kl-221-KL-TW-2025-11-28.md"), parse_clause_ref("mục 2 Kết luận 221"))
+    assert item.text.startswith("2. Yêu cầu các cấp uỷ")
+
+
 def test_outline_counts_articles():
     assert outline(_body("nq-198-2025-QH15.md"), "dieu") == [str(i) for i in range(1, 18)]
 

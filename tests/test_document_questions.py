@@ -128,6 +128,15 @@ def test_clause_routing(engine, question, label, phrase):
     assert c.quote in a.text
 
 
+def test_ambiguous_clause_goes_to_search_and_follow_up_clause_uses_context(engine):
+    a = engine.ask("khoản 2 quy định gì?", context_docs=["198/2025/QH15"])  # which Điều? search decides
+    assert not a.text.startswith("Bản ") and not a.text.startswith(
+        "Theo Nghị quyết 198/2025/QH15 ngày 17/05/2025, Điều"
+    )
+    a = engine.ask("còn khoản 4 Điều 10 thì sao?", context_docs=["198/2025/QH15"])
+    assert a.citations and a.citations[0].clause == "Điều 10, khoản 4"
+
+
 def test_mentions_of_other_clauses_never_count(engine):
     a = engine.ask("Điều 5 khoản 2 Nghị quyết 198/2025/QH15 quy định gì?")
     assert "khoản 1 và khoản 2 Điều này" not in a.text  # Điều 7 khoản 3 mentions it; it is not the clause
