@@ -99,6 +99,7 @@ class RetrievalEngine:
         """Load the model and the index, and ingest the default corpus if the index is empty."""
         self.ensure_index()
         self.embedder.embed_queries(["khởi động"])
+        self.catalog()  # document cards: built once per index version, not on the first question
 
     @contextmanager
     def _file_lock(self):
