@@ -50,8 +50,8 @@ def format_labels(labels: Labels) -> str:
     elif "khoan" in d:
         dotted.append(d["khoan"])
     if dotted:
-        head = "mục" if "muc" in d else "khoản"
-        parts.append(f"{head} {'.'.join(dotted)}")
+        # a document numbered only 1., 2., 3. (a Kết luận, a Thông báo) calls its items "mục 2" too
+        parts.append(f"mục {'.'.join(dotted)}")
     if "diem" in d:
         parts.append(f"điểm {d['diem']}")
     return ", ".join(parts)
@@ -256,6 +256,18 @@ def find_clause(body: str, ref: ClauseRef) -> Section | None:
     (the first one when the reference is ambiguous: see `find_clauses`)."""
     found = find_clauses(body, ref)
     return found[0] if found else None
+
+
+def mentioned(body: str, ref: ClauseRef) -> bool:
+    """True when the text names the clause in words ("… được nêu rõ tại Mục IV …", "Điều 25") although no heading
+    marks it: the stored copy may hold it as plain text, so "the document has no such clause" would be wrong."""
+    names: list[str] = []
+    top = ref.phan or (ref.muc[0] if len(ref.muc) == 1 else None)
+    if top and not (ref.dieu or ref.khoan):
+        names.append(rf"(?:phần|mục)\s+{re.escape(top)}")
+    if ref.dieu and not ref.khoan:
+        names.append(rf"điều\s+{re.escape(ref.dieu)}")
+    return any(re.search(rf"\b{n}\b", body, re.IGNORECASE) for n in names)
 
 
 def outline(body: str, kind: str) -> list[str]:

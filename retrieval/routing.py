@@ -16,7 +16,15 @@ from collections.abc import Sequence
 
 from retrieval.catalog import Catalog
 from retrieval.chunking import split_sentences
-from retrieval.clauses import ClauseRef, find_clause, find_clauses, format_labels, outline, parse_clause_ref
+from retrieval.clauses import (
+    ClauseRef,
+    find_clause,
+    find_clauses,
+    format_labels,
+    mentioned,
+    outline,
+    parse_clause_ref,
+)
 from retrieval.doc_cards import DocumentCard
 from retrieval.docrefs import document_keys, find_refs, parse_full_number, ref_matches
 from retrieval.metadata_answers import (
@@ -177,6 +185,8 @@ def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: st
         return None
     section = found[0] if found else None
     refs = (card.doc_number,) if card.doc_number else ()
+    if section is None and mentioned(body, clause):
+        return None  # named in the text but not marked as a heading: search finds it
     if section is None:
         return Answer(
             question=question, text=_absent(card, clause, body), grounded=False, referenced_docs=refs

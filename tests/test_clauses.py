@@ -147,4 +147,5 @@ def test_format_labels():
     assert format_labels((("dieu", "3"), ("khoan", "1"), ("diem", "a"))) == "Điều 3, khoản 1, điểm a"
     assert format_labels((("muc", "II"), ("khoan", "1"))) == "mục II.1"
     assert format_labels((("muc", "III"), ("khoan", "2"), ("tiet", "2.1"))) == "mục III.2.1"
+    assert format_labels((("khoan", "2"),)) == "mục 2"  # a flat-numbered Kết luận
     assert format_labels(()) == ""

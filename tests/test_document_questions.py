@@ -111,6 +111,7 @@ CLAUSES = [
     ("khoản 19 Điều 5 Nghị quyết 198", None, "không có Điều 5, khoản 19"),
     ("phần I Nghị quyết 72", None, "không có phần I"),
     ("mục VI NQ 57", None, "không có mục VI"),
+    ("mục 2 Kết luận 221", "mục 2", "Yêu cầu các cấp uỷ"),
 ]
 
 
@@ -126,6 +127,12 @@ def test_clause_routing(engine, question, label, phrase):
     assert c.clause == label and c.section_ref == label and label in c.label()
     assert a.text.startswith(f"Theo {c.label()}:")
     assert c.quote in a.text
+
+
+def test_a_part_named_in_the_text_but_not_a_heading_is_not_called_absent(engine):
+    # the stored copy of NQ 72 holds its part IV as a paragraph "… được nêu rõ tại Mục IV …", not a heading
+    a = engine.ask("phần IV Nghị quyết 72 giao nhiệm vụ gì?")
+    assert "không có phần IV" not in a.text
 
 
 def test_ambiguous_clause_goes_to_search_and_follow_up_clause_uses_context(engine):
