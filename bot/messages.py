@@ -36,6 +36,7 @@ WELCOME = (
 HELP = (
     "<b>Các lệnh</b>\n"
     "/hoi <i>câu hỏi</i> — hỏi về văn bản (tiếng Anh: /ask)\n"
+    "/vanban — các văn bản trong kho; <i>/vanban 57</i> — thông tin một văn bản\n"
     "/viec — việc được giao cho bạn: cập nhật tiến độ, báo hoàn thành (/tasks)\n"
     "/tiendo — lãnh đạo: tiến độ đơn vị và các đơn vị trực thuộc, việc quá hạn, biểu đồ (/progress)\n"
     "/baocao — lãnh đạo: báo cáo tiến độ bằng tệp Excel và Word\n"
@@ -288,6 +289,7 @@ class BotCommandText:
 # What `setMyCommands` publishes: Vietnamese for everyone, English names for English-language clients.
 COMMANDS_VI: tuple[BotCommandText, ...] = (
     BotCommandText("hoi", "Hỏi về văn bản, nghị quyết (kèm nguồn)"),
+    BotCommandText("vanban", "Các văn bản trong kho; /vanban 57: một văn bản"),
     BotCommandText("viec", "Việc được giao cho tôi: tiến độ, báo hoàn thành"),
     BotCommandText("tiendo", "Lãnh đạo: tiến độ đơn vị, việc quá hạn, biểu đồ"),
     BotCommandText("baocao", "Lãnh đạo: báo cáo tiến độ (Excel, Word)"),
@@ -298,6 +300,7 @@ COMMANDS_VI: tuple[BotCommandText, ...] = (
 )
 COMMANDS_EN: tuple[BotCommandText, ...] = (
     BotCommandText("ask", "Ask about documents and resolutions (with sources)"),
+    BotCommandText("vanban", "Documents in the library; /vanban 57: one document"),
     BotCommandText("tasks", "My assigned tasks: report progress, mark done"),
     BotCommandText("progress", "Leaders: progress of units, overdue tasks, chart"),
     BotCommandText("baocao", "Leaders: progress report files (Excel, Word)"),
@@ -313,3 +316,17 @@ CANCEL_REASON_TOAST = "Hãy gửi lý do hủy trong một tin nhắn."
 CANCEL_DONE_TOAST = "Đã hủy nhiệm vụ."
 CANCEL_EXPIRED = "Yêu cầu hủy đã hết hạn hoặc chưa có lý do. Hãy bấm “🗑 Hủy nhiệm vụ” lại."
 CANCEL_DROPPED = "Đã thôi, nhiệm vụ {code} không bị hủy."
+
+# /vanban: what the corpus holds
+DOCUMENTS_HEADER = "<b>Kho văn bản: {count} văn bản</b> ({passages} đoạn)"
+DOCUMENTS_ARTICLES = "<b>Bài viết, tài liệu tham khảo: {count}</b>"
+DOCUMENTS_FOOTER = (
+    "Xem một văn bản: <i>/vanban 57</i>, <i>/vanban KL 221</i>. Hỏi: <i>/hoi Kết luận 221 do ai ký?</i>"
+)
+DOCUMENTS_ABOUT = "Kho văn bản chưa có toàn văn “{reference}”, chỉ có các bài viết về văn bản này:"
+DOCUMENTS_EMPTY = "Kho văn bản chưa có văn bản nào. Quản trị viên cần chạy <code>troly ingest</code>."
+DOCUMENT_NOT_FOUND = (
+    "Kho văn bản chưa có văn bản “{reference}”. Gõ /vanban để xem danh sách, hoặc nêu số hiệu, ví dụ "
+    "<i>/vanban 57</i>, <i>/vanban 221-KL/TW</i>."
+)
+DOCUMENT_MISSING_FIELD = "chưa có trong bản lưu"

@@ -24,6 +24,8 @@ __all__ = [
     "citation_label",
     "escape",
     "render_answer",
+    "render_document_card",
+    "render_documents",
     "render_passage",
     "split_html",
     "utf16_len",
@@ -98,6 +100,87 @@ def render_passage(passage, *, label: str | None = None, limit: int = TELEGRAM_M
     if title:
         blocks.append(f"<i>{escape(title)}</i>")
     blocks.extend(escape(p) for p in _paragraphs(passage.text or ""))
+    return split_html("\n\n".join(blocks), limit=limit)
+
+
+# --- /vanban: the documents of the corpus ------------------------------------------------------------------
+
+
+def _doc_name(card: dict) -> str:
+    if card.get("doc_number"):
+        return " ".join(p for p in (card.get("doc_type"), card["doc_number"]) if p)
+    return card.get("title") or card.get("source") or ""
+
+
+def render_documents(
+    cards: Sequence[dict], *, header: str | None = None, limit: int = TELEGRAM_MAX_CHARS
+) -> list[str]:
+    """The corpus listing: số hiệu, loại, ngày, trích yếu and number of passages per document; articles after.
+
+    ``header`` (HTML) replaces the "Kho văn bản: N văn bản" line."""
+    if not cards:
+        return [messages.DOCUMENTS_EMPTY]
+    own = [c for c in cards if c.get("doc_number")]
+    others = [c for c in cards if not c.get("doc_number")]
+    total = sum(int(c.get("passages") or 0) for c in cards)
+    blocks = [header or messages.DOCUMENTS_HEADER.format(count=len(cards), passages=total)]
+    lines = []
+    for c in sorted(own, key=lambda c: (c.get("date") or "", c["doc_number"]), reverse=True):
+        when = display_date(c.get("date"))
+        head = f"• <b>{escape(_doc_name(c))}</b>" + (f" · {escape(when)}" if when else "")
+        title = c.get("title") or ""
+        lines.append(f"{head} — {escape(title)} <i>({c.get('passages', 0)} đoạn)</i>")
+    if lines:
+        blocks.append("\n".join(lines))
+    if others:
+        art = [messages.DOCUMENTS_ARTICLES.format(count=len(others))]
+        for c in others:
+            about = ", ".join(c.get("about") or ())
+            extra = f" (về {escape(about)})" if about else ""
+            when = display_date(c.get("date"))
+            extra += f" · {escape(when)}" if when else ""
+            art.append(
+                f"• {escape(c.get('title') or c.get('source') or '')}{extra} <i>({c.get('passages', 0)} đoạn)</i>"
+            )
+        blocks.append("\n".join(art))
+    blocks.append(messages.DOCUMENTS_FOOTER)
+    return split_html("\n\n".join(blocks), limit=limit)
+
+
+def render_document_card(card: dict, *, limit: int = TELEGRAM_MAX_CHARS) -> list[str]:
+    """One document's card: identity, signer, effect, distribution list, passages and its sections."""
+    missing = f"<i>{messages.DOCUMENT_MISSING_FIELD}</i>"
+
+    def field(label: str, value: str | None) -> str:
+        return f"<b>{label}:</b> {escape(value) if value else missing}"
+
+    article = card.get("doc_type") == "Bài viết"
+    lines = [f"📄 <b>{escape(_doc_name(card))}</b>"]
+    if article:
+        lines.append(field("Loại", "Bài viết"))
+        lines.append(field("Về văn bản", ", ".join(card.get("about") or ())))
+        lines.append(field("Ngày đăng", display_date(card.get("date"))))
+    else:
+        lines.append(field("Loại", card.get("doc_type")))
+        lines.append(field("Cơ quan ban hành", card.get("issuer")))
+        lines.append(field("Ngày ban hành", display_date(card.get("date"))))
+        lines.append(field("Trích yếu", card.get("title")))
+        signer = card.get("signer")
+        if signer and card.get("signer_capacity"):
+            signer = f"{signer} — {card['signer_capacity']}"
+        lines.append(field("Người ký", signer))
+        if card.get("effective"):
+            lines.append(field("Hiệu lực", card["effective"]))
+        if card.get("recipients"):
+            lines.append(field("Nơi nhận", "; ".join(card["recipients"])))
+    lines.append(f"<b>Số đoạn trong kho:</b> {int(card.get('passages') or 0)}")
+    blocks = ["\n".join(lines)]
+    sections = card.get("sections") or ()
+    if sections:
+        blocks.append("<b>Các phần:</b>\n" + "\n".join(f"• {escape(s)}" for s in sections))
+    source = card.get("url") or card.get("source")
+    if source:
+        blocks.append(f"<i>Nguồn: {escape(source)}</i>")
     return split_html("\n\n".join(blocks), limit=limit)
 
 

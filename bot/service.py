@@ -154,3 +154,10 @@ class QAService:
     async def get_passage(self, passage_id: str) -> Any:
         engine = await self.engine()
         return await self.run(engine.get_passage, passage_id)
+
+    async def document_cards(self, reference: str = "") -> list[dict]:
+        """Cards of every indexed document, or of those a reference names ("57", "KL 221") — `/vanban`."""
+        engine = await self.engine()
+        if reference:
+            return await self.run(engine.find_documents, reference)  # type: ignore[attr-defined]
+        return await self.run(engine.document_cards)  # type: ignore[attr-defined]

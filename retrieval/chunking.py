@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-CHUNKER_VERSION = "5"  # bump when loading or chunking changes: the index is rebuilt
+CHUNKER_VERSION = "6"  # bump when loading or chunking changes: the index is rebuilt
 MAX_TOKENS = 300  # body budget; the header adds up to ~60 more, well inside the model's 512
 SOFT_TOKENS = 200  # packing small sections stops around here
 SEP = " › "
@@ -21,7 +21,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _MARKERS: list[tuple[re.Pattern[str], float]] = [
     (re.compile(r"^(Phần\s+(?:thứ\s+)?[\wÀ-ỹ]+)\b", re.IGNORECASE), 0),
     (re.compile(r"^(Chương\s+[IVXLC\d]+)\b", re.IGNORECASE), 1),
-    (re.compile(r"^(Mục\s+\d+)\b", re.IGNORECASE), 2),
+    (re.compile(r"^(Mục\s+(?:\d+|[IVXLC]{1,6}))\b", re.IGNORECASE), 2),
     (re.compile(r"^([IVXLC]{1,6})\s*[.\-–)]\s*(?=\S)"), 2),
     (re.compile(r"^(Điều\s+\d+)\b", re.IGNORECASE), 3),
     (re.compile(r"^(\d{1,2}(?:\.\d{1,2}){2})\.?\s+(?=\S)"), 6),
@@ -44,6 +44,13 @@ def estimate_tokens(text: str) -> int:
     return int(n * 1.15) + 1
 
 
+# "(1) Đổi mới …" numbers an item only when it is a Markdown heading; as a plain line it is an enumeration.
+_MD_ONLY_MARKERS: list[tuple[re.Pattern[str], float]] = [(re.compile(r"^\((\d{1,2})\)\s+(?=\S)"), 4)]
+# Structural kind of each heading level, for the labels chunks carry (clause routing).
+LEVEL_KINDS = {0: "phan", 1: "chuong", 2: "muc", 3: "dieu", 4: "khoan", 5: "tiet", 6: "tiet", 7: "diem"}
+_KIND_PREFIX = re.compile(r"(?i)^(phần(?:\s+thứ)?|chương|mục|điều)\s+")
+
+
 @dataclass
 class Heading:
     marker: str  # "II", "1", "Điều 3", "a", "" for an unmarked heading
@@ -57,6 +64,7 @@ class Chunk:
     section: str
     section_ref: str  # "II.1", "Điều 3", "" — used in citations ("mục II.1")
     position: int = 0
+    labels: tuple[tuple[str, str], ...] = ()  # (("dieu", "5"), ("khoan", "2")): see `structure_labels`
 
 
 @dataclass
@@ -76,7 +84,7 @@ def split_sentences(text: str) -> list[str]:
 
 def _heading_of(line: str, md_depth: int | None) -> Heading | None:
     text = line.strip()
-    for rx, level in _MARKERS:
+    for rx, level in (*_MARKERS, *(_MD_ONLY_MARKERS if md_depth is not None else ())):
         m = rx.match(text)
         if m:
             marker = m.group(1)
@@ -160,6 +168,23 @@ def section_ref(path: list[Heading]) -> str:
     return markers[-1].marker if markers else ""
 
 
+def structure_labels(path: list[Heading]) -> tuple[tuple[str, str], ...]:
+    """The structural position of a section as (kind, number) pairs, outermost first.
+
+    Kinds: phan, chuong, muc (Mục 2 / I. II.), dieu, khoan (1. 2. and "(1)" headings), tiet (1.1, 1.1.1),
+    diem (a) b)). Unmarked headings carry no label. Example: [("dieu", "5"), ("khoan", "2"), ("diem", "a")].
+    """
+    out: list[tuple[str, str]] = []
+    for h in path:
+        if not h.marker:
+            continue
+        kind = LEVEL_KINDS.get(int(h.level))
+        if kind is None:
+            continue
+        out.append((kind, _KIND_PREFIX.sub("", h.marker).strip()))
+    return tuple(out)
+
+
 def _split_long(block: str, budget: int) -> list[str]:
     """Split a block over budget: tables by rows (header kept), text by sentences, then by clauses/words."""
     if block.startswith("|"):
@@ -240,6 +265,7 @@ def chunk_document(body: str, *, max_tokens: int = MAX_TOKENS, soft_tokens: int 
         path = _common_path([u.path for u in group if u.blocks] or [u.path for u in group])
         section = SEP.join(h.label for h in path)
         ref = section_ref(path)
+        labels = structure_labels(path)
         lines: list[str] = []
         for u in group:
             if u.heading_text and (u.path != path or len(u.heading_text) > 90):
@@ -256,7 +282,7 @@ def chunk_document(body: str, *, max_tokens: int = MAX_TOKENS, soft_tokens: int 
         if cur:
             pieces.append("\n".join(cur))
         for text in pieces:
-            chunks.append(Chunk(text=text, section=section, section_ref=ref))
+            chunks.append(Chunk(text=text, section=section, section_ref=ref, labels=labels))
     for i, c in enumerate(chunks):
         c.position = i
     return [c for c in chunks if re.search(r"\w", c.text)]

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retrieval.answer import Thresholds, compose
+from retrieval.catalog import Catalog
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.ingest import IngestReport, ingest
+from retrieval.routing import route
 from retrieval.search import HybridSearcher, QueryPlan
 from retrieval.store import Store
 from retrieval.textnorm import nfc
@@ -58,6 +60,7 @@ class RetrievalEngine:
         self.thresholds = thresholds or Thresholds()
         self._store: Store | None = None
         self._searcher: HybridSearcher | None = None
+        self._catalog: tuple[int, Catalog] | None = None
         self._lock = threading.RLock()
 
     @classmethod
@@ -96,6 +99,7 @@ class RetrievalEngine:
         """Load the model and the index, and ingest the default corpus if the index is empty."""
         self.ensure_index()
         self.embedder.embed_queries(["khởi động"])
+        self.catalog()  # document cards: built once per index version, not on the first question
 
     @contextmanager
     def _file_lock(self):
@@ -133,8 +137,25 @@ class RetrievalEngine:
         self.ensure_index()
         return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=context_docs)
 
+    def catalog(self) -> Catalog:
+        """Cards of the indexed documents (rebuilt when the index changes; the model is not needed)."""
+        store = self.store
+        if not store.passages:
+            self.ensure_index()
+        cached = self._catalog
+        if cached is None or cached[0] != store.version:
+            with self._lock:
+                cached = (store.version, Catalog(store))
+                self._catalog = cached
+        return cached[1]
+
     def ask(self, question: str, *, context_docs: Sequence[str] = ()) -> Answer:
         q = clean_query(question)
+        # a question about a named document's identity or one of its clauses is answered from the document
+        routed = route(q, self.catalog(), context_docs)
+        if routed is not None:
+            routed.question = question
+            return routed
         hits, plan = self.search_with_plan(q, 5, context_docs=context_docs)
         answer = compose(q, hits, plan, self.searcher.stats(), self.thresholds)
         answer.question = question
@@ -142,6 +163,15 @@ class RetrievalEngine:
 
     def get_passage(self, passage_id: str) -> Passage | None:
         return self.store.passages.get(passage_id)
+
+    def document_cards(self) -> list[dict]:
+        """`troly documents --json` entries: one card per indexed document (see retrieval.doc_cards)."""
+        return [c.to_json() for c in self.catalog().cards()]
+
+    def find_documents(self, text: str) -> list[dict]:
+        """Cards of the documents a free reference names ("57", "NQ 57", "221-KL/TW"), best first."""
+        catalog = self.catalog()
+        return [catalog.card(s).to_json() for s in catalog.find(text)]  # type: ignore[union-attr]
 
     def documents(self) -> list[dict]:
         """One entry per indexed document (for listings and the task ↔ document link)."""

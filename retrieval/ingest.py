@@ -15,7 +15,7 @@ from pathlib import Path
 
 from retrieval.chunking import CHUNKER_VERSION, chunk_document
 from retrieval.embeddings import Embedder
-from retrieval.loaders import SKIPPED_NAMES, SUPPORTED_SUFFIXES, LoadError, load
+from retrieval.loaders import SKIPPED_NAMES, SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load
 from retrieval.store import Store
 from retrieval.types import Passage
 
@@ -27,6 +27,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (source, Vietnamese message)
+    warnings: list[str] = field(default_factory=list)  # Vietnamese, e.g. two files with the same content
+    ocr_pages: dict[str, list[int]] = field(default_factory=dict)  # source → 1-based pages read by OCR
     passages_added: int = 0
     total_passages: int = 0
     seconds: float = 0.0
@@ -39,6 +41,8 @@ class IngestReport:
             "removed": self.removed,
             "unchanged": len(self.unchanged),
             "errors": [{"source": s, "message": m} for s, m in self.errors],
+            "warnings": self.warnings,
+            "ocr_pages": self.ocr_pages,
             "passages_added": self.passages_added,
             "total_passages": self.total_passages,
             "seconds": round(self.seconds, 2),
@@ -92,7 +96,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _passages_for(path: Path, source: str, digest: str) -> list[Passage]:
+def _passages_for(path: Path, source: str, digest: str) -> tuple[LoadedDocument, list[Passage]]:
     doc = load(path, source)
     chunks = chunk_document(doc.body)
     out = []
@@ -106,9 +110,10 @@ def _passages_for(path: Path, source: str, digest: str) -> list[Passage]:
                 doc=doc.meta,
                 position=c.position,
                 section_ref=c.section_ref,
+                labels=c.labels,
             )
         )
-    return out
+    return doc, out
 
 
 def ingest(
@@ -133,12 +138,19 @@ def ingest(
     seen_keys: set[str] = set()
     moved = False
     todo: list[tuple[_Found, str, str]] = []  # (file, key, digest)
+    by_digest: dict[str, str] = {}
     # Files are keyed by their source name (path relative to the corpus root), so a moved checkout or a copied
     # index is still recognised; the absolute path is kept to notice deletions.
     for f in found:
         key = f.source
         seen_keys.add(key)
         digest = _sha256(f.path)
+        if digest in by_digest:
+            report.warnings.append(
+                f"Tệp {f.source} có nội dung giống hệt tệp {by_digest[digest]}: văn bản bị trùng, "
+                "nên giữ một bản."
+            )
+        by_digest.setdefault(digest, f.source)
         entry = files.get(key)
         if entry and entry.get("sha256") == digest:
             if entry.get("path") != str(f.path):
@@ -153,6 +165,7 @@ def ingest(
         p = Path(files[key].get("path", key))
         if key not in seen_keys and (not p.exists() or any(_is_under(p, r) for r in roots)):
             store.remove(files[key].get("passages", []))
+            store.drop_document(files[key].get("source", key))
             report.removed.append(files[key].get("source", p.name))
             del files[key]
 
@@ -160,10 +173,12 @@ def ingest(
     try:
         for i, (f, key, digest) in enumerate(todo):
             try:
-                passages = _passages_for(f.path, f.source, digest)
+                doc, passages = _passages_for(f.path, f.source, digest)
             except LoadError as exc:
                 report.errors.append((f.source, str(exc)))
                 continue
+            if doc.ocr_pages:
+                report.ocr_pages[f.source] = list(doc.ocr_pages)
             vectors = embedder.embed_passages([p.indexed_text for p in passages])
             old = files.get(key)
             if old:
@@ -172,6 +187,7 @@ def ingest(
             else:
                 report.added.append(f.source)
             store.add(passages, vectors)
+            store.set_document(f.source, doc.fields, doc.body, doc.ocr_pages)
             files[key] = {
                 "source": f.source,
                 "path": str(f.path),

@@ -591,7 +591,7 @@ class LLMAnswerer:
         """The engine's extractive answer (its grounding decision) and the passages it rests on."""
         extractive = self.engine.ask(question, context_docs=context_docs)
         hits = list(getattr(extractive, "hits", None) or [])
-        if extractive.grounded and not hits:
+        if extractive.grounded and not hits and not extractive.from_document:
             hits = self.engine.search(question, k=self.k, context_docs=context_docs)
         return hits[: self.k], extractive
 
@@ -645,7 +645,9 @@ class LLMAnswerer:
         stats.retrieval_ms = (time.perf_counter() - t) * 1000
 
         answer = extractive
-        if not extractive.grounded:
+        if extractive.from_document:
+            stats.reason = "from_document"  # a card field or an exact clause: quoted, never rephrased
+        elif not extractive.grounded:
             stats.reason = stats.reason or "not_grounded"
         elif not available:
             stats.reason = stats.reason or "model_unavailable"

@@ -3,6 +3,7 @@
 Layout under `$TROLY_HOME/index/`:
   manifest.json   which model built the index, the chunker version, and per file: hash, source, passage ids
   passages.json   every passage with its metadata (the single source for texts and citations)
+  documents.json  per source file: its front matter and cleaned body (document cards, clause quotes)
   chroma/         embedded Chroma (unless TROLY_CHROMA_URL points at a server)
   bm25/           the lexical index
 A manifest recording another model or chunker means the whole index is rebuilt: vectors are never mixed.
@@ -48,6 +49,8 @@ class Store:
         self.manifest: dict[str, Any] = self._read_json("manifest.json") or {}
         raw = self._read_json("passages.json") or []
         self.passages: dict[str, Passage] = {p["id"]: _passage_from_json(p) for p in raw}
+        # source → {"fields": front matter, "body": cleaned text, "ocr_pages": [...]}
+        self.documents: dict[str, dict[str, Any]] = self._read_json("documents.json") or {}
         self.lexical = LexicalIndex.load(folder / "bm25")
         if self.lexical is None or set(self.lexical.ids) != set(self.passages):
             self.rebuild_lexical()
@@ -65,6 +68,7 @@ class Store:
     def save(self) -> None:
         data = [_passage_to_json(p) for p in self.passages.values()]
         _atomic_write(self.folder / "passages.json", json.dumps(data, ensure_ascii=False))
+        _atomic_write(self.folder / "documents.json", json.dumps(self.documents, ensure_ascii=False))
         _atomic_write(self.folder / "manifest.json", json.dumps(self.manifest, ensure_ascii=False, indent=1))
 
     def rebuild_lexical(self) -> None:
@@ -115,6 +119,7 @@ class Store:
                 pass
             self._collection = None
         self.passages = {}
+        self.documents = {}
         self.version += 1
         self.manifest = {
             "version": MANIFEST_VERSION,
@@ -141,6 +146,17 @@ class Store:
         for p in passages:
             self.passages[p.id] = p
         self.version += 1
+
+    def set_document(
+        self, source: str, fields: dict[str, str], body: str, ocr_pages: tuple[int, ...]
+    ) -> None:
+        """Keep a document's front matter and body (what cards and clause quotes are read from)."""
+        self.documents[source] = {"fields": dict(fields), "body": body, "ocr_pages": list(ocr_pages)}
+        self.version += 1
+
+    def drop_document(self, source: str) -> None:
+        if self.documents.pop(source, None) is not None:
+            self.version += 1
 
     def remove(self, ids: list[str]) -> None:
         if not ids:
@@ -173,6 +189,7 @@ class Store:
 def _passage_to_json(p: Passage) -> dict[str, Any]:
     d = asdict(p)
     d["doc"]["refers_to"] = list(p.doc.refers_to)
+    d["labels"] = [list(pair) for pair in p.labels]
     return d
 
 
@@ -186,4 +203,5 @@ def _passage_from_json(d: dict[str, Any]) -> Passage:
         doc=DocumentMeta(**doc),
         position=d.get("position", 0),
         section_ref=d.get("section_ref", ""),
+        labels=tuple((str(k), str(v)) for k, v in d.get("labels") or ()),
     )

@@ -40,6 +40,8 @@ class Passage:
     doc: DocumentMeta
     position: int = 0  # order of the chunk inside its document
     section_ref: str = ""  # short reference for citations: "II.1", "Điều 3, khoản 2"
+    # structural position: (("dieu", "5"), ("khoan", "2")) — see retrieval.chunking.structure_labels
+    labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def header(self) -> str:
@@ -75,9 +77,12 @@ class Citation:
     quote: str
     passage_id: str
     section_ref: str = ""
+    clause: str | None = None  # "Điều 5, khoản 2", "mục II.1" when the structural position is known
 
     @classmethod
     def from_passage(cls, p: Passage, quote: str | None = None) -> Citation:
+        from retrieval.clauses import format_labels
+
         return cls(
             source=p.doc.source,
             title=p.doc.title,
@@ -88,6 +93,7 @@ class Citation:
             quote=quote if quote is not None else p.text,
             passage_id=p.id,
             section_ref=p.section_ref,
+            clause=format_labels(p.labels) or None,
         )
 
     def label(self) -> str:
@@ -111,6 +117,8 @@ class Answer:
     mode: str = "extractive"  # "extractive" | "llm"
     hits: list[SearchHit] = field(default_factory=list)
     referenced_docs: tuple[str, ...] = ()  # document numbers the question (or its context) named
+    # answered from the document itself (its card or one exact clause): an LLM must not rephrase it
+    from_document: bool = False
 
     def to_json(self) -> dict:
         return {

@@ -24,6 +24,9 @@ _INDEX_CODE = [
     "retrieval/ingest.py",
     "retrieval/store.py",
     "retrieval/lexical.py",
+    "retrieval/textnorm.py",  # tokens of the lexical index
+    "retrieval/ocr.py",  # text of scanned PDFs
+    "vntext/__init__.py",  # the cleaner every document goes through
     "retrieval/model_build.py",
 ]
 

@@ -35,12 +35,32 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
     await until(lambda: len(tg.commands) == 2)
     vi = {c["command"]: c["description"] for c in tg.commands[("default", "")]}
     en = {c["command"]: c["description"] for c in tg.commands[("default", "en")]}
-    assert list(vi) == ["hoi", "viec", "tiendo", "baocao", "nhacviec", "lienket", "trogiup", "start"]
+    assert list(vi) == [
+        "hoi",
+        "vanban",
+        "viec",
+        "tiendo",
+        "baocao",
+        "nhacviec",
+        "lienket",
+        "trogiup",
+        "start",
+    ]
     assert vi["hoi"].startswith("Hỏi về văn bản")
     assert vi["viec"].startswith("Việc được giao") and vi["tiendo"].startswith("Lãnh đạo: tiến độ")
     assert vi["nhacviec"].startswith("Cài đặt nhắc việc")
     # English clients: English aliases where they exist (/tasks = /viec, /progress = /tiendo).
-    assert list(en) == ["ask", "tasks", "progress", "baocao", "nhacviec", "lienket", "help", "start"]
+    assert list(en) == [
+        "ask",
+        "vanban",
+        "tasks",
+        "progress",
+        "baocao",
+        "nhacviec",
+        "lienket",
+        "help",
+        "start",
+    ]
     assert en["tasks"].startswith("My assigned tasks") and en["progress"].startswith("Leaders: progress")
 
 

@@ -83,6 +83,10 @@ def ingest_cmd(
         )
         for source, message in report.errors:
             err.print(f"[yellow]Bỏ qua[/] {source}: {message}")
+        for warning in report.warnings:
+            err.print(f"[yellow]Lưu ý:[/] {warning}")
+        for source, pages in report.ocr_pages.items():
+            out.print(f"{source}: đọc bằng OCR trang {', '.join(map(str, pages))}.")
     if report.errors and not (report.added or report.updated or report.unchanged or report.removed):
         raise typer.Exit(1)
 
@@ -175,6 +179,48 @@ def eval_cmd(
         f"{result['n']} câu hỏi — hit@1 {result['hit_at_1']:.3f}, hit@{k} {result['hit_at_k']:.3f}, "
         f"MRR {result['mrr']:.3f}; độ trễ p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms."
     )
+
+
+DOCUMENT_KEYS = (
+    "doc_number",
+    "doc_type",
+    "issuer",
+    "date",
+    "title",
+    "signer",
+    "signer_capacity",
+    "source",
+    "passages",
+)
+
+
+@app.command("documents")
+def documents_cmd(as_json: JsonOpt = False) -> None:
+    """Các văn bản trong kho: số hiệu, loại, cơ quan, ngày, trích yếu, người ký, số đoạn."""
+    from retrieval.citations import display_date
+
+    engine = _engine()
+    cards = _run(engine.document_cards)
+    if as_json:
+        emit_json({"documents": [{k: c.get(k) for k in DOCUMENT_KEYS} for c in cards]})
+        return
+    if not cards:
+        out.print("Kho văn bản chưa có văn bản nào (chạy: troly ingest).")
+    for c in cards:
+        name = (
+            " ".join(p for p in (c["doc_type"], c["doc_number"]) if p) if c["doc_number"] else c["doc_type"]
+        )
+        when = display_date(c["date"])
+        out.print(
+            f"[bold]{name or 'Tài liệu'}[/]" + (f" · {when}" if when else "") + f" — {c['title'] or ''}"
+        )
+        signer = f"{c['signer']} ({c['signer_capacity']})" if c["signer_capacity"] else c["signer"]
+        details = [f"{c['passages']} đoạn", c["source"]]
+        if c["issuer"]:
+            details.insert(0, c["issuer"])
+        if signer:
+            details.insert(1, f"ký: {signer}")
+        out.print(f"   [dim]{' · '.join(details)}[/]")
 
 
 @model_app.command("build")

@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import feedback, linking, progress, stats, tasks
+from bot.handlers import documents, feedback, linking, progress, stats, tasks
 from bot.handlers.callbacks import on_callback
 from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
@@ -57,6 +57,9 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
     # Questions may take a while: block=False lets the application go on with other updates meanwhile.
     application.add_handler(CommandHandler(["hoi", "ask"], ask_command, filters=NEW_MESSAGE, block=False))
     application.add_handler(CommandHandler(["viec", "tasks"], tasks.viec_command, filters=NEW_MESSAGE))
+    application.add_handler(
+        CommandHandler("vanban", documents.vanban_command, filters=NEW_MESSAGE, block=False)
+    )
     application.add_handler(CommandHandler("lienket", linking.lienket_command, filters=NEW_MESSAGE))
     # Leaders' progress and reports, reminder settings (files and charts are made in worker threads).
     application.add_handler(
