@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -20,6 +21,7 @@ from tasks.errors import InvalidOperation, NotFound, PermissionDenied
 from tasks.models import Official, Task
 from tasks.normalize import TaskStatus, Via, format_date, parse_progress
 from tasks.timeutil import DEFAULT_TZ, as_utc, local_date, utcnow
+from tasks.writes import change_task, lock_task
 
 
 @dataclass(frozen=True)
@@ -116,28 +118,28 @@ def _authorize_change(
     )
 
 
-def _change(session: Session, task: Task, actor: Official, via: str, now: datetime, **values: object) -> None:
-    """Apply `values` to `task`, auditing each changed field, and stamp who/when/how."""
-    for field, new in values.items():
-        old = getattr(task, field)
-        if old != new:
-            audit.record(
-                session,
-                actor=actor.code,
-                via=via,
-                entity="task",
-                key=task.code,
-                field=field,
-                old=old,
-                new=new,
-                at=now,
-            )
-            setattr(task, field, new)
-    task.updated_at = now
-    task.updated_via = Via(via)
-    if {"status", "progress", "completed_on"} & values.keys():
-        task.progress_updated_at = now
-        task.progress_updated_via = Via(via)
+def _load_locked(session: Session, task_id: int) -> Task:
+    """The task re-read under a write lock (`tasks.writes`): every check and change below sees the newest
+    committed row, and no other writer can slip in before this transaction commits."""
+    task = lock_task(session, task_id)
+    if task is None:
+        session.rollback()  # release the write lock at once
+        raise NotFound(f"Không tìm thấy nhiệm vụ số {task_id}.")
+    return task
+
+
+def _refuse(session: Session, message: str) -> NoReturn:
+    """Release the write lock (nothing was changed) and raise `InvalidOperation(message)`."""
+    session.rollback()
+    raise InvalidOperation(message)
+
+
+def done_phrase(task: Task) -> str:
+    """ "hoàn thành ngày 20/10/2026", or "hoàn thành (không rõ ngày hoàn thành)" when no date was recorded:
+    a completion date is never invented."""
+    if task.completed_on is None:
+        return "hoàn thành (không rõ ngày hoàn thành)"
+    return f"hoàn thành ngày {format_date(task.completed_on)}"
 
 
 def set_progress(
@@ -154,21 +156,20 @@ def set_progress(
     Completing goes through `complete_task` (it needs a result note), so 100 % alone does not close a task.
     """
     now = as_utc(now) if now else utcnow()
-    task = _load(session, task_id)
+    task = _load_locked(session, task_id)
     _authorize_change(session, actor, task, "progress", percent, via, now)
     assert actor is not None
     try:
         value = parse_progress(percent)
     except ValueError as exc:
-        raise InvalidOperation(str(exc)) from None
+        _refuse(session, str(exc))
     if task.is_done:
-        raise InvalidOperation(
-            f"Nhiệm vụ {task.code} đã hoàn thành ngày {format_date(task.completed_on)}; không cập nhật tiến độ nữa."
-        )
+        _refuse(session, f"Nhiệm vụ {task.code} đã {done_phrase(task)}; không cập nhật tiến độ nữa.")
     status = task.status
     if status == TaskStatus.CHUA_BAT_DAU and value > 0:
         status = TaskStatus.DANG_THUC_HIEN
-    _change(session, task, actor, via, now, progress=value, status=status)
+    values = {"progress": value, "status": status}
+    change_task(session, task, values, actor=actor.code, via=via, now=now, stamp=True)
     session.commit()
     return task
 
@@ -187,17 +188,16 @@ def complete_task(
     """Mark a task done today (in `tz`) at 100 %, with the result note (rõ sản phẩm). Commits."""
     now = as_utc(now) if now else utcnow()
     today = today or local_date(now, tz)
-    task = _load(session, task_id)
+    task = _load_locked(session, task_id)
     _authorize_change(session, actor, task, "status", TaskStatus.HOAN_THANH, via, now)
     assert actor is not None
     if task.is_done:
-        raise InvalidOperation(
-            f"Nhiệm vụ {task.code} đã hoàn thành từ ngày {format_date(task.completed_on)}."
+        since = (
+            f"từ ngày {format_date(task.completed_on)}" if task.completed_on else "(không rõ ngày hoàn thành)"
         )
+        _refuse(session, f"Nhiệm vụ {task.code} đã hoàn thành {since}.")
     note = (result_note or "").strip() or None
-    _change(
-        session, task, actor, via, now,
-        status=TaskStatus.HOAN_THANH, progress=100, completed_on=today, result_note=note,
-    )  # fmt: skip
+    values = {"status": TaskStatus.HOAN_THANH, "progress": 100, "completed_on": today, "result_note": note}
+    change_task(session, task, values, actor=actor.code, via=via, now=now, stamp=True)
     session.commit()
     return task
