@@ -669,7 +669,8 @@ def import_tasks(
     each task under a lock before comparing); the difference is audited and listed in `report.conflicts`.
     `sheet`: the sheet to read (default: the visible one holding the headers). `progress(stage, done,
     total)` is called while reading, checking and writing. `before_write` runs after every row is validated
-    and before any lock is taken (tests use it to interleave a concurrent change deterministically).
+    and the existing tasks are read, before any lock is taken (tests use it to interleave a concurrent change
+    deterministically).
     """
     path = Path(path)
     actor = actor or f"import:{path.name}"
@@ -685,9 +686,7 @@ def import_tasks(
         rows = _parse_task_rows(session, table, report, import_date, progress)
         if report.errors:
             return
-        if before_write is not None:
-            before_write()
-        _apply_tasks(session, rows, report, actor, now, progress)
+        _apply_tasks(session, rows, report, actor, now, progress, before_write)
 
     return _run(session, report, work)
 
@@ -790,11 +789,14 @@ def _apply_tasks(
     actor: str,
     now: datetime,
     progress: Progress | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> None:
     """Write the validated rows. Existing tasks are re-read under a write lock (`tasks.writes`) and
     compared with what the file asks for there, so a change made through the bot after validation is seen,
     kept when newer than the file, reported as a conflict, and the audit's "old" is the value replaced."""
     known = _existing_tasks(session, [r.code for r in rows])
+    if before_write is not None:
+        before_write()
     locked = lock_tasks(session, [t.id for t in known.values()])
     file_time = report.file_time
     for done, r in enumerate(rows, 1):

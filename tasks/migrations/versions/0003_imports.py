@@ -1,0 +1,133 @@
+"""Clear the completion dates that earlier imports invented.
+
+Revision ID: 0003_imports
+Revises: 0002
+Create Date: 2026-11-30
+
+Before this version, a task imported as "hoàn thành" without a `Ngày hoàn thành` was stamped with the
+import's date, so a task due 15/10 imported on 30/11 looked "done 46 days late". A completion date is now
+never invented ("không rõ ngày hoàn thành"). This data migration finds the dates the import stamped, using
+the audit log: the task's progress was last set by an import (`progress_updated_via = 'import'`), the audit
+log holds that import's event at that very instant (the task's creation from the file, or a `completed_on`
+change to that date), and the date equals the import's own local date (TROLY_TIMEZONE, default
+Asia/Ho_Chi_Minh). Those dates are cleared, each with an audit row. A file that really gave the import's
+own date is indistinguishable and is cleared too: the task then counts as done with an unknown date (KPI
++0.5) instead of on time. Downgrade leaves the data as it is (the audit rows say what was cleared).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_imports"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ACTOR = "migration:0003_imports"
+NOTE = (
+    "Xóa ngày hoàn thành do lần nhập trước tự điền bằng ngày nhập (tệp không ghi ngày hoàn thành): "
+    "không rõ ngày hoàn thành"
+)
+
+tasks = sa.table(
+    "tasks",
+    sa.column("id", sa.Integer),
+    sa.column("code", sa.String),
+    sa.column("status", sa.String),
+    sa.column("completed_on", sa.Date),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("progress_updated_at", sa.DateTime(timezone=True)),
+    sa.column("progress_updated_via", sa.String),
+)
+audit_log = sa.table(
+    "audit_log",
+    sa.column("id", sa.Integer),
+    sa.column("at", sa.DateTime(timezone=True)),
+    sa.column("actor", sa.Text),
+    sa.column("via", sa.String),
+    sa.column("entity", sa.String),
+    sa.column("entity_key", sa.Text),
+    sa.column("field", sa.String),
+    sa.column("old", sa.Text),
+    sa.column("new", sa.Text),
+    sa.column("note", sa.Text),
+)
+
+
+def _zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(os.environ.get("TROLY_TIMEZONE") or "Asia/Ho_Chi_Minh")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):  # SQLite may hand back text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _same_instant(a: datetime, b: datetime) -> bool:
+    return abs((a - b).total_seconds()) < 1e-3
+
+
+def upgrade() -> None:
+    bind = op.get_bind()
+    zone = _zone()
+    candidates = bind.execute(
+        sa.select(
+            tasks.c.id, tasks.c.code, tasks.c.completed_on, tasks.c.created_at, tasks.c.progress_updated_at
+        ).where(
+            tasks.c.status == "hoan_thanh",
+            tasks.c.completed_on.is_not(None),
+            tasks.c.progress_updated_via == "import",
+        )
+    ).all()
+    now = datetime.now(UTC)
+    for task_id, code, completed_on, created_at, progress_at in candidates:
+        completed_on, progress_at = _as_date(completed_on), _utc(progress_at)
+        if progress_at.astimezone(zone).date() != completed_on:
+            continue
+        events = bind.execute(
+            sa.select(audit_log.c.at, audit_log.c.field, audit_log.c.new, audit_log.c.note).where(
+                audit_log.c.entity == "task",
+                audit_log.c.entity_key == code,
+                audit_log.c.via == "import",
+            )
+        ).all()
+        stamped = any(
+            _same_instant(_utc(at), progress_at)
+            and (
+                (field == "completed_on" and new == completed_on.isoformat())
+                or (
+                    field is None
+                    and (note or "").startswith("Tạo mới")
+                    and _same_instant(_utc(created_at), progress_at)
+                )
+            )
+            for at, field, new, note in events
+        )
+        if not stamped:
+            continue
+        bind.execute(sa.update(tasks).where(tasks.c.id == task_id).values(completed_on=None))
+        bind.execute(
+            sa.insert(audit_log).values(
+                at=now, actor=ACTOR, via="import", entity="task", entity_key=code, field="completed_on",
+                old=completed_on.isoformat(), new=None, note=NOTE,
+            )
+        )  # fmt: skip
+
+
+def downgrade() -> None:
+    """Nothing to undo in the schema; the cleared dates are listed in the audit log (actor above)."""
