@@ -303,16 +303,23 @@ def _choose_sheet(path: Path, workbook: Any, matcher: _HeaderMatcher, wanted: st
         return named[0]
     if not visible:
         raise SpreadsheetError(f"Tệp “{path.name}” chỉ có trang tính bị ẩn: hãy bỏ ẩn trang chứa dữ liệu.")
-    if len(visible) == 1:
-        return visible[0]
-    best, best_score = visible[0], (-1, -1)
-    for sheet in visible:
-        head = [[_cell_value(c) for c in cells] for cells in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS)]
-        found = matcher.best_row(head)
-        score = found[1] if found else (0, 0)
-        if score > best_score:
-            best, best_score = sheet, score
+    scores = {id(sheet): _header_score(sheet, matcher) for sheet in visible}
+    best = max(visible, key=lambda sheet: scores[id(sheet)])  # the first of equals
+    if scores[id(best)] == (0, 0):
+        hidden = [s for s in sheets if s not in visible and _header_score(s, matcher) != (0, 0)]
+        if hidden:
+            name = hidden[0].title
+            raise SpreadsheetError(
+                f"Bảng dữ liệu của tệp “{path.name}” nằm ở trang bị ẩn “{name}”: hãy bỏ ẩn trang đó rồi lưu "
+                f"lại, hoặc chọn nó bằng tùy chọn --sheet “{name}”."
+            )
     return best
+
+
+def _header_score(sheet: Any, matcher: _HeaderMatcher) -> tuple[int, int]:
+    head = [[_cell_value(c) for c in cells] for cells in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS)]
+    found = matcher.best_row(head)
+    return found[1] if found else (0, 0)
 
 
 def _formula_cells(path: Path, title: str, sheet_path: str) -> set[tuple[int, int]]:
