@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache, lru_cache
 from typing import Any
 
 from vntext import clean
@@ -25,6 +26,7 @@ def nfc(text: str) -> str:
     return clean(text).strip()
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Loose form for matching: NFC, case-folded, diacritics removed (đ→d), whitespace collapsed.
 
@@ -36,6 +38,7 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", stripped)).strip()
 
 
+@lru_cache(maxsize=8192)
 def fold_key(text: str) -> str:
     """`fold` with punctuation dropped too: for headers and labels ("Tiến độ (%)" ≈ "tien do")."""
     return _NON_ALNUM.sub(" ", fold(text)).strip()
@@ -174,15 +177,22 @@ class Labelled(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Labelled:
         """The member named by `text`: label, synonym or value, ignoring case, diacritics, punctuation."""
-        key = fold_key(str(text).replace("_", " "))
-        for member in cls:
-            names = {member.value.replace("_", " "), fold_key(member.label)}
-            names.update(fold_key(s) for s in _SYNONYMS.get(member, ()))
-            if key in names:
-                return member
+        member = _names_of(cls).get(fold_key(str(text).replace("_", " ")))
+        if member is not None:
+            return member
         allowed = ", ".join(f"“{m.label}”" for m in cls)
         kind = _KIND_NAMES.get(cls.__name__, "Giá trị")
         raise ValueError(f"{kind} “{nfc(str(text))}” không hợp lệ; chọn một trong: {allowed}.")
+
+
+@cache
+def _names_of(cls: type[Labelled]) -> dict[str, Labelled]:
+    """Every accepted spelling (folded) of every member of `cls`, computed once per enum."""
+    names: dict[str, Labelled] = {}
+    for member in cls:
+        for name in (member.value.replace("_", " "), member.label, *_SYNONYMS.get(member, ())):
+            names.setdefault(fold_key(name), member)
+    return names
 
 
 class Role(Labelled):

@@ -120,6 +120,7 @@ def change_task(
     keep_newer_than: datetime | None = None,
     stamp: bool = False,
     note: str | None = None,
+    log: Callable[..., Any] | None = None,
 ) -> WriteResult:
     """Compare `task` (locked by `lock_tasks`) with `values` and set what differs, auditing each field.
 
@@ -130,7 +131,14 @@ def change_task(
     theirs and newer even when it equals the stored one (the bot), so who/when are stamped anyway. Stamps `updated_at/_via` when anything changed
     and `progress_updated_at/_via` when a progress field did. Raises `RuntimeError` if the task is not
     locked in the current transaction (a programming error: the compare would use a stale row).
+    `log(**audit_fields)` receives the audit rows instead of `audit.record` (a large import collects them
+    for one multi-row INSERT).
     """
+    if log is None:
+
+        def log(**fields: Any) -> None:
+            audit.record(session, **fields)
+
     if not _is_locked(session, task):
         raise RuntimeError(
             f"Task {task.code} must be locked with tasks.writes.lock_tasks before it is changed"
@@ -155,15 +163,22 @@ def change_task(
     for name, new in wanted.items():
         old = getattr(task, name)
         if old != new:
-            audit.record(
-                session, actor=actor, via=via, entity="task", key=task.code, field=name,
-                old=old, new=new, at=now, note=note,
-            )  # fmt: skip
+            log(
+                actor=actor,
+                via=via,
+                entity="task",
+                key=task.code,
+                field=name,
+                old=old,
+                new=new,
+                at=now,
+                note=note,
+            )
             setattr(task, name, new)
             result.changed[name] = (old, new)
     for kept in result.kept:
-        audit.record(
-            session, actor=actor, via=via, entity="task", key=task.code, field=kept.field,
+        log(
+            actor=actor, via=via, entity="task", key=task.code, field=kept.field,
             old=kept.kept, new=kept.ignored, at=now,
             note=(
                 f"Xung đột: giữ giá trị cập nhật qua {kept.changed_via} lúc {kept.changed_at.isoformat()}, "
