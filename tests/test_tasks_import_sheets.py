@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from sqlalchemy.orm import Session
 from tasks import columns as C
 from tasks.importing import ImportReport, import_officials, import_tasks
 from tasks.models import AuditLog, Official, Task, Unit
+from tasks.spreadsheets import HEADER_SEARCH_ROWS, read_table
 from tests.db_fixtures import T0, Org, SheetWriter
 from tests.test_tasks_importing import ROSTER_HEADERS, roster_rows, task_row, three_rows, with_row
 
@@ -424,3 +427,28 @@ def test_full_with_a_file_without_officials_is_refused(
     assert not report.ok and "--full" in report.errors[0].message
     session.expire_all()
     assert all(session.scalars(select(Official.active)))
+
+
+# --- the header search, as a property ---------------------------------------------------------------
+
+_TITLE_WORDS = st.sampled_from(
+    ["UBND TỈNH", "DANH SÁCH", "NHIỆM VỤ NĂM 2026", "Kèm theo Công văn số 12/UBND", ""]
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(titles=st.lists(st.lists(_TITLE_WORDS, min_size=1, max_size=3), max_size=HEADER_SEARCH_ROWS - 1))
+def test_the_header_row_is_found_below_any_title_rows(tmp_path: Path, titles: list[list[str]]) -> None:
+    import csv
+
+    path = tmp_path / "t.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerows(titles)
+        writer.writerow(HEADERS)
+        writer.writerows(three_rows())
+    table = read_table(path, C.TASK_HEADERS, required=C.TASK_REQUIRED)
+    assert table.header_row == len(titles) + 1
+    assert table.headers == HEADERS
+    assert [r.number for r in table.rows] == [len(titles) + 2, len(titles) + 3, len(titles) + 4]
+    assert table.rows[0].ref(C.THOI_HAN) == f"E{len(titles) + 2}"
