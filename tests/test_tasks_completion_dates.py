@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import Date, DateTime, column, insert, select, table
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import TableClause
 
 from tasks import columns as C
 from tasks.db import Database, make_engine, upgrade
 from tasks.importing import import_tasks
 from tasks.kpi import task_points, unit_kpis
 from tasks.messages_reminders import task_screen
-from tasks.models import AuditLog, Official, Task, Unit
+from tasks.models import AuditLog, Task
 from tasks.normalize import Role, TaskStatus
 from tasks.reporting import unit_report
 from tests.db_fixtures import T0, Org, SheetWriter
@@ -59,6 +60,26 @@ def test_reimporting_done_without_a_date_keeps_a_recorded_date(
     assert session.scalars(select(Task.completed_on)).one() == date(2026, 10, 20)
 
 
+_TYPES = {"at": DateTime(timezone=True), "deadline": Date(), "on": Date()}
+
+
+def _bare(name: str, *columns: str) -> TableClause:
+    """A table as the 0002 schema has it (not the models: later migrations may add columns)."""
+    return table(name, *(column(c, _TYPES.get(c.rsplit("_", 1)[-1])) for c in columns))
+
+
+UNITS_0002 = _bare("units", "id", "name", "name_folded", "created_at")
+OFFICIALS_0002 = _bare(
+    "officials", "id", "code", "full_name", "unit_id", "role", "active", "created_at", "updated_at"
+)
+TASKS_0002 = _bare(
+    "tasks", "id", "code", "content", "assignee_id", "lead_unit_id", "deadline", "product", "assigned_by", "status",
+    "progress", "completed_on", "created_at", "updated_at", "updated_via", "progress_updated_at",
+    "progress_updated_via",
+)  # fmt: skip
+AUDIT_0002 = _bare("audit_log", "at", "actor", "via", "entity", "entity_key", "field", "new", "note")
+
+
 def test_migration_clears_dates_that_earlier_imports_stamped(empty_db_url: str) -> None:
     """A database at 0002 holding what the old import did: the dates it invented are cleared; real ones
     (from the file, or through the bot) stay."""
@@ -70,12 +91,12 @@ def test_migration_clears_dates_that_earlier_imports_stamped(empty_db_url: str) 
         bot_at = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
         with engine.begin() as conn:
             conn.execute(
-                insert(Unit.__table__).values(
+                insert(UNITS_0002).values(
                     id=1, name="Sở Nội vụ", name_folded="so noi vu", created_at=import_at
                 )
             )
             conn.execute(
-                insert(Official.__table__).values(
+                insert(OFFICIALS_0002).values(
                     id=1, code="SA01", full_name="A", unit_id=1, role=Role.CAN_BO.value, active=True,
                     created_at=import_at, updated_at=import_at,
                 )
@@ -83,7 +104,7 @@ def test_migration_clears_dates_that_earlier_imports_stamped(empty_db_url: str) 
 
             def task(tid: int, code: str, completed: date | None, via: str, at: datetime) -> None:
                 conn.execute(
-                    insert(Task.__table__).values(
+                    insert(TASKS_0002).values(
                         id=tid, code=code, content="x", assignee_id=1, lead_unit_id=1, deadline=date(2026, 10, 15),
                         product="p", assigned_by="g", status="hoan_thanh", progress=100, completed_on=completed,
                         created_at=import_at, updated_at=at, updated_via=via, progress_updated_at=at,
@@ -93,7 +114,7 @@ def test_migration_clears_dates_that_earlier_imports_stamped(empty_db_url: str) 
 
             def logged(code: str, at: datetime, field: str | None, new: str | None, note: str | None) -> None:
                 conn.execute(
-                    insert(AuditLog.__table__).values(
+                    insert(AUDIT_0002).values(
                         at=at, actor="import:t.xlsx", via="import", entity="task", entity_key=code,
                         field=field, new=new, note=note,
                     )
