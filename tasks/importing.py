@@ -318,7 +318,8 @@ def _parse_official_rows(table: Table, report: ImportReport) -> tuple[list[_Offi
     rows: list[_OfficialRow] = []
     unit_rows: list[_UnitRow] = []
     for r in table.rows:
-        if r.get(C.MA_CAN_BO) is None and r.get(C.HO_TEN) is None and r.get(C.DON_VI) is not None:
+        unit_only = r.get(C.MA_CAN_BO) is None and r.get(C.HO_TEN) is None and r.get(C.DON_VI) is not None
+        if unit_only and not r.uncomputed & {C.MA_CAN_BO, C.HO_TEN}:
             unit = _cell(report, r, C.DON_VI, _name, required=True)
             parent = _cell(report, r, C.DON_VI_CAP_TREN, _name)
             personal = [

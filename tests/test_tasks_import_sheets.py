@@ -452,3 +452,28 @@ def test_the_header_row_is_found_below_any_title_rows(tmp_path: Path, titles: li
     assert table.headers == HEADERS
     assert [r.number for r in table.rows] == [len(titles) + 2, len(titles) + 3, len(titles) + 4]
     assert table.rows[0].ref(C.THOI_HAN) == f"E{len(titles) + 2}"
+
+
+def test_progress_reaches_every_stage_and_the_terminal_bar_draws_it(
+    session: Session, org: Org, write_sheet: SheetWriter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from tasks.cli import _import_progress
+
+    seen: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with _import_progress(True) as bar:
+        assert bar is not None
+
+        def both(stage: str, done: int, total: int) -> None:
+            seen.append((stage, done, total))
+            bar(stage, done, total)
+
+        report = _ok(
+            import_tasks(session, write_sheet("t.xlsx", C.TASK_HEADERS, three_rows()), now=T0, progress=both)
+        )
+    assert report.created == 3
+    assert ("read", 4, 4) in seen and seen[-1] == ("write", 3, 3)
+    with _import_progress(False) as nothing:
+        assert nothing is None
