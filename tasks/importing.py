@@ -757,16 +757,24 @@ def _parse_task_rows(
     return rows
 
 
-def _existing_tasks(session: Session, codes: list[str]) -> dict[str, Task]:
-    """Tasks with these codes (case-insensitive), fetched in chunks to stay under parameter limits."""
+def _existing_task_ids(session: Session, codes: list[str]) -> dict[str, int]:
+    """{casefolded code: task id} of the tasks with these codes (case-insensitive).
+
+    Only ids: the rows themselves are read later under the write lock (`tasks.writes.lock_tasks`). A small
+    file looks its codes up in chunks of `IN (…)`; a large one reads every (id, code) pair once, which is
+    one quick scan instead of hundreds of lookups.
+    """
     wanted = {c.casefold() for c in codes}
-    found: dict[str, Task] = {}
+    if len(codes) > 500:
+        pairs = session.execute(select(Task.id, Task.code))
+        return {code.casefold(): tid for tid, code in pairs if code.casefold() in wanted}
+    found: dict[str, int] = {}
     variants = sorted({v for c in codes for v in (c, c.upper(), c.lower())})
     for start in range(0, len(variants), 500):
         chunk = variants[start : start + 500]
-        for task in session.scalars(select(Task).where(Task.code.in_(chunk))):
-            if task.code.casefold() in wanted:
-                found[task.code.casefold()] = task
+        for tid, code in session.execute(select(Task.id, Task.code).where(Task.code.in_(chunk))):
+            if code.casefold() in wanted:
+                found[code.casefold()] = tid
     return found
 
 
@@ -795,10 +803,10 @@ def _apply_tasks(
     """Write the validated rows. Existing tasks are re-read under a write lock (`tasks.writes`) and
     compared with what the file asks for there, so a change made through the bot after validation is seen,
     kept when newer than the file, reported as a conflict, and the audit's "old" is the value replaced."""
-    known = _existing_tasks(session, [r.code for r in rows])
+    known = _existing_task_ids(session, [r.code for r in rows])
     if before_write is not None:
         before_write()
-    locked = lock_tasks(session, [t.id for t in known.values()])
+    locked = lock_tasks(session, known.values())
     file_time = report.file_time
     # New tasks and audit rows are written with multi-row INSERTs at the end (20,000 ORM objects would
     # take most of the import's time); changed tasks are updated through their locked objects.
@@ -819,8 +827,8 @@ def _apply_tasks(
             "product": r.product,
             "assigned_by": r.assigned_by,
         }
-        existing = known.get(r.code.casefold())
-        task = locked.get(existing.id) if existing is not None else None
+        task_id = known.get(r.code.casefold())
+        task = locked.get(task_id) if task_id is not None else None
         if task is None:
             state = derive_state(None, r.status, r.progress, r.completed_on)
             new_tasks.append(
