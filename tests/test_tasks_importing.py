@@ -19,8 +19,6 @@ from tasks.service import set_progress
 from tasks.spreadsheets import SpreadsheetError, read_table
 from tests.db_fixtures import T0, Org, SheetWriter
 
-IMPORT_DAY = date(2026, 11, 1)  # T0 in Hà Nội
-
 
 def task_row(**values: Any) -> list[Any]:
     base = {
@@ -402,7 +400,9 @@ def test_derive_state_rules() -> None:
     done = ProgressState(TaskStatus.HOAN_THANH, 100, date(2026, 10, 1))
     assert derive_state(None, None, None, None) == ProgressState(TaskStatus.CHUA_BAT_DAU, 0, None)
     # done without a date stays without one: a date is never invented
-    assert derive_state(None, TaskStatus.HOAN_THANH, 20, None) == ProgressState(TaskStatus.HOAN_THANH, 100, None)
+    assert derive_state(None, TaskStatus.HOAN_THANH, 20, None) == ProgressState(
+        TaskStatus.HOAN_THANH, 100, None
+    )
     # re-importing "done" without a date keeps the recorded completion date
     assert derive_state(done, TaskStatus.HOAN_THANH, None, None) == done
     # reopening clears the completion date
