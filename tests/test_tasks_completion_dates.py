@@ -132,6 +132,24 @@ def test_migration_clears_dates_that_earlier_imports_stamped(empty_db_url: str) 
             logged("FROMFILE", import_at, None, None, "Tạo mới từ tệp")
             # completed through the bot on the import day
             task(4, "BOT", import_day, "bot", bot_at)
+            # codes and names stored with invisible characters by older imports
+            conn.execute(
+                insert(UNITS_0002).values(
+                    id=2, name="Sở\u00a0Tài chính", name_folded="so tai chinh", created_at=import_at
+                )
+            )
+            for oid, code, name in (
+                (2, "A02\u200b", "Nguyễn\u00a0Văn An"),
+                (3, "A03", "B"),
+                (4, "a03\u200b", "C"),
+            ):
+                conn.execute(
+                    insert(OFFICIALS_0002).values(
+                        id=oid, code=code, full_name=name, unit_id=2, role="can_bo", active=True,
+                        created_at=import_at, updated_at=import_at,
+                    )
+                )  # fmt: skip
+            task(5, "NV\u200b-9", None, "bot", bot_at)
         upgrade(engine)
         with engine.connect() as conn:
             dates = dict(conn.execute(select(Task.code, Task.completed_on)).all())
@@ -143,8 +161,18 @@ def test_migration_clears_dates_that_earlier_imports_stamped(empty_db_url: str) 
             "UPDATED": None,
             "FROMFILE": date(2026, 10, 10),
             "BOT": import_day,
+            "NV-9": None,
         }
-        assert sorted(cleared) == [("CREATED", "2026-11-30"), ("UPDATED", "2026-12-01")]
+        assert sorted(k for k, _ in cleared if k in ("CREATED", "UPDATED")) == ["CREATED", "UPDATED"]
+        assert ("CREATED", "2026-11-30") in cleared and ("UPDATED", "2026-12-01") in cleared
+        with engine.connect() as conn:
+            people = dict(conn.execute(select(OFFICIALS_0002.c.code, OFFICIALS_0002.c.full_name)).all())
+            unit = conn.execute(
+                select(UNITS_0002.c.name, UNITS_0002.c.name_folded).where(UNITS_0002.c.id == 2)
+            ).one()
+        # cleaned, except where the cleaned code would collide with another official's ("a03" vs "A03")
+        assert people == {"SA01": "A", "A02": "Nguyễn Văn An", "A03": "B", "a03\u200b": "C"}
+        assert tuple(unit) == ("Sở Tài chính", "so tai chinh")
     finally:
         engine.dispose()
 

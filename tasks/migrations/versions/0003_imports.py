@@ -1,4 +1,4 @@
-"""Clear the completion dates that earlier imports invented.
+"""Clear the completion dates that earlier imports invented; clean the codes and names they stored.
 
 Revision ID: 0003_imports
 Revises: 0002
@@ -12,7 +12,14 @@ log holds that import's event at that very instant (the task's creation from the
 change to that date), and the date equals the import's own local date (TROLY_TIMEZONE, default
 Asia/Ho_Chi_Minh). Those dates are cleared, each with an audit row. A file that really gave the import's
 own date is indistinguishable and is cleared too: the task then counts as done with an unknown date (KPI
-+0.5) instead of on time. Downgrade leaves the data as it is (the audit rows say what was cleared).
++0.5) instead of on time.
+
+Codes and names are now cleaned of invisible characters, non-breaking spaces and look-alike letters
+(`vntext.clean_line`) before matching; values stored by earlier imports may still carry them ("A02\u200b"),
+so the same cleaning is applied to officials' codes and names, tasks' codes and units' names here (with
+`name_folded` recomputed), unless the cleaned value would collide with another row's (then it is left for a
+person to resolve, and the audit log says so). Downgrade leaves the data as it is (the audit rows say what
+was changed).
 """
 
 from __future__ import annotations
@@ -127,6 +134,59 @@ def upgrade() -> None:
                 old=completed_on.isoformat(), new=None, note=NOTE,
             )
         )  # fmt: skip
+    _clean_codes_and_names()
+
+
+officials = sa.table(
+    "officials", sa.column("id", sa.Integer), sa.column("code", sa.String), sa.column("full_name", sa.Text)
+)
+units = sa.table(
+    "units", sa.column("id", sa.Integer), sa.column("name", sa.Text), sa.column("name_folded", sa.Text)
+)
+
+
+def _clean_column(
+    bind: sa.Connection, table: sa.TableClause, column: str, entity: str, now: datetime
+) -> None:
+    """Clean one text column in place; a value whose cleaned form another row already has is kept."""
+    from tasks.normalize import fold
+    from vntext import clean_line
+
+    rows = bind.execute(sa.select(table.c.id, table.c[column])).all()
+    taken = {value.casefold() for _, value in rows if value}
+    unique = column in ("code", "name")
+    for row_id, value in rows:
+        cleaned = clean_line(value) if value else value
+        if not value or cleaned == value:
+            continue
+        if unique and (not cleaned or cleaned.casefold() in taken):
+            bind.execute(
+                sa.insert(audit_log).values(
+                    at=now, actor=ACTOR, via="import", entity=entity, entity_key=value, field=column, old=value,
+                    new=cleaned, note="Không làm sạch được: giá trị sau khi làm sạch trùng với một dòng khác",
+                )
+            )  # fmt: skip
+            continue
+        values: dict[str, str] = {column: cleaned}
+        if table is units:
+            values["name_folded"] = fold(cleaned)
+        bind.execute(sa.update(table).where(table.c.id == row_id).values(**values))
+        taken.add(cleaned.casefold())
+        bind.execute(
+            sa.insert(audit_log).values(
+                at=now, actor=ACTOR, via="import", entity=entity, entity_key=cleaned, field=column, old=value,
+                new=cleaned, note="Bỏ ký tự vô hình, dấu cách không ngắt, chữ trông giống",
+            )
+        )  # fmt: skip
+
+
+def _clean_codes_and_names() -> None:
+    bind = op.get_bind()
+    now = datetime.now(UTC)
+    _clean_column(bind, officials, "code", "official", now)
+    _clean_column(bind, officials, "full_name", "official", now)
+    _clean_column(bind, tasks, "code", "task", now)
+    _clean_column(bind, units, "name", "unit", now)
 
 
 def downgrade() -> None:
