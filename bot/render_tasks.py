@@ -61,7 +61,7 @@ def _deadline_line(task: Any, today: date) -> str:
     if task.is_done:
         done_on = task.completed_on
         if done_on is None:
-            return when
+            return f"{when} (đã xong, không rõ ngày hoàn thành)"
         late = (done_on - task.deadline).days
         status = "đúng hạn" if late <= 0 else f"trễ {late} ngày"
         return f"{when} (xong ngày {format_day(done_on)}, {status})"

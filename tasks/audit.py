@@ -10,6 +10,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from tasks.models import AuditLog, Official, Unit
@@ -35,6 +36,38 @@ def audit_value(value: Any) -> str | None:
     return str(value)
 
 
+def row_values(
+    *,
+    actor: str,
+    via: str,
+    entity: str,
+    key: str,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+    note: str | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one audit row (for `insert_many`; `record` takes the same arguments)."""
+    return {
+        "at": as_utc(at) if at else utcnow(),
+        "actor": actor,
+        "via": str(via),
+        "entity": entity,
+        "entity_key": key,
+        "field": field,
+        "old": audit_value(old),
+        "new": audit_value(new),
+        "note": note,
+    }
+
+
+def insert_many(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Write many audit rows made by `row_values` in one multi-row INSERT (large imports: no ORM objects)."""
+    if rows:
+        session.execute(insert(AuditLog), rows)
+
+
 def record(
     session: Session,
     *,
@@ -49,17 +82,10 @@ def record(
     at: datetime | None = None,
 ) -> AuditLog:
     """Add one audit row to the session (the caller's transaction decides whether it is kept)."""
-    row = AuditLog(
-        at=as_utc(at) if at else utcnow(),
-        actor=actor,
-        via=str(via),
-        entity=entity,
-        entity_key=key,
-        field=field,
-        old=audit_value(old),
-        new=audit_value(new),
-        note=note,
+    values = row_values(
+        actor=actor, via=via, entity=entity, key=key, field=field, old=old, new=new, note=note, at=at
     )
+    row = AuditLog(**values)
     session.add(row)
     return row
 

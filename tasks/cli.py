@@ -106,7 +106,18 @@ def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo 
     summary = f"Đã nhập {what} từ “{name}”: {report.created} mới, {report.updated} cập nhật, {report.unchanged} không đổi"
     if report.kind == "officials":
         summary += f"; {report.units_created} đơn vị mới"
+    if report.sheet:
+        summary += f" (trang “{report.sheet}”)"
     _print(summary + ".")
+    if report.deactivated:
+        table = Table(
+            title=f"Cán bộ thôi hoạt động (không có trong danh sách đầy đủ): {len(report.deactivated)}"
+        )
+        for header in ("Mã", "Họ và tên", "Đơn vị", "Nhiệm vụ chưa xong cần giao lại"):
+            table.add_column(header)
+        for d in report.deactivated:
+            table.add_row(d.code, d.full_name, d.unit, ", ".join(d.open_tasks) or "—")
+        _print(table)
     if report.conflicts:
         table = Table(title="Giữ số liệu báo cáo qua bot (mới hơn bảng tính)")
         zone = "giờ Việt Nam" if tz.key == "Asia/Ho_Chi_Minh" else tz.key
@@ -124,14 +135,54 @@ def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo 
         _print(table)
 
 
+SheetOption = Annotated[
+    str | None,
+    typer.Option("--sheet", help="Tên trang tính cần nhập (mặc định: trang hiện có dòng tiêu đề phù hợp)."),
+]
+
+_STAGES = {"read": "Đọc tệp", "check": "Kiểm tra", "write": "Ghi"}
+
+
+@contextmanager
+def _import_progress(enabled: bool) -> Iterator[Any]:
+    """A progress bar on stderr when it is a terminal (not with --json, not in a pipe); else None."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )  # fmt: skip
+    task = bar.add_task("Đọc tệp", total=None)
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar.update(task, description=_STAGES.get(stage, stage), completed=done, total=total or None)
+
+    with bar:
+        yield update
+
+
 @officials_app.command("import")
 def officials_import(
     file: Annotated[Path, typer.Argument(help="Bảng tính .xlsx hoặc .csv danh sách cán bộ.")],
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Tệp là danh sách đầy đủ: cán bộ không có trong tệp thôi hoạt động (không xóa; "
+            "liệt kê nhiệm vụ chưa xong của họ để giao lại).",
+        ),
+    ] = False,
+    sheet: SheetOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Nhập/cập nhật danh sách cán bộ và cây đơn vị (tất cả hoặc không gì cả)."""
-    with _session() as (_settings, session):
-        report = import_officials(session, file, actor=f"import:{file.name}")
+    with _session() as (_settings, session), _import_progress(not as_json) as progress:
+        report = import_officials(
+            session, file, actor=f"import:{file.name}", full=full, sheet=sheet, progress=progress
+        )
     _report_import(report, as_json, "danh sách cán bộ")
 
 
@@ -238,11 +289,14 @@ def officials_list(as_json: JsonOption = False) -> None:
 @tasks_app.command("import")
 def tasks_import(
     file: Annotated[Path, typer.Argument(help="Bảng tính .xlsx hoặc .csv nhiệm vụ.")],
+    sheet: SheetOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Nhập/cập nhật nhiệm vụ (tất cả hoặc không gì cả, báo lỗi theo từng dòng)."""
-    with _session() as (settings, session):
-        report = import_tasks(session, file, actor=f"import:{file.name}", tz=settings.tz)
+    with _session() as (settings, session), _import_progress(not as_json) as progress:
+        report = import_tasks(
+            session, file, actor=f"import:{file.name}", tz=settings.tz, sheet=sheet, progress=progress
+        )
     _report_import(report, as_json, "nhiệm vụ", settings.tz)
 
 

@@ -8,14 +8,14 @@ spreadsheet was saved is kept (last change wins by timestamp) and the conflict i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tasks import audit
@@ -38,9 +38,15 @@ from tasks.normalize import (
 )
 from tasks.spreadsheets import Row, SpreadsheetError, Table, file_timestamp, read_table
 from tasks.timeutil import DEFAULT_TZ, as_utc, local_date, utcnow
-from tasks.units import suggest
+from tasks.units import suggest, suggest_parent
+from tasks.writes import change_task, lock_tasks
+from vntext import clean_line
 
 T = TypeVar("T")
+
+# Called as progress(stage, done, total): stage "read" (rows read from the file), "check" (rows validated),
+# "write" (rows written); total is 0 when not known yet. The CLI draws a progress bar from it.
+Progress = Callable[[str, int, int], None]
 
 
 class RowError(NamedTuple):
@@ -64,6 +70,16 @@ class Conflict:
 
 
 @dataclass
+class Deactivated:
+    """An official missing from a complete roster (--full): deactivated, with their unfinished tasks."""
+
+    code: str
+    full_name: str
+    unit: str
+    open_tasks: list[str]
+
+
+@dataclass
 class ImportReport:
     """What an import did (or, with errors, would refuse to do: then nothing was written)."""
 
@@ -74,7 +90,9 @@ class ImportReport:
     unchanged: int = 0
     units_created: int = 0
     file_time: datetime | None = None
+    sheet: str | None = None  # the sheet read (None for CSV)
     conflicts: list[Conflict] = field(default_factory=list)
+    deactivated: list[Deactivated] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -95,7 +113,9 @@ class ImportReport:
             "unchanged": self.unchanged,
             "units_created": self.units_created,
             "file_time": self.file_time.isoformat() if self.file_time else None,
+            "sheet": self.sheet,
             "conflicts": [{**asdict(c), "changed_at": c.changed_at.isoformat()} for c in self.conflicts],
+            "deactivated": [asdict(d) for d in self.deactivated],
             "errors": [e._asdict() for e in self.errors],
         }
 
@@ -104,16 +124,24 @@ class ImportReport:
 
 
 def _open(
-    path: Path, headers: tuple[str, ...], required: tuple[str, ...], report: ImportReport
+    path: Path,
+    headers: tuple[str, ...],
+    required: tuple[str, ...],
+    report: ImportReport,
+    sheet: str | None = None,
+    progress: Progress | None = None,
 ) -> Table | None:
     """Read the file and check its columns; problems go into the report and None is returned."""
     try:
-        table = read_table(path, headers)
+        reading = (lambda done, total: progress("read", done, total)) if progress is not None else None
+        table = read_table(path, headers, required=required, sheet=sheet, progress=reading)
     except SpreadsheetError as exc:
         report.error(None, None, str(exc))
         return None
+    report.sheet = table.sheet
+    where = f" (dòng {table.header_row}" + (f", trang “{table.sheet}”)" if table.sheet else ")")
     for header in table.missing(required):
-        report.error(1, header, f"Thiếu cột bắt buộc “{header}” ở dòng tiêu đề.")
+        report.error(table.header_row, header, f"Thiếu cột bắt buộc “{header}” ở dòng tiêu đề{where}.")
     if report.errors:
         return None
     if not table.rows:
@@ -125,21 +153,34 @@ def _open(
 def _cell(
     report: ImportReport, row: Row, column: str, parse: Callable[[Any], T], required: bool = False
 ) -> T | None:
-    """Parse one cell; an empty optional cell is None, an empty required cell or a bad value is an error."""
+    """Parse one cell; an empty optional cell is None, an empty required cell or a bad value is an error.
+
+    A formula cell saved without its computed value is an error too (it is not empty: Excel would show a
+    value), and so is every bad value; messages name the cell (e.g. "Ô E7") and what was read.
+    """
     raw = row.get(column)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
-        if required:
-            report.error(row.number, column, f"Ô “{column}” đang để trống (bắt buộc).")
+        if column in row.uncomputed:
+            report.error(
+                row.number, column,
+                f"Ô {row.ref(column)} là công thức chưa được tính: mở tệp bằng Excel/LibreOffice, "
+                "lưu lại rồi nhập.",
+            )  # fmt: skip
+        elif required:
+            report.error(row.number, column, f"Ô {row.ref(column)} (“{column}”) đang để trống (bắt buộc).")
         return None
     try:
         return parse(raw)
     except ValueError as exc:
-        report.error(row.number, column, str(exc))
+        message = str(exc)
+        if parse is parse_date:
+            message = f"Ô {row.ref(column)} (“{column}”): {message[0].lower()}{message[1:]}"
+        report.error(row.number, column, message)
         return None
 
 
 def _code(value: Any) -> str:
-    text = cell_text(value) or ""
+    text = clean_line(cell_text(value) or "")
     if len(text) > C.CODE_MAX_LENGTH:
         raise ValueError(f"Mã “{text[:20]}…” dài quá {C.CODE_MAX_LENGTH} ký tự.")
     return text
@@ -147,6 +188,11 @@ def _code(value: Any) -> str:
 
 def _text(value: Any) -> str:
     return cell_text(value) or ""
+
+
+def _name(value: Any) -> str:
+    """Names and units: one line, invisible characters and look-alike letters removed (`vntext`)."""
+    return clean_line(cell_text(value) or "")
 
 
 def _check_duplicates(report: ImportReport, column: str, items: Iterable[tuple[int, str | None]]) -> None:
@@ -182,6 +228,7 @@ def _run(session: Session, report: ImportReport, work: Callable[[], None]) -> Im
             session.rollback()
             report.created = report.updated = report.unchanged = report.units_created = 0
             report.conflicts.clear()
+            report.deactivated.clear()
         else:
             session.commit()
     except BaseException:
@@ -207,14 +254,34 @@ class _OfficialRow:
     role: Role
 
 
+@dataclass
+class _UnitRow:
+    """A roster row with no `Mã cán bộ` (and no name): it declares a unit that has no official of its own,
+    typically the top unit named only as a parent."""
+
+    row: int
+    unit: str
+    parent: str | None
+
+
 def import_officials(
-    session: Session, path: str | Path, actor: str | None = None, *, now: datetime | None = None
+    session: Session,
+    path: str | Path,
+    actor: str | None = None,
+    *,
+    now: datetime | None = None,
+    full: bool = False,
+    sheet: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Load or update the roster (and its unit tree) from `path`; commits only if every row is valid.
 
     Units are created from `Đơn vị`; `Đơn vị cấp trên` must name a unit of the file's `Đơn vị` column or
-    one already in the database, and must not make a cycle. Officials absent from the file are left as
-    they are (a roster may be imported unit by unit).
+    one already in the database, and must not make a cycle. A row with an empty `Mã cán bộ` and `Họ và tên`
+    declares a unit without officials. Officials absent from the file are left as they are (a roster may be
+    imported unit by unit) unless `full`: then the file is the complete roster and every active official
+    missing from it is deactivated (never deleted; `report.deactivated` lists their open tasks, which need a
+    new assignee). `sheet` names the sheet to read (default: the visible one holding the headers).
     """
     path = Path(path)
     actor = actor or f"import:{path.name}"
@@ -222,25 +289,54 @@ def import_officials(
     report = ImportReport(kind="officials", file=str(path))
 
     def work() -> None:
-        table = _open(path, C.OFFICIAL_HEADERS, C.OFFICIAL_REQUIRED, report)
+        table = _open(path, C.OFFICIAL_HEADERS, C.OFFICIAL_REQUIRED, report, sheet, progress)
         if table is None:
             return
-        rows = _parse_official_rows(table, report)
-        units, parents = _plan_units(session, rows, report)
+        rows, unit_rows = _parse_official_rows(table, report)
+        _check_phones_against_database(session, rows, report, full)
+        units, parents = _plan_units(session, [*unit_rows, *rows], report)
         if report.errors:
+            return
+        if not rows and not unit_rows:
+            report.error(None, None, f"Tệp “{path.name}” không có dòng dữ liệu nào (chỉ có dòng tiêu đề).")
+            return
+        if full and not rows:
+            report.error(
+                None, None,
+                "Tệp không có cán bộ nào: không thể dùng --full (sẽ cho tất cả cán bộ thôi hoạt động).",
+            )  # fmt: skip
             return
         _apply_units(session, units, parents, report, actor, now)
         _apply_officials(session, rows, units, report, actor, now)
+        if full:
+            _deactivate_missing(session, rows, report, actor, now)
 
     return _run(session, report, work)
 
 
-def _parse_official_rows(table: Table, report: ImportReport) -> list[_OfficialRow]:
+def _parse_official_rows(table: Table, report: ImportReport) -> tuple[list[_OfficialRow], list[_UnitRow]]:
     rows: list[_OfficialRow] = []
+    unit_rows: list[_UnitRow] = []
     for r in table.rows:
+        unit_only = r.get(C.MA_CAN_BO) is None and r.get(C.HO_TEN) is None and r.get(C.DON_VI) is not None
+        if unit_only and not r.uncomputed & {C.MA_CAN_BO, C.HO_TEN}:
+            unit = _cell(report, r, C.DON_VI, _name, required=True)
+            parent = _cell(report, r, C.DON_VI_CAP_TREN, _name)
+            personal = [
+                c for c in (C.CHUC_VU, C.SO_DIEN_THOAI, C.TELEGRAM, C.VAI_TRO) if r.get(c) is not None
+            ]
+            for column in personal:
+                report.error(
+                    r.number, column,
+                    f"Dòng khai báo đơn vị (để trống “{C.MA_CAN_BO}” và “{C.HO_TEN}”) không ghi “{column}”: "
+                    f"nếu đây là một cán bộ, hãy ghi “{C.MA_CAN_BO}” và “{C.HO_TEN}”.",
+                )  # fmt: skip
+            if unit and not personal:
+                unit_rows.append(_UnitRow(r.number, unit, parent))
+            continue
         code = _cell(report, r, C.MA_CAN_BO, _code, required=True)
-        name = _cell(report, r, C.HO_TEN, _text, required=True)
-        unit = _cell(report, r, C.DON_VI, _text, required=True)
+        name = _cell(report, r, C.HO_TEN, _name, required=True)
+        unit = _cell(report, r, C.DON_VI, _name, required=True)
         phone_norm = _cell(report, r, C.SO_DIEN_THOAI, normalize_phone)
         username = _cell(report, r, C.TELEGRAM, normalize_username)
         role = _cell(report, r, C.VAI_TRO, parse_role) or Role.CAN_BO
@@ -252,7 +348,7 @@ def _parse_official_rows(table: Table, report: ImportReport) -> list[_OfficialRo
                     full_name=name,
                     position=cell_text(r.get(C.CHUC_VU)),
                     unit=unit,
-                    parent=cell_text(r.get(C.DON_VI_CAP_TREN)),
+                    parent=_cell(report, r, C.DON_VI_CAP_TREN, _name),
                     phone=cell_text(r.get(C.SO_DIEN_THOAI)),
                     phone_normalized=phone_norm,
                     username=username,
@@ -262,11 +358,36 @@ def _parse_official_rows(table: Table, report: ImportReport) -> list[_OfficialRo
     _check_duplicates(report, C.MA_CAN_BO, ((o.row, o.code) for o in rows))
     _check_duplicates(report, C.SO_DIEN_THOAI, ((o.row, o.phone_normalized) for o in rows))
     _check_duplicates(report, C.TELEGRAM, ((o.row, o.username) for o in rows))
-    return rows
+    return rows, unit_rows
+
+
+def _check_phones_against_database(
+    session: Session, rows: list[_OfficialRow], report: ImportReport, full: bool
+) -> None:
+    """A phone number must belong to one active official: linking by phone would otherwise be ambiguous
+    and the other official could no longer link. The officials of the file get the file's numbers, and with
+    `full` every active official outside the file is deactivated, so only active officials outside the file
+    (without `full`) can hold a number the file gives to someone else."""
+    if full:
+        return
+    in_file = {o.code.casefold() for o in rows}
+    holders: dict[str, Official] = {}
+    query = select(Official).where(Official.phone_normalized.is_not(None), Official.active.is_(True))
+    for official in session.scalars(query):
+        if official.code.casefold() not in in_file:
+            holders.setdefault(official.phone_normalized or "", official)
+    for o in rows:
+        holder = holders.get(o.phone_normalized or "")
+        if holder is not None and o.phone_normalized:
+            report.error(
+                o.row, C.SO_DIEN_THOAI,
+                f"Số điện thoại {o.phone_normalized} đã là số của cán bộ {holder.code} ({holder.full_name}); "
+                "mỗi số chỉ thuộc một cán bộ (số này dùng để liên kết Telegram).",
+            )  # fmt: skip
 
 
 def _plan_units(
-    session: Session, rows: list[_OfficialRow], report: ImportReport
+    session: Session, rows: Sequence[_OfficialRow | _UnitRow], report: ImportReport
 ) -> tuple[dict[str, Unit | str], dict[str, str | None]]:
     """Resolve the unit tree the file describes, merged with the database; report unknown parents/cycles.
 
@@ -303,11 +424,12 @@ def _plan_units(
         if parent_key is not None and parent_key not in units and parent_key not in existing:
             message = (
                 f"Đơn vị cấp trên “{parent_name}” chưa có: phải là một đơn vị ghi ở cột “{C.DON_VI}” "
-                "của tệp hoặc đã có trong hệ thống."
+                f"của tệp hoặc đã có trong hệ thống. Nếu đơn vị này không có cán bộ nào trong danh sách, "
+                f"hãy thêm một dòng để trống “{C.MA_CAN_BO}” và “{C.HO_TEN}”, ghi “{parent_name}” ở cột "
+                f"“{C.DON_VI}” (và đơn vị cấp trên của nó, nếu có)."
             )
-            report.error(
-                row, C.DON_VI_CAP_TREN, message + did_you_mean(suggest(parent_name or "", known_names))
-            )
+            candidates = suggest_parent(parent_name or "", _display(units[key]), known_names)
+            report.error(row, C.DON_VI_CAP_TREN, message + did_you_mean(candidates))
             continue
         parents[key] = parent_key
         if parent_key is not None:
@@ -442,6 +564,35 @@ def _apply_officials(
     session.flush()
 
 
+def _deactivate_missing(
+    session: Session, rows: list[_OfficialRow], report: ImportReport, actor: str, now: datetime
+) -> None:
+    """--full: every active official not in the complete roster is deactivated (audited, never deleted);
+    their open tasks are listed so someone reassigns them (`troly tasks reassign`)."""
+    in_file = {o.code.casefold() for o in rows}
+    gone = [
+        o
+        for o in session.scalars(select(Official).where(Official.active.is_(True)).order_by(Official.code))
+        if o.code.casefold() not in in_file
+    ]
+    for official in gone:
+        official.active = False
+        official.updated_at = now
+        audit.record(
+            session, actor=actor, via=Via.IMPORT, entity="official", key=official.code, field="active",
+            old=True, new=False, at=now, note="Không có trong danh sách cán bộ đầy đủ (--full): thôi hoạt động",
+        )  # fmt: skip
+        open_tasks = session.scalars(
+            select(Task.code)
+            .where(Task.assignee_id == official.id, Task.status != TaskStatus.HOAN_THANH)
+            .order_by(Task.deadline, Task.code)
+        ).all()
+        report.deactivated.append(
+            Deactivated(official.code, official.full_name, official.unit.name, list(open_tasks))
+        )
+    session.flush()
+
+
 # --- tasks -----------------------------------------------------------------------------------------
 
 
@@ -475,12 +626,12 @@ def derive_state(
     status: TaskStatus | None,
     progress: int | None,
     completed_on: date | None,
-    import_date: date,
 ) -> ProgressState:
     """The state a spreadsheet row asks for; empty optional cells keep the current values.
 
-    A completion date without a status means done; done means 100 % and a completion date (the one
-    already recorded, else the import date); a status other than done clears the completion date.
+    A completion date without a status means done; done means 100 % and the completion date of the file,
+    else the one already recorded, else none at all ("không rõ ngày hoàn thành": a date is never invented,
+    it would make a task look late or on time when nobody knows); a status other than done clears it.
     """
     if status is None:
         if completed_on is not None:
@@ -493,7 +644,7 @@ def derive_state(
             status = TaskStatus.DANG_THUC_HIEN if progress else TaskStatus.CHUA_BAT_DAU
     if status == TaskStatus.HOAN_THANH:
         already = current.completed_on if current and current.status == TaskStatus.HOAN_THANH else None
-        return ProgressState(status, 100, completed_on or already or import_date)
+        return ProgressState(status, 100, completed_on or already)
     if progress is None:
         progress = current.progress if current is not None else 0
     return ProgressState(status, progress, None)
@@ -507,12 +658,20 @@ def import_tasks(
     now: datetime | None = None,
     as_of: datetime | None = None,
     tz: ZoneInfo = DEFAULT_TZ,
+    sheet: str | None = None,
+    progress: Progress | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> ImportReport:
     """Load or update tasks from `path`; commits only if every row is valid.
 
     `as_of` is when the spreadsheet's content was last changed (default: the xlsx "modified" property,
-    else the file's mtime). A task whose status/progress was changed through the bot after that keeps
-    the bot's values; the difference is audited and listed in `report.conflicts`.
+    else the file's mtime). A task whose status/progress was changed through another channel (the bot) after
+    that keeps those values, even when the change lands while this import runs (`tasks.writes` re-reads
+    each task under a lock before comparing); the difference is audited and listed in `report.conflicts`.
+    `sheet`: the sheet to read (default: the visible one holding the headers). `progress(stage, done,
+    total)` is called while reading, checking and writing. `before_write` runs after every row is validated
+    and the existing tasks are read, before any lock is taken (tests use it to interleave a concurrent change
+    deterministically).
     """
     path = Path(path)
     actor = actor or f"import:{path.name}"
@@ -521,38 +680,40 @@ def import_tasks(
     report = ImportReport(kind="tasks", file=str(path))
 
     def work() -> None:
-        table = _open(path, C.TASK_HEADERS, C.TASK_REQUIRED, report)
+        table = _open(path, C.TASK_HEADERS, C.TASK_REQUIRED, report, sheet, progress)
         if table is None:
             return
         report.file_time = as_utc(as_of) if as_of else file_timestamp(path, table)
-        rows = _parse_task_rows(session, table, report, import_date)
+        rows = _parse_task_rows(session, table, report, import_date, progress)
         if report.errors:
             return
-        _apply_tasks(session, rows, report, actor, now, import_date)
+        _apply_tasks(session, rows, report, actor, now, progress, before_write)
 
     return _run(session, report, work)
 
 
 def _parse_task_rows(
-    session: Session, table: Table, report: ImportReport, import_date: date
+    session: Session, table: Table, report: ImportReport, import_date: date, progress: Progress | None = None
 ) -> list[_TaskRow]:
     officials = {o.code.casefold(): o for o in session.scalars(select(Official))}
     units = {u.name_folded: u for u in session.scalars(select(Unit))}
     unit_names = [u.name for u in units.values()]
     rows: list[_TaskRow] = []
-    for r in table.rows:
+    for checked, r in enumerate(table.rows, 1):
+        if progress is not None and checked % 2000 == 0:
+            progress("check", checked, len(table.rows))
         n = r.number
         errors_before = len(report.errors)
         code = _cell(report, r, C.MA_NHIEM_VU, _code, required=True)
         content = _cell(report, r, C.NOI_DUNG, _text, required=True)
         assignee_code = _cell(report, r, C.NGUOI_THUC_HIEN, _code, required=True)
-        unit_name = _cell(report, r, C.DON_VI_CHU_TRI, _text, required=True)
+        unit_name = _cell(report, r, C.DON_VI_CHU_TRI, _name, required=True)
         deadline = _cell(report, r, C.THOI_HAN, parse_date, required=True)
         product = _cell(report, r, C.SAN_PHAM, _text, required=True)
-        assigned_by = _cell(report, r, C.NGUOI_GIAO, _text, required=True)
+        assigned_by = _cell(report, r, C.NGUOI_GIAO, _name, required=True)
         source = _cell(report, r, C.VAN_BAN_GIAO, _text)
         status = _cell(report, r, C.TRANG_THAI, parse_status)
-        progress = _cell(report, r, C.TIEN_DO, parse_progress)
+        percent = _cell(report, r, C.TIEN_DO, parse_progress)
         completed_on = _cell(report, r, C.NGAY_HOAN_THANH, parse_date)
 
         assignee = officials.get(assignee_code.casefold()) if assignee_code else None
@@ -561,6 +722,13 @@ def _parse_task_rows(
                 n, C.NGUOI_THUC_HIEN,
                 f"Không có cán bộ mã “{assignee_code}” trong danh sách cán bộ (nhập danh sách cán bộ trước).",
             )  # fmt: skip
+        elif assignee is not None and not assignee.active:
+            report.error(
+                n, C.NGUOI_THUC_HIEN,
+                f"Cán bộ {assignee.code} ({assignee.full_name}) đã thôi hoạt động (không còn trong danh sách "
+                "cán bộ): hãy giao nhiệm vụ cho người khác.",
+            )  # fmt: skip
+            assignee = None
         unit = units.get(fold(unit_name)) if unit_name else None
         if unit_name and unit is None:
             message = f"Không có đơn vị “{unit_name}” trong hệ thống."
@@ -581,7 +749,7 @@ def _parse_task_rows(
             row = _TaskRow(
                 row=n, code=code, content=content, assignee=assignee, lead_unit=unit, deadline=deadline,
                 product=product, assigned_by=assigned_by, source_document=source, status=status,
-                progress=progress, completed_on=completed_on,
+                progress=percent, completed_on=completed_on,
             )  # fmt: skip
             rows.append(row)
     codes = [(r.number, cell_text(r.get(C.MA_NHIEM_VU))) for r in table.rows]
@@ -589,16 +757,24 @@ def _parse_task_rows(
     return rows
 
 
-def _existing_tasks(session: Session, codes: list[str]) -> dict[str, Task]:
-    """Tasks with these codes (case-insensitive), fetched in chunks to stay under parameter limits."""
+def _existing_task_ids(session: Session, codes: list[str]) -> dict[str, int]:
+    """{casefolded code: task id} of the tasks with these codes (case-insensitive).
+
+    Only ids: the rows themselves are read later under the write lock (`tasks.writes.lock_tasks`). A small
+    file looks its codes up in chunks of `IN (…)`; a large one reads every (id, code) pair once, which is
+    one quick scan instead of hundreds of lookups.
+    """
     wanted = {c.casefold() for c in codes}
-    found: dict[str, Task] = {}
+    if len(codes) > 500:
+        pairs = session.execute(select(Task.id, Task.code))
+        return {code.casefold(): tid for tid, code in pairs if code.casefold() in wanted}
+    found: dict[str, int] = {}
     variants = sorted({v for c in codes for v in (c, c.upper(), c.lower())})
     for start in range(0, len(variants), 500):
         chunk = variants[start : start + 500]
-        for task in session.scalars(select(Task).where(Task.code.in_(chunk))):
-            if task.code.casefold() in wanted:
-                found[task.code.casefold()] = task
+        for tid, code in session.execute(select(Task.id, Task.code).where(Task.code.in_(chunk))):
+            if code.casefold() in wanted:
+                found[code.casefold()] = tid
     return found
 
 
@@ -616,12 +792,33 @@ def _show(name: str, value: Any) -> str:
 
 
 def _apply_tasks(
-    session: Session, rows: list[_TaskRow], report: ImportReport, actor: str, now: datetime, import_date: date
+    session: Session,
+    rows: list[_TaskRow],
+    report: ImportReport,
+    actor: str,
+    now: datetime,
+    progress: Progress | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> None:
-    existing = _existing_tasks(session, [r.code for r in rows])
+    """Write the validated rows. Existing tasks are re-read under a write lock (`tasks.writes`) and
+    compared with what the file asks for there, so a change made through the bot after validation is seen,
+    kept when newer than the file, reported as a conflict, and the audit's "old" is the value replaced."""
+    known = _existing_task_ids(session, [r.code for r in rows])
+    if before_write is not None:
+        before_write()
+    locked = lock_tasks(session, known.values())
     file_time = report.file_time
-    for r in rows:
-        task = existing.get(r.code.casefold())
+    # New tasks and audit rows are written with multi-row INSERTs at the end (20,000 ORM objects would
+    # take most of the import's time); changed tasks are updated through their locked objects.
+    new_tasks: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, Any]] = []
+
+    def log(**fields: Any) -> None:
+        audit_rows.append(audit.row_values(**fields))
+
+    for done, r in enumerate(rows, 1):
+        if progress is not None and done % 500 == 0:
+            progress("write", done, len(rows))
         plain: dict[str, Any] = {
             "content": r.content,
             "assignee": r.assignee,
@@ -630,87 +827,47 @@ def _apply_tasks(
             "product": r.product,
             "assigned_by": r.assigned_by,
         }
+        task_id = known.get(r.code.casefold())
+        task = locked.get(task_id) if task_id is not None else None
         if task is None:
-            state = derive_state(None, r.status, r.progress, r.completed_on, import_date)
-            session.add(
-                Task(
-                    code=r.code, **plain, source_document=r.source_document,
-                    status=state.status, progress=state.progress, completed_on=state.completed_on,
-                    created_at=now, updated_at=now, updated_via=Via.IMPORT,
-                    progress_updated_at=now, progress_updated_via=Via.IMPORT, created_by=actor,
+            state = derive_state(None, r.status, r.progress, r.completed_on)
+            new_tasks.append(
+                dict(
+                    code=r.code, content=r.content, assignee_id=r.assignee.id, lead_unit_id=r.lead_unit.id,
+                    deadline=r.deadline, product=r.product, assigned_by=r.assigned_by,
+                    source_document=r.source_document, status=state.status, progress=state.progress,
+                    completed_on=state.completed_on, result_note=None, created_at=now, updated_at=now,
+                    updated_via=Via.IMPORT, progress_updated_at=now, progress_updated_via=Via.IMPORT,
+                    created_by=actor,
                 )
             )  # fmt: skip
             report.created += 1
-            audit.record(
-                session, actor=actor, via=Via.IMPORT, entity="task", key=r.code, note="Tạo mới từ tệp", at=now
-            )
+            log(actor=actor, via=Via.IMPORT, entity="task", key=r.code, note="Tạo mới từ tệp", at=now)
             continue
-
-        def record(name: str, old: Any, new: Any, code: str = task.code) -> None:
-            audit.record(
-                session,
-                actor=actor,
-                via=Via.IMPORT,
-                entity="task",
-                key=code,
-                field=name,
-                old=old,
-                new=new,
-                at=now,
-            )
-
         if r.source_document is not None:
             plain["source_document"] = r.source_document
-        changed = _apply_fields(task, plain, record)
 
-        current = ProgressState(task.status, task.progress, task.completed_on)
-        wanted = derive_state(current, r.status, r.progress, r.completed_on, import_date)
-        if wanted != current:
-            bot_is_newer = (
-                task.progress_updated_via == Via.BOT
-                and file_time is not None
-                and task.progress_updated_at > file_time
-            )
-            if bot_is_newer:
-                _record_conflicts(session, report, r.row, task, current, wanted, actor, now)
-            else:
-                changed |= _apply_fields(task, asdict(wanted), record)
-                task.progress_updated_at = now
-                task.progress_updated_via = Via.IMPORT
-        if changed:
-            task.updated_at = now
-            task.updated_via = Via.IMPORT
+        def wanted(fresh: Task, r: _TaskRow = r, plain: dict[str, Any] = plain) -> dict[str, Any]:
+            current = ProgressState(fresh.status, fresh.progress, fresh.completed_on)
+            return {**plain, **asdict(derive_state(current, r.status, r.progress, r.completed_on))}
+
+        result = change_task(
+            session, task, wanted, actor=actor, via=Via.IMPORT, now=now, keep_newer_than=file_time, log=log
+        )
+        for kept in result.kept:
+            report.conflicts.append(
+                Conflict(
+                    r.row, task.code, _PROGRESS_COLUMNS[kept.field], _show(kept.field, kept.kept),
+                    _show(kept.field, kept.ignored), kept.changed_at,
+                )
+            )  # fmt: skip
+        if result.changed:
             report.updated += 1
         else:
             report.unchanged += 1
     session.flush()
-
-
-def _record_conflicts(
-    session: Session,
-    report: ImportReport,
-    row: int,
-    task: Task,
-    current: ProgressState,
-    wanted: ProgressState,
-    actor: str,
-    now: datetime,
-) -> None:
-    bot_time = task.progress_updated_at
-    file_time = report.file_time
-    assert file_time is not None
-    for name, column in _PROGRESS_COLUMNS.items():
-        kept, ignored = getattr(current, name), getattr(wanted, name)
-        if kept == ignored:
-            continue
-        report.conflicts.append(
-            Conflict(row, task.code, column, _show(name, kept), _show(name, ignored), bot_time)
-        )
-        audit.record(
-            session, actor=actor, via=Via.IMPORT, entity="task", key=task.code, field=name,
-            old=kept, new=ignored, at=now,
-            note=(
-                f"Xung đột: giữ giá trị cập nhật qua bot lúc {bot_time.isoformat()}, mới hơn tệp "
-                f"(lưu lúc {file_time.isoformat()}); bỏ qua giá trị trong tệp."
-            ),
-        )  # fmt: skip
+    if new_tasks:
+        session.execute(insert(Task), new_tasks)
+    audit.insert_many(session, audit_rows)
+    if progress is not None:
+        progress("write", len(rows), len(rows))

@@ -87,8 +87,11 @@ def task_fields_html(task: Task, today: date) -> str:
     if task.source_document:
         lines.append(f"📄 <b>Văn bản giao:</b> {esc(shorten(task.source_document, 200))}")
     status = f"{task.status.label}, {task.progress}%"
-    if task.is_done and task.completed_on:
-        status += f", xong ngày {format_date(task.completed_on)}"
+    if task.is_done:
+        done = (
+            f"xong ngày {format_date(task.completed_on)}" if task.completed_on else "không rõ ngày hoàn thành"
+        )
+        status += f", {done}"
     lines.append(f"📊 <b>Tình trạng:</b> {esc(status)}")
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache, lru_cache
 from typing import Any
 
 from vntext import clean
@@ -25,6 +26,7 @@ def nfc(text: str) -> str:
     return clean(text).strip()
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Loose form for matching: NFC, case-folded, diacritics removed (đ→d), whitespace collapsed.
 
@@ -36,6 +38,7 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", stripped)).strip()
 
 
+@lru_cache(maxsize=8192)
 def fold_key(text: str) -> str:
     """`fold` with punctuation dropped too: for headers and labels ("Tiến độ (%)" ≈ "tien do")."""
     return _NON_ALNUM.sub(" ", fold(text)).strip()
@@ -82,51 +85,83 @@ def normalize_phone(raw: str | int | float) -> str:
 # --- dates -----------------------------------------------------------------------------------------
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 once Excel's fictitious 29/02/1900 is absorbed
-_EXCEL_MAX_SERIAL = 2958465  # 31/12/9999
+MIN_YEAR, MAX_YEAR = 2000, 2100  # a task date outside these years is a typing or conversion mistake
+_MIN_SERIAL = (date(MIN_YEAR, 1, 1) - _EXCEL_EPOCH).days  # 36526
+_MAX_SERIAL = (date(MAX_YEAR, 12, 31) - _EXCEL_EPOCH).days  # 73415
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_BARE_YEAR = re.compile(r"^\d{4}$")
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _DATE_HINT = "hãy ghi theo dạng dd/mm/yyyy, ví dụ 31/12/2026"
 
 
-def parse_date(value: Any) -> date:
-    """A calendar date from a spreadsheet cell or typed text.
+def _plausible(value: date, shown: str) -> date:
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(
+            f"Đọc được ngày “{shown}”: năm {value.year} nằm ngoài khoảng {MIN_YEAR}–{MAX_YEAR} (nếu ô chứa "
+            f"một số năm hay một số bị định dạng thành ngày thì Excel hiện thành ngày sai); {_DATE_HINT}."
+        )
+    return value
 
-    Accepts date/datetime objects (Excel date cells), Excel serial numbers, "dd/mm/yyyy", "d/m/yyyy"
-    (also with "-" or "."), and ISO "yyyy-mm-dd". Day-first is the Vietnamese convention, so "05/01/2027"
-    is 5 January. Raises ValueError with a Vietnamese message otherwise.
+
+def _from_number(number: float, shown: str) -> date:
+    if float(number).is_integer() and MIN_YEAR <= number <= MAX_YEAR + 100:
+        raise ValueError(f"Đọc được “{shown}”: đó là một năm, không phải một ngày; {_DATE_HINT}.")
+    if not float(number).is_integer() or not _MIN_SERIAL <= number <= _MAX_SERIAL:
+        raise ValueError(
+            f"Đọc được số “{shown}”: không phải ngày hợp lệ (ngày kiểu Excel phải rơi vào các năm "
+            f"{MIN_YEAR}–{MAX_YEAR}); {_DATE_HINT}."
+        )
+    return _EXCEL_EPOCH + timedelta(days=int(number))
+
+
+def parse_date(value: Any) -> date:
+    """A calendar date from a spreadsheet cell or typed text, between the years 2000 and 2100.
+
+    Accepts date/datetime objects (Excel date cells), Excel serial numbers (36526–73415), "dd/mm/yyyy",
+    "d/m/yyyy" (also with "-" or "."), and ISO "yyyy-mm-dd". Day-first is the Vietnamese convention, so
+    "05/01/2027" is 5 January. A bare year (2026: an office's way of writing "this year"), a number outside
+    the serial range (45, 2958465) and a year before 2000 or after 2100 (01/01/0001, 31/12/9999, or 2026
+    shown as a date: 18/07/1905) are refused. Raises ValueError with a Vietnamese message that shows what
+    was read.
     """
     if isinstance(value, datetime):
-        return value.date()
+        return _plausible(value.date(), format_date(value.date()))
     if isinstance(value, date):
-        return value
+        return _plausible(value, format_date(value))
     if isinstance(value, bool):
         raise ValueError(f"Ngày không hợp lệ: “{value}”; {_DATE_HINT}.")
     if isinstance(value, int | float):
-        if float(value).is_integer() and 1 <= value <= _EXCEL_MAX_SERIAL:
-            return _EXCEL_EPOCH + timedelta(days=int(value))
-        raise ValueError(f"Ngày không hợp lệ: “{value}”; {_DATE_HINT}.")
+        if value != value:  # NaN
+            raise ValueError(f"Ngày không hợp lệ: “{value}”; {_DATE_HINT}.")
+        return _from_number(value, f"{value:g}" if isinstance(value, float) else str(value))
     if not isinstance(value, str):
         raise ValueError(f"Ngày không hợp lệ: “{value}”; {_DATE_HINT}.")
     text = nfc(value)
     if not text:
         raise ValueError(f"Ngày đang để trống; {_DATE_HINT}.")
+    if _BARE_YEAR.match(text):
+        raise ValueError(f"Đọc được “{text}”: đó là một năm, không phải một ngày; {_DATE_HINT}.")
     if m := _DMY.match(text):
         day, month, year = (int(g) for g in m.groups())
     elif m := _YMD.match(text):
         year, month, day = (int(g) for g in m.groups())
+    elif _NUMBER.match(text):
+        return _from_number(float(text.replace(",", ".")), text)
     else:
         raise ValueError(f"Ngày không hợp lệ: “{text}”; {_DATE_HINT}.")
     try:
-        return date(year, month, day)
+        parsed = date(year, month, day)
     except ValueError:
         raise ValueError(
             f"Ngày “{text}” không có trên lịch (ngày {day}, tháng {month}, năm {year})."
         ) from None
+    return _plausible(parsed, text)
 
 
 def format_date(value: date | None) -> str:
     """dd/mm/yyyy, the way Vietnamese documents write dates ("" for no date)."""
-    return value.strftime("%d/%m/%Y") if value else ""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if value else ""
 
 
 # --- labelled choices (status, role) ---------------------------------------------------------------
@@ -142,15 +177,22 @@ class Labelled(StrEnum):
     @classmethod
     def parse(cls, text: str) -> Labelled:
         """The member named by `text`: label, synonym or value, ignoring case, diacritics, punctuation."""
-        key = fold_key(str(text).replace("_", " "))
-        for member in cls:
-            names = {member.value.replace("_", " "), fold_key(member.label)}
-            names.update(fold_key(s) for s in _SYNONYMS.get(member, ()))
-            if key in names:
-                return member
+        member = _names_of(cls).get(fold_key(str(text).replace("_", " ")))
+        if member is not None:
+            return member
         allowed = ", ".join(f"“{m.label}”" for m in cls)
         kind = _KIND_NAMES.get(cls.__name__, "Giá trị")
         raise ValueError(f"{kind} “{nfc(str(text))}” không hợp lệ; chọn một trong: {allowed}.")
+
+
+@cache
+def _names_of(cls: type[Labelled]) -> dict[str, Labelled]:
+    """Every accepted spelling (folded) of every member of `cls`, computed once per enum."""
+    names: dict[str, Labelled] = {}
+    for member in cls:
+        for name in (member.value.replace("_", " "), member.label, *_SYNONYMS.get(member, ())):
+            names.setdefault(fold_key(name), member)
+    return names
 
 
 class Role(Labelled):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -20,6 +21,7 @@ from tasks.errors import InvalidOperation, NotFound, PermissionDenied
 from tasks.models import AuditLog, Official, Task
 from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, Via, format_date, nfc, parse_progress
 from tasks.timeutil import DEFAULT_TZ, as_utc, local_date, utcnow
+from tasks.writes import change_task, is_locked, lock_task
 
 
 @dataclass(frozen=True)
@@ -116,28 +118,28 @@ def _authorize_change(
     )
 
 
-def _change(session: Session, task: Task, actor: Official, via: str, now: datetime, **values: object) -> None:
-    """Apply `values` to `task`, auditing each changed field, and stamp who/when/how."""
-    for field, new in values.items():
-        old = getattr(task, field)
-        if old != new:
-            audit.record(
-                session,
-                actor=actor.code,
-                via=via,
-                entity="task",
-                key=task.code,
-                field=field,
-                old=old,
-                new=new,
-                at=now,
-            )
-            setattr(task, field, new)
-    task.updated_at = now
-    task.updated_via = Via(via)
-    if {"status", "progress", "completed_on"} & values.keys():
-        task.progress_updated_at = now
-        task.progress_updated_via = Via(via)
+def _load_locked(session: Session, task_id: int) -> Task:
+    """The task re-read under a write lock (`tasks.writes`): every check and change below sees the newest
+    committed row, and no other writer can slip in before this transaction commits."""
+    task = lock_task(session, task_id)
+    if task is None:
+        session.rollback()  # release the write lock at once
+        raise NotFound(f"Không tìm thấy nhiệm vụ số {task_id}.")
+    return task
+
+
+def _refuse(session: Session, message: str) -> NoReturn:
+    """Release the write lock (nothing was changed) and raise `InvalidOperation(message)`."""
+    session.rollback()
+    raise InvalidOperation(message)
+
+
+def done_phrase(task: Task) -> str:
+    """ "hoàn thành ngày 20/10/2026", or "hoàn thành (không rõ ngày hoàn thành)" when no date was recorded:
+    a completion date is never invented."""
+    if task.completed_on is None:
+        return "hoàn thành (không rõ ngày hoàn thành)"
+    return f"hoàn thành ngày {format_date(task.completed_on)}"
 
 
 def set_progress(
@@ -154,23 +156,22 @@ def set_progress(
     Completing goes through `complete_task` (it needs a result note), so 100 % alone does not close a task.
     """
     now = as_utc(now) if now else utcnow()
-    task = _load(session, task_id)
+    task = _load_locked(session, task_id)
     _authorize_change(session, actor, task, "progress", percent, via, now)
     assert actor is not None
     try:
         value = parse_progress(percent)
     except ValueError as exc:
-        raise InvalidOperation(str(exc)) from None
+        _refuse(session, str(exc))
     if task.is_done:
-        raise InvalidOperation(
-            f"Nhiệm vụ {task.code} đã hoàn thành ngày {format_date(task.completed_on)}; không cập nhật tiến độ nữa."
-        )
+        _refuse(session, f"Nhiệm vụ {task.code} đã {done_phrase(task)}; không cập nhật tiến độ nữa.")
     if task.is_cancelled:
-        raise InvalidOperation(f"Nhiệm vụ {task.code} đã bị hủy; không cập nhật tiến độ nữa.")
+        _refuse(session, f"Nhiệm vụ {task.code} đã bị hủy; không cập nhật tiến độ nữa.")
     status = task.status
     if status == TaskStatus.CHUA_BAT_DAU and value > 0:
         status = TaskStatus.DANG_THUC_HIEN
-    _change(session, task, actor, via, now, progress=value, status=status)
+    values = {"progress": value, "status": status}
+    change_task(session, task, values, actor=actor.code, via=via, now=now, stamp=True)
     session.commit()
     return task
 
@@ -189,20 +190,19 @@ def complete_task(
     """Mark a task done today (in `tz`) at 100 %, with the result note (rõ sản phẩm). Commits."""
     now = as_utc(now) if now else utcnow()
     today = today or local_date(now, tz)
-    task = _load(session, task_id)
+    task = _load_locked(session, task_id)
     _authorize_change(session, actor, task, "status", TaskStatus.HOAN_THANH, via, now)
     assert actor is not None
     if task.is_done:
-        raise InvalidOperation(
-            f"Nhiệm vụ {task.code} đã hoàn thành từ ngày {format_date(task.completed_on)}."
+        since = (
+            f"từ ngày {format_date(task.completed_on)}" if task.completed_on else "(không rõ ngày hoàn thành)"
         )
+        _refuse(session, f"Nhiệm vụ {task.code} đã hoàn thành {since}.")
     if task.is_cancelled:
-        raise InvalidOperation(f"Nhiệm vụ {task.code} đã bị hủy; không đánh dấu hoàn thành được.")
+        _refuse(session, f"Nhiệm vụ {task.code} đã bị hủy; không đánh dấu hoàn thành được.")
     note = (result_note or "").strip() or None
-    _change(
-        session, task, actor, via, now,
-        status=TaskStatus.HOAN_THANH, progress=100, completed_on=today, result_note=note,
-    )  # fmt: skip
+    values = {"status": TaskStatus.HOAN_THANH, "progress": 100, "completed_on": today, "result_note": note}
+    change_task(session, task, values, actor=actor.code, via=via, now=now, stamp=True)
     session.commit()
     return task
 
@@ -213,13 +213,14 @@ CANCEL_REASON_MAX = 500
 
 
 def _find_task(session: Session, task: int | str) -> Task:
-    """A task by id (bot buttons) or by code (CLI); `NotFound` in Vietnamese otherwise."""
+    """A task by id (bot buttons) or by code (CLI), re-read under the write lock of `tasks.writes` (the checks
+    below see the newest row and nobody writes it before this transaction ends); `NotFound` otherwise."""
     if isinstance(task, int):
-        return _load(session, task)
-    found = session.scalar(select(Task).where(Task.code == nfc(task)))
-    if found is None:
+        return _load_locked(session, task)
+    task_id = session.scalar(select(Task.id).where(Task.code == nfc(task)))
+    if task_id is None:
         raise NotFound(f"Không có nhiệm vụ mã “{nfc(task)}”.")
-    return found
+    return _load_locked(session, task_id)
 
 
 def can_manage_task(actor: Official | None, task: Task) -> bool:
@@ -270,8 +271,13 @@ def _write_people_change(
 ) -> None:
     """The one write of a reassignment or a cancellation: set `values`, audit one row, stamp, commit.
 
-    Kept in one place so it can be routed through a shared compare-and-set writer later.
+    Runs under the row lock taken by `_find_task` (`tasks.writes.lock_task`), like `change_task`; the audit row
+    names people instead of ids, which is why it does not go through `change_task` itself.
     """
+    if not is_locked(session, task):
+        raise RuntimeError(
+            f"Task {task.code} must be locked with tasks.writes.lock_task before it is changed"
+        )
     audit.record(
         session, actor=actor, via=via, entity="task", key=task.code, field=field, old=old, new=new, at=now, note=note
     )  # fmt: skip
@@ -312,25 +318,25 @@ def reassign_task(
     _authorize_manage(session, actor, found, "assignee", code, via, now)
     new = session.scalar(select(Official).where(Official.code == code))
     if new is None:
+        session.rollback()
         raise NotFound(f"Không có cán bộ mã “{code}”.")
     if not new.active:
-        raise InvalidOperation(
-            f"Cán bộ {new.full_name} ({new.code}) đã ngừng hoạt động; hãy giao cho người khác."
-        )
+        _refuse(session, f"Cán bộ {new.full_name} ({new.code}) đã ngừng hoạt động; hãy giao cho người khác.")
     if (
         via != Via.CLI
         and actor is not None
         and actor.role != Role.QUAN_TRI
         and not can_view_unit(actor, new.unit)
     ):
+        session.rollback()
         raise PermissionDenied(
             f"{new.full_name} ({new.code}) không thuộc {actor.unit.name} hoặc các đơn vị trực thuộc."
         )
     if found.is_closed:
-        raise InvalidOperation(f"Nhiệm vụ {found.code} đã {found.status.label}; không giao lại được.")
+        _refuse(session, f"Nhiệm vụ {found.code} đã {found.status.label}; không giao lại được.")
     previous = found.assignee
     if previous.id == new.id:
-        raise InvalidOperation(f"Nhiệm vụ {found.code} đang do {new.full_name} ({new.code}) thực hiện.")
+        _refuse(session, f"Nhiệm vụ {found.code} đang do {new.full_name} ({new.code}) thực hiện.")
     _write_people_change(
         session, found, actor=_actor_label(actor, via), via=via, now=now, field="assignee",
         old=previous, new=new, note="Giao lại", assignee_id=new.id,
@@ -358,15 +364,13 @@ def cancel_task(
     _authorize_manage(session, actor, found, "status", TaskStatus.DA_HUY, via, now)
     text = " ".join(nfc(reason or "").split())
     if not any(ch.isalnum() for ch in text):
-        raise InvalidOperation("Hãy ghi lý do hủy nhiệm vụ (ví dụ: “văn bản giao đã được thay thế”).")
+        _refuse(session, "Hãy ghi lý do hủy nhiệm vụ (ví dụ: “văn bản giao đã được thay thế”).")
     if len(text) > CANCEL_REASON_MAX:
-        raise InvalidOperation(f"Lý do hủy dài {len(text)} ký tự; tối đa {CANCEL_REASON_MAX} ký tự.")
+        _refuse(session, f"Lý do hủy dài {len(text)} ký tự; tối đa {CANCEL_REASON_MAX} ký tự.")
     if found.is_cancelled:
-        raise InvalidOperation(f"Nhiệm vụ {found.code} đã bị hủy trước đó.")
+        _refuse(session, f"Nhiệm vụ {found.code} đã bị hủy trước đó.")
     if found.is_done:
-        raise InvalidOperation(
-            f"Nhiệm vụ {found.code} đã hoàn thành ngày {format_date(found.completed_on)}; không hủy được."
-        )
+        _refuse(session, f"Nhiệm vụ {found.code} đã {done_phrase(found)}; không hủy được.")
     _write_people_change(
         session, found, actor=_actor_label(actor, via), via=via, now=now, field="status",
         old=found.status, new=TaskStatus.DA_HUY, note=f"Hủy nhiệm vụ. Lý do: {text}", status=TaskStatus.DA_HUY,

@@ -8,6 +8,7 @@ when they point at exactly one unit.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 
@@ -86,3 +87,63 @@ def find_unit(session: Session, name: str, *, allow_abbreviation: bool = False) 
         if len(matches) == 1:
             return session.scalars(select(Unit).where(Unit.name == matches[0])).one()
     raise UnitNotFound(name, suggest(name, names))
+
+
+# --- levels: which unit can sit above which ------------------------------------------------------------
+
+PROVINCE, DEPARTMENT, OFFICE, COMMUNE, OTHER = "province", "department", "office", "commune", "other"
+_BODIES = ("ubnd", "hdnd", "uy ban nhan dan", "hoi dong nhan dan", "dang uy", "mttq", "uy ban mttq")
+_COMMUNE_WORDS = ("xa", "phuong", "thi tran", "dac khu")
+_COMMUNE_BODY = re.compile(r"\b(ubnd|hdnd|dang uy|uy ban nhan dan)\s+(xa|phuong|thi tran|dac khu)\b")
+_DEPARTMENT_WORDS = (
+    "so", "ban", "van phong", "thanh tra", "cuc", "chi cuc", "trung tam", "bao", "dai", "truong", "benh vien",
+    "bo chi huy", "cong an", "kho bac", "thue",
+)  # fmt: skip
+
+
+def unit_level(name: str) -> str:
+    """The administrative level a unit's name shows: "province" (UBND tỉnh …, Tỉnh ủy), "commune" (UBND
+    xã/phường …, xã …), "department" (Sở …, Ban …, Văn phòng …), "office" (Phòng …), else "other"."""
+    key = " ".join(_tokens(name))
+    for body in (*_BODIES, ""):
+        rest = key[len(body) :].strip() if key.startswith(body) else None
+        if rest is None:
+            continue
+        if (rest.startswith(("tinh", "thanh pho")) and body) or key.startswith("tinh uy"):
+            return PROVINCE
+        if any(rest == w or rest.startswith(w + " ") for w in _COMMUNE_WORDS):
+            return COMMUNE
+        if body:
+            break
+    if key == "phong" or key.startswith("phong "):
+        return OFFICE
+    if any(key == w or key.startswith(w + " ") for w in _DEPARTMENT_WORDS):
+        return DEPARTMENT
+    return OTHER
+
+
+def _shape(name: str) -> tuple[str, ...]:
+    """The leading words that give a name its kind ("ubnd tinh", "so", "ubnd xa"): first two tokens."""
+    return _tokens(name)[:2]
+
+
+def suggest_parent(missing: str, child: str, names: Sequence[str], limit: int = 3) -> list[str]:
+    """Names to propose for an unknown parent unit `missing` of unit `child`.
+
+    Candidates close to `missing` come first when they have the same level and name shape, then the same
+    level; a commune is never proposed as the parent of a unit above commune level (a department, the
+    province), and `child` itself never.
+    """
+    child_level, wanted_level = unit_level(child), unit_level(missing)
+    candidates = [n for n in suggest(missing, names, limit=max(limit * 4, 12)) if fold(n) != fold(child)]
+    above_communes = child_level in (PROVINCE, DEPARTMENT) and not _COMMUNE_BODY.search(fold_key(child))
+    if above_communes or wanted_level == PROVINCE:
+        candidates = [n for n in candidates if unit_level(n) != COMMUNE]
+    shape = _shape(missing)
+
+    def rank(name: str) -> int:
+        if unit_level(name) == wanted_level and _shape(name) == shape:
+            return 0
+        return 1 if unit_level(name) == wanted_level else 2
+
+    return sorted(candidates, key=rank)[:limit]

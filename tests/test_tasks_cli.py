@@ -56,7 +56,7 @@ def small_tasks(write_sheet: SheetWriter) -> Path:
 def test_import_report_export_list_json(run: Runner, write_sheet: SheetWriter, tmp_path: Path) -> None:
     officials = run_json(run, "officials", "import", str(EXAMPLES / "officials.xlsx"))
     assert set(officials) == {"kind", "file", "ok", "created", "updated", "unchanged", "units_created", "file_time",
-                              "conflicts", "errors"}  # fmt: skip
+                              "sheet", "conflicts", "deactivated", "errors"}  # fmt: skip
     assert (officials["ok"], officials["created"], officials["units_created"]) == (True, 33, 14)
 
     tasks = run_json(run, "tasks", "import", str(small_tasks(write_sheet)))
@@ -148,3 +148,29 @@ def test_unusable_database_exits_2(tmp_path: Path) -> None:
 def test_export_needs_an_xlsx_name(run: Runner, tmp_path: Path) -> None:
     result = run("tasks", "export", str(tmp_path / "xuat.csv"), code=1)
     assert ".xlsx" in result.stderr and not (tmp_path / "xuat.csv").exists()
+
+
+def test_full_roster_and_sheet_options(run: Runner, write_sheet: SheetWriter, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    run("officials", "import", str(EXAMPLES / "officials.xlsx"))
+    run("tasks", "import", str(small_tasks(write_sheet)))
+    # a complete roster without CB004: deactivated, and the open task NV-1 listed for reassignment
+    roster = load_workbook(EXAMPLES / "officials.xlsx")
+    sheet = roster.worksheets[0]
+    codes = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    sheet.delete_rows(codes.index("CB004") + 2)
+    sheet.title = "Danh sách"
+    guide = roster.create_sheet("Hướng dẫn", 0)
+    guide.append(["Điền mỗi cán bộ một dòng"])
+    path = tmp_path / "day-du.xlsx"
+    roster.save(path)
+    result = run("officials", "import", "--full", str(path))
+    assert "Cán bộ thôi hoạt động" in result.stdout and "CB004" in result.stdout and "NV-1" in result.stdout
+    assert "trang “Danh sách”" in result.stdout
+    listed = {o["code"]: o for o in run_json(run, "officials", "list")["officials"]}
+    assert listed["CB004"]["active"] is False and listed["CB001"]["active"] is True
+    again = run_json(run, "officials", "import", "--full", "--sheet", "Danh sách", str(path))
+    assert again["deactivated"] == [] and again["sheet"] == "Danh sách"
+    wrong = run("officials", "import", "--sheet", "Trang 9", str(path), code=1)
+    assert "không có trang “Trang 9”" in wrong.stderr

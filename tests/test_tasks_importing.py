@@ -19,8 +19,6 @@ from tasks.service import set_progress
 from tasks.spreadsheets import SpreadsheetError, read_table
 from tests.db_fixtures import T0, Org, SheetWriter
 
-IMPORT_DAY = date(2026, 11, 1)  # T0 in Hà Nội
-
 
 def task_row(**values: Any) -> list[Any]:
     base = {
@@ -208,9 +206,9 @@ def test_import_creates_tasks_with_the_six_clear_fields(
     assert nv1.assigned_by == "Chủ tịch UBND tỉnh" and nv1.source_document == "Kết luận 221-KL/TW"
     assert (nv1.status, nv1.progress, nv1.completed_on) == (TaskStatus.DANG_THUC_HIEN, 30, None)
     assert nv1.updated_via == Via.IMPORT and nv1.created_by == "import:t.xlsx" and nv1.created_at == T0
-    # done without a date: the import date, 100 %
+    # done without a date: 100 %, and no invented date ("không rõ ngày hoàn thành")
     assert (tasks["NV-4"].status, tasks["NV-4"].progress, tasks["NV-4"].completed_on) == (
-        TaskStatus.HOAN_THANH, 100, IMPORT_DAY,
+        TaskStatus.HOAN_THANH, 100, None,
     )  # fmt: skip
     assert tasks["NV-4"].source_document is None
     # a completion date alone means done
@@ -400,14 +398,15 @@ def test_derive_state_rules() -> None:
     from tasks.importing import ProgressState
 
     done = ProgressState(TaskStatus.HOAN_THANH, 100, date(2026, 10, 1))
-    assert derive_state(None, None, None, None, IMPORT_DAY) == ProgressState(TaskStatus.CHUA_BAT_DAU, 0, None)
-    assert derive_state(None, TaskStatus.HOAN_THANH, 20, None, IMPORT_DAY) == ProgressState(
-        TaskStatus.HOAN_THANH, 100, IMPORT_DAY
+    assert derive_state(None, None, None, None) == ProgressState(TaskStatus.CHUA_BAT_DAU, 0, None)
+    # done without a date stays without one: a date is never invented
+    assert derive_state(None, TaskStatus.HOAN_THANH, 20, None) == ProgressState(
+        TaskStatus.HOAN_THANH, 100, None
     )
     # re-importing "done" without a date keeps the recorded completion date
-    assert derive_state(done, TaskStatus.HOAN_THANH, None, None, IMPORT_DAY) == done
+    assert derive_state(done, TaskStatus.HOAN_THANH, None, None) == done
     # reopening clears the completion date
-    assert derive_state(done, TaskStatus.DANG_THUC_HIEN, 80, None, IMPORT_DAY) == ProgressState(
+    assert derive_state(done, TaskStatus.DANG_THUC_HIEN, 80, None) == ProgressState(
         TaskStatus.DANG_THUC_HIEN, 80, None
     )
 

@@ -106,7 +106,7 @@ def test_normalize_phone_rejects_with_vietnamese_message(bad: str) -> None:
 
 # --- dates -----------------------------------------------------------------------------------------
 
-dates = st.dates(min_value=date(1950, 1, 1), max_value=date(2100, 12, 31))
+dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
 
 
 @given(dates)
@@ -149,6 +149,34 @@ def test_parse_date_is_day_first() -> None:
 def test_parse_date_rejects_with_vietnamese_message(bad: object, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         parse_date(bad)
+
+
+@pytest.mark.parametrize(
+    ("bad", "shown"),
+    [
+        (2026, "2026"),  # "this year" typed as a number
+        ("2026", "2026"),
+        (45, "45"),  # a serial far before 2000 (14/02/1900)
+        ("45", "45"),
+        (2958465, "2958465"),  # 31/12/9999 as a serial
+        ("01/01/0001", "01/01/0001"),
+        ("31/12/9999", "31/12/9999"),
+        ("1999-12-31", "1999-12-31"),
+        (datetime(1905, 7, 18), "18/07/1905"),  # 2026 formatted as a date in Excel
+        (date(2101, 1, 1), "01/01/2101"),
+    ],
+)
+def test_implausible_dates_are_refused_showing_what_was_read(bad: object, shown: str) -> None:
+    with pytest.raises(ValueError, match=f"“{shown}”") as caught:
+        parse_date(bad)
+    assert "dd/mm/yyyy" in str(caught.value)
+
+
+@given(st.dates(max_value=date(1999, 12, 31)) | st.dates(min_value=date(2101, 1, 1)))
+def test_dates_outside_2000_to_2100_are_refused_in_every_spelling(d: date) -> None:
+    for spelling in (d, d.strftime("%d/%m/") + f"{d.year:04d}", f"{d.year:04d}-{d.month:02d}-{d.day:02d}"):
+        with pytest.raises(ValueError):
+            parse_date(spelling)
 
 
 # --- labels ----------------------------------------------------------------------------------------

@@ -233,9 +233,10 @@ def check_completable(session: Any, tg_user_id: int, task_id: int, now: datetime
     viewer = _viewer(session, tg_user_id, task_id, "hoàn thành", now)
     task = authorize_task(session, viewer, task_id, change=True, action="hoàn thành", now=now)
     if task.is_done:
-        raise InvalidOperation(
-            f"Nhiệm vụ {task.code} đã hoàn thành từ ngày {format_date(task.completed_on)}."
+        since = (
+            f"từ ngày {format_date(task.completed_on)}" if task.completed_on else "(không rõ ngày hoàn thành)"
         )
+        raise InvalidOperation(f"Nhiệm vụ {task.code} đã hoàn thành {since}.")
     return task.code, render_tasks.completion_prompt(task, int(RESULT_TTL_SECONDS // 60))
 
 
