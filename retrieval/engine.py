@@ -96,6 +96,7 @@ class RetrievalEngine:
         """Load the model and the index, and ingest the default corpus if the index is empty."""
         self.ensure_index()
         self.embedder.embed_queries(["khởi động"])
+        self.ask("khởi động")  # builds the derived structures (rarity, accents, sentence cache) once
 
     @contextmanager
     def _file_lock(self):

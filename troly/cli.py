@@ -132,11 +132,17 @@ def search_cmd(
 @app.command("ask")
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="Câu hỏi")],
+    after: Annotated[
+        list[str] | None,
+        typer.Option("--after", help="Câu hỏi trước đó trong cùng cuộc trò chuyện (lặp lại được)"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Trả lời ngắn gọn, có trích dẫn văn bản nguồn."""
+    from retrieval.evaluate import ask_in_conversation
+
     engine = _engine()
-    answer = _run(lambda: _answerer(engine).ask(question))
+    answer = _run(lambda: ask_in_conversation(_answerer(engine), question, after or []))
     if as_json:
         emit_json(answer.to_json())
         return
@@ -158,13 +164,24 @@ def _answerer(engine):
 def eval_cmd(
     file: Annotated[Path, typer.Argument(help="Tệp câu hỏi .jsonl")],
     k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    answers: Annotated[
+        bool, typer.Option("--answers", help="Chấm câu trả lời (điều cán bộ đọc) thay vì kết quả tìm kiếm.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Đo chất lượng tìm kiếm (hit@1, hit@k, MRR) và độ trễ trên một tệp câu hỏi."""
-    from retrieval.evaluate import evaluate, load_questions
+    """Đo chất lượng tìm kiếm (hit@1, hit@k, MRR) và độ trễ; với --answers: chấm câu trả lời."""
+    from retrieval.evaluate import evaluate, evaluate_answers, load_questions
 
     questions = _run(lambda: load_questions(file))
     engine = _engine()
+    if answers:
+        result = _run(lambda: evaluate_answers(_answerer(engine), questions))
+        result.pop("details", None)
+        if as_json:
+            emit_json(result)
+            return
+        _print_answer_eval(result)
+        return
     result = _run(lambda: evaluate(engine, questions, k=k))
     result.pop("details", None)
     if as_json:
@@ -174,6 +191,24 @@ def eval_cmd(
         f"{result['n']} câu hỏi — hit@1 {result['hit_at_1']:.3f}, hit@{k} {result['hit_at_k']:.3f}, "
         f"MRR {result['mrr']:.3f}; độ trễ p50 {result['p50_ms']:.1f} ms, p95 {result['p95_ms']:.1f} ms."
     )
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _print_answer_eval(result: dict) -> None:
+    out.print(
+        f"{result['n']} câu hỏi — có đúng thông tin {_pct(result['answer_has_fact'])}, "
+        f"trả lời (câu có đáp án) {_pct(result['grounded'])}, "
+        f"từ chối đúng (câu không có đáp án) {_pct(result['refused_unanswerable'])}; "
+        f"độ trễ p50 {result['p50_ms'] or 0:.1f} ms, p95 {result['p95_ms'] or 0:.1f} ms."
+    )
+    for kind, f in result["by_kind"].items():
+        out.print(
+            f"  {kind}: {f['n']} câu — có đúng thông tin {_pct(f['answer_has_fact'])}, "
+            f"trả lời {_pct(f['grounded'])}, từ chối đúng {_pct(f['refused_unanswerable'])}"
+        )
 
 
 @model_app.command("build")
