@@ -10,8 +10,8 @@ import json
 import statistics
 import time
 import unicodedata
-from dataclasses import dataclass, field
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 

@@ -17,6 +17,7 @@ from retrieval.diacritics import AccentRestorer
 from retrieval.docrefs import DocRef, document_keys, find_refs, ref_matches
 from retrieval.embeddings import Embedder
 from retrieval.evidence import CorpusStats
+from retrieval.lexicon import default_lexicon
 from retrieval.store import Store
 from retrieval.textnorm import fold, has_diacritics
 from retrieval.types import Passage, SearchHit
@@ -98,10 +99,16 @@ class HybridSearcher:
         )
 
     def dense_text(self, query: str) -> str:
-        """What the embedding model sees: the query, with accents restored when typed without them."""
-        if has_diacritics(query):
-            return query
-        return self.restorer().restore(query)
+        """What the embedding model sees: the query with accents restored when typed without them, and its
+        everyday phrases replaced by the documents' words ("con nít" → "trẻ em", see `retrieval.lexicon`)."""
+        lexicon = default_lexicon()
+        found = lexicon.matches(query)
+        text = query if has_diacritics(query) else self.restorer().restore(query)
+        return lexicon.rewrite(text, found) if found else text
+
+    def lexical_text(self, query: str) -> str:
+        """What BM25 sees: the query followed by the documents' words for its everyday phrases."""
+        return default_lexicon().expand(query)
 
     def plan(self, query: str, context_docs: Sequence[str] = ()) -> QueryPlan:
         refs = find_refs(query)
@@ -143,7 +150,9 @@ class HybridSearcher:
                 dense[pid] = sim
                 dense_rank[pid] = min(dense_rank.get(pid, rank), rank)
 
-        lex_scores = self.store.lexical.scores(query) if self.store.lexical else np.zeros(0)
+        lex_scores = (
+            self.store.lexical.scores(self.lexical_text(query)) if self.store.lexical else np.zeros(0)
+        )
         lexical: dict[str, float] = {}
         lex_rank: dict[str, int] = {}
         if lex_scores.size:

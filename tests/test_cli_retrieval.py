@@ -102,7 +102,11 @@ def test_eval_answers_json_shape(home, tmp_path):
 def test_ask_after_earlier_question_keeps_the_document(home):
     data = json.loads(
         troly(
-            home, "ask", "còn mục tiêu đến năm 2045 thì sao?", "--after", "NQ 57 đặt mục tiêu gì đến năm 2030?",
+            home,
+            "ask",
+            "còn mục tiêu đến năm 2045 thì sao?",
+            "--after",
+            "NQ 57 đặt mục tiêu gì đến năm 2030?",
             "--json",
         ).stdout
     )
