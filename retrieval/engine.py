@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retrieval.answer import Thresholds, compose
+from retrieval.answer import compose
 from retrieval.embeddings import Embedder, get_embedder
 from retrieval.ingest import IngestReport, ingest
+from retrieval.judge import Judge
 from retrieval.search import HybridSearcher, QueryPlan
 from retrieval.store import Store
 from retrieval.textnorm import nfc
@@ -48,14 +49,14 @@ class RetrievalEngine:
         model: str | None = None,
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
-        thresholds: Thresholds | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.default_corpus = [Path(p) for p in default_corpus]
         self._model_spec = model
         self._chroma_url = chroma_url
         self._embedder = embedder
-        self.thresholds = thresholds or Thresholds()
+        self.judge = judge  # None: the shipped calibrated judge (retrieval/data/judge.json)
         self._store: Store | None = None
         self._searcher: HybridSearcher | None = None
         self._lock = threading.RLock()
@@ -137,9 +138,16 @@ class RetrievalEngine:
     def ask(self, question: str, *, context_docs: Sequence[str] = ()) -> Answer:
         q = clean_query(question)
         hits, plan = self.search_with_plan(q, 5, context_docs=context_docs)
-        answer = compose(q, hits, plan, self.searcher.stats(), self.thresholds)
+        answer = compose(
+            q, hits, plan, self.searcher.stats(), self.judge, doc_passages=self.document_passages
+        )
         answer.question = question
         return answer
+
+    def document_passages(self, source: str) -> list[Passage]:
+        """Every passage of one source file, in document order."""
+        found = [p for p in self.store.passages.values() if p.doc.source == source]
+        return sorted(found, key=lambda p: p.position)
 
     def get_passage(self, passage_id: str) -> Passage | None:
         return self.store.passages.get(passage_id)

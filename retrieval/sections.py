@@ -1,0 +1,225 @@
+"""Questions about a whole section of a named document: "NQ 57 đặt mục tiêu gì đến năm 2030?",
+"tầm nhìn 2045", "có mấy quan điểm chỉ đạo?", "nhiệm vụ, giải pháp", "tổ chức thực hiện".
+
+The answer is the items of that section in order (not the preamble that mentions the same words), with their
+count. A question that asks a detail inside the section ("mục tiêu về giao dịch không dùng tiền mặt") is left
+to sentence selection: the section route is taken only when nothing but the section's name (and a year)
+remains once question words are set aside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+
+from retrieval.chunking import split_sentences
+from retrieval.citations import format_document_label
+from retrieval.evidence import WORD_RE
+from retrieval.textnorm import fold
+from retrieval.types import Citation, Passage
+
+# folded cue → how the answer names it
+CUES = (
+    "quan diem chi dao",
+    "nhiem vu, giai phap",
+    "nhiem vu giai phap",
+    "to chuc thuc hien",
+    "tam nhin",
+    "muc tieu",
+    "quan diem",
+    "nhiem vu",
+    "giai phap",
+)
+# words a section question may carry besides the section's name
+_FILLER = set(
+    [
+        "la",
+        "gi",
+        "nhung",
+        "gom",
+        "co",
+        "may",
+        "bao",
+        "nhieu",
+        "the",
+        "nao",
+        "nao",
+        "neu",
+        "ra",
+        "dat",
+        "de",
+        "den",
+        "nam",
+        "cua",
+        "ve",
+        "con",
+        "thi",
+        "sao",
+        "chi",
+        "tiet",
+        "cu",
+        "hon",
+        "noi",
+        "dung",
+        "chinh",
+        "yeu",
+        "tong",
+        "quat",
+        "duoc",
+        "nhu",
+        "tren",
+        "trong",
+        "theo",
+        "nghi",
+        "quyet",
+        "ket",
+        "luan",
+        "so",
+        "van",
+        "ban",
+        "nay",
+        "do",
+        "va",
+        "cac",
+        "xin",
+        "cho",
+        "biet",
+        "hoi",
+        "toi",
+        "minh",
+        "a",
+        "oi",
+        "nhe",
+        "vay",
+        "ke",
+        "liet",
+        "cho",
+        "ta",
+        "chung",
+        "chu",
+        "ve",
+        "phan",
+        "muc",
+        "tong",
+        "cong",
+        "bao",
+        "gio",
+        "dat",
+    ]
+)
+_ITEM = re.compile(r"^\s*(?P<mark>[-•+*]|\(?\d{1,2}[.)]|\(?[a-zđ]\))\s+")
+MAX_ITEMS = 10
+ITEM_CHARS = 420
+
+
+def _cue(q: str) -> str | None:
+    for cue in CUES:
+        if cue in q:
+            return cue
+    return None
+
+
+def _is_generic(question: str, cue: str) -> bool:
+    q = fold(question).replace(cue, " ")
+    rest = [
+        w
+        for w in WORD_RE.findall(q)
+        if w not in _FILLER
+        and not re.fullmatch(r"(19|20)\d\d|\d{1,3}", w)
+        and not re.match(r"^[a-z]{2}\d+$", w)
+    ]
+    rest = [w for w in rest if w not in {"nq", "kl", "tw", "qh15", "ct", "ttg", "tb"}]
+    return not rest
+
+
+def _item_kind(mark: str) -> str:
+    return "dash" if mark in "-•+*" else ("num" if mark.strip("()").rstrip(".)").isdigit() else "alpha")
+
+
+def _first_sentences(text: str, limit: int = ITEM_CHARS) -> str:
+    """Whole sentences from the start of an item up to about `limit` characters (at least one)."""
+    out = ""
+    for s in split_sentences(text):
+        if out and len(out) + len(s) + 1 > limit:
+            return out + " […]"
+        out = f"{out} {s}".strip()
+    return out
+
+
+def section_answer(
+    question: str, sources: Sequence[str], doc_passages: Callable[[str], Sequence[Passage]]
+) -> tuple[str, list[Citation]] | None:
+    """(answer text, citations) listing the items of the asked section, or None when the route does not apply."""
+    q = fold(question)
+    cue = _cue(q)
+    if cue is None or not _is_generic(question, cue):
+        return None
+    years = re.findall(r"\b(20\d\d)\b", q)
+    cue_words = cue.replace(",", "").split()
+    for source in sources:
+        passages = sorted(doc_passages(source), key=lambda p: p.position)
+        if not passages or passages[0].doc.doc_type == "Bài viết":
+            continue
+        prefixes: list[str] = []
+        for p in passages:
+            parts = p.section.split(" › ") if p.section else []
+            for i in range(len(parts)):
+                pre = " › ".join(parts[: i + 1])
+                if pre not in prefixes:
+                    prefixes.append(pre)
+
+        def fits(pre: str) -> bool:
+            f = fold(pre).replace(",", "")
+            return all(w in f for w in cue_words) and all(y in f for y in years)
+
+        candidates = sorted(
+            (p for p in prefixes if fits(p)), key=lambda p: (p.count(" › "), prefixes.index(p))
+        )
+        if not candidates:
+            continue
+        prefix = candidates[0]
+        inside = [p for p in passages if p.section == prefix or p.section.startswith(prefix + " › ")]
+        items: list[str] = []
+        kind: str | None = None
+        for p in inside:
+            for line in p.text.split("\n"):
+                m = _ITEM.match(line)
+                if not m:
+                    continue
+                k = _item_kind(m.group("mark"))
+                kind = kind or k
+                if k == kind:
+                    items.append(_first_sentences(line[m.end() :].strip()))
+        first = inside[0]
+        if len(items) < 2:
+            paragraphs = [
+                ln.strip()
+                for p in inside
+                for ln in p.text.split("\n")
+                if ln.strip() and not ln.startswith("#")
+            ]
+            if not paragraphs:
+                continue
+            items = [_first_sentences(par, 800) for par in paragraphs[:2]]
+        depth = prefix.count(" › ") + 1
+        ref = ".".join(first.section_ref.split(".")[:depth]) if first.section_ref else ""
+        label = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", prefix.split(" › ")[-1]).rstrip("…").strip()
+        doc = first.doc
+        doc_label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
+        shown = items[:MAX_ITEMS]
+        listed = len(items) >= 2 and kind is not None
+        body = "\n".join(f"{i}. {it}" for i, it in enumerate(shown, start=1)) if listed else "\n".join(shown)
+        if len(items) > len(shown):
+            body += f"\n(còn {len(items) - len(shown)} ý nữa — xem nguyên văn)"
+        where = f"mục {ref}" if ref else "phần"
+        head = (
+            f"{doc_label}, {where} ({label}), gồm {len(items)} ý:"
+            if listed
+            else f"Theo {doc_label}, {where} ({label}):"
+        )
+        if listed and fold(prefix.split(" › ")[0]).find(cue_words[0]) >= 0 and depth == 1:
+            head = f"{doc_label} nêu {len(items)} {label.lower()} ({where}):"
+        cit = dataclasses.replace(Citation.from_passage(first, quote=body), section=prefix, section_ref=ref)
+        return f"{head}\n{body}", [cit]
+    return None
