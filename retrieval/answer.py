@@ -22,7 +22,7 @@ from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
 from retrieval.judge import Judge, asked_type, default_judge, features
 from retrieval.lexicon import default_lexicon
 from retrieval.search import QueryPlan
-from retrieval.sections import section_answer
+from retrieval.sections import is_heading, section_answer
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
@@ -36,19 +36,7 @@ MAX_QUOTE = 800  # characters; a longer sentence is clipped at a word boundary w
 MAX_LIST_ITEMS = 10
 
 _LIST_MARK = re.compile(r"^\s*(?:[-•+*]\s+|\(?\d{1,2}[.)]\s+|\(?[a-zđ]\)\s+|\([ivx]+\)\s+)")
-_HEADING = re.compile(r"^\s*(#+\s|(?:[IVX]+|[A-Z])[-.–]\s)")
 _TABLE_RULE = re.compile(r"^\|[\s:|-]+\|?$")
-
-
-def is_heading(line: str) -> bool:
-    """A heading line: Markdown `#`, a Roman-numeral section title, or a line in capitals."""
-    text = line.strip()
-    if not text:
-        return False
-    if _HEADING.match(text):
-        return True
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
 def is_fragment(sentence: str) -> bool:
@@ -206,7 +194,7 @@ def evidence(
 ) -> tuple[list[tuple[SearchHit, str]], dict[str, float]]:
     """The chosen sentences and the judge's features for them (what `compose` decides on)."""
     picked = select_sentences(question, hits)
-    feats = features(question, hits, stats, [s for _, s in picked], plan.ref_sources)
+    feats = features(question, hits, stats, [s for _, s in picked], plan.ref_sources, plan.unknown_refs)
     return picked, feats
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.answer import compose
 from retrieval.embeddings import Embedder, get_embedder
+from retrieval.followup import PREVIOUS, split_context, standalone
 from retrieval.ingest import IngestReport, ingest
 from retrieval.judge import Judge
 from retrieval.search import HybridSearcher, QueryPlan
@@ -133,15 +134,20 @@ class RetrievalEngine:
     ) -> tuple[list[SearchHit], QueryPlan]:
         q = clean_query(query)
         self.ensure_index()
-        return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=context_docs)
+        docs, _ = split_context(context_docs)
+        return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=docs)
 
     def ask(self, question: str, *, context_docs: Sequence[str] = ()) -> Answer:
-        q = clean_query(question)
-        hits, plan = self.search_with_plan(q, 5, context_docs=context_docs)
+        """Answer `question`; `context_docs` is what the previous answer's `referenced_docs` left (document
+        numbers, and the previous question marked with `followup.PREVIOUS`), for follow-ups."""
+        docs, previous = split_context(context_docs)
+        q = clean_query(standalone(clean_query(question), previous))
+        hits, plan = self.search_with_plan(q, 5, context_docs=docs)
         answer = compose(
             q, hits, plan, self.searcher.stats(), self.judge, doc_passages=self.document_passages
         )
         answer.question = question
+        answer.referenced_docs = (*answer.referenced_docs, PREVIOUS + q)
         return answer
 
     def document_passages(self, source: str) -> list[Passage]:

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats, content_terms, weighted_coverage
 from retrieval.lexicon import default_lexicon
 from retrieval.textnorm import fold
@@ -35,8 +36,12 @@ FEATURES = (
     "type_asked",  # 1 when the question asks for a date, number, person, place or list
     "type_found",  # 1 when that kind of answer appears in the chosen sentences
     "named_doc",  # 1 when the question names a document the first passage belongs to
+    "unknown_ref",  # 1 when the question names a document the corpus does not hold (passages only cite it)
+    "missing_number",  # 1 when a number of the question (a year, "6 tuổi") is in none of the top passages
+    "sentence_missing_rare",  # rarity of the rarest topic word missing from the chosen sentences
 )
 
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _ASKS = {
     "date": re.compile(
         r"\b(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|thoi han|han chot|thoi diem nao|ngay bao nhieu)\b"
@@ -95,12 +100,13 @@ def features(
     stats: CorpusStats,
     sentences: Sequence[str] = (),
     named_sources: Sequence[str] = (),
+    unknown_refs: Sequence[object] = (),
 ) -> dict[str, float]:
     """Evidence features (names in `FEATURES`, floats) for `question` over its top hits and chosen sentences."""
     top = list(hits[:3])
     if not top:
         return dict.fromkeys(FEATURES, 0.0)
-    dense = [h.dense for h in hits[:5]]
+    dense = sorted((h.dense for h in hits[:5] if h.dense > 0), reverse=True) or [0.0]
     covs = [_coverage(question, h.passage.indexed_text, stats) for h in top]
     best = top[max(range(len(top)), key=lambda i: covs[i])]
     q_bi = _bigrams(question) | _bigrams(default_lexicon().rewrite(question))
@@ -115,12 +121,24 @@ def features(
         if admin and admin <= words:
             terms -= content_terms(m.entry.everyday)
     missing = [stats.idf(t) for t in terms if t not in words]
+    chosen_words = set(WORD_RE.findall(fold(" ".join(sentences))))
+    for h in top:
+        if any(s in h.passage.text for s in sentences):
+            chosen_words |= set(WORD_RE.findall(fold(h.passage.header)))
+    for m in lex.matches(question):
+        admin = content_terms(m.entry.administrative)
+        if admin and admin <= chosen_words:
+            chosen_words |= content_terms(m.entry.everyday)
+    sentence_missing = [stats.idf(t) for t in terms if t not in chosen_words]
+    ref_numbers = {r.number for r in find_refs(question)}
+    numbers = {n for n in _NUMBER.findall(fold(question)) if n not in ref_numbers}
+    top_text = " ".join(fold(h.passage.indexed_text) for h in top)
     norm = math.log(stats.n + 1) or 1.0
     chosen = " ".join(sentences)
     kind = asked_type(question)
     return {
         "dense_top": max(dense),
-        "dense_gap": max(dense) - (min(dense) if len(dense) > 1 else max(dense) - 0.05),
+        "dense_gap": dense[0] - dense[min(2, len(dense) - 1)],
         "coverage": max(covs),
         "coverage_top1": covs[0],
         "bigram_coverage": len(q_bi & p_bi) / len(q_bi) if q_bi else 1.0,
@@ -130,6 +148,11 @@ def features(
         "type_asked": 1.0 if kind else 0.0,
         "type_found": 1.0 if answer_type_found(kind, chosen) else 0.0,
         "named_doc": 1.0 if named_sources and hits[0].passage.doc.source in set(named_sources) else 0.0,
+        "unknown_ref": 1.0 if unknown_refs else 0.0,
+        "missing_number": 1.0
+        if any(not re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d])", top_text) for n in numbers)
+        else 0.0,
+        "sentence_missing_rare": max(sentence_missing) / norm if sentence_missing else 0.0,
     }
 
 
@@ -184,7 +207,7 @@ def default_judge() -> Judge:
 
 
 def fit_judge(
-    rows: Sequence[dict[str, float]], labels: Sequence[int], max_refused: float = 0.03, c: float = 1.0
+    rows: Sequence[dict[str, float]], labels: Sequence[int], max_refused: float = 0.03, c: float = 0.5
 ) -> Judge:
     """Fit a logistic regression (scikit-learn) on feature rows and 0/1 labels (1 = should answer).
 
@@ -212,9 +235,45 @@ def fit_judge(
         0.5,
     )
     probs = sorted(judge.probability(r) for r, lab in zip(rows, labels, strict=True) if lab == 1)
-    allowed = int(math.floor(max_refused * len(probs)))
+    allowed = math.floor(max_refused * len(probs))
     threshold = probs[allowed] if probs else 0.5
     # a hair below the chosen positive, so that one is accepted
     return Judge(
         judge.names, judge.mean, judge.scale, judge.coef, judge.intercept, max(0.0, threshold - 1e-6)
     )
+
+
+def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int], int]:
+    """Feature rows and labels for `fit_judge` from evaluation lines, asked through `engine` as `ask` would.
+
+    An answerable line (with `answer_contains`) is a positive when one of the top three passages holds its
+    fact (otherwise retrieval, not the judge, failed: the line is left out and counted); a line without
+    `answer_contains` is a negative. Lines marked `needs_review` are skipped. Returns (rows, labels, left_out).
+    """
+    from retrieval.answer import evidence
+    from retrieval.engine import clean_query
+    from retrieval.evaluate import _fact_norm, context_after
+
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    left_out = 0
+    for q in questions:
+        if q.extra.get("needs_review") is True:
+            continue
+        history = [h for h in (q.extra.get("history") or []) if isinstance(h, str)]
+        docs = context_after(engine, history)
+        text = clean_query(q.question)
+        hits, plan = engine.search_with_plan(text, 5, context_docs=docs)
+        if not hits or (plan.unknown_refs and not plan.ref_sources and not plan.mentions):
+            continue  # refused before the judge is asked
+        _, feats = evidence(text, hits, plan, engine.searcher.stats())
+        if q.answer_contains:
+            top = " ".join(_fact_norm(h.passage.text) for h in hits[:3])
+            if not any(_fact_norm(a) in top for a in q.answer_contains if a.strip()):
+                left_out += 1
+                continue
+            labels.append(1)
+        else:
+            labels.append(0)
+        rows.append(feats)
+    return rows, labels, left_out

@@ -121,6 +121,12 @@ class HybridSearcher:
         unknown: list[DocRef] = []
         for ref in refs:
             matched = [s for s, k in keys.items() if ref_matches(ref, k)]
+            if ref.full and matched:
+                # "Nghị quyết 71/NQ-CP" is not "71-NQ/TW": a full number must agree with the issuer's suffix
+                wanted = _alnum(ref.full)
+                matched = [
+                    s for s in matched if any(_alnum(k[5:]) == wanted for k in keys[s] if k[:5] == "full:")
+                ]
             if matched:
                 sources.extend(s for s in matched if s not in sources)
             else:
@@ -208,6 +214,11 @@ class HybridSearcher:
 
 
 _WORD = re.compile(r"\w+")
+
+
+def _alnum(number: str) -> str:
+    """A document number without punctuation or case ("57-NQ/TW" = "57/nq-tw")."""
+    return "".join(ch for ch in fold(number) if ch.isalnum())
 
 
 def _shingles(p: Passage, n: int = 3) -> set[str]:

@@ -31,6 +31,20 @@ CUES = (
     "nhiem vu",
     "giai phap",
 )
+_HEADING = re.compile(r"^\s*(#+\s|(?:[IVX]+|[A-Z])[-.–]\s)")
+
+
+def is_heading(line: str) -> bool:
+    """A heading line: Markdown `#`, a Roman-numeral section title, or a line in capitals."""
+    text = line.strip()
+    if not text:
+        return False
+    if _HEADING.match(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
 # words a section question may carry besides the section's name
 _FILLER = set(
     [
@@ -108,6 +122,52 @@ _FILLER = set(
         "dat",
     ]
 )
+_FILLER |= set(
+    [
+        "y",
+        "thu",
+        "nhat",
+        "hai",
+        "ba",
+        "tu",
+        "bon",
+        "sau",
+        "bay",
+        "tam",
+        "chin",
+        "muoi",
+        "diem",
+        "quan",
+        "chi",
+        "dao",
+        "nhiem",
+        "vu",
+        "giai",
+        "phap",
+        "to",
+        "chuc",
+        "thuc",
+        "hien",
+        "tam",
+        "nhin",
+        "muc",
+        "tieu",
+    ]
+)
+_ORDINAL = re.compile(r"\b(?:y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
+_ORDINAL_WORDS = {
+    "nhat": 1,
+    "hai": 2,
+    "ba": 3,
+    "tu": 4,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+}
 _ITEM = re.compile(r"^\s*(?P<mark>[-•+*]|\(?\d{1,2}[.)]|\(?[a-zđ]\))\s+")
 MAX_ITEMS = 10
 ITEM_CHARS = 420
@@ -182,7 +242,25 @@ def section_answer(
         inside = [p for p in passages if p.section == prefix or p.section.startswith(prefix + " › ")]
         items: list[str] = []
         kind: str | None = None
+        depth0 = prefix.count(" › ") + 1
+        children: list[str] = []
         for p in inside:
+            parts = p.section.split(" › ")
+            if len(parts) > depth0 and parts[depth0] not in children:
+                children.append(parts[depth0])
+        if len(children) >= 2:
+            kind = "num"
+            for child in children:
+                part = next(p for p in inside if p.section.split(" › ")[depth0:][:1] == [child])
+                lines = [ln.strip() for ln in part.text.split("\n") if ln.strip() and not is_heading(ln)]
+                line = lines[0] if lines else ""
+                m0 = _ITEM.match(line)
+                marker = child.split(" ")[0]
+                if m0 and line.startswith(marker):
+                    items.append(_first_sentences(line[m0.end() :].strip()))
+                else:
+                    items.append(re.sub(r"^\s*(?:[IVX]+|\d+|[a-zđ])[-.–)]\s*", "", child))
+        for p in inside if not children or len(children) < 2 else ():
             for line in p.text.split("\n"):
                 m = _ITEM.match(line)
                 if not m:
@@ -192,6 +270,13 @@ def section_answer(
                 if k == kind:
                     items.append(_first_sentences(line[m.end() :].strip()))
         first = inside[0]
+        doc = first.doc
+        doc_label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
+        depth = prefix.count(" › ") + 1
+        ref = ".".join(first.section_ref.split(".")[:depth]) if first.section_ref else ""
+        label = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", prefix.split(" › ")[-1]).rstrip("…").strip()
+        if label.isupper():
+            label = label[:1] + label[1:].lower()
         if len(items) < 2:
             paragraphs = [
                 ln.strip()
@@ -202,11 +287,15 @@ def section_answer(
             if not paragraphs:
                 continue
             items = [_first_sentences(par, 800) for par in paragraphs[:2]]
-        depth = prefix.count(" › ") + 1
-        ref = ".".join(first.section_ref.split(".")[:depth]) if first.section_ref else ""
-        label = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", prefix.split(" › ")[-1]).rstrip("…").strip()
-        doc = first.doc
-        doc_label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
+        m = _ORDINAL.search(q)
+        nth = (int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS.get(m.group(1))) if m else None
+        if nth and kind is not None and 1 <= nth <= len(items):
+            where = f"mục {ref}" if ref else "phần"
+            cit = dataclasses.replace(
+                Citation.from_passage(first, quote=items[nth - 1]), section=prefix, section_ref=ref
+            )
+            text = f"Ý thứ {nth} trong {len(items)} ý của {doc_label}, {where} ({label}):\n{items[nth - 1]}"
+            return text, [cit]
         shown = items[:MAX_ITEMS]
         listed = len(items) >= 2 and kind is not None
         body = "\n".join(f"{i}. {it}" for i, it in enumerate(shown, start=1)) if listed else "\n".join(shown)

@@ -220,6 +220,55 @@ def model_build_cmd(force: Annotated[bool, typer.Option("--force")] = False) -> 
     out.print(f"Mô hình sẵn sàng tại {path}")
 
 
+@model_app.command("train-judge")
+def train_judge_cmd(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Tệp câu hỏi .jsonl (mặc định evals/answers_dev.jsonl)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Nơi ghi (mặc định retrieval/data/judge.json)")
+    ] = None,
+    max_refused: Annotated[float, typer.Option("--max-refused", min=0.0, max=0.5)] = 0.03,
+    as_json: JsonOpt = False,
+) -> None:
+    """Huấn luyện bộ chấm bằng chứng (hồi quy logistic) trên tập dev; ghi hệ số ra tệp JSON nhỏ."""
+    from retrieval.evaluate import load_questions
+    from retrieval.judge import fit_judge, training_rows
+
+    paths = files or [Path("evals/answers_dev.jsonl")]
+    questions = [q for f in paths for q in _run(lambda f=f: load_questions(f))]
+    engine = _engine()
+    engine.warmup()
+    rows, labels, left_out = _run(lambda: training_rows(engine, questions))
+    try:
+        judge = fit_judge(rows, labels, max_refused=max_refused)
+    except ValueError as exc:
+        fail(str(exc))
+    target = output or Path(__file__).resolve().parent.parent / "retrieval" / "data" / "judge.json"
+    judge.save(target)
+    positives = [r for r, y in zip(rows, labels, strict=True) if y == 1]
+    negatives = [r for r, y in zip(rows, labels, strict=True) if y == 0]
+    refused = sum(1 for r in positives if not judge.accept(r)) / (len(positives) or 1)
+    rejected = sum(1 for r in negatives if not judge.accept(r)) / (len(negatives) or 1)
+    summary = {
+        "file": str(target),
+        "positives": len(positives),
+        "negatives": len(negatives),
+        "left_out": left_out,
+        "threshold": round(judge.threshold, 4),
+        "answerable_refused": round(refused, 4),
+        "unanswerable_refused": round(rejected, 4),
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    out.print(
+        f"Đã ghi {target}: {len(positives)} câu có đáp án, {len(negatives)} câu không có đáp án "
+        f"({left_out} câu bỏ qua vì không tìm thấy đoạn chứa đáp án); ngưỡng {judge.threshold:.3f}; "
+        f"trên tập dev: từ chối nhầm {100 * refused:.1f}%, từ chối đúng {100 * rejected:.1f}%."
+    )
+
+
 def _mount_optional() -> None:
     """Sub-commands from the other packages: tasks (officials, tasks) and the bot."""
     try:
