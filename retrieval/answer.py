@@ -31,6 +31,7 @@ NOT_FOUND = (
     "(nêu số hiệu văn bản, ví dụ “Nghị quyết 57-NQ/TW”) hoặc liên hệ bộ phận chuyên môn."
 )
 
+UNKNOWN_DOCUMENT = "Kho văn bản hiện chưa có"  # how a refusal naming a document the corpus lacks begins
 MIN_WORDS = 4  # a quote of fewer words is a fragment ("là lực"), not an answer
 MAX_QUOTE = 800  # characters; a longer sentence is clipped at a word boundary with "…"
 MAX_LIST_ITEMS = 10
@@ -183,7 +184,7 @@ def refusal(question: str, hits: list[SearchHit], plan: QueryPlan, referenced: t
     text = NOT_FOUND
     if plan.unknown_refs and not plan.ref_sources and not plan.mentions:
         names = ", ".join(r.display() for r in plan.unknown_refs)
-        text = f"Kho văn bản hiện chưa có {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
+        text = f"{UNKNOWN_DOCUMENT} {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
     return Answer(
         question=question, text=text, citations=[], grounded=False, hits=hits, referenced_docs=referenced
     )

@@ -38,6 +38,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from prompts.loader import load_prompts
+from retrieval.answer import NOT_FOUND, UNKNOWN_DOCUMENT
 from retrieval.chunking import split_sentences
 from retrieval.citations import format_citation_label
 from retrieval.engine import clean_query
@@ -645,7 +646,9 @@ class LLMAnswerer:
         stats.retrieval_ms = (time.perf_counter() - t) * 1000
 
         answer = extractive
-        if not extractive.grounded:
+        # The model decides when the extractive judge is unsure: only a question with no passage at all, or
+        # naming a document the corpus does not hold, is refused without asking it.
+        if not extractive.grounded and (not hits or extractive.text.startswith(UNKNOWN_DOCUMENT)):
             stats.reason = stats.reason or "not_grounded"
         elif not available:
             stats.reason = stats.reason or "model_unavailable"
@@ -665,6 +668,16 @@ class LLMAnswerer:
                 stats.reason = result.reason
                 if result.ok:
                     answer = self._llm_answer(question, result, hits, extractive)
+                elif result.reason == "unanswerable" and not extractive.grounded:
+                    # the judge was unsure and the model, having read the passages, says they do not answer
+                    answer = Answer(
+                        question=question,
+                        text=NOT_FOUND,
+                        grounded=False,
+                        mode="llm",
+                        hits=hits,
+                        referenced_docs=extractive.referenced_docs,
+                    )
                 else:
                     log.info(
                         "LLM trả lời (%s) không đạt kiểm tra (%s%s), dùng câu trả lời trích xuất",
