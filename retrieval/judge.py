@@ -50,7 +50,7 @@ _ASKS = {
     "person": re.compile(r"\b(ai|nguoi nao|co quan nao|don vi nao|bo nao|so nao|to chuc nao|chu tri)\b"),
     "place": re.compile(r"\b(o dau|tai dau|noi nao|tinh nao|dia phuong nao|xa nao)\b"),
     "list": re.compile(
-        r"\b(gom|nhung gi|nhung nao|liet ke|ke ra|cac [a-z ]{0,30} nao|may [a-z]+ (la|gom))\b"
+        r"\b(gom|nhung (\w+ ){0,3}(gi|nao)|liet ke|ke ra|cac (\w+ ){0,4}nao|co may \w+|may (\w+ ){1,3}(la|gom))\b"
     ),
 }
 _FOUND = {
