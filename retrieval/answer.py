@@ -58,7 +58,7 @@ def _sentences(text: str) -> list[str]:
             out.append(line)
             continue
         for sentence in split_sentences(line):
-            if not is_fragment(sentence):
+            if not is_fragment(sentence) and not is_heading(sentence):
                 out.append(sentence)
     return out
 

@@ -171,6 +171,7 @@ _ORDINAL_WORDS = {
 _ITEM = re.compile(r"^\s*(?P<mark>[-•+*]|\(?\d{1,2}[.)]|\(?[a-zđ]\))\s+")
 MAX_ITEMS = 10
 ITEM_CHARS = 420
+ANSWER_CHARS = 3700  # what all the items of a section may take together (a Telegram message holds 4096)
 
 
 def _cue(q: str) -> str | None:
@@ -215,7 +216,10 @@ def section_answer(
     cue = _cue(q)
     if cue is None or not _is_generic(question, cue):
         return None
-    years = re.findall(r"\b(20\d\d)\b", q)
+    # a follow-up arrives as "còn 2045 thì sao? (the earlier question)": its own year and cue come first
+    own = fold(question.split(" (", 1)[0])
+    years = re.findall(r"\b(20\d\d)\b", own) or re.findall(r"\b(20\d\d)\b", q)
+    cue = _cue(own) or cue
     cue_words = cue.replace(",", "").split()
     for source in sources:
         passages = sorted(doc_passages(source), key=lambda p: p.position)
@@ -257,7 +261,7 @@ def section_answer(
                 m0 = _ITEM.match(line)
                 marker = child.split(" ")[0]
                 if m0 and line.startswith(marker):
-                    items.append(_first_sentences(line[m0.end() :].strip()))
+                    items.append(line[m0.end() :].strip())
                 else:
                     items.append(re.sub(r"^\s*(?:[IVX]+|\d+|[a-zđ])[-.–)]\s*", "", child))
         for p in inside if not children or len(children) < 2 else ():
@@ -268,7 +272,7 @@ def section_answer(
                 k = _item_kind(m.group("mark"))
                 kind = kind or k
                 if k == kind:
-                    items.append(_first_sentences(line[m.end() :].strip()))
+                    items.append(line[m.end() :].strip())
         first = inside[0]
         doc = first.doc
         doc_label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
@@ -286,7 +290,9 @@ def section_answer(
             ]
             if not paragraphs:
                 continue
-            items = [_first_sentences(par, 800) for par in paragraphs[:2]]
+            items = paragraphs[:2]
+        budget = max(250, ANSWER_CHARS // min(max(len(items), 1), MAX_ITEMS))
+        items = [_first_sentences(it, budget) for it in items]
         m = _ORDINAL.search(q)
         nth = (int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS.get(m.group(1))) if m else None
         if nth and kind is not None and 1 <= nth <= len(items):
