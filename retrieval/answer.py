@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from retrieval.chunking import split_sentences
 from retrieval.citations import format_citation_label
+from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
 from retrieval.judge import Judge, asked_type, default_judge, features
 from retrieval.lexicon import default_lexicon
@@ -179,10 +180,45 @@ def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
     return cut[: cut.rfind(" ")] + "…"
 
 
-def refusal(question: str, hits: list[SearchHit], plan: QueryPlan, referenced: tuple[str, ...]) -> Answer:
+def _alnum(number: str) -> str:
+    return "".join(ch for ch in fold(number) if ch.isalnum())
+
+
+_AS_SOURCE_BEFORE = re.compile(r"\b(theo|tai|can cu|quy dinh cua|thuc hien)\b[^.;|]{0,60}$")
+_AS_SOURCE_AFTER = re.compile(r"^[^.;|]{0,40}\b(quy dinh|neu ro|xac dinh|noi ro|yeu cau|nhan manh)\b")
+
+
+def _cites(sentence: str, refs) -> bool:
+    """True when the sentence quotes one of `refs` as its source ("Theo … Quy định 66-QĐ/TW thì …",
+    "Quy định 66-QĐ/TW quy định …"), not merely mentions it in passing or in a table cell."""
+    folded = fold(sentence)
+    for ref in refs:
+        for m in re.finditer(rf"(?<!\d){re.escape(ref.number)}(?!\d)", folded):
+            same = [
+                r
+                for r in find_refs(sentence)
+                if r.number == ref.number
+                and (ref.kind is None or r.kind == ref.kind)
+                and (not ref.full or _alnum(r.full or "") == _alnum(ref.full))
+            ]
+            if same and (
+                _AS_SOURCE_BEFORE.search(folded[: m.start()]) or _AS_SOURCE_AFTER.search(folded[m.end() :])
+            ):
+                return True
+    return False
+
+
+def refusal(
+    question: str,
+    hits: list[SearchHit],
+    plan: QueryPlan,
+    referenced: tuple[str, ...],
+    *,
+    unknown: bool = False,
+) -> Answer:
     """The "not found" answer (mentioning a named document the corpus does not hold)."""
     text = NOT_FOUND
-    if plan.unknown_refs and not plan.ref_sources and not plan.mentions:
+    if plan.unknown_refs and not plan.ref_sources and (unknown or not plan.mentions):
         names = ", ".join(r.display() for r in plan.unknown_refs)
         text = f"{UNKNOWN_DOCUMENT} {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
     return Answer(
@@ -241,6 +277,11 @@ def compose(
             )
 
     picked, feats = evidence(question, hits, plan, stats)
+    if plan.unknown_refs and not plan.ref_sources:
+        # the named document is not held: only sentences that cite it may answer ("Theo Quy định 66-QĐ/TW …")
+        picked = [(h, s) for h, s in picked if _cites(s, plan.unknown_refs)]
+        if not picked:
+            return refusal(question, hits, plan, referenced, unknown=True)
     if not picked or not judge.accept(feats):
         return refusal(question, hits, plan, referenced)
 

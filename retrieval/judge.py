@@ -206,13 +206,33 @@ def default_judge() -> Judge:
     return Judge.from_json(json.loads(text))
 
 
+# The direction each feature may push (+1 towards answering, -1 against); a feature whose fitted weight goes
+# the other way is an artefact of a small dev set (collinear features) and is dropped before refitting.
+EXPECTED_SIGN = {
+    "dense_top": 1,
+    "dense_gap": 1,
+    "coverage": 1,
+    "coverage_top1": 1,
+    "bigram_coverage": 1,
+    "missing_rare": -1,
+    "lexical": 1,
+    "sentence_coverage": 1,
+    "type_found": 1,
+    "named_doc": 1,
+    "unknown_ref": -1,
+    "missing_number": -1,
+    "sentence_missing_rare": -1,
+}
+
+
 def fit_judge(
     rows: Sequence[dict[str, float]], labels: Sequence[int], max_refused: float = 0.03, c: float = 0.5
 ) -> Judge:
     """Fit a logistic regression (scikit-learn) on feature rows and 0/1 labels (1 = should answer).
 
-    The threshold is the highest probability that still accepts all but `max_refused` of the positive rows.
-    Raises ValueError when both labels are not present.
+    Features whose weight comes out against `EXPECTED_SIGN` are dropped and the model refitted. The threshold
+    is the highest probability that still accepts all but `max_refused` of the positive rows. Raises
+    ValueError when both labels are not present.
     """
     import numpy as np
     from sklearn.linear_model import LogisticRegression
@@ -220,17 +240,24 @@ def fit_judge(
     y = np.asarray(labels, dtype=int)
     if len(set(y.tolist())) < 2:
         raise ValueError("cần cả câu hỏi có đáp án và câu hỏi không có đáp án để huấn luyện")
-    x = np.asarray([[r.get(n, 0.0) for n in FEATURES] for r in rows], dtype=float)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
-    model.fit((x - mean) / scale, y)
+    names = list(FEATURES)
+    while True:
+        x = np.asarray([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0)
+        scale[scale == 0] = 1.0
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
+        model.fit((x - mean) / scale, y)
+        coef = model.coef_[0]
+        wrong = [n for n, w in zip(names, coef, strict=True) if EXPECTED_SIGN.get(n, 0) * w < 0]
+        if not wrong or len(names) <= 1:
+            break
+        names = [n for n in names if n not in wrong]
     judge = Judge(
-        FEATURES,
+        tuple(names),
         tuple(mean.tolist()),
         tuple(scale.tolist()),
-        tuple(model.coef_[0].tolist()),
+        tuple(coef.tolist()),
         float(model.intercept_[0]),
         0.5,
     )
@@ -238,9 +265,7 @@ def fit_judge(
     allowed = math.floor(max_refused * len(probs))
     threshold = probs[allowed] if probs else 0.5
     # a hair below the chosen positive, so that one is accepted
-    return Judge(
-        judge.names, judge.mean, judge.scale, judge.coef, judge.intercept, max(0.0, threshold - 1e-6)
-    )
+    return Judge(judge.names, judge.mean, judge.scale, judge.coef, judge.intercept, max(0.0, threshold - 1e-6))
 
 
 def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int], int]:

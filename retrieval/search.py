@@ -191,6 +191,10 @@ class HybridSearcher:
             fused[pid] = score
 
         ordered = sorted(fused, key=lambda p: -fused[p])
+        if ref_set:
+            ordered = _strong_prior(
+                ordered, fused, lambda pid: self.store.passages[pid].doc.source in ref_set
+            )
         hits: list[SearchHit] = []
         kept_shingles: list[set[str]] = []
         for pid in ordered:
@@ -214,6 +218,26 @@ class HybridSearcher:
 
 
 _WORD = re.compile(r"\w+")
+
+
+OUTSIDE_SLOTS = 2  # passages outside the named documents that may join the top when they match best
+OUTSIDE_RATIO = 0.95
+
+
+def _strong_prior(ordered: list[str], fused: dict[str, float], named) -> list[str]:
+    """A named document is a strong prior, not a wall: its passages come first, except that up to
+    `OUTSIDE_SLOTS` other passages that match the question at least about as well (fused score without the
+    boost ≥ `OUTSIDE_RATIO` × the best named passage's) take ranks 2 and 3 — the provincial article reporting
+    how Kết luận 221 is carried out still answers "ai chỉ đạo triển khai KL 221?"."""
+    inside = [p for p in ordered if named(p)]
+    if not inside:
+        return ordered
+    best_inside = fused[inside[0]] - REF_BOOST
+    outside = [p for p in ordered if not named(p) and fused[p] >= OUTSIDE_RATIO * best_inside][:OUTSIDE_SLOTS]
+    if not outside:
+        return ordered
+    rest = [p for p in ordered if p not in outside]
+    return rest[:1] + outside + rest[1:]
 
 
 def _alnum(number: str) -> str:
