@@ -59,7 +59,8 @@ def _sentences(text: str) -> list[str]:
             out.append(line)
             continue
         for sentence in split_sentences(line):
-            if not is_fragment(sentence) and not is_heading(sentence):
+            # an article's rhetorical question ("Quan điểm chỉ đạo … ra sao?") repeats the query, answers nothing
+            if not is_fragment(sentence) and not is_heading(sentence) and not sentence.rstrip().endswith("?"):
                 out.append(sentence)
     return out
 

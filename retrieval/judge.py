@@ -265,7 +265,9 @@ def fit_judge(
     allowed = math.floor(max_refused * len(probs))
     threshold = probs[allowed] if probs else 0.5
     # a hair below the chosen positive, so that one is accepted
-    return Judge(judge.names, judge.mean, judge.scale, judge.coef, judge.intercept, max(0.0, threshold - 1e-6))
+    return Judge(
+        judge.names, judge.mean, judge.scale, judge.coef, judge.intercept, max(0.0, threshold - 1e-6)
+    )
 
 
 def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int], int]:

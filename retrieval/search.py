@@ -220,14 +220,14 @@ class HybridSearcher:
 _WORD = re.compile(r"\w+")
 
 
-OUTSIDE_SLOTS = 2  # passages outside the named documents that may join the top when they match best
-OUTSIDE_RATIO = 0.95
+OUTSIDE_SLOTS = 1  # passages outside the named documents that may join the top when they match best
+OUTSIDE_RATIO = 1.0
 
 
 def _strong_prior(ordered: list[str], fused: dict[str, float], named) -> list[str]:
     """A named document is a strong prior, not a wall: its passages come first, except that up to
     `OUTSIDE_SLOTS` other passages that match the question at least about as well (fused score without the
-    boost ≥ `OUTSIDE_RATIO` × the best named passage's) take ranks 2 and 3 — the provincial article reporting
+    boost ≥ `OUTSIDE_RATIO` × the best named passage's) take rank 3 — the provincial article reporting
     how Kết luận 221 is carried out still answers "ai chỉ đạo triển khai KL 221?"."""
     inside = [p for p in ordered if named(p)]
     if not inside:
@@ -237,7 +237,7 @@ def _strong_prior(ordered: list[str], fused: dict[str, float], named) -> list[st
     if not outside:
         return ordered
     rest = [p for p in ordered if p not in outside]
-    return rest[:1] + outside + rest[1:]
+    return rest[:2] + outside + rest[2:]
 
 
 def _alnum(number: str) -> str:

@@ -181,7 +181,8 @@ def _cue(q: str) -> str | None:
     return None
 
 
-def _is_generic(question: str, cue: str) -> bool:
+def _residual(question: str, cue: str) -> list[str]:
+    """The question's words beyond the section's name, question words, numbers and document references."""
     q = fold(question).replace(cue, " ")
     rest = [
         w
@@ -190,8 +191,7 @@ def _is_generic(question: str, cue: str) -> bool:
         and not re.fullmatch(r"(19|20)\d\d|\d{1,3}", w)
         and not re.match(r"^[a-z]{2}\d+$", w)
     ]
-    rest = [w for w in rest if w not in {"nq", "kl", "tw", "qh15", "ct", "ttg", "tb"}]
-    return not rest
+    return [w for w in rest if w not in {"nq", "kl", "tw", "qh15", "ct", "ttg", "tb"}]
 
 
 def _item_kind(mark: str) -> str:
@@ -214,7 +214,12 @@ def section_answer(
     """(answer text, citations) listing the items of the asked section, or None when the route does not apply."""
     q = fold(question)
     cue = _cue(q)
-    if cue is None or not _is_generic(question, cue):
+    if cue is None:
+        return None
+    # words beyond the section's name must name the section too ("nhiệm vụ trọng tâm"); otherwise the
+    # question asks a detail inside it, left to sentence selection
+    extra = _residual(question.split(" (", 1)[0], cue) if " (" in question else _residual(question, cue)
+    if len(extra) > 3:
         return None
     # a follow-up arrives as "còn 2045 thì sao? (the earlier question)": its own year and cue come first
     own = fold(question.split(" (", 1)[0])
@@ -235,7 +240,8 @@ def section_answer(
 
         def fits(pre: str) -> bool:
             f = fold(pre).replace(",", "")
-            return all(w in f for w in cue_words) and all(y in f for y in years)
+            words = set(WORD_RE.findall(f))
+            return all(w in f for w in cue_words) and all(y in f for y in years) and set(extra) <= words
 
         candidates = sorted(
             (p for p in prefixes if fits(p)), key=lambda p: (p.count(" › "), prefixes.index(p))
