@@ -113,7 +113,7 @@ def main() -> None:
     lines = [
         "## Answers (what the official reads)",
         "",
-        f"`benchmarks/answers.py` on `{Path(args.questions).relative_to(ROOT)}` ({ours['n']} questions), "
+        f"`benchmarks/answers.py` on `evals/{Path(args.questions).name}` ({ours['n']} questions), "
         f"{datetime.now(UTC):%Y-%m-%d}, {platform.machine()}, {os.cpu_count()} CPUs; model loaded once. "
         "`fact` = share of answerable questions whose answer text holds the expected string (a refusal never "
         "does); `answered` = share of answerable questions answered; `refused` = share of unanswerable "
