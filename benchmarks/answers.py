@@ -145,6 +145,40 @@ def main() -> None:
         f"- `ask` latency (model loaded): p50 {ours['p50_ms']} ms, p95 {ours['p95_ms']} ms; index "
         f"{'reused' if args.home else 'ingested fresh'} in {ingest_s:.1f} s; resident memory {rss:.0f} MB",
     ]
+
+    def mark(ok: bool | None) -> str:
+        return "—" if ok is None else ("✅" if ok else "❌")
+
+    fact, everyday_fact = ours["answer_has_fact"], ours["by_kind"].get(EVERYDAY, {}).get("answer_has_fact")
+    worst = min(
+        (f["answer_has_fact"] for f in ours["by_kind"].values() if f["answer_has_fact"] is not None),
+        default=None,
+    )
+    hit5 = _share([r["ours_hit5"] for r in everyday])
+    refused_ok = None if ours["grounded"] is None else 1 - ours["grounded"]
+    accented = [
+        f["answer_has_fact"]
+        for k, f in ours["by_kind"].items()
+        if k != "no_diacritics" and f["answer_has_fact"]
+    ]
+    plain = ours["by_kind"].get("no_diacritics", {}).get("answer_has_fact")
+    ratio = plain / (sum(accented) / len(accented)) if plain is not None and accented else None
+    lines += [
+        "",
+        "| target | measured | |",
+        "| --- | --- | --- |",
+        f"| answer_has_fact ≥ 0.90 overall | {_fmt(fact)} | {mark(fact is not None and fact >= 0.90)} |",
+        f"| ≥ 0.85 for every kind | worst {_fmt(worst)} | {mark(worst is not None and worst >= 0.85)} |",
+        f"| everyday words: hit@5 ≥ 0.90 | {_fmt(hit5)} | {mark(hit5 is not None and hit5 >= 0.90)} |",
+        f"| everyday words: answer_has_fact ≥ 0.75 | {_fmt(everyday_fact)} | "
+        f"{mark(everyday_fact is not None and everyday_fact >= 0.75)} |",
+        f"| answerable refused ≤ 3% | {_fmt(refused_ok)} | {mark(refused_ok is not None and refused_ok <= 0.03)} |",
+        f"| near misses refused ≥ 90% | {_fmt(ours['refused_unanswerable'])} | "
+        f"{mark(ours['refused_unanswerable'] is not None and ours['refused_unanswerable'] >= 0.90)} |",
+        f"| without diacritics ≥ 0.95 × accented | {_fmt(ratio)} × | {mark(ratio is not None and ratio >= 0.95)} |",
+        f"| `ask` p95 ≤ 150 ms | {ours['p95_ms']} ms | {mark(ours['p95_ms'] is not None and ours['p95_ms'] <= 150)} |",
+        f"| resident memory ≤ 1.5 GB | {rss:.0f} MB | {mark(rss <= 1536)} |",
+    ]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
