@@ -1,71 +1,66 @@
-"""Extractive answers: the best one to three sentences of the top passages, each with its citation.
+"""Extractive answers: the best whole sentences (or the whole list) of the top passages, each with its citation.
 
-No LLM is involved, so nothing is invented: every word of the answer stands in a cited passage. When the
-evidence is weak, or the question names a document the corpus does not hold, the answer says so and is
-marked `grounded = False` instead of quoting something unrelated.
+No LLM is involved, so nothing is invented: every word of a quote stands in a cited passage. Whether to
+answer at all is decided by a calibrated judge over evidence features (`retrieval.judge`); when it says no,
+or the question names a document the corpus does not hold, the answer says so and is marked
+`grounded = False` instead of quoting something unrelated.
+
+Quotes are whole sentences or whole list items: never a heading alone, never a fragment of a few words,
+never the middle of a sentence. A question asking for a list ("gồm những gì", "có mấy …", "liệt kê") gets
+the whole enumeration; a question about a section of a named document ("mục tiêu đến năm 2030",
+"quan điểm chỉ đạo") gets the items of that section (`retrieval.sections`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
 from retrieval.chunking import split_sentences
 from retrieval.citations import format_citation_label
-from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats, weighted_coverage
+from retrieval.docrefs import find_refs
+from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
+from retrieval.judge import Judge, asked_type, default_judge, features
+from retrieval.lexicon import default_lexicon
 from retrieval.search import QueryPlan
+from retrieval.sections import is_heading, section_answer
 from retrieval.textnorm import fold
-from retrieval.types import Answer, Citation, SearchHit
+from retrieval.types import Answer, Citation, Passage, SearchHit
 
 NOT_FOUND = (
     "Chưa tìm thấy thông tin này trong kho văn bản. Anh/chị có thể hỏi lại cụ thể hơn "
     "(nêu số hiệu văn bản, ví dụ “Nghị quyết 57-NQ/TW”) hoặc liên hệ bộ phận chuyên môn."
 )
 
+UNKNOWN_DOCUMENT = "Kho văn bản hiện chưa có"  # how a refusal naming a document the corpus lacks begins
+MIN_WORDS = 4  # a quote of fewer words is a fragment ("là lực"), not an answer
+MAX_QUOTE = 800  # characters; a longer sentence is clipped at a word boundary with "…"
+MAX_LIST_ITEMS = 10
 
-@dataclass(frozen=True)
-class Thresholds:
-    """Evidence needed to answer; calibrated on evals/dev_*.jsonl (see benchmarks/retrieval.py).
-
-    `min_weighted_coverage`: share of the question's topic words, weighted by how rare they are in the corpus,
-    that one of the top passages contains. A question whose distinctive words the passages lack is about
-    something else, however similar its vectors look. `min_dense`: cosine floor for the best passage.
-    """
-
-    min_weighted_coverage: float = 0.6
-    min_dense: float = 0.86
+_LIST_MARK = re.compile(r"^\s*(?:[-•+*]\s+|\(?\d{1,2}[.)]\s+|\(?[a-zđ]\)\s+|\([ivx]+\)\s+)")
+_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|?$")
 
 
-def is_grounded(
-    question: str, hits: list[SearchHit], plan: QueryPlan, th: Thresholds, stats: CorpusStats
-) -> bool:
-    if not hits:
-        return False
-    if plan.unknown_refs and not plan.ref_sources and not plan.mentions:
-        return False
-    top = hits[:3]
-    cov = max(weighted_coverage(question, h.passage.indexed_text, stats) for h in top)
-    dense = max(h.dense for h in top)
-    return cov >= th.min_weighted_coverage and dense >= th.min_dense
-
-
-LONG_SENTENCE = 220  # characters; longer sentences are offered clause by clause (at "; ")
+def is_fragment(sentence: str) -> bool:
+    return len(WORD_RE.findall(sentence)) < MIN_WORDS
 
 
 def _sentences(text: str) -> list[str]:
-    """Answer candidates: sentences, table rows, and the clauses of long enumerating sentences."""
+    """Answer candidates: whole sentences of each line (list items stay whole lines' sentences), table rows.
+
+    Headings and fragments are not candidates.
+    """
     out: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
-        if not line or re.match(r"^\|[\s:|-]+\|?$", line):
+        if not line or _TABLE_RULE.match(line) or is_heading(line):
             continue
         if line.startswith("|"):
             out.append(line)
             continue
         for sentence in split_sentences(line):
-            if len(sentence) > LONG_SENTENCE and "; " in sentence:
-                out.extend(c.strip() for c in sentence.split("; ") if c.strip())
-            else:
+            # an article's rhetorical question ("Quan điểm chỉ đạo … ra sao?") repeats the query, answers nothing
+            if not is_fragment(sentence) and not is_heading(sentence) and not sentence.rstrip().endswith("?"):
                 out.append(sentence)
     return out
 
@@ -90,34 +85,42 @@ def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> fl
 _DATE_IN_TEXT = re.compile(
     r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}|tháng \d{1,2}(/| năm )\d{4}|năm \d{4}"
 )
-_ASKS_DATE = re.compile(r"\b(ngay nao|khi nao|bao gio|thoi han|han chot|truoc ngay|thoi gian nao|nam nao)\b")
-_ASKS_NUMBER = re.compile(r"\b(bao nhieu|may|ty le|phan tram|muc)\b")
 
 
-def _answer_type_factor(question_folded: str, sentence: str) -> float:
+def _answer_type_factor(kind: str | None, sentence: str) -> float:
     """A "when" question is answered by a sentence with a date, a "how many" one by a sentence with a number."""
-    if _ASKS_DATE.search(question_folded):
+    if kind == "date":
         return 1.5 if _DATE_IN_TEXT.search(sentence) else 1.0
-    if _ASKS_NUMBER.search(question_folded):
+    if kind == "number":
         return 1.3 if re.search(r"\d", sentence) else 1.0
     return 1.0
 
 
-def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_chars: int = 600):
-    """Pick up to `limit` sentences from the top passages, best first, as (hit, sentence) pairs.
+def _query_terms(question: str) -> tuple[set[str], set[str]]:
+    """Topic words and bigrams of the question and of its lexicon rewrite (folded)."""
+    terms: set[str] = set()
+    bigrams: set[str] = set()
+    rewritten = default_lexicon().rewrite(question)
+    for text in {question, rewritten}:
+        words = [w for w in WORD_RE.findall(fold(text)) if w not in STOPWORDS]
+        terms |= set(words)
+        bigrams |= {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    return terms, bigrams
+
+
+def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_chars: int = 900):
+    """Pick up to `limit` whole sentences from the top passages, best first, as (hit, sentence) pairs.
 
     Further sentences must score close to the best one (and closer still when they come from another
     passage), so the answer stays on the point instead of collecting loosely related lines.
     """
-    q_folded = fold(question)
-    q_words = [w for w in WORD_RE.findall(q_folded) if w not in STOPWORDS]
-    q_terms = set(q_words)
-    q_bigrams = {f"{a} {b}" for a, b in zip(q_words, q_words[1:], strict=False)}
+    q_terms, q_bigrams = _query_terms(question)
+    kind = asked_type(question)
     scored: list[tuple[float, int, int, SearchHit, str]] = []
     for hi, hit in enumerate(hits[:3]):
         for si, sentence in enumerate(_sentences(hit.passage.text)):
             s = _sentence_score(q_terms, q_bigrams, sentence) * (1.0 - 0.15 * hi)
-            s *= _answer_type_factor(q_folded, sentence)
+            s *= _answer_type_factor(kind, sentence)
             scored.append((s, hi, si, hit, sentence))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     chosen: list[tuple[float, int, int, SearchHit, str]] = []
@@ -142,48 +145,170 @@ def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_c
     return [(c[3], c[4]) for c in chosen]
 
 
-def _clip(sentence: str, limit: int = 450) -> str:
+def enumeration(text: str, sentence: str) -> tuple[str, list[str]] | None:
+    """The list a sentence belongs to or announces, as (lead-in, items), or None.
+
+    A sentence ending with ":" announces the list items on the following lines; a sentence that is itself a
+    list item brings its sibling items. Items are whole lines without their markers.
+    """
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not _TABLE_RULE.match(ln.strip())]
+    idx = next((i for i, ln in enumerate(lines) if sentence in ln), None)
+    if idx is None:
+        return None
+    if lines[idx].rstrip().endswith(":") and idx + 1 < len(lines) and _LIST_MARK.match(lines[idx + 1]):
+        start = idx + 1
+        lead = lines[idx]
+    elif _LIST_MARK.match(lines[idx]):
+        start = idx
+        while start > 0 and _LIST_MARK.match(lines[start - 1]):
+            start -= 1
+        lead = lines[start - 1] if start > 0 and lines[start - 1].rstrip().endswith(":") else ""
+    else:
+        # "…theo nguyên tắc 6 rõ: rõ người, rõ việc, …" — the list is inside the sentence itself
+        return None
+    items = []
+    for ln in lines[start:]:
+        if not _LIST_MARK.match(ln):
+            break
+        items.append(_LIST_MARK.sub("", ln, count=1).strip())
+    return (lead, items) if len(items) >= 2 else None
+
+
+def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
     if len(sentence) <= limit:
         return sentence
     cut = sentence[:limit]
     return cut[: cut.rfind(" ")] + "…"
 
 
-def compose(
-    question: str, hits: list[SearchHit], plan: QueryPlan, stats: CorpusStats, th: Thresholds | None = None
+def _alnum(number: str) -> str:
+    return "".join(ch for ch in fold(number) if ch.isalnum())
+
+
+_AS_SOURCE_BEFORE = re.compile(r"\b(theo|tai|can cu|quy dinh cua|thuc hien)\b[^.;|]{0,60}$")
+_AS_SOURCE_AFTER = re.compile(r"^[^.;|]{0,40}\b(quy dinh|neu ro|xac dinh|noi ro|yeu cau|nhan manh)\b")
+
+
+def _cites(sentence: str, refs) -> bool:
+    """True when the sentence quotes one of `refs` as its source ("Theo … Quy định 66-QĐ/TW thì …",
+    "Quy định 66-QĐ/TW quy định …"), not merely mentions it in passing or in a table cell."""
+    folded = fold(sentence)
+    for ref in refs:
+        for m in re.finditer(rf"(?<!\d){re.escape(ref.number)}(?!\d)", folded):
+            same = [
+                r
+                for r in find_refs(sentence)
+                if r.number == ref.number
+                and (ref.kind is None or r.kind == ref.kind)
+                and (not ref.full or _alnum(r.full or "") == _alnum(ref.full))
+            ]
+            if same and (
+                _AS_SOURCE_BEFORE.search(folded[: m.start()]) or _AS_SOURCE_AFTER.search(folded[m.end() :])
+            ):
+                return True
+    return False
+
+
+def refusal(
+    question: str,
+    hits: list[SearchHit],
+    plan: QueryPlan,
+    referenced: tuple[str, ...],
+    *,
+    unknown: bool = False,
 ) -> Answer:
-    th = th or Thresholds()
-    # canonical numbers of the named documents that were found ("NQ 57" → "57-NQ/TW"), for follow-up context
+    """The "not found" answer (mentioning a named document the corpus does not hold)."""
+    text = NOT_FOUND
+    if plan.unknown_refs and not plan.ref_sources and (unknown or not plan.mentions):
+        names = ", ".join(r.display() for r in plan.unknown_refs)
+        text = f"{UNKNOWN_DOCUMENT} {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
+    return Answer(
+        question=question, text=text, citations=[], grounded=False, hits=hits, referenced_docs=referenced
+    )
+
+
+def evidence(
+    question: str, hits: list[SearchHit], plan: QueryPlan, stats: CorpusStats
+) -> tuple[list[tuple[SearchHit, str]], dict[str, float]]:
+    """The chosen sentences and the judge's features for them (what `compose` decides on)."""
+    picked = select_sentences(question, hits)
+    feats = features(question, hits, stats, [s for _, s in picked], plan.ref_sources, plan.unknown_refs)
+    return picked, feats
+
+
+def _referenced(hits: list[SearchHit], plan: QueryPlan) -> tuple[str, ...]:
+    """Canonical numbers of the named documents that were found ("NQ 57" → "57-NQ/TW"), for follow-ups."""
     in_refs = set(plan.ref_sources)
     found = [
         h.passage.doc.doc_number for h in hits if h.passage.doc.source in in_refs and h.passage.doc.doc_number
     ]
-    referenced = tuple(dict.fromkeys(found)) or tuple(r.full or r.display() for r in plan.refs)
-    if not is_grounded(question, hits, plan, th, stats):
-        text = NOT_FOUND
-        if plan.unknown_refs and not plan.ref_sources and not plan.mentions:
-            names = ", ".join(r.display() for r in plan.unknown_refs)
-            text = (
-                f"Kho văn bản hiện chưa có {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
-            )
-        return Answer(
-            question=question, text=text, citations=[], grounded=False, hits=hits, referenced_docs=referenced
-        )
+    return tuple(dict.fromkeys(found)) or tuple(r.full or r.display() for r in plan.refs)
 
-    picked = select_sentences(question, hits)
+
+def compose(
+    question: str,
+    hits: list[SearchHit],
+    plan: QueryPlan,
+    stats: CorpusStats,
+    judge: Judge | None = None,
+    *,
+    doc_passages: Callable[[str], Sequence[Passage]] | None = None,
+) -> Answer:
+    """The extractive answer for `question` over `hits` (best first).
+
+    `judge` decides whether the evidence answers the question (the shipped one by default);
+    `doc_passages(source)` gives every passage of a document in order, for questions about a whole section.
+    """
+    judge = judge or default_judge()
+    referenced = _referenced(hits, plan)
+    if not hits or (plan.unknown_refs and not plan.ref_sources and not plan.mentions):
+        return refusal(question, hits, plan, referenced)
+
+    if doc_passages is not None and plan.ref_sources:
+        section = section_answer(question, plan.ref_sources, doc_passages)
+        if section is not None:
+            text, citations = section
+            return Answer(
+                question=question,
+                text=text,
+                citations=citations,
+                grounded=True,
+                hits=hits,
+                referenced_docs=referenced or tuple(c.doc_number for c in citations if c.doc_number),
+            )
+
+    picked, feats = evidence(question, hits, plan, stats)
+    if plan.unknown_refs and not plan.ref_sources:
+        # the named document is not held: only sentences that cite it may answer ("Theo Quy định 66-QĐ/TW …")
+        picked = [(h, s) for h, s in picked if _cites(s, plan.unknown_refs)]
+        if not picked:
+            return refusal(question, hits, plan, referenced, unknown=True)
+    if not picked or not judge.accept(feats):
+        return refusal(question, hits, plan, referenced)
+
+    wants_list = asked_type(question) == "list"
     by_passage: dict[str, tuple[SearchHit, list[str]]] = {}
     for hit, sentence in picked:
-        by_passage.setdefault(hit.passage.id, (hit, []))[1].append(_clip(sentence))
+        by_passage.setdefault(hit.passage.id, (hit, []))[1].append(sentence)
     parts: list[str] = []
     citations: list[Citation] = []
-    for hit, sentences in by_passage.values():
-        quote = sentences[0]
-        for piece in sentences[1:]:
-            # clauses cut at "; " get it back; whole sentences already end with their own stop
-            quote += (" " if quote.rstrip()[-1:] in ".!?…:" else "; ") + piece
+    for n, (hit, sentences) in enumerate(by_passage.values()):
+        listed = enumeration(hit.passage.text, sentences[0]) if wants_list and n == 0 else None
+        if listed:
+            lead, items = listed
+            shown = items[:MAX_LIST_ITEMS]
+            body = "\n".join(f"- {_clip(it)}" for it in shown)
+            if len(items) > len(shown):
+                body += f"\n(còn {len(items) - len(shown)} ý nữa — xem nguyên văn)"
+            quote = (f"{lead}\n" if lead else "") + body
+            head = f"Gồm {len(items)} ý. "
+        else:
+            quote = " ".join(_clip(s) for s in sentences)
+            head = ""
         cit = Citation.from_passage(hit.passage, quote=quote)
         citations.append(cit)
-        parts.append(f"Theo {format_citation_label(cit)}: {quote}")
+        sep = "\n" if listed else " "
+        parts.append(f"{head}Theo {format_citation_label(cit)}:{sep}{quote}")
     doc_refs = tuple(dict.fromkeys(c.doc_number for c in citations if c.doc_number))
     return Answer(
         question=question,

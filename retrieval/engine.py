@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retrieval.answer import Thresholds, compose
+from retrieval.answer import compose
 from retrieval.catalog import Catalog
 from retrieval.embeddings import Embedder, get_embedder
+from retrieval.followup import PREVIOUS, split_context, standalone
 from retrieval.ingest import IngestReport, ingest
+from retrieval.judge import Judge
 from retrieval.routing import route
 from retrieval.search import HybridSearcher, QueryPlan
 from retrieval.store import Store
@@ -50,14 +52,14 @@ class RetrievalEngine:
         model: str | None = None,
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
-        thresholds: Thresholds | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.default_corpus = [Path(p) for p in default_corpus]
         self._model_spec = model
         self._chroma_url = chroma_url
         self._embedder = embedder
-        self.thresholds = thresholds or Thresholds()
+        self.judge = judge  # None: the shipped calibrated judge (retrieval/data/judge.json)
         self._store: Store | None = None
         self._searcher: HybridSearcher | None = None
         self._catalog: tuple[int, Catalog] | None = None
@@ -100,6 +102,7 @@ class RetrievalEngine:
         self.ensure_index()
         self.embedder.embed_queries(["khởi động"])
         self.catalog()  # document cards: built once per index version, not on the first question
+        self.ask("khởi động")  # builds the derived structures (rarity, accents, sentence cache) once
 
     @contextmanager
     def _file_lock(self):
@@ -135,7 +138,8 @@ class RetrievalEngine:
     ) -> tuple[list[SearchHit], QueryPlan]:
         q = clean_query(query)
         self.ensure_index()
-        return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=context_docs)
+        docs, _ = split_context(context_docs)
+        return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=docs)
 
     def catalog(self) -> Catalog:
         """Cards of the indexed documents (rebuilt when the index changes; the model is not needed)."""
@@ -150,16 +154,32 @@ class RetrievalEngine:
         return cached[1]
 
     def ask(self, question: str, *, context_docs: Sequence[str] = ()) -> Answer:
-        q = clean_query(question)
-        # a question about a named document's identity or one of its clauses is answered from the document
-        routed = route(q, self.catalog(), context_docs)
+        """Answer `question`; `context_docs` is what the previous answer's `referenced_docs` left (document
+        numbers, and the previous question marked with `followup.PREVIOUS`), for follow-ups.
+
+        A question about a named document's identity (who signed, when, which body) or one of its clauses is
+        answered from the document card or the clause itself (`retrieval.routing`); every other question
+        goes through search and the one composer.
+        """
+        docs, previous = split_context(context_docs)
+        q = clean_query(standalone(clean_query(question), previous))
+        routed = route(q, self.catalog(), docs)
         if routed is not None:
             routed.question = question
+            routed.referenced_docs = (*routed.referenced_docs, PREVIOUS + q)
             return routed
-        hits, plan = self.search_with_plan(q, 5, context_docs=context_docs)
-        answer = compose(q, hits, plan, self.searcher.stats(), self.thresholds)
+        hits, plan = self.search_with_plan(q, 5, context_docs=docs)
+        answer = compose(
+            q, hits, plan, self.searcher.stats(), self.judge, doc_passages=self.document_passages
+        )
         answer.question = question
+        answer.referenced_docs = (*answer.referenced_docs, PREVIOUS + q)
         return answer
+
+    def document_passages(self, source: str) -> list[Passage]:
+        """Every passage of one source file, in document order."""
+        found = [p for p in self.store.passages.values() if p.doc.source == source]
+        return sorted(found, key=lambda p: p.position)
 
     def get_passage(self, passage_id: str) -> Passage | None:
         return self.store.passages.get(passage_id)

@@ -38,6 +38,7 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from prompts.loader import load_prompts
+from retrieval.answer import NOT_FOUND, UNKNOWN_DOCUMENT
 from retrieval.chunking import split_sentences
 from retrieval.citations import format_citation_label
 from retrieval.engine import clean_query
@@ -647,7 +648,9 @@ class LLMAnswerer:
         answer = extractive
         if extractive.from_document:
             stats.reason = "from_document"  # a card field or an exact clause: quoted, never rephrased
-        elif not extractive.grounded:
+        # The model decides when the extractive judge is unsure: only a question with no passage at all, or
+        # naming a document the corpus does not hold, is refused without asking it.
+        elif not extractive.grounded and (not hits or extractive.text.startswith(UNKNOWN_DOCUMENT)):
             stats.reason = stats.reason or "not_grounded"
         elif not available:
             stats.reason = stats.reason or "model_unavailable"
@@ -667,6 +670,16 @@ class LLMAnswerer:
                 stats.reason = result.reason
                 if result.ok:
                     answer = self._llm_answer(question, result, hits, extractive)
+                elif result.reason == "unanswerable" and not extractive.grounded:
+                    # the judge was unsure and the model, having read the passages, says they do not answer
+                    answer = Answer(
+                        question=question,
+                        text=NOT_FOUND,
+                        grounded=False,
+                        mode="llm",
+                        hits=hits,
+                        referenced_docs=extractive.referenced_docs,
+                    )
                 else:
                     log.info(
                         "LLM trả lời (%s) không đạt kiểm tra (%s%s), dùng câu trả lời trích xuất",

@@ -17,6 +17,7 @@ from retrieval.diacritics import AccentRestorer
 from retrieval.docrefs import DocRef, document_keys, find_refs, ref_matches
 from retrieval.embeddings import Embedder
 from retrieval.evidence import CorpusStats
+from retrieval.lexicon import default_lexicon
 from retrieval.store import Store
 from retrieval.textnorm import fold, has_diacritics
 from retrieval.types import Passage, SearchHit
@@ -98,10 +99,16 @@ class HybridSearcher:
         )
 
     def dense_text(self, query: str) -> str:
-        """What the embedding model sees: the query, with accents restored when typed without them."""
-        if has_diacritics(query):
-            return query
-        return self.restorer().restore(query)
+        """What the embedding model sees: the query with accents restored when typed without them, and its
+        everyday phrases replaced by the documents' words ("con nít" → "trẻ em", see `retrieval.lexicon`)."""
+        lexicon = default_lexicon()
+        found = lexicon.matches(query)
+        text = query if has_diacritics(query) else self.restorer().restore(query)
+        return lexicon.rewrite(text, found) if found else text
+
+    def lexical_text(self, query: str) -> str:
+        """What BM25 sees: the query followed by the documents' words for its everyday phrases."""
+        return default_lexicon().expand(query)
 
     def plan(self, query: str, context_docs: Sequence[str] = ()) -> QueryPlan:
         refs = find_refs(query)
@@ -114,6 +121,12 @@ class HybridSearcher:
         unknown: list[DocRef] = []
         for ref in refs:
             matched = [s for s, k in keys.items() if ref_matches(ref, k)]
+            if ref.full and matched:
+                # "Nghị quyết 71/NQ-CP" is not "71-NQ/TW": a full number must agree with the issuer's suffix
+                wanted = _alnum(ref.full)
+                matched = [
+                    s for s in matched if any(_alnum(k[5:]) == wanted for k in keys[s] if k[:5] == "full:")
+                ]
             if matched:
                 sources.extend(s for s in matched if s not in sources)
             else:
@@ -143,7 +156,9 @@ class HybridSearcher:
                 dense[pid] = sim
                 dense_rank[pid] = min(dense_rank.get(pid, rank), rank)
 
-        lex_scores = self.store.lexical.scores(query) if self.store.lexical else np.zeros(0)
+        lex_scores = (
+            self.store.lexical.scores(self.lexical_text(query)) if self.store.lexical else np.zeros(0)
+        )
         lexical: dict[str, float] = {}
         lex_rank: dict[str, int] = {}
         if lex_scores.size:
@@ -176,6 +191,10 @@ class HybridSearcher:
             fused[pid] = score
 
         ordered = sorted(fused, key=lambda p: -fused[p])
+        if ref_set:
+            ordered = _strong_prior(
+                ordered, fused, lambda pid: self.store.passages[pid].doc.source in ref_set
+            )
         hits: list[SearchHit] = []
         kept_shingles: list[set[str]] = []
         for pid in ordered:
@@ -199,6 +218,31 @@ class HybridSearcher:
 
 
 _WORD = re.compile(r"\w+")
+
+
+OUTSIDE_SLOTS = 1  # passages outside the named documents that may join the top when they match best
+OUTSIDE_RATIO = 1.0
+
+
+def _strong_prior(ordered: list[str], fused: dict[str, float], named) -> list[str]:
+    """A named document is a strong prior, not a wall: its passages come first, except that up to
+    `OUTSIDE_SLOTS` other passages that match the question at least about as well (fused score without the
+    boost ≥ `OUTSIDE_RATIO` × the best named passage's) take rank 3 — the provincial article reporting
+    how Kết luận 221 is carried out still answers "ai chỉ đạo triển khai KL 221?"."""
+    inside = [p for p in ordered if named(p)]
+    if not inside:
+        return ordered
+    best_inside = fused[inside[0]] - REF_BOOST
+    outside = [p for p in ordered if not named(p) and fused[p] >= OUTSIDE_RATIO * best_inside][:OUTSIDE_SLOTS]
+    if not outside:
+        return ordered
+    rest = [p for p in ordered if p not in outside]
+    return rest[:2] + outside + rest[2:]
+
+
+def _alnum(number: str) -> str:
+    """A document number without punctuation or case ("57-NQ/TW" = "57/nq-tw")."""
+    return "".join(ch for ch in fold(number) if ch.isalnum())
 
 
 def _shingles(p: Passage, n: int = 3) -> set[str]:

@@ -2,12 +2,17 @@
 
 from retrieval.answer import compose, select_sentences
 from retrieval.evidence import CorpusStats
+from retrieval.judge import Judge
 from retrieval.search import QueryPlan
 from retrieval.types import DocumentMeta, Passage, SearchHit
 
 DOC = DocumentMeta(
     source="nq.md", title="Nghị quyết thử", doc_number="57-NQ/TW", doc_type="Nghị quyết", date="2024-12-22"
 )
+
+
+# composition is tested apart from the decision to answer: this judge accepts everything
+ACCEPT = Judge(("dense_top",), (0.0,), (1.0,), (0.0,), 0.0, 0.0)
 
 
 def _hit(text: str, rank: int = 1, section_ref: str = "II.1", dense: float = 0.9) -> SearchHit:
@@ -27,21 +32,49 @@ def test_rhetorical_questions_and_lead_ins_are_not_answers():
     assert picked[0][1].startswith("- Phấn đấu có 2 triệu doanh nghiệp")
 
 
-def test_long_enumerations_are_quoted_clause_by_clause():
+def test_long_enumerations_are_quoted_whole_never_from_the_middle():
     text = (
+        "Mở đầu của mục này nói về nhân lực.\n"
         "- Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP, trong đó kinh phí từ xã hội chiếm hơn 60%; "
         "bố trí ít nhất 3% tổng chi ngân sách hằng năm cho khoa học; nguồn nhân lực nghiên cứu đạt 12 người "
         "trên một vạn dân; có từ 40 - 50 tổ chức khoa học và công nghệ được xếp hạng khu vực và thế giới."
     )
     picked = select_sentences("kinh phí chi cho nghiên cứu phát triển bao nhiêu phần trăm GDP", [_hit(text)])
-    assert "2% GDP" in picked[0][1] and "40 - 50 tổ chức" not in picked[0][1]
+    quote = picked[0][1]
+    assert "2% GDP" in quote
+    # the quote is the whole list item: it starts where the item starts and ends with the item's stop
+    assert quote.startswith("- Kinh phí") and quote.endswith("thế giới.")
+    assert "Mở đầu" not in quote
+
+
+def test_headings_and_fragments_are_never_quoted():
+    hit = _hit("I- QUAN ĐIỂM CHỈ ĐẠO\nlà lực.\nKinh phí chi cho nghiên cứu phát triển đạt 2% GDP.")
+    for q in ("quan điểm chỉ đạo là gì", "là lực", "kinh phí nghiên cứu"):
+        for _, sentence in select_sentences(q, [hit]):
+            assert sentence == "Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP."
+
+
+def test_a_list_question_gets_the_whole_list_with_its_count():
+    stats = CorpusStats(["nguyên tắc sáu rõ người việc", "doanh nghiệp", "ngân sách", "mục tiêu"])
+    hit = _hit(
+        "Khi phân công nhiệm vụ phải bảo đảm các yêu cầu sau:\n"
+        "- rõ người thực hiện nhiệm vụ được giao;\n- rõ việc cần làm và sản phẩm;\n"
+        "- rõ thời gian hoàn thành nhiệm vụ.\nĐoạn sau nói chuyện khác hẳn về ngân sách."
+    )
+    plan = QueryPlan("q", [], [], [])
+    answer = compose("phân công nhiệm vụ phải bảo đảm những yêu cầu gì", [hit], plan, stats, ACCEPT)
+    assert answer.grounded
+    assert answer.text.startswith("Gồm 3 ý.")
+    for item in ("rõ người thực hiện", "rõ việc cần làm", "rõ thời gian hoàn thành"):
+        assert item in answer.text
+    assert "ngân sách" not in answer.citations[0].quote
 
 
 def test_answer_starts_with_its_citation_and_quotes_only_the_passage():
     stats = CorpusStats(["kinh phí nghiên cứu phát triển GDP", "doanh nghiệp", "ngân sách"])
     hit = _hit("Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP.")
     plan = QueryPlan("q", [], [], [])
-    answer = compose("kinh phí nghiên cứu phát triển đạt bao nhiêu GDP", [hit], plan, stats)
+    answer = compose("kinh phí nghiên cứu phát triển đạt bao nhiêu GDP", [hit], plan, stats, ACCEPT)
     assert answer.grounded
     assert (
         answer.text

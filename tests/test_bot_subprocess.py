@@ -100,6 +100,19 @@ def test_follow_up_question_is_understood_in_context(running_bot):
     assert "57-NQ/TW" not in fresh["text"].split("Nguồn:", 1)[-1]
 
 
+def test_the_first_questions_officials_try(running_bot):
+    tg = running_bot.tg
+    (rule,) = _ask(tg, 41, "6 ro gom nhung gi")
+    for part in ("rõ người", "rõ việc", "rõ thời gian", "rõ trách nhiệm", "rõ sản phẩm", "rõ thẩm quyền"):
+        assert part in rule["text"].casefold()
+    (views,) = _ask(tg, 42, "NQ 57 có mấy quan điểm chỉ đạo?")
+    assert "5 quan điểm chỉ đạo" in views["text"]
+    (targets,) = _ask(tg, 43, "Nghị quyết 57 đặt mục tiêu gì đến năm 2030?")
+    assert "30% GDP" in targets["text"] and "Đất nước ta đang đứng trước" not in targets["text"]
+    (vision,) = _ask(tg, 43, "còn mục tiêu đến 2045 thì sao?")
+    assert "50% GDP" in vision["text"]
+
+
 def test_rate_limited_first_send_is_retried_and_the_reply_arrives(running_bot):
     tg = running_bot.tg
     tg.fail_next(1, status=429, retry_after=1, method="sendMessage")

@@ -74,3 +74,41 @@ def test_bad_input_gives_vietnamese_errors_and_non_zero_exit(home, tmp_path):
     assert proc.returncode != 0 and "Dòng 1" in proc.stderr
     missing = troly(home, "ingest", str(tmp_path / "khong-co"), check=False)
     assert missing.returncode != 0 and "Không tìm thấy" in missing.stderr
+
+
+def test_eval_answers_json_shape(home, tmp_path):
+    f = tmp_path / "a.jsonl"
+    f.write_text(
+        '{"question": "Kết luận 221-KL/TW ban hành ngày nào?", "answer_contains": ["28/11/2025"], '
+        '"kind": "metadata"}\n'
+        '{"question": "còn mục tiêu đến năm 2045 thì sao?", "history": ["NQ 57 đặt mục tiêu gì đến năm 2030?"], '
+        '"answer_contains": ["2045"], "kind": "follow-up"}\n'
+        '{"question": "Nghị quyết 999-NQ/TW ban hành ngày nào?", "kind": "near-miss"}\n'
+        '{"question": "chưa duyệt", "needs_review": true}\n',
+        encoding="utf-8",
+    )
+    data = json.loads(troly(home, "eval", str(f), "--answers", "--json").stdout)
+    keys = {"n", "answer_has_fact", "grounded", "refused_unanswerable", "p50_ms", "p95_ms"}
+    assert set(data) == keys | {"by_kind"}
+    assert data["n"] == 3  # the needs_review line is skipped
+    assert data["answer_has_fact"] == 1.0 and data["grounded"] == 1.0 and data["refused_unanswerable"] == 1.0
+    assert set(data["by_kind"]) == {"metadata", "follow-up", "near-miss"}
+    assert all(set(v) == keys for v in data["by_kind"].values())
+    # a figure over an empty group is null
+    assert data["by_kind"]["near-miss"]["answer_has_fact"] is None
+    assert data["by_kind"]["metadata"]["refused_unanswerable"] is None
+
+
+def test_ask_after_earlier_question_keeps_the_document(home):
+    data = json.loads(
+        troly(
+            home,
+            "ask",
+            "còn mục tiêu đến năm 2045 thì sao?",
+            "--after",
+            "NQ 57 đặt mục tiêu gì đến năm 2030?",
+            "--json",
+        ).stdout
+    )
+    assert data["grounded"] is True
+    assert {c["doc_number"] for c in data["citations"]} == {"57-NQ/TW"}

@@ -25,7 +25,7 @@ Q = "Quy mô kinh tế số năm 2030?"
 
 
 class StubEngine:
-    thresholds = None
+    judge = None
 
     def __init__(self) -> None:
         self.asked: list[tuple[str, tuple[str, ...]]] = []

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from prompts.loader import load_prompts
+from retrieval.answer import NOT_FOUND
+from retrieval.judge import Judge
 from retrieval.llm import NOT_FOUND_MARKER, LLMAnswerer, make_chat_model
 from retrieval.types import Citation
 from tests.fake_openai import FakeOpenAI, Recorded, Reply, passage_sentence
@@ -141,11 +143,38 @@ def test_a_server_error_falls_back(engine, fake, caplog):
     assert "500" in caplog.text and "dùng câu trả lời trích xuất" in caplog.text
 
 
-def test_no_relevant_passage_means_not_found_without_calling_the_model(engine, fake):
+def test_the_model_decides_on_an_unanswerable_question_and_may_say_it_cannot(engine, fake, monkeypatch):
+    monkeypatch.setattr(engine, "judge", Judge(("dense_top",), (0.0,), (1.0,), (0.0,), 0.0, 1.01))
+    fake.script(Reply(NOT_FOUND_MARKER))
     answer = make(engine, fake).ask(Q_UNANSWERABLE)
-    assert fake.chat_requests() == []
+    assert len(fake.chat_requests()) == 1  # the passages went to the model, whatever the judge thought
+    assert answer.mode == "llm" and not answer.grounded and not answer.citations
+    assert answer.text == NOT_FOUND == engine.ask(Q_UNANSWERABLE).text
+
+
+def test_a_question_the_extractive_judge_refuses_reaches_the_model(engine, fake, monkeypatch):
+    # a judge that refuses everything: only the model can answer now
+    strict = Judge(("dense_top",), (0.0,), (1.0,), (0.0,), 0.0, 1.01)
+    monkeypatch.setattr(engine, "judge", strict)
+    assert not engine.ask(Q57).grounded
+    fake.responder = cite_passage_with("30% GDP")
+    answer = make(engine, fake).ask(Q57)
+    assert len(fake.chat_requests()) == 1
+    assert answer.mode == "llm" and answer.grounded and "30% GDP" in answer.text
+    assert answer.citations and answer.citations[0].doc_number == "57-NQ/TW"
+
+
+def test_on_model_error_the_refusing_judge_answers(engine, fake, monkeypatch):
+    monkeypatch.setattr(engine, "judge", Judge(("dense_top",), (0.0,), (1.0,), (0.0,), 0.0, 1.01))
+    fake.script(Reply(status=500), Reply(status=500))
+    answer = make(engine, fake).ask(Q57)
     assert answer.mode == "extractive" and not answer.grounded and not answer.citations
-    assert answer.text == engine.ask(Q_UNANSWERABLE).text
+
+
+def test_a_document_the_corpus_lacks_is_refused_without_calling_the_model(engine, fake):
+    answer = make(engine, fake).ask("Nghị quyết 999-NQ/TW ban hành ngày nào?")
+    assert fake.chat_requests() == []
+    assert not answer.grounded and answer.text.startswith("Kho văn bản hiện chưa có")
 
 
 def test_the_models_own_source_list_is_ignored_and_citations_are_renumbered(engine, fake):

@@ -20,7 +20,7 @@ CARD = Answer(
 
 
 class CardEngine:
-    thresholds = None
+    judge = None
 
     def __init__(self) -> None:
         self.searched = 0

@@ -96,3 +96,10 @@ def test_document_cited_in_the_corpus_but_not_held_is_found_through_its_mentions
 def test_referenced_docs_are_canonical_numbers_for_follow_ups(engine):
     answer = engine.ask("NQ 57 đặt mục tiêu gì đến năm 2030?")
     assert answer.referenced_docs[0] == "57-NQ/TW"
+
+
+def test_a_named_document_is_a_strong_prior_not_a_wall(engine):
+    hits = engine.search("Ai chỉ đạo các sở, ngành triển khai Kết luận 221?", k=5)
+    assert hits[0].passage.doc.doc_number == "221-KL/TW"
+    # the provincial article that reports who carries KL 221 out still reaches the top results
+    assert any("Mai Xuân Liêm" in h.passage.text for h in hits)

@@ -137,11 +137,17 @@ def search_cmd(
 @app.command("ask")
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="Câu hỏi")],
+    after: Annotated[
+        list[str] | None,
+        typer.Option("--after", help="Câu hỏi trước đó trong cùng cuộc trò chuyện (lặp lại được)"),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Trả lời ngắn gọn, có trích dẫn văn bản nguồn."""
+    from retrieval.evaluate import ask_in_conversation
+
     engine = _engine()
-    answer = _run(lambda: _answerer(engine).ask(question))
+    answer = _run(lambda: ask_in_conversation(_answerer(engine), question, after or []))
     if as_json:
         emit_json(answer.to_json())
         return
@@ -163,13 +169,24 @@ def _answerer(engine):
 def eval_cmd(
     file: Annotated[Path, typer.Argument(help="Tệp câu hỏi .jsonl")],
     k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    answers: Annotated[
+        bool, typer.Option("--answers", help="Chấm câu trả lời (điều cán bộ đọc) thay vì kết quả tìm kiếm.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Đo chất lượng tìm kiếm (hit@1, hit@k, MRR) và độ trễ trên một tệp câu hỏi."""
-    from retrieval.evaluate import evaluate, load_questions
+    """Đo chất lượng tìm kiếm (hit@1, hit@k, MRR) và độ trễ; với --answers: chấm câu trả lời."""
+    from retrieval.evaluate import evaluate, evaluate_answers, load_questions
 
     questions = _run(lambda: load_questions(file))
     engine = _engine()
+    if answers:
+        result = _run(lambda: evaluate_answers(_answerer(engine), questions))
+        result.pop("details", None)
+        if as_json:
+            emit_json(result)
+            return
+        _print_answer_eval(result)
+        return
     result = _run(lambda: evaluate(engine, questions, k=k))
     result.pop("details", None)
     if as_json:
@@ -221,6 +238,24 @@ def documents_cmd(as_json: JsonOpt = False) -> None:
         if signer:
             details.insert(1, f"ký: {signer}")
         out.print(f"   [dim]{' · '.join(details)}[/]")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _print_answer_eval(result: dict) -> None:
+    out.print(
+        f"{result['n']} câu hỏi — có đúng thông tin {_pct(result['answer_has_fact'])}, "
+        f"trả lời (câu có đáp án) {_pct(result['grounded'])}, "
+        f"từ chối đúng (câu không có đáp án) {_pct(result['refused_unanswerable'])}; "
+        f"độ trễ p50 {result['p50_ms'] or 0:.1f} ms, p95 {result['p95_ms'] or 0:.1f} ms."
+    )
+    for kind, f in result["by_kind"].items():
+        out.print(
+            f"  {kind}: {f['n']} câu — có đúng thông tin {_pct(f['answer_has_fact'])}, "
+            f"trả lời {_pct(f['grounded'])}, từ chối đúng {_pct(f['refused_unanswerable'])}"
+        )
 
 
 @model_app.command("build")
@@ -307,6 +342,55 @@ def stats_cmd(
                 out.print(f"{i}. {item['question']} — {item['count']} lần", markup=False)
     if deleted:
         err.print(f"Đã xoá {deleted} câu hỏi cũ hơn {settings.log_retention_days} ngày.")
+
+
+@model_app.command("train-judge")
+def train_judge_cmd(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Tệp câu hỏi .jsonl (mặc định evals/answers_dev.jsonl)")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Nơi ghi (mặc định retrieval/data/judge.json)")
+    ] = None,
+    max_refused: Annotated[float, typer.Option("--max-refused", min=0.0, max=0.5)] = 0.03,
+    as_json: JsonOpt = False,
+) -> None:
+    """Huấn luyện bộ chấm bằng chứng (hồi quy logistic) trên tập dev; ghi hệ số ra tệp JSON nhỏ."""
+    from retrieval.evaluate import load_questions
+    from retrieval.judge import fit_judge, training_rows
+
+    paths = files or [Path("evals/answers_dev.jsonl")]
+    questions = [q for f in paths for q in _run(lambda f=f: load_questions(f))]
+    engine = _engine()
+    engine.warmup()
+    rows, labels, left_out = _run(lambda: training_rows(engine, questions))
+    try:
+        judge = fit_judge(rows, labels, max_refused=max_refused)
+    except ValueError as exc:
+        fail(str(exc))
+    target = output or Path(__file__).resolve().parent.parent / "retrieval" / "data" / "judge.json"
+    judge.save(target)
+    positives = [r for r, y in zip(rows, labels, strict=True) if y == 1]
+    negatives = [r for r, y in zip(rows, labels, strict=True) if y == 0]
+    refused = sum(1 for r in positives if not judge.accept(r)) / (len(positives) or 1)
+    rejected = sum(1 for r in negatives if not judge.accept(r)) / (len(negatives) or 1)
+    summary = {
+        "file": str(target),
+        "positives": len(positives),
+        "negatives": len(negatives),
+        "left_out": left_out,
+        "threshold": round(judge.threshold, 4),
+        "answerable_refused": round(refused, 4),
+        "unanswerable_refused": round(rejected, 4),
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    out.print(
+        f"Đã ghi {target}: {len(positives)} câu có đáp án, {len(negatives)} câu không có đáp án "
+        f"({left_out} câu bỏ qua vì không tìm thấy đoạn chứa đáp án); ngưỡng {judge.threshold:.3f}; "
+        f"trên tập dev: từ chối nhầm {100 * refused:.1f}%, từ chối đúng {100 * rejected:.1f}%."
+    )
 
 
 def _mount_optional() -> None:

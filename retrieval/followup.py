@@ -1,0 +1,74 @@
+"""Follow-up questions: "còn mục tiêu đến 2045 thì sao?", "còn NQ 66?", "cụ thể hơn", "ý thứ 3 là gì?".
+
+The bot (and `troly ask --after`, `troly eval --answers`) passes back, as `context_docs`, what the previous
+answer left in `Answer.referenced_docs`: the document numbers it was about and, marked with `PREVIOUS`, the
+question it answered. A question that reads as a follow-up is completed with that earlier question before it
+is searched; a question that stands on its own is searched as typed (the documents still act as context).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from retrieval.docrefs import find_refs
+from retrieval.evidence import content_terms
+from retrieval.textnorm import fold
+
+PREVIOUS = "câu hỏi trước: "
+
+_STARTS = (
+    "con ",
+    "the con ",
+    "vay con ",
+    "trong do",
+    "ngoai ra",
+    "cu the hon",
+    "chi tiet hon",
+    "noi ro hon",
+    "ro hon",
+    "giai thich them",
+    "them nua",
+    "con nua",
+    "the thi",
+    "vay thi",
+    "nghi quyet do",
+    "van ban do",
+    "ket luan do",
+    "thong bao do",
+    "chi thi do",
+    "no ",
+    "do la",
+)
+_ORDINAL = re.compile(r"\b(y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
+_MORE = re.compile(r"^(cu the hon|chi tiet hon|noi ro hon|ro hon|giai thich them)\b")
+
+
+def split_context(context_docs: Sequence[str]) -> tuple[list[str], str | None]:
+    """(document numbers, the previous question or None) from what the caller passed back."""
+    docs: list[str] = []
+    previous = None
+    for item in context_docs:
+        if item.startswith(PREVIOUS):
+            previous = item[len(PREVIOUS) :].strip() or None
+        else:
+            docs.append(item)
+    return docs, previous
+
+
+def is_follow_up(question: str) -> bool:
+    """True for a question that needs the previous one to make sense."""
+    q = fold(question).strip()
+    if q.startswith(_STARTS) or _ORDINAL.search(q):
+        return True
+    return not find_refs(question) and len(content_terms(question)) <= 2
+
+
+def standalone(question: str, previous: str | None) -> str:
+    """The follow-up completed with the earlier question ("cụ thể hơn" → the earlier question itself)."""
+    if not previous or not is_follow_up(question):
+        return question
+    q = fold(question).strip()
+    if _MORE.match(q):
+        return previous
+    return f"{question.rstrip()} ({previous.strip().rstrip('?')})"

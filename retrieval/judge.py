@@ -1,0 +1,306 @@
+"""Whether the retrieved passages answer the question: a small calibrated model instead of hand thresholds.
+
+A logistic regression over a handful of evidence features (`FEATURES`) gives the probability that the
+passages answer the question; the answer is given when it reaches the model's threshold. The coefficients
+are trained on the dev split by `troly model train-judge` (`train_judge`) and shipped as
+`retrieval/data/judge.json` (plain JSON: names, means, scales, coefficients, intercept, threshold — no pickle).
+The threshold is the highest one that refuses at most 3% of the answerable dev questions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from retrieval.docrefs import find_refs
+from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats, content_terms, weighted_coverage
+from retrieval.lexicon import default_lexicon
+from retrieval.textnorm import fold
+from retrieval.types import SearchHit
+
+FEATURES = (
+    "dense_top",  # cosine of the best passage (e5; 0.75–0.95 in practice)
+    "dense_gap",  # best cosine minus the fifth best: a clear winner is more telling than a flat list
+    "coverage",  # rarity-weighted share of the question's topic words in the best of the top 3 passages
+    "coverage_top1",  # the same for the first passage only
+    "bigram_coverage",  # share of the question's adjacent topic-word pairs found in the best passage
+    "missing_rare",  # rarity of the rarest topic word that no top passage contains (0 when none is missing)
+    "lexical",  # log(1 + BM25 score of the first passage)
+    "sentence_coverage",  # rarity-weighted coverage of the chosen sentences
+    "type_asked",  # 1 when the question asks for a date, number, person, place or list
+    "type_found",  # 1 when that kind of answer appears in the chosen sentences
+    "named_doc",  # 1 when the question names a document the first passage belongs to
+    "unknown_ref",  # 1 when the question names a document the corpus does not hold (passages only cite it)
+    "missing_number",  # 1 when a number of the question (a year, "6 tuổi") is in none of the top passages
+    "sentence_missing_rare",  # rarity of the rarest topic word missing from the chosen sentences
+)
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_ASKS = {
+    "date": re.compile(
+        r"\b(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|thoi han|han chot|thoi diem nao|ngay bao nhieu)\b"
+    ),
+    "number": re.compile(r"\b(bao nhieu|may|ty le|ti le|phan tram|bao lau|muc nao|toi thieu|toi da)\b"),
+    "person": re.compile(r"\b(ai|nguoi nao|co quan nao|don vi nao|bo nao|so nao|to chuc nao|chu tri)\b"),
+    "place": re.compile(r"\b(o dau|tai dau|noi nao|tinh nao|dia phuong nao|xa nao)\b"),
+    "list": re.compile(
+        r"\b(gom|nhung (\w+ ){0,3}(gi|nao)|liet ke|ke ra|cac (\w+ ){0,4}nao|co may \w+|may (\w+ ){1,3}(la|gom))\b"
+    ),
+}
+_FOUND = {
+    "date": re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2}|tháng \d{1,2}|năm \d{4}|\b(19|20)\d{2}\b"),
+    "number": re.compile(
+        r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|triệu|tỷ|phần trăm)\b", re.IGNORECASE
+    ),
+    "person": re.compile(
+        r"\b(Bộ|Ban|Ủy ban|Uỷ ban|UBND|Sở|Chính phủ|Thủ tướng|Quốc hội|Đảng ủy|Đảng uỷ|Văn phòng|Trung ương|"
+        r"Tổng Bí thư|Chủ tịch|đồng chí|chủ trì|Hội đồng|[A-ZĐ][a-zà-ỹ]+ [A-ZĐ][a-zà-ỹ]+)"
+    ),
+    "place": re.compile(r"\b(tỉnh|thành phố|xã|phường|huyện|[A-ZĐ][a-zà-ỹ]+ [A-ZĐ][a-zà-ỹ]+)"),
+    "list": re.compile(r"(;|\n\s*[-•+]|\n\s*\d+[.)]|\b[a-zđ]\)|, .+, )"),
+}
+
+
+def asked_type(question: str) -> str | None:
+    """The kind of answer a question asks for: date, number, person, place, list, or None."""
+    q = fold(question)
+    for kind in ("date", "list", "number", "person", "place"):
+        if _ASKS[kind].search(q):
+            return kind
+    return None
+
+
+def answer_type_found(kind: str | None, text: str) -> bool:
+    return bool(kind) and bool(_FOUND[kind].search(text))
+
+
+def _bigrams(text: str) -> set[str]:
+    words = [w for w in WORD_RE.findall(fold(text)) if w not in STOPWORDS]
+    return {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+
+
+def _coverage(question: str, text: str, stats: CorpusStats) -> float:
+    """Coverage of the question, or of its lexicon rewrite ("con nít" → "trẻ em"), whichever is higher."""
+    cov = weighted_coverage(question, text, stats)
+    rewritten = default_lexicon().rewrite(question)
+    if rewritten != question:
+        cov = max(cov, weighted_coverage(rewritten, text, stats))
+    return cov
+
+
+def features(
+    question: str,
+    hits: Sequence[SearchHit],
+    stats: CorpusStats,
+    sentences: Sequence[str] = (),
+    named_sources: Sequence[str] = (),
+    unknown_refs: Sequence[object] = (),
+) -> dict[str, float]:
+    """Evidence features (names in `FEATURES`, floats) for `question` over its top hits and chosen sentences."""
+    top = list(hits[:3])
+    if not top:
+        return dict.fromkeys(FEATURES, 0.0)
+    dense = sorted((h.dense for h in hits[:5] if h.dense > 0), reverse=True) or [0.0]
+    covs = [_coverage(question, h.passage.indexed_text, stats) for h in top]
+    best = top[max(range(len(top)), key=lambda i: covs[i])]
+    q_bi = _bigrams(question) | _bigrams(default_lexicon().rewrite(question))
+    p_bi = _bigrams(best.passage.indexed_text)
+    words: set[str] = set()
+    for h in top:
+        words |= set(WORD_RE.findall(fold(h.passage.indexed_text)))
+    terms = content_terms(question)
+    lex = default_lexicon()
+    for m in lex.matches(question):  # an everyday word is not missing when its administrative word is there
+        admin = content_terms(m.entry.administrative)
+        if admin and admin <= words:
+            terms -= content_terms(m.entry.everyday)
+    missing = [stats.idf(t) for t in terms if t not in words]
+    chosen_words = set(WORD_RE.findall(fold(" ".join(sentences))))
+    for h in top:
+        if any(s in h.passage.text for s in sentences):
+            chosen_words |= set(WORD_RE.findall(fold(h.passage.header)))
+    for m in lex.matches(question):
+        admin = content_terms(m.entry.administrative)
+        if admin and admin <= chosen_words:
+            chosen_words |= content_terms(m.entry.everyday)
+    sentence_missing = [stats.idf(t) for t in terms if t not in chosen_words]
+    ref_numbers = {r.number for r in find_refs(question)}
+    numbers = {n for n in _NUMBER.findall(fold(question)) if n not in ref_numbers}
+    top_text = " ".join(fold(h.passage.indexed_text) for h in top)
+    norm = math.log(stats.n + 1) or 1.0
+    chosen = " ".join(sentences)
+    kind = asked_type(question)
+    return {
+        "dense_top": max(dense),
+        "dense_gap": dense[0] - dense[min(2, len(dense) - 1)],
+        "coverage": max(covs),
+        "coverage_top1": covs[0],
+        "bigram_coverage": len(q_bi & p_bi) / len(q_bi) if q_bi else 1.0,
+        "missing_rare": max(missing) / norm if missing else 0.0,
+        "lexical": math.log1p(max(0.0, hits[0].lexical)),
+        "sentence_coverage": _coverage(question, chosen, stats) if chosen else 0.0,
+        "type_asked": 1.0 if kind else 0.0,
+        "type_found": 1.0 if answer_type_found(kind, chosen) else 0.0,
+        "named_doc": 1.0 if named_sources and hits[0].passage.doc.source in set(named_sources) else 0.0,
+        "unknown_ref": 1.0 if unknown_refs else 0.0,
+        "missing_number": 1.0
+        if any(not re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d])", top_text) for n in numbers)
+        else 0.0,
+        "sentence_missing_rare": max(sentence_missing) / norm if sentence_missing else 0.0,
+    }
+
+
+@dataclass(frozen=True)
+class Judge:
+    """A logistic model over `features`; `accept` is True when the probability reaches `threshold`."""
+
+    names: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, feats: dict[str, float]) -> float:
+        z = self.intercept
+        for name, m, s, c in zip(self.names, self.mean, self.scale, self.coef, strict=True):
+            z += c * (feats.get(name, 0.0) - m) / (s or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def accept(self, feats: dict[str, float]) -> bool:
+        return self.probability(feats) >= self.threshold
+
+    def to_json(self) -> dict:
+        return {
+            "features": list(self.names),
+            "mean": [round(x, 6) for x in self.mean],
+            "scale": [round(x, 6) for x in self.scale],
+            "coef": [round(x, 6) for x in self.coef],
+            "intercept": round(self.intercept, 6),
+            "threshold": round(self.threshold, 6),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Judge:
+        names = tuple(data["features"])
+        n = len(names)
+        parts = [tuple(float(x) for x in data[k]) for k in ("mean", "scale", "coef")]
+        if any(len(p) != n for p in parts):
+            raise ValueError("judge file: features, mean, scale and coef must have the same length")
+        return cls(names, *parts, float(data["intercept"]), float(data["threshold"]))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def default_judge() -> Judge:
+    """The shipped judge (package data `retrieval/data/judge.json`)."""
+    text = resources.files("retrieval.data").joinpath("judge.json").read_text(encoding="utf-8")
+    return Judge.from_json(json.loads(text))
+
+
+# The direction each feature may push (+1 towards answering, -1 against); a feature whose fitted weight goes
+# the other way is an artefact of a small dev set (collinear features) and is dropped before refitting.
+EXPECTED_SIGN = {
+    "dense_top": 1,
+    "dense_gap": 1,
+    "coverage": 1,
+    "coverage_top1": 1,
+    "bigram_coverage": 1,
+    "missing_rare": -1,
+    "lexical": 1,
+    "sentence_coverage": 1,
+    "type_found": 1,
+    "named_doc": 1,
+    "unknown_ref": -1,
+    "missing_number": -1,
+    "sentence_missing_rare": -1,
+}
+
+
+def fit_judge(
+    rows: Sequence[dict[str, float]], labels: Sequence[int], max_refused: float = 0.03, c: float = 0.5
+) -> Judge:
+    """Fit a logistic regression (scikit-learn) on feature rows and 0/1 labels (1 = should answer).
+
+    Features whose weight comes out against `EXPECTED_SIGN` are dropped and the model refitted. The threshold
+    is the highest probability that still accepts all but `max_refused` of the positive rows. Raises
+    ValueError when both labels are not present.
+    """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(labels, dtype=int)
+    if len(set(y.tolist())) < 2:
+        raise ValueError("cần cả câu hỏi có đáp án và câu hỏi không có đáp án để huấn luyện")
+    names = list(FEATURES)
+    while True:
+        x = np.asarray([[r.get(n, 0.0) for n in names] for r in rows], dtype=float)
+        mean = x.mean(axis=0)
+        scale = x.std(axis=0)
+        scale[scale == 0] = 1.0
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
+        model.fit((x - mean) / scale, y)
+        coef = model.coef_[0]
+        wrong = [n for n, w in zip(names, coef, strict=True) if EXPECTED_SIGN.get(n, 0) * w < 0]
+        if not wrong or len(names) <= 1:
+            break
+        names = [n for n in names if n not in wrong]
+    judge = Judge(
+        tuple(names),
+        tuple(mean.tolist()),
+        tuple(scale.tolist()),
+        tuple(coef.tolist()),
+        float(model.intercept_[0]),
+        0.5,
+    )
+    probs = sorted(judge.probability(r) for r, lab in zip(rows, labels, strict=True) if lab == 1)
+    allowed = math.floor(max_refused * len(probs))
+    threshold = probs[allowed] if probs else 0.5
+    # a hair below the chosen positive, so that one is accepted
+    return Judge(
+        judge.names, judge.mean, judge.scale, judge.coef, judge.intercept, max(0.0, threshold - 1e-6)
+    )
+
+
+def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int], int]:
+    """Feature rows and labels for `fit_judge` from evaluation lines, asked through `engine` as `ask` would.
+
+    An answerable line (with `answer_contains`) is a positive when one of the top three passages holds its
+    fact (otherwise retrieval, not the judge, failed: the line is left out and counted); a line without
+    `answer_contains` is a negative. Lines marked `needs_review` are skipped. Returns (rows, labels, left_out).
+    """
+    from retrieval.answer import evidence
+    from retrieval.engine import clean_query
+    from retrieval.evaluate import _fact_norm, context_after
+
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    left_out = 0
+    for q in questions:
+        if q.extra.get("needs_review") is True:
+            continue
+        history = [h for h in (q.extra.get("history") or []) if isinstance(h, str)]
+        docs = context_after(engine, history)
+        text = clean_query(q.question)
+        hits, plan = engine.search_with_plan(text, 5, context_docs=docs)
+        if not hits or (plan.unknown_refs and not plan.ref_sources and not plan.mentions):
+            continue  # refused before the judge is asked
+        _, feats = evidence(text, hits, plan, engine.searcher.stats())
+        if q.answer_contains:
+            top = " ".join(_fact_norm(h.passage.text) for h in hits[:3])
+            if not any(_fact_norm(a) in top for a in q.answer_contains if a.strip()):
+                left_out += 1
+                continue
+            labels.append(1)
+        else:
+            labels.append(0)
+        rows.append(feats)
+    return rows, labels, left_out

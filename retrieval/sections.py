@@ -1,0 +1,326 @@
+"""Questions about a whole section of a named document: "NQ 57 đặt mục tiêu gì đến năm 2030?",
+"tầm nhìn 2045", "có mấy quan điểm chỉ đạo?", "nhiệm vụ, giải pháp", "tổ chức thực hiện".
+
+The answer is the items of that section in order (not the preamble that mentions the same words), with their
+count. A question that asks a detail inside the section ("mục tiêu về giao dịch không dùng tiền mặt") is left
+to sentence selection: the section route is taken only when nothing but the section's name (and a year)
+remains once question words are set aside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+
+from retrieval.chunking import split_sentences
+from retrieval.citations import format_document_label
+from retrieval.evidence import WORD_RE
+from retrieval.textnorm import fold
+from retrieval.types import Citation, Passage
+
+# folded cue → how the answer names it
+CUES = (
+    "quan diem chi dao",
+    "nhiem vu, giai phap",
+    "nhiem vu giai phap",
+    "to chuc thuc hien",
+    "tam nhin",
+    "muc tieu",
+    "quan diem",
+    "nhiem vu",
+    "giai phap",
+)
+_HEADING = re.compile(r"^\s*(#+\s|(?:[IVX]+|[A-Z])[-.–]\s)")
+
+
+def is_heading(line: str) -> bool:
+    """A heading line: Markdown `#`, a Roman-numeral section title, or a line in capitals."""
+    text = line.strip()
+    if not text:
+        return False
+    if _HEADING.match(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+# words a section question may carry besides the section's name
+_FILLER = set(
+    [
+        "la",
+        "gi",
+        "nhung",
+        "gom",
+        "co",
+        "may",
+        "bao",
+        "nhieu",
+        "the",
+        "nao",
+        "nao",
+        "neu",
+        "ra",
+        "dat",
+        "de",
+        "den",
+        "nam",
+        "cua",
+        "ve",
+        "con",
+        "thi",
+        "sao",
+        "chi",
+        "tiet",
+        "cu",
+        "hon",
+        "noi",
+        "dung",
+        "chinh",
+        "yeu",
+        "tong",
+        "quat",
+        "duoc",
+        "nhu",
+        "tren",
+        "trong",
+        "theo",
+        "nghi",
+        "quyet",
+        "ket",
+        "luan",
+        "so",
+        "van",
+        "ban",
+        "nay",
+        "do",
+        "va",
+        "cac",
+        "xin",
+        "cho",
+        "biet",
+        "hoi",
+        "toi",
+        "minh",
+        "a",
+        "oi",
+        "nhe",
+        "vay",
+        "ke",
+        "liet",
+        "cho",
+        "ta",
+        "chung",
+        "chu",
+        "ve",
+        "phan",
+        "muc",
+        "tong",
+        "cong",
+        "bao",
+        "gio",
+        "dat",
+    ]
+)
+_FILLER |= set(
+    [
+        "y",
+        "thu",
+        "nhat",
+        "hai",
+        "ba",
+        "tu",
+        "bon",
+        "sau",
+        "bay",
+        "tam",
+        "chin",
+        "muoi",
+        "diem",
+        "quan",
+        "chi",
+        "dao",
+        "nhiem",
+        "vu",
+        "giai",
+        "phap",
+        "to",
+        "chuc",
+        "thuc",
+        "hien",
+        "tam",
+        "nhin",
+        "muc",
+        "tieu",
+    ]
+)
+_ORDINAL = re.compile(r"\b(?:y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
+_ORDINAL_WORDS = {
+    "nhat": 1,
+    "hai": 2,
+    "ba": 3,
+    "tu": 4,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+}
+_ITEM = re.compile(r"^\s*(?P<mark>[-•+*]|\(?\d{1,2}[.)]|\(?[a-zđ]\))\s+")
+MAX_ITEMS = 10
+ITEM_CHARS = 420
+ANSWER_CHARS = 3700  # what all the items of a section may take together (a Telegram message holds 4096)
+
+
+def _cue(q: str) -> str | None:
+    for cue in CUES:
+        if cue in q:
+            return cue
+    return None
+
+
+def _residual(question: str, cue: str) -> list[str]:
+    """The question's words beyond the section's name, question words, numbers and document references."""
+    q = fold(question).replace(cue, " ")
+    rest = [
+        w
+        for w in WORD_RE.findall(q)
+        if w not in _FILLER
+        and not re.fullmatch(r"(19|20)\d\d|\d{1,3}", w)
+        and not re.match(r"^[a-z]{2}\d+$", w)
+    ]
+    return [w for w in rest if w not in {"nq", "kl", "tw", "qh15", "ct", "ttg", "tb"}]
+
+
+def _item_kind(mark: str) -> str:
+    return "dash" if mark in "-•+*" else ("num" if mark.strip("()").rstrip(".)").isdigit() else "alpha")
+
+
+def _first_sentences(text: str, limit: int = ITEM_CHARS) -> str:
+    """Whole sentences from the start of an item up to about `limit` characters (at least one)."""
+    out = ""
+    for s in split_sentences(text):
+        if out and len(out) + len(s) + 1 > limit:
+            return out + " […]"
+        out = f"{out} {s}".strip()
+    return out
+
+
+def section_answer(
+    question: str, sources: Sequence[str], doc_passages: Callable[[str], Sequence[Passage]]
+) -> tuple[str, list[Citation]] | None:
+    """(answer text, citations) listing the items of the asked section, or None when the route does not apply."""
+    q = fold(question)
+    cue = _cue(q)
+    if cue is None:
+        return None
+    # words beyond the section's name must name the section too ("nhiệm vụ trọng tâm"); otherwise the
+    # question asks a detail inside it, left to sentence selection
+    extra = _residual(question.split(" (", 1)[0], cue) if " (" in question else _residual(question, cue)
+    if len(extra) > 3:
+        return None
+    # a follow-up arrives as "còn 2045 thì sao? (the earlier question)": its own year and cue come first
+    own = fold(question.split(" (", 1)[0])
+    years = re.findall(r"\b(20\d\d)\b", own) or re.findall(r"\b(20\d\d)\b", q)
+    cue = _cue(own) or cue
+    cue_words = cue.replace(",", "").split()
+    for source in sources:
+        passages = sorted(doc_passages(source), key=lambda p: p.position)
+        if not passages or passages[0].doc.doc_type == "Bài viết":
+            continue
+        prefixes: list[str] = []
+        for p in passages:
+            parts = p.section.split(" › ") if p.section else []
+            for i in range(len(parts)):
+                pre = " › ".join(parts[: i + 1])
+                if pre not in prefixes:
+                    prefixes.append(pre)
+
+        def fits(pre: str) -> bool:
+            f = fold(pre).replace(",", "")
+            words = set(WORD_RE.findall(f))
+            return all(w in f for w in cue_words) and all(y in f for y in years) and set(extra) <= words
+
+        candidates = sorted(
+            (p for p in prefixes if fits(p)), key=lambda p: (p.count(" › "), prefixes.index(p))
+        )
+        if not candidates:
+            continue
+        prefix = candidates[0]
+        inside = [p for p in passages if p.section == prefix or p.section.startswith(prefix + " › ")]
+        items: list[str] = []
+        kind: str | None = None
+        depth0 = prefix.count(" › ") + 1
+        children: list[str] = []
+        for p in inside:
+            parts = p.section.split(" › ")
+            if len(parts) > depth0 and parts[depth0] not in children:
+                children.append(parts[depth0])
+        if len(children) >= 2:
+            kind = "num"
+            for child in children:
+                part = next(p for p in inside if p.section.split(" › ")[depth0:][:1] == [child])
+                lines = [ln.strip() for ln in part.text.split("\n") if ln.strip() and not is_heading(ln)]
+                line = lines[0] if lines else ""
+                m0 = _ITEM.match(line)
+                marker = child.split(" ")[0]
+                if m0 and line.startswith(marker):
+                    items.append(line[m0.end() :].strip())
+                else:
+                    items.append(re.sub(r"^\s*(?:[IVX]+|\d+|[a-zđ])[-.–)]\s*", "", child))
+        for p in inside if not children or len(children) < 2 else ():
+            for line in p.text.split("\n"):
+                m = _ITEM.match(line)
+                if not m:
+                    continue
+                k = _item_kind(m.group("mark"))
+                kind = kind or k
+                if k == kind:
+                    items.append(line[m.end() :].strip())
+        first = inside[0]
+        doc = first.doc
+        doc_label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
+        depth = prefix.count(" › ") + 1
+        ref = ".".join(first.section_ref.split(".")[:depth]) if first.section_ref else ""
+        label = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", prefix.split(" › ")[-1]).rstrip("…").strip()
+        if label.isupper():
+            label = label[:1] + label[1:].lower()
+        if len(items) < 2:
+            paragraphs = [
+                ln.strip()
+                for p in inside
+                for ln in p.text.split("\n")
+                if ln.strip() and not ln.startswith("#")
+            ]
+            if not paragraphs:
+                continue
+            items = paragraphs[:2]
+        budget = max(250, ANSWER_CHARS // min(max(len(items), 1), MAX_ITEMS))
+        items = [_first_sentences(it, budget) for it in items]
+        m = _ORDINAL.search(q)
+        nth = (int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS.get(m.group(1))) if m else None
+        if nth and kind is not None and 1 <= nth <= len(items):
+            where = f"mục {ref}" if ref else "phần"
+            cit = dataclasses.replace(
+                Citation.from_passage(first, quote=items[nth - 1]), section=prefix, section_ref=ref
+            )
+            text = f"Ý thứ {nth} trong {len(items)} ý của {doc_label}, {where} ({label}):\n{items[nth - 1]}"
+            return text, [cit]
+        shown = items[:MAX_ITEMS]
+        listed = len(items) >= 2 and kind is not None
+        body = "\n".join(f"{i}. {it}" for i, it in enumerate(shown, start=1)) if listed else "\n".join(shown)
+        if len(items) > len(shown):
+            body += f"\n(còn {len(items) - len(shown)} ý nữa — xem nguyên văn)"
+        where = f"mục {ref}" if ref else "phần"
+        head = (
+            f"{doc_label}, {where} ({label}), gồm {len(items)} ý:"
+            if listed
+            else f"Theo {doc_label}, {where} ({label}):"
+        )
+        if listed and fold(prefix.split(" › ")[0]).find(cue_words[0]) >= 0 and depth == 1:
+            head = f"{doc_label} nêu {len(items)} {label.lower()} ({where}):"
+        cit = dataclasses.replace(Citation.from_passage(first, quote=body), section=prefix, section_ref=ref)
+        return f"{head}\n{body}", [cit]
+    return None

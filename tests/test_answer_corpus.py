@@ -1,0 +1,109 @@
+"""Answers over the shipped corpus: quote properties on every passage, and the questions officials try first."""
+
+import re
+
+import pytest
+
+from retrieval.answer import _sentences, enumeration
+from retrieval.sections import is_heading
+from retrieval.types import SearchHit
+
+pytestmark = pytest.mark.slow
+
+_BOUNDARY = re.compile(r"(^|[.!?…:;]\s+|\n\s*)$")
+
+
+def _starts_at_a_boundary(text: str, quote: str) -> bool:
+    """The quote starts at the start of a line or right after a sentence's end, never mid-sentence."""
+    starts = [m.start() for m in re.finditer(re.escape(quote), text)]
+    return any(_BOUNDARY.search(text[:pos]) for pos in starts)
+
+
+def test_every_candidate_quote_of_every_passage_is_a_whole_sentence(engine):
+    passages = list(engine.store.passages.values())
+    assert len(passages) > 300
+    for p in passages:
+        for sentence in _sentences(p.text):
+            assert not is_heading(sentence), (p.id, sentence)
+            assert len(re.findall(r"\w+", sentence)) >= 4, (p.id, sentence)
+            assert _starts_at_a_boundary(p.text, sentence), (p.id, sentence)
+            ends = [m.end() for m in re.finditer(re.escape(sentence), p.text)]
+            assert any(end == len(p.text) or p.text[end] in " \n" for end in ends), (p.id, sentence)
+
+
+def test_every_list_is_returned_whole(engine):
+    seen = 0
+    for p in engine.store.passages.values():
+        lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
+        for sentence in _sentences(p.text):
+            listed = enumeration(p.text, sentence)
+            if listed is None:
+                continue
+            seen += 1
+            _, items = listed
+            assert len(items) >= 2
+            for item in items:  # every item is a whole line of the passage (without its marker)
+                assert any(ln.endswith(item) for ln in lines), (p.id, item)
+    assert seen > 20
+
+
+def ask(engine, question, *after):
+    from retrieval.evaluate import ask_in_conversation
+
+    return ask_in_conversation(engine, question, after)
+
+
+@pytest.mark.parametrize("question", ["Nguyên tắc 6 rõ là gì?", "6 ro gom nhung gi", "sáu rõ gồm những gì"])
+def test_six_clear_rule_in_three_spellings(engine, question):
+    answer = ask(engine, question)
+    assert answer.grounded
+    text = answer.text.casefold()
+    for part in ("rõ người", "rõ việc", "rõ thời gian", "rõ trách nhiệm", "rõ sản phẩm", "rõ thẩm quyền"):
+        assert part in text, (question, answer.text)
+
+
+def test_nq57_targets_2030_then_the_2045_follow_up(engine):
+    first = ask(engine, "Nghị quyết 57 đặt mục tiêu gì đến năm 2030?")
+    assert first.grounded and "mục II.1" in first.text and "gồm 5 ý" in first.text
+    for fact in ("30% GDP", "nhóm 3 nước dẫn đầu Đông Nam Á", "2% GDP"):
+        assert fact in first.text
+    assert "Đất nước ta đang đứng trước" not in first.text  # not the preamble
+    later = ask(engine, "còn mục tiêu đến 2045 thì sao?", "Nghị quyết 57 đặt mục tiêu gì đến năm 2030?")
+    assert later.grounded and "mục II.2" in later.text and "50% GDP" in later.text
+
+
+def test_nq57_viewpoints_are_counted_and_listed(engine):
+    answer = ask(engine, "NQ 57 có mấy quan điểm chỉ đạo?")
+    assert answer.grounded and "5 quan điểm chỉ đạo" in answer.text
+    assert answer.text.count("\n") >= 5 and "I- QUAN ĐIỂM CHỈ ĐẠO" not in answer.text
+
+
+def test_an_ordinal_follow_up_picks_the_item(engine):
+    answer = ask(engine, "giải pháp thứ 6 là gì?", "Nghị quyết 71 có bao nhiêu nhiệm vụ, giải pháp?")
+    assert answer.grounded and "giáo dục nghề nghiệp" in answer.text
+
+
+def test_everyday_words_reach_the_administrative_passage(engine):
+    answer = ask(engine, "Đến 2030 con nít với tụi tuổi mới lớn phải nhích lên được mấy phân?")
+    assert answer.grounded and "1,5 cm" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Nghị quyết 71/NQ-CP của Chính phủ ban hành ngày nào?",  # same number, another issuer
+        "Nghị quyết 999-NQ/TW ban hành ngày nào?",
+    ],
+)
+def test_near_miss_documents_are_refused(engine, question):
+    answer = ask(engine, question)
+    assert not answer.grounded and not answer.citations
+
+
+def test_hits_passed_in_are_quoted_from(engine):
+    hits = engine.search("quy mô kinh tế số 2030", k=3)
+    assert all(isinstance(h, SearchHit) for h in hits)
+    answer = engine.ask("Quy mô kinh tế số đến năm 2030 đạt bao nhiêu phần trăm GDP?")
+    assert answer.grounded and "30% GDP" in answer.text
+    for c in answer.citations:
+        assert c.quote.split("\n")[0].lstrip("- ") in engine.get_passage(c.passage_id).text
