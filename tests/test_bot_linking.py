@@ -150,7 +150,7 @@ async def test_after_an_administrator_unlinks_the_account_tasks_are_refused_with
     assert any(a.actor == f"telegram:{TAM}" and a.note.startswith("Từ chối") for a in tbot.audit(code))
 
 
-async def test_linking_in_a_group_points_to_the_private_chat_and_does_not_consume_a_code(tbot):
+async def test_linking_in_a_group_points_to_the_private_chat_and_a_code_typed_there_is_revoked(tbot):
     group = -100500
     code = _invite(tbot, "CB010")
     (a,) = await tbot.send(group, "/lienket", user_id=OTHER, chat_type="supergroup")
@@ -159,11 +159,43 @@ async def test_linking_in_a_group_points_to_the_private_chat_and_does_not_consum
     assert url_button["url"] == f"https://t.me/{tbot.tg.bot_username}?start=lienket"
     (b,) = await tbot.send(group, f"/start {code}", user_id=OTHER, chat_type="supergroup")
     assert b["text"].startswith("Mã liên kết chỉ dùng trong chat riêng")
+    assert "đã bị huỷ vì đã lộ trong nhóm" in b["text"]
     assert tbot.official("CB010").telegram_user_id is None
+    # A wrong code gets the very same reply (a group cannot be used to probe codes).
+    (c,) = await tbot.send(group, "/lienket khong-phai-ma", user_id=OTHER + 1, chat_type="supergroup")
+    assert c["text"] == b["text"]
     # A contact shared in a group is not used for linking.
     push_contact(tbot.tg, group, OTHER, "0951196413", contact_user_id=OTHER, chat_type="supergroup")
-    (private,) = await tbot.send(OTHER, f"/start {code}")  # the code still works in private
+    # The code seen in the group no longer works, for anyone: another member cannot use it in private.
+    (stolen,) = await tbot.send(OTHER + 2, f"/start {code}")
+    assert stolen["text"].startswith("Mã liên kết này đã bị huỷ vì đã lộ trong nhóm chat.")
+    assert tbot.official("CB010").telegram_user_id is None
+    assert any(a.note == "Huỷ mã liên kết vì mã đã lộ trong nhóm" for a in tbot.audit("CB010"))
+    # A new invitation works in private; the one it replaced is reported as replaced, not expired.
+    older = _invite(tbot, "CB010")
+    newer = _invite(tbot, "CB010")
+    (replaced,) = await tbot.send(OTHER, f"/start {older}")
+    assert "đã được thay bằng mã mới" in replaced["text"] and "hết hạn" not in replaced["text"]
+    (private,) = await tbot.send(OTHER, f"/start {newer}")
     assert private["text"].startswith("Đã liên kết tài khoản Telegram với Lê Hồng Mai")
+
+
+async def test_wrong_codes_are_throttled_per_account(tbot):
+    from tasks.linking import MAX_FAILURES
+
+    code = _invite(tbot, "CB010")
+    for i in range(MAX_FAILURES):
+        (wrong,) = await tbot.send(OTHER, f"/lienket doan-bua-{i}")
+        assert wrong["text"].startswith("Mã liên kết không đúng")
+    (locked,) = await tbot.send(OTHER, f"/lienket {code}")
+    assert locked["text"].startswith(
+        "Bạn đã nhập sai mã liên kết quá nhiều lần. Vui lòng thử lại sau 15 phút."
+    )
+    assert tbot.official("CB010").telegram_user_id is None
+    assert len(tbot.audit(str(OTHER))) == MAX_FAILURES + 1
+    # Someone else (e.g. the right official) is not locked out by it.
+    (ok,) = await tbot.send(OTHER + 1, f"/lienket {code}")
+    assert ok["text"].startswith("Đã liên kết tài khoản Telegram với Lê Hồng Mai")
 
 
 async def test_start_lienket_payload_opens_the_link_prompt(tbot):

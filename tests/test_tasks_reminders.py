@@ -386,7 +386,7 @@ def test_migration_0002_up_and_down(empty_db_url: str) -> None:
     try:
         upgrade(engine, "0001")
         assert "reminders" not in inspect(engine).get_table_names()
-        upgrade(engine)
+        upgrade(engine, "0002")
         assert current_revision(engine) == "0002"
         assert {"reminders", "reminder_settings"} <= set(inspect(engine).get_table_names())
         downgrade(engine, "0001")
