@@ -654,6 +654,22 @@ class FakeTelegram:
 
         return asyncio.run_coroutine_threadsafe(post(), self._loop).result(timeout)
 
+    def post_raw_to_webhook(self, body: bytes, *, secret_token: str | None, timeout: float = 10) -> int:
+        """POST raw bytes (e.g. malformed JSON) as ``application/json`` to the webhook; returns the status."""
+        url = self.webhook.get("url")
+        if not url or self._loop is None:
+            raise RuntimeError("no webhook set")
+
+        async def post() -> int:
+            headers = {"Content-Type": "application/json"}
+            if secret_token is not None:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
+            assert self._client is not None
+            async with self._client.post(url, data=body, headers=headers) as resp:
+                return resp.status
+
+        return asyncio.run_coroutine_threadsafe(post(), self._loop).result(timeout)
+
     # -- test API: failures ----------------------------------------------------------------------------
 
     def fail_next(self, n: int, status: int = 429, retry_after: int = 1, method: str | None = None) -> None:
