@@ -27,14 +27,22 @@ import tornado.web
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseHandler, Defaults, ExtBot
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    Defaults,
+    ExtBot,
+    TypeHandler,
+)
 
 from bot import messages
 from bot.context import DEFAULT_TTL_SECONDS, FollowUpContext
 from bot.deps import BOT_DATA_KEY, BotDeps
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
-from bot.reminders import reminder_interval, setup_reminders
+from bot.reminders import reminder_interval, request_plan, setup_reminders
 from bot.service import Engine, QAService, default_workers
 from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
 
@@ -190,7 +198,34 @@ def build_application(
     )
     application.bot_data["troly_warmup"] = warmup
     register_handlers(application, extra=extra_handlers)
+    # Any update from an official Telegram had refused to deliver to clears "không nhận được tin nhắn".
+    application.add_handler(TypeHandler(Update, _welcome_back, block=False), group=SEEN_GROUP)
     return application
+
+
+SEEN_GROUP = -2  # before the conversation states (-1); never stops the update
+
+
+async def _welcome_back(update: Update, context: Any) -> None:
+    """The sender wrote to the bot: if they were marked unreachable (blocked bot, chat gone), clear it."""
+    user = update.effective_user
+    store: TaskStore | None = context.application.bot_data.get(TASKS_KEY)
+    if user is None or user.is_bot or store is None:
+        return
+    try:
+        cleared = await store.run(_mark_reachable, user.id, store.now())
+    except Exception:  # never turn a bookkeeping failure into an error reply
+        log.exception("Không cập nhật được trạng thái nhận tin của user=%s", user.id)
+        return
+    if cleared:
+        log.info("user=%s nhắn tin lại: nhận được tin nhắn trở lại, nhắc việc tiếp tục.", user.id)
+        request_plan(context.application)
+
+
+def _mark_reachable(session: Any, tg_user_id: int, now: Any) -> bool:
+    from tasks.reachability import mark_reachable
+
+    return mark_reachable(session, tg_user_id, now)
 
 
 async def set_commands(application: Application) -> None:

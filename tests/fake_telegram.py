@@ -12,7 +12,8 @@ thread with its own event loop, so that synchronous tests, async tests and child
 
 Like Telegram it answers 400 for a text over 4096 characters (after entity parsing) and for HTML it cannot
 parse (an unescaped ``<`` or ``&``, an unknown or unbalanced tag), checks callback data (≤ 64 bytes), and can
-be told to fail the next N calls with 429 (``retry_after``) or a 5xx. PTB posts form fields whose values are
+be told to fail the next N calls with 429 (``retry_after``) or a 5xx, and to refuse chosen chats (403 bot
+blocked, 400 chat not found: ``refuse_chat``). PTB posts form fields whose values are
 JSON-encoded (strings are sent as they are); JSON bodies and query strings are accepted too.
 
 Webhook mode: ``setWebhook`` records the URL and secret; from then on every pushed update is POSTed to that
@@ -294,6 +295,7 @@ class FakeTelegram:
             self._callback_seq = itertools.count(1)
             self.callback_answers: list[dict[str, Any]] = []
             self._failures: list[_Failure] = []
+            self._refused: dict[int, int] = {}  # chat id -> 403 (bot blocked) or 400 (chat not found)
             self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
             self.webhook: dict[str, Any] = {}
             self.webhook_deliveries: list[dict[str, Any]] = []
@@ -672,6 +674,19 @@ class FakeTelegram:
 
     # -- test API: failures ----------------------------------------------------------------------------
 
+    def refuse_chat(self, chat_id: int, status: int = 403) -> None:
+        """From now on every call to ``chat_id`` fails as Telegram does for a blocked bot (403 "Forbidden: bot
+        was blocked by the user") or a chat that is gone (400 "Bad Request: chat not found").
+        ``accept_chat`` undoes it (the user unblocked the bot)."""
+        if status not in (400, 403):
+            raise ValueError("status must be 400 or 403")
+        with self._cond:
+            self._refused[int(chat_id)] = status
+
+    def accept_chat(self, chat_id: int) -> None:
+        with self._cond:
+            self._refused.pop(int(chat_id), None)
+
     def fail_next(self, n: int, status: int = 429, retry_after: int = 1, method: str | None = None) -> None:
         """Answer the next ``n`` calls (of ``method``, or of any method) with ``status`` (429 or a 5xx)."""
         with self._cond:
@@ -837,7 +852,10 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found") from exc
         with self._cond:
             chat = self._chats.get(chat_id)
-        if chat is None:
+            refused = self._refused.get(chat_id)
+        if refused == 403:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat is None or refused == 400:
             raise ApiError(400, "Bad Request: chat not found")
         return chat
 
