@@ -251,6 +251,9 @@ class _Failure:
     method: str | None
 
 
+RUNNING: list[FakeTelegram] = []  # started and not yet stopped (tests find "their" server by URL)
+
+
 class FakeTelegram:
     """The fake Bot API server. Thread-safe accessors; start()/stop() or use as a context manager."""
 
@@ -327,6 +330,7 @@ class FakeTelegram:
             raise errors[0]
         if self.port is None:
             raise RuntimeError("fake Telegram server did not start")
+        RUNNING.append(self)
         return self
 
     async def _serve(self) -> None:
@@ -349,6 +353,8 @@ class FakeTelegram:
             await self._runner.cleanup()
 
     def stop(self) -> None:
+        if self in RUNNING:
+            RUNNING.remove(self)
         if self._loop is None or self._thread is None:
             return
         self._stopping = True
@@ -732,6 +738,11 @@ class FakeTelegram:
                         }
                     )
         return found
+
+    def pending_updates(self) -> int:
+        """Updates a polling bot has not acknowledged yet (fetched updates are dropped at its next call)."""
+        with self._cond:
+            return len(self._updates)
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         with self._cond:
