@@ -38,6 +38,11 @@ demo: model
 	$(TROLY) tasks report
 
 test: model
+	$(MAKE) check
+
+# The checks alone, nothing installed or downloaded (.ci/run runs this with the network switched off).
+.PHONY: check
+check:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
