@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.bot_fixtures import BotProcess, copy_home, start_bot_process
+from tests.bot_fixtures import READY_LOG, BotProcess, copy_home, start_bot_process
 from tests.db_fixtures import build_org
 from tests.fake_telegram import FakeTelegram
 
@@ -81,6 +81,10 @@ def start(tg: FakeTelegram, home: Path, **env: str) -> BotProcess:
 def stop(bots: list[BotProcess]) -> None:
     codes = []
     for bot in bots:
+        # A graceful stop of a ready bot: a stop signal while the model is still loading waits for the load
+        # (seconds on a quiet machine, much longer under load), which is not what these tests are about.
+        if bot.proc.poll() is None:
+            bot.wait_log(READY_LOG, timeout=300)
         codes.append(bot.terminate())
         bot.kill()
     for bot, code in zip(bots, codes, strict=True):
