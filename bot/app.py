@@ -214,8 +214,8 @@ async def _welcome_back(update: Update, context: Any) -> None:
         return
     try:
         cleared = await store.run(_mark_reachable, user.id, store.now())
-    except Exception:  # never turn a bookkeeping failure into an error reply
-        log.exception("Không cập nhật được trạng thái nhận tin của user=%s", user.id)
+    except Exception as exc:  # never turn a bookkeeping failure into an error reply
+        log.warning("Không cập nhật được trạng thái nhận tin của user=%s: %r", user.id, exc)
         return
     if cleared:
         log.info("user=%s nhắn tin lại: nhận được tin nhắn trở lại, nhắc việc tiếp tục.", user.id)
