@@ -56,6 +56,11 @@ demo-clean:
 	$(DEMO_ENV) $(TROLY) reset --yes
 
 test: model
+	$(MAKE) check
+
+# The checks alone, nothing installed or downloaded (.ci/run runs this with the network switched off).
+.PHONY: check
+check:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q

@@ -11,16 +11,31 @@ used in worker threads); rendering is in ``bot/render.py`` and ``bot/render_task
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
+import re
 import secrets
+import signal
 from collections.abc import Iterable
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
 
+import tornado.httpserver
+import tornado.web
 from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseHandler, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    Defaults,
+    ExtBot,
+    TypeHandler,
+)
 
 from bot import messages
 from bot.context import DEFAULT_TTL_SECONDS, FollowUpContext
@@ -28,7 +43,7 @@ from bot.deps import BOT_DATA_KEY, BotDeps
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
-from bot.reminders import reminder_interval, setup_reminders
+from bot.reminders import reminder_interval, request_plan, setup_reminders
 from bot.service import Engine, QAService, default_workers
 from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
 
@@ -185,7 +200,34 @@ def build_application(
     )
     application.bot_data["troly_warmup"] = warmup
     register_handlers(application, extra=extra_handlers)
+    # Any update from an official Telegram had refused to deliver to clears "không nhận được tin nhắn".
+    application.add_handler(TypeHandler(Update, _welcome_back, block=False), group=SEEN_GROUP)
     return application
+
+
+SEEN_GROUP = -2  # before the conversation states (-1); never stops the update
+
+
+async def _welcome_back(update: Update, context: Any) -> None:
+    """The sender wrote to the bot: if they were marked unreachable (blocked bot, chat gone), clear it."""
+    user = update.effective_user
+    store: TaskStore | None = context.application.bot_data.get(TASKS_KEY)
+    if user is None or user.is_bot or store is None:
+        return
+    try:
+        cleared = await store.run(_mark_reachable, user.id, store.now())
+    except Exception as exc:  # never turn a bookkeeping failure into an error reply
+        log.warning("Không cập nhật được trạng thái nhận tin của user=%s: %r", user.id, exc)
+        return
+    if cleared:
+        log.info("user=%s nhắn tin lại: nhận được tin nhắn trở lại, nhắc việc tiếp tục.", user.id)
+        request_plan(context.application)
+
+
+def _mark_reachable(session: Any, tg_user_id: int, now: Any) -> bool:
+    from tasks.reachability import mark_reachable
+
+    return mark_reachable(session, tg_user_id, now)
 
 
 async def set_commands(application: Application) -> None:
@@ -256,18 +298,98 @@ def run_webhook(
     """Serve the webhook on ``listen:port`` (behind a TLS reverse proxy) and register ``webhook_url``.
 
     Telegram sends ``secret_token`` in the ``X-Telegram-Bot-Api-Secret-Token`` header; requests without it
-    are rejected. Without one, a random token is generated for this run.
+    are rejected (403). Without one, a random token is generated for this run. A body that is not a JSON
+    update (malformed JSON, not UTF-8, not an object with an ``update_id``) is answered 400, never 500.
+    Runs until SIGINT/SIGTERM; pending answers are finished before exiting.
     """
     secret_token = secret_token or secrets.token_urlsafe(32)
     if url_path is None:
         url_path = urlsplit(webhook_url).path.lstrip("/")
     log.info("Chạy ở chế độ webhook: %s (nghe %s:%d, đường dẫn /%s)", webhook_url, listen, port, url_path)
-    application.run_webhook(
-        listen=listen,
-        port=port,
-        url_path=url_path,
-        webhook_url=webhook_url,
-        secret_token=secret_token,
-        allowed_updates=Update.ALL_TYPES,
-        drop_pending_updates=False,
+    asyncio.run(_serve_webhook(application, webhook_url, listen, port, secret_token, url_path.strip("/")))
+
+
+class _WebhookHandler(tornado.web.RequestHandler):
+    """POST /<url_path>: check the secret, parse the update, queue it. 403 / 415 / 400 / 200."""
+
+    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+
+    def initialize(self, bot_application: Application, secret_token: str) -> None:
+        self.application_ = bot_application
+        self.secret_token = secret_token
+
+    async def post(self) -> None:
+        token = self.request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(token.encode(), self.secret_token.encode()):
+            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN, reason="Wrong secret token")
+        ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise tornado.web.HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, reason="Expected application/json")
+        try:
+            data = json.loads(self.request.body)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both are ValueErrors
+            log.warning("Webhook: thân yêu cầu không phải JSON hợp lệ (%s)", exc)
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST, reason="Malformed JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            log.warning("Webhook: thân yêu cầu không phải một update của Telegram")
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST, reason="Not an update")
+        bot = self.application_.bot
+        try:
+            update = Update.de_json(data, bot)
+        except Exception as exc:
+            log.warning("Webhook: không đọc được update: %r", exc)
+            raise tornado.web.HTTPError(
+                HTTPStatus.BAD_REQUEST, reason="Update could not be processed"
+            ) from None
+        if isinstance(bot, ExtBot):
+            bot.insert_callback_data(update)
+        await self.application_.update_queue.put(update)
+        self.set_status(HTTPStatus.OK)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if not isinstance(value, tornado.web.HTTPError):
+            log.error("Webhook: lỗi khi nhận update", exc_info=(typ, value, tb))
+
+
+async def _serve_webhook(
+    application: Application, webhook_url: str, listen: str, port: int, secret_token: str, url_path: str
+) -> None:
+    """The whole life of a webhook bot: initialize, serve, register the webhook, run until a stop signal."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    routes = [
+        (
+            rf"/{re.escape(url_path)}/?",
+            _WebhookHandler,
+            {"bot_application": application, "secret_token": secret_token},
+        )
+    ]
+    server = tornado.httpserver.HTTPServer(
+        tornado.web.Application(routes, log_function=lambda _handler: None), max_body_size=5 * 1024 * 1024
     )
+    await application.initialize()
+    try:
+        if application.post_init:
+            await application.post_init(application)
+        server.listen(port, address=listen)
+        await application.bot.set_webhook(
+            url=webhook_url,
+            secret_token=secret_token,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        await application.start()
+        await stop.wait()
+        log.info("Nhận tín hiệu dừng: hoàn tất các câu trả lời đang dở rồi thoát.")
+    finally:
+        server.stop()
+        await server.close_all_connections()
+        if application.running:
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+        await application.shutdown()
+        if application.post_shutdown:
+            await application.post_shutdown(application)

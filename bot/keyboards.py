@@ -13,7 +13,9 @@ t:skip:<task id>                        complete without a result (only while th
 t:x:<task id>                           cancel completing
 t:pg:<page>                             /viec: another page of my open tasks
 
-Task callbacks come back from the client and may be forged: the handler re-checks every permission.
+Callback data comes back from the client and may be stale or forged: parsing is strict (ASCII digits of a
+bounded length, the exact number of parts), anything else gets the stale-button note, and the handlers
+re-check every permission.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from bot import messages
 MAX_CALLBACK_BYTES = 64
 MAX_SOURCE_BUTTONS = 6
 UP, DOWN = "u", "d"
+_ANSWER_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+_SOURCE = re.compile(r"[1-9][0-9]?")
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,22 @@ class CallbackData:
 
     @classmethod
     def parse(cls, data: str | None) -> CallbackData | None:
-        parts = (data or "").split(":")
-        if len(parts) != 3 or parts[0] not in ("fb", "src") or not parts[1] or not parts[2]:
+        """The button for ``data``, or None for anything outside the grammar (stale, forged, oversized).
+
+        Answer ids are ASCII letters, digits, ``-`` and ``_`` (≤ 40); an all-digit id (a database row)
+        has at most 18 digits, so it fits a 64-bit integer. ``fb`` takes ``u``/``d``; ``src`` a source
+        number 1–99 without leading zeros."""
+        if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
             return None
-        return cls(*parts)
+        parts = data.split(":")
+        if len(parts) != 3:
+            return None
+        kind, answer_id, arg = parts
+        if not _ANSWER_ID.fullmatch(answer_id) or (answer_id.isdigit() and len(answer_id) > 18):
+            return None
+        if (kind == "fb" and arg in (UP, DOWN)) or (kind == "src" and _SOURCE.fullmatch(arg)):
+            return cls(kind, answer_id, arg)
+        return None
 
 
 def answer_keyboard(answer_id: str, n_sources: int, *, rating: int | None = None) -> InlineKeyboardMarkup:
@@ -89,7 +105,7 @@ PROGRESS_STEPS = (0, 25, 50, 75, 100)
 
 # action -> number of integer arguments
 _TASK_SHAPES = {"p": 2, "done": 1, "v": 1, "doc": 1, "skip": 1, "x": 1, "pg": 1}
-_ID = re.compile(r"^\d{1,12}$")
+_ID = re.compile(r"[0-9]{1,12}")  # ASCII only: \d would take "١" or "߁"; fullmatch: no trailing "\n"
 
 
 @dataclass(frozen=True)
@@ -120,11 +136,13 @@ class TaskCallback:
     @classmethod
     def parse(cls, data: str | None) -> TaskCallback | None:
         """The callback for ``data``, or None for anything outside the grammar (stale or forged)."""
-        parts = (data or "").split(":")
+        if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+            return None
+        parts = data.split(":")
         if len(parts) < 3 or parts[0] != TASK_PREFIX:
             return None
         action, raw = parts[1], parts[2:]
-        if _TASK_SHAPES.get(action) != len(raw) or not all(_ID.match(a) for a in raw):
+        if _TASK_SHAPES.get(action) != len(raw) or not all(_ID.fullmatch(a) for a in raw):
             return None
         args = tuple(int(a) for a in raw)
         if action == "p" and args[1] > 100:

@@ -161,8 +161,8 @@ LINK_IN_GROUP = (
     "Vui lòng bấm nút bên dưới hoặc nhắn riêng cho @{username} lệnh /lienket."
 )
 LINK_CODE_IN_GROUP = (
-    "Mã liên kết chỉ dùng trong chat riêng với tôi. Vì mã đã lộ trong nhóm, hãy đề nghị quản trị viên "
-    "cấp mã mới rồi nhắn riêng cho @{username}."
+    "Mã liên kết chỉ dùng trong chat riêng với tôi. Mã vừa gửi đã bị huỷ vì đã lộ trong nhóm: hãy đề nghị "
+    "quản trị viên cấp mã mới rồi nhắn riêng cho @{username}."
 )
 NOT_LINKED = (
     "Tài khoản Telegram này chưa liên kết với hồ sơ cán bộ nào (hoặc liên kết đã được quản trị viên hủy), "

@@ -8,8 +8,9 @@
   The dispatcher plans, claims, throttles, sends and marks each message; several bot processes on one
   PostgreSQL database never send a reminder twice (claims with leases, ``SKIP LOCKED``).
 - `ptb_send` is the transport: ``bot.send_message`` in HTML with the inline keyboard; Telegram's 429
-  becomes `RetryLater` (the dispatcher pauses and reschedules the row), a blocked or unknown chat
-  `PermanentFailure`. Through the application's rate limiter it sends once (`NO_RETRY`): the limiter must
+  becomes `RetryLater` (the dispatcher pauses and reschedules the row), a blocked or unknown chat (403, 400
+  "chat not found") `ChatUnreachable` (the official is marked "không nhận được tin nhắn" and pushes stop
+  until they write again), any other refusal `PermanentFailure`. Through the application's rate limiter it sends once (`NO_RETRY`): the limiter must
   not sleep through a 429 inside a sweep, nor resend on its own.
 - Reminder buttons use ``t:`` (tasks handler) and ``nv:menu`` (settings, `bot.handlers.progress`).
 """
@@ -28,7 +29,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.tasks_db import TaskStore
-from tasks.dispatch import PermanentFailure, ReminderDispatcher, RetryLater, SendFn
+from tasks.dispatch import ChatUnreachable, PermanentFailure, ReminderDispatcher, RetryLater, SendFn
 from tasks.reminders import ReminderPolicy
 from tasks.ui import Keyboard
 
@@ -54,6 +55,15 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+_CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated", "bot was blocked")
+
+
+def is_chat_gone(exc: BadRequest) -> bool:
+    """A 400 that is about the chat itself (it no longer exists for the bot), not about the message."""
+    message = str(exc.message if hasattr(exc, "message") else exc).lower()
+    return any(marker in message for marker in _CHAT_GONE)
+
+
 def ptb_send(bot: Bot) -> SendFn:
     """`send` for the dispatcher on top of PTB: 429 → RetryLater, blocked/unknown chat → PermanentFailure.
 
@@ -68,7 +78,11 @@ def ptb_send(bot: Bot) -> SendFn:
             )
         except RetryAfter as exc:
             raise RetryLater(_retry_seconds(exc)) from exc
-        except (Forbidden, BadRequest) as exc:
+        except Forbidden as exc:  # 403: bot blocked by the user, user deactivated, kicked from the chat
+            raise ChatUnreachable(str(exc)) from exc
+        except BadRequest as exc:
+            if is_chat_gone(exc):
+                raise ChatUnreachable(str(exc)) from exc
             raise PermanentFailure(str(exc)) from exc
 
     return send

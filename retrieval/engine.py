@@ -93,16 +93,35 @@ class RetrievalEngine:
 
     @property
     def searcher(self) -> HybridSearcher:
-        if self._searcher is None:
-            self._searcher = HybridSearcher(self.store, self.embedder)
-        return self._searcher
+        searcher = self._searcher
+        if searcher is None:
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = HybridSearcher(self.store, self.embedder)
+                searcher = self._searcher
+        return searcher
 
     def warmup(self) -> None:
-        """Load the model and the index, and ingest the default corpus if the index is empty."""
-        self.ensure_index()
-        self.embedder.embed_queries(["khởi động"])
-        self.catalog()  # document cards: built once per index version, not on the first question
-        self.ask("khởi động")  # builds the derived structures (rarity, accents, sentence cache) once
+        """Open every part a question touches, once and under the lock, before anyone says "ready".
+
+        The model, the index (ingesting the default corpus if it is empty), the Chroma client and
+        collection, the BM25 index and the structures derived from the passages (document keys, corpus
+        statistics, accent restorer), then one real search through all of them. A burst of questions right
+        after a start (updates queued while the bot was down arrive together) then finds nothing left to
+        create lazily from several threads at once.
+        """
+        with self._lock:
+            self.ensure_index()
+            self.embedder.embed_queries(["khởi động"])
+            store, searcher = self.store, self.searcher
+            if store.passages:
+                store.collection()
+                searcher.stats()
+                searcher.restorer()
+                searcher.plan("Nghị quyết 9999-NQ/TW")  # document keys, and the mentions of unknown refs
+                searcher.search("khoi dong nghi quyet 57", 1)
+                self.catalog()  # document cards: built once per index version, not on the first question
+                self.ask("khởi động")  # derived structures of the composer (rarity, accents, judge) once
 
     @contextmanager
     def _file_lock(self):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ class Store:
         self._chroma_url = chroma_url
         self._client: Any = None
         self._collection: tuple[str, Any] | None = None
+        # Opening the Chroma client or collection from several threads at once fails inside Chroma:
+        # both are created once, under this lock.
+        self._chroma_lock = threading.Lock()
         self.version = 0  # bumped on every change, so derived caches (BM25 stats, accents) know to rebuild
         self.manifest: dict[str, Any] = self._read_json("manifest.json") or {}
         raw = self._read_json("passages.json") or []
@@ -82,6 +86,13 @@ class Store:
 
     # -- chroma ------------------------------------------------------------------------------------------
     def client(self) -> Any:
+        """The Chroma client (embedded, or HTTP when a server URL is set), created once; thread-safe."""
+        if self._client is not None:
+            return self._client
+        with self._chroma_lock:
+            return self._open_client()
+
+    def _open_client(self) -> Any:
         if self._client is None:
             import chromadb
 
@@ -99,15 +110,20 @@ class Store:
         return self._client
 
     def collection(self) -> Any:
+        """The index's Chroma collection, opened once per name; thread-safe."""
         name = self.manifest.get("collection")
         if not name:
             raise RuntimeError("index has no collection yet")
-        if self._collection is None or self._collection[0] != name:
-            col = self.client().get_or_create_collection(
-                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-            )
-            self._collection = (name, col)
-        return self._collection[1]
+        current = self._collection
+        if current is not None and current[0] == name:
+            return current[1]
+        with self._chroma_lock:
+            if self._collection is None or self._collection[0] != name:
+                col = self._open_client().get_or_create_collection(
+                    name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                )
+                self._collection = (name, col)
+            return self._collection[1]
 
     def reset(self, model_id: str, chunker: str) -> None:
         """Drop everything: a new model or chunker means new vectors for every passage."""

@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -242,7 +243,8 @@ def officials_unlink(
 @officials_app.command("list")
 def officials_list(as_json: JsonOption = False) -> None:
     """Liệt kê cán bộ, đơn vị, vai trò và tình trạng liên kết Telegram."""
-    with _session() as (_settings, session):
+    with _session() as (settings, session):
+        settings_tz = settings.tz
         officials = session.scalars(
             select(Official).options(selectinload(Official.unit)).order_by(Official.unit_id, Official.code)
         ).all()
@@ -257,6 +259,7 @@ def officials_list(as_json: JsonOption = False) -> None:
                 "telegram_username": o.telegram_username,
                 "linked": o.telegram_user_id is not None,
                 "active": o.active,
+                "unreachable_since": o.unreachable_since.isoformat() if o.unreachable_since else None,
             }
             for o in officials
         ]
@@ -274,6 +277,9 @@ def officials_list(as_json: JsonOption = False) -> None:
         telegram = ("đã liên kết" if r["linked"] else "chưa") + (
             f" (@{r['telegram_username']})" if r["telegram_username"] else ""
         )
+        if r["unreachable_since"]:
+            since = format_date(local_date(datetime.fromisoformat(r["unreachable_since"]), settings_tz))
+            telegram += f" — không nhận được tin nhắn từ {since}"
         table.add_row(
             r["code"],
             r["full_name"],

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tasks.access import visible_tasks_query
 from tasks.models import AuditLog, Official, Task
 from tasks.normalize import TaskStatus, format_date
+from tasks.reachability import unreachable_lines
 from tasks.timeutil import DEFAULT_TZ, as_utc, local_date
 from tasks.ui import Screen, button, esc, overdue_data, unit_data
 
@@ -131,6 +132,7 @@ def leader_digest(session: Session, leader: Official, now: datetime, tz: ZoneInf
         lines.append(f"👤 Giao lại: {n['reassigned']}")
     if n["cancelled"]:
         lines.append(f"🗑 Hủy: {n['cancelled']}")
+    lines += unreachable_lines(session, leader.unit, tz)  # officials Telegram refuses to deliver to
     return "\n".join(lines)
 
 

@@ -33,6 +33,7 @@ from aiolimiter import AsyncLimiter
 from tasks.db import Database
 from tasks.digest import digest_screen
 from tasks.messages_reminders import reminder_screen
+from tasks.reachability import mark_unreachable
 from tasks.reminders import (
     DEFAULT_POLICY,
     DIGEST,
@@ -61,7 +62,12 @@ class RetryLater(Exception):
 
 
 class PermanentFailure(Exception):
-    """Sending to this chat cannot work now (chat not found, bot blocked): retried much later."""
+    """Sending this message cannot work as it is (e.g. Telegram refused it): retried much later."""
+
+
+class ChatUnreachable(PermanentFailure):
+    """The recipient's chat refuses every message (bot blocked, chat not found): the official is marked
+    "không nhận được tin nhắn" and nothing more is pushed to them until they write to the bot again."""
 
 
 SendFn = Callable[[int, str, Keyboard], Awaitable[None]]
@@ -204,6 +210,13 @@ class ReminderDispatcher:
         with self.db.session() as session:
             return mark_failed(session, claim, self.clock(), error, policy=self.policy, **kwargs)
 
+    def _mark_unreachable(self, claim: Claim, error: str) -> None:
+        with self.db.session() as session:
+            if mark_unreachable(session, claim.official_id, error, self.clock()):
+                log.warning(
+                    "cán bộ id=%s không nhận được tin nhắn: ngừng nhắc việc (%s)", claim.official_id, error
+                )
+
     def _release(self, claims: Sequence[Claim]) -> int:
         with self.db.session() as session:
             return release(session, claims)
@@ -317,6 +330,8 @@ class ReminderDispatcher:
         except PermanentFailure as exc:
             log.warning("nhắc việc %s: không gửi được tới chat %s: %s", claim.id, outgoing.chat_id, exc)
             await asyncio.to_thread(self._mark_failed, claim, f"PermanentFailure: {exc}", permanent=True)
+            if isinstance(exc, ChatUnreachable):
+                await asyncio.to_thread(self._mark_unreachable, claim, str(exc))
             return "failed"
         except Exception as exc:  # network errors, timeouts, 5xx: retried with backoff
             log.warning("nhắc việc %s: lỗi gửi tạm thời: %r", claim.id, exc)
@@ -327,4 +342,12 @@ class ReminderDispatcher:
         return "sent"
 
 
-__all__ = ["PermanentFailure", "ReminderDispatcher", "RetryLater", "SendFn", "SweepResult", "Throttle"]
+__all__ = [
+    "ChatUnreachable",
+    "PermanentFailure",
+    "ReminderDispatcher",
+    "RetryLater",
+    "SendFn",
+    "SweepResult",
+    "Throttle",
+]

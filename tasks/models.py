@@ -138,6 +138,9 @@ class Official(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Telegram refused to deliver to this official's chat (403 blocked / 400 chat not found) since then;
+    # pushes stop until they write to the bot again (`tasks.reachability`).
+    unreachable_since: Mapped[datetime | None] = mapped_column(default=None)
 
     unit: Mapped[Unit] = relationship(back_populates="officials")
 
@@ -239,12 +242,26 @@ class LinkCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))  # "group" | "replaced"
 
     official: Mapped[Official] = relationship()
 
 
 # What was wrong with an answer rated 👎 (the buttons "Sai", "Thiếu", "Không liên quan", "Khác").
 FEEDBACK_REASONS = ("sai", "thieu", "khong_lien_quan", "khac")
+
+
+class LinkAttempt(Base):
+    """A failed redemption of an invitation code by a Telegram account (for the per-account throttle)."""
+
+    __tablename__ = "link_attempts"
+    __table_args__ = (Index("ix_link_attempts_telegram_user_id_at", "telegram_user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))
 
 
 class Feedback(Base):

@@ -22,6 +22,7 @@ from tasks.kpi import KpiParts, format_kpi, kpi_by_lead_unit, unit_kpis
 from tasks.messages_reminders import shorten
 from tasks.models import Official, Task, Unit
 from tasks.normalize import CLOSED_STATUSES, Role, format_date
+from tasks.reachability import unreachable_lines
 from tasks.reporting import UnitProgress, unit_report
 from tasks.ui import (
     Keyboard,
@@ -141,6 +142,7 @@ def progress_screen(
         f"<i>Tính đến ngày {format_date(today)}, gồm cả các đơn vị trực thuộc</i>",
         "",
         *summary_lines(report, progress.kpi),
+        *unreachable_lines(session, unit),  # officials Telegram refuses to deliver to
     ]
     children = sorted_rows(report)
     pages = max(1, -(-len(children) // CHILDREN_PER_PAGE))

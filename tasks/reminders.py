@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tasks.models import Official, Reminder, ReminderSetting, Task
 from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus
+from tasks.reachability import CHAT_UNREACHABLE, reachable_condition
 from tasks.timeutil import DEFAULT_TZ, as_utc
 from tasks.workdays import ENV_FILE as HOLIDAYS_FILE_VAR
 from tasks.workdays import WorkCalendar, default_calendar, load_calendar
@@ -317,6 +318,8 @@ def cancel_obsolete(session: Session, now: datetime) -> PlanResult:
     unreachable = select(Official.id).where(
         or_(Official.active.is_(False), Official.telegram_user_id.is_(None))
     )
+    blocked = select(Official.id).where(Official.unreachable_since.is_not(None))
+    result.count(CHAT_UNREACHABLE, _cancel(session, Reminder.official_id.in_(blocked), CHAT_UNREACHABLE, now))
     result.count(
         RECIPIENT_OFF,
         _cancel(
@@ -352,7 +355,7 @@ def _expected_rows(
     """Every row the schedule wants between today and `last`, keyed like existing rows."""
     expected: dict[Key, dict[str, Any]] = {}
     rs = ReminderSetting
-    reachable = and_(Official.active.is_(True), Official.telegram_user_id.is_not(None))
+    reachable = reachable_condition()  # active, linked, and Telegram has not refused their chat
     latest_deadline = last + timedelta(days=3 + MAX_WEEKEND_SHIFT)
     rows = session.execute(
         select(Task.id, Task.assignee_id, Task.deadline, rs.enabled, rs.hour, rs.weekends, rs.digest)
@@ -536,6 +539,8 @@ def obsolete_reason(session: Session, row: Reminder, now: datetime, policy: Remi
     prefs = prefs_for(session, row.official_id, policy)
     if not official.active or official.telegram_user_id is None or not prefs.enabled:
         return RECIPIENT_OFF
+    if official.unreachable_since is not None:
+        return CHAT_UNREACHABLE
     if row.kind == DIGEST:
         if official.role != Role.LANH_DAO or not prefs.digest:
             return DIGEST_OFF

@@ -93,19 +93,21 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("nv", "we"): 1,
     ("nv", "dg"): 1,
 }
-_INT = re.compile(r"^\d{1,12}$")
+_INT = re.compile(r"[0-9]{1,12}")  # ASCII digits only (\d takes "١"), used with fullmatch
 
 
 def parse_callback(data: str | None) -> Callback | None:
     """The callback for `data`, or None for anything not in the grammar (stale or forged buttons)."""
-    parts = (data or "").split(":")
+    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    parts = data.split(":")
     if len(parts) < 2:
         return None
     prefix, action, raw = parts[0], parts[1], parts[2:]
     arity = _SHAPES.get((prefix, action))
     if arity is None or (arity >= 0 and len(raw) != arity) or (arity < 0 and len(raw) > 1):
         return None
-    if not all(_INT.match(a) for a in raw):
+    if not all(_INT.fullmatch(a) for a in raw):
         return None
     return Callback(prefix, action, tuple(int(a) for a in raw))
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+import tests.fake_telegram as fake_telegram_module
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,19 +132,73 @@ class FakeEngine:
 # --- waiting helpers --------------------------------------------------------------------------------------
 
 
-async def until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02) -> Any:
-    """Async wait for a truthy ``predicate()`` without blocking the loop the in-process bot runs on."""
+async def until(
+    predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02, *, settle: Any = None
+) -> Any:
+    """Async wait for a truthy ``predicate()`` without blocking the loop the in-process bot runs on.
+
+    ``settle=application`` (an in-process bot run by `polling`): once the predicate holds, also wait until
+    that bot has finished every update it received (`settled`), then return ``predicate()`` again — the
+    whole reply, not the first part of it. Use it before unpacking an exact number of messages."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
-            return value
+            break
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout} s")
         await asyncio.sleep(interval)
+    if settle is None:
+        return value
+    await settled(settle, timeout=max(timeout, 30.0))
+    return predicate() or value
+
+
+class InFlight:
+    """The tasks an in-process application is running (``Application.create_task``, used by PTB for every
+    concurrently processed update and every ``block=False`` handler): "idle" is provable, not guessed."""
+
+    KEY = "troly_test_inflight"
+
+    def __init__(self, app: Any) -> None:
+        self.tasks: set[asyncio.Task] = set()
+        original = app.create_task
+
+        def create_task(coroutine: Any, update: object | None = None, *, name: str | None = None):
+            task = original(coroutine, update=update, name=name)
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            return task
+
+        app.create_task = create_task
+        app.bot_data[self.KEY] = self
+
+
+def is_idle(app: Any) -> bool:
+    """The application has fetched every update the fake server holds and finished handling all of them."""
+    inflight: InFlight | None = app.bot_data.get(InFlight.KEY)
+    tg: FakeTelegram | None = app.bot_data.get("troly_test_fake_telegram")
+    if inflight is None:
+        raise RuntimeError("settled() needs a bot started by tests.bot_fixtures.polling")
+    fetched = tg is None or tg.pending_updates() == 0
+    return fetched and app.update_queue.empty() and not inflight.tasks
+
+
+async def settled(app: Any, timeout: float = 30.0) -> None:
+    """Wait (with a deadline) until the in-process bot is idle: every pushed update answered completely."""
+    await until(lambda: is_idle(app), timeout=timeout, interval=0.01)
 
 
 # --- fixtures: the fake server and an in-process bot ----------------------------------------------------
+
+
+def _fake_of(app: Any) -> FakeTelegram | None:
+    """The fake server this application talks to (matched by its base URL), if it is one of ours."""
+    base = str(getattr(app.bot, "base_url", ""))
+    return next(
+        (tg for tg in fake_telegram_module.RUNNING if tg.port is not None and base.startswith(tg.api_url)),
+        None,
+    )
 
 
 @pytest.fixture
@@ -172,6 +227,10 @@ class InProcessBot:
 @contextlib.asynccontextmanager
 async def polling(app):
     """Run a built Application's whole life (init, post_init, polling, shutdown) around the block."""
+    InFlight(app)
+    fake = _fake_of(app)
+    if fake is not None:
+        app.bot_data["troly_test_fake_telegram"] = fake
     await app.initialize()
     if app.post_init:
         await app.post_init(app)

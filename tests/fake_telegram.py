@@ -12,7 +12,8 @@ thread with its own event loop, so that synchronous tests, async tests and child
 
 Like Telegram it answers 400 for a text over 4096 characters (after entity parsing) and for HTML it cannot
 parse (an unescaped ``<`` or ``&``, an unknown or unbalanced tag), checks callback data (≤ 64 bytes), and can
-be told to fail the next N calls with 429 (``retry_after``) or a 5xx. PTB posts form fields whose values are
+be told to fail the next N calls with 429 (``retry_after``) or a 5xx, and to refuse chosen chats (403 bot
+blocked, 400 chat not found: ``refuse_chat``). PTB posts form fields whose values are
 JSON-encoded (strings are sent as they are); JSON bodies and query strings are accepted too.
 
 Webhook mode: ``setWebhook`` records the URL and secret; from then on every pushed update is POSTed to that
@@ -250,6 +251,9 @@ class _Failure:
     method: str | None
 
 
+RUNNING: list[FakeTelegram] = []  # started and not yet stopped (tests find "their" server by URL)
+
+
 class FakeTelegram:
     """The fake Bot API server. Thread-safe accessors; start()/stop() or use as a context manager."""
 
@@ -294,6 +298,7 @@ class FakeTelegram:
             self._callback_seq = itertools.count(1)
             self.callback_answers: list[dict[str, Any]] = []
             self._failures: list[_Failure] = []
+            self._refused: dict[int, int] = {}  # chat id -> 403 (bot blocked) or 400 (chat not found)
             self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
             self.webhook: dict[str, Any] = {}
             self.webhook_deliveries: list[dict[str, Any]] = []
@@ -325,6 +330,7 @@ class FakeTelegram:
             raise errors[0]
         if self.port is None:
             raise RuntimeError("fake Telegram server did not start")
+        RUNNING.append(self)
         return self
 
     async def _serve(self) -> None:
@@ -347,6 +353,8 @@ class FakeTelegram:
             await self._runner.cleanup()
 
     def stop(self) -> None:
+        if self in RUNNING:
+            RUNNING.remove(self)
         if self._loop is None or self._thread is None:
             return
         self._stopping = True
@@ -654,7 +662,36 @@ class FakeTelegram:
 
         return asyncio.run_coroutine_threadsafe(post(), self._loop).result(timeout)
 
+    def post_raw_to_webhook(self, body: bytes, *, secret_token: str | None, timeout: float = 10) -> int:
+        """POST raw bytes (e.g. malformed JSON) as ``application/json`` to the webhook; returns the status."""
+        url = self.webhook.get("url")
+        if not url or self._loop is None:
+            raise RuntimeError("no webhook set")
+
+        async def post() -> int:
+            headers = {"Content-Type": "application/json"}
+            if secret_token is not None:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
+            assert self._client is not None
+            async with self._client.post(url, data=body, headers=headers) as resp:
+                return resp.status
+
+        return asyncio.run_coroutine_threadsafe(post(), self._loop).result(timeout)
+
     # -- test API: failures ----------------------------------------------------------------------------
+
+    def refuse_chat(self, chat_id: int, status: int = 403) -> None:
+        """From now on every call to ``chat_id`` fails as Telegram does for a blocked bot (403 "Forbidden: bot
+        was blocked by the user") or a chat that is gone (400 "Bad Request: chat not found").
+        ``accept_chat`` undoes it (the user unblocked the bot)."""
+        if status not in (400, 403):
+            raise ValueError("status must be 400 or 403")
+        with self._cond:
+            self._refused[int(chat_id)] = status
+
+    def accept_chat(self, chat_id: int) -> None:
+        with self._cond:
+            self._refused.pop(int(chat_id), None)
 
     def fail_next(self, n: int, status: int = 429, retry_after: int = 1, method: str | None = None) -> None:
         """Answer the next ``n`` calls (of ``method``, or of any method) with ``status`` (429 or a 5xx)."""
@@ -701,6 +738,11 @@ class FakeTelegram:
                         }
                     )
         return found
+
+    def pending_updates(self) -> int:
+        """Updates a polling bot has not acknowledged yet (fetched updates are dropped at its next call)."""
+        with self._cond:
+            return len(self._updates)
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         with self._cond:
@@ -821,7 +863,10 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found") from exc
         with self._cond:
             chat = self._chats.get(chat_id)
-        if chat is None:
+            refused = self._refused.get(chat_id)
+        if refused == 403:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat is None or refused == 400:
             raise ApiError(400, "Bad Request: chat not found")
         return chat
 

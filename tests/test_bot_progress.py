@@ -380,7 +380,7 @@ async def test_in_a_group_nothing_about_work_is_shown(tbot):
 
 async def test_progress_buttons_pressed_in_a_group_are_refused(tbot):
     tbot.tg.push_message(GROUP, THAO, "/tiendo", chat_type="supergroup")
-    (msg,) = await until(lambda: tbot.replies(GROUP))
+    (msg,) = await until(lambda: tbot.replies(GROUP), settle=tbot.application)
     answer = await tbot.press(GROUP, f"td:u:{_unit_id(tbot, 'Sở Nội vụ')}:1", msg["message_id"], user_id=THAO)
     assert answer["show_alert"] is True and answer["text"] == messages.TASKS_IN_GROUP_ALERT
     assert len(tbot.replies(GROUP)) == 1

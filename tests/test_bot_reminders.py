@@ -9,7 +9,6 @@ Monday 23/11/2026 08:00 in Hà Nội is the reminder hour; CB010 Lê Hồng Mai 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -37,6 +36,25 @@ class Clock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+class SweepCounter:
+    done = 0
+
+
+def count_sweeps(dispatcher) -> SweepCounter:
+    """Count the dispatcher's completed sweeps (whoever runs them: the job queue or the test)."""
+    counter = SweepCounter()
+    run_once = dispatcher.run_once
+
+    async def counted():
+        result = await run_once()
+        if not result.busy:
+            counter.done += 1
+        return result
+
+    dispatcher.run_once = counted
+    return counter
 
 
 def register_chat(tg, user_id: int) -> None:
@@ -218,9 +236,11 @@ async def test_the_job_queue_runs_the_sweeps_by_itself(fake_telegram, tmp_path):
         bot.link("CB010", MAI)
         register_chat(fake_telegram, MAI)
         add_task(bot, "NV-900", "CB010", MON)
+        sweeps = count_sweeps(bot.dispatcher)
         await until(lambda: any("NV-900" in m["text"] for m in reminders_to(bot, MAI)), timeout=15)
         n = len(ok_sends(bot, MAI))
-        await asyncio.sleep(2.5)  # two more sweeps
+        done = sweeps.done
+        await until(lambda: sweeps.done >= done + 2, timeout=30)  # two more whole sweeps by the job
         assert len(ok_sends(bot, MAI)) == n
         assert len([m for m in reminders_to(bot, MAI) if "NV-900" in m["text"]]) == 1
 

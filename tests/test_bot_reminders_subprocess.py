@@ -9,7 +9,6 @@ the test-only clock ``TROLY_FAKE_NOW`` at Monday 23/11/2026 08:00 in Hà Nội a
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.bot_fixtures import BotProcess, copy_home, start_bot_process
+from tests.bot_fixtures import READY_LOG, BotProcess, copy_home, start_bot_process
 from tests.db_fixtures import build_org
 from tests.fake_telegram import FakeTelegram
 
@@ -82,6 +81,10 @@ def start(tg: FakeTelegram, home: Path, **env: str) -> BotProcess:
 def stop(bots: list[BotProcess]) -> None:
     codes = []
     for bot in bots:
+        # A graceful stop of a ready bot: a stop signal while the model is still loading waits for the load
+        # (seconds on a quiet machine, much longer under load), which is not what these tests are about.
+        if bot.proc.poll() is None:
+            bot.wait_log(READY_LOG, timeout=300)
         codes.append(bot.terminate())
         bot.kill()
     for bot, code in zip(bots, codes, strict=True):
@@ -99,6 +102,25 @@ def senders(url: str) -> set[str]:
     try:
         with db.session() as s:
             return set(s.scalars(select(Reminder.claimed_by).where(Reminder.sent_at.is_not(None))))
+    finally:
+        db.dispose()
+
+
+def unsent_due(url: str) -> int:
+    """Reminder rows due by Monday 08:00 that are neither sent nor cancelled."""
+    from sqlalchemy import func
+
+    from tasks.db import Database
+    from tasks.models import Reminder
+
+    db = Database.open(url, migrate=False)
+    try:
+        with db.session() as s:
+            return s.scalar(
+                select(func.count()).where(
+                    Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None), Reminder.due_at <= MONDAY_8
+                )
+            )
     finally:
         db.dispose()
 
@@ -139,7 +161,8 @@ def test_two_bot_processes_on_one_postgresql_database_send_each_reminder_once(
                 for bot in bots:
                     bot.wait_log(FIRST_SWEEP, timeout=180)
                 tg.wait_for(lambda: len(tg.call_log("sendMessage")) >= len(chats), timeout=120)
-                time.sleep(4)  # several more sweeps of both processes
+                # Every due row marked sent: no row can be claimed again, so no send can come after this.
+                tg.wait_for(lambda: unsent_due(url) == 0, timeout=120)
                 calls = tg.call_log("sendMessage")
                 assert all(c.status == 200 for c in calls), {(c.status, c.error) for c in calls}
                 assert Counter(int(c.params["chat_id"]) for c in calls) == Counter(chats)
@@ -167,7 +190,7 @@ def test_a_429_storm_delays_the_reminder_but_it_arrives_once(troly_home, tmp_pat
         bot = start(tg, home)
         try:
             tg.wait_for(lambda: [c for c in calls_to_user(tg) if c.status == 200], timeout=180)
-            time.sleep(3)
+            tg.wait_for(lambda: unsent_due(url) == 0, timeout=60)  # marked: it cannot be sent again
             calls = calls_to_user(tg)
             assert [c.status for c in calls] == [429, 429, 429, 200], [(c.status, c.error) for c in calls]
             # Telegram's retry_after (1 s) was obeyed between tries, by the dispatcher (not slept through).

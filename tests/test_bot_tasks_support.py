@@ -97,11 +97,14 @@ class TaskBot:
     async def send(
         self, chat_id: int, text: str, n: int = 1, *, user_id: int | None = None, **kw
     ) -> list[dict]:
-        """Push a text message and wait for ``n`` new bot messages in that chat; returns them."""
+        """Push a text message, wait for at least ``n`` new bot messages in that chat and for the bot to have
+        finished handling it (never "exactly n by luck": a late part of the reply is included); returns all
+        the new messages."""
         before = len(self.replies(chat_id))
         self.tg.push_message(chat_id, chat_id if user_id is None else user_id, text, **kw)
         return await until(
-            lambda: len(self.replies(chat_id)) >= before + n and self.replies(chat_id)[before:]
+            lambda: len(self.replies(chat_id)) >= before + n and self.replies(chat_id)[before:],
+            settle=self.application,
         )
 
     async def press(
@@ -113,8 +116,7 @@ class TaskBot:
         answer = await until(
             lambda: next((a for a in self.tg.callback_answers if a["callback_query_id"] == qid), None)
         )
-        if n_messages:
-            await until(lambda: len(self.replies(chat_id)) >= before + n_messages)
+        await until(lambda: len(self.replies(chat_id)) >= before + n_messages, settle=self.application)
         return answer
 
     def message(self, chat_id: int, message_id: int) -> dict[str, Any]:

@@ -92,7 +92,9 @@ def test_after_a_timeout_the_model_rests_for_the_cooldown(fake):
     assert a.ask(Q).mode == "extractive"  # no waiting while the server is known to be slow
     assert time.perf_counter() - t0 < 0.2 and len(fake.chat_requests()) == 1
     assert a.last_stats.reason == "model_unavailable"
-    time.sleep(0.9)
+    deadline = time.monotonic() + 10  # wait for the cooldown to be over (a condition, not a fixed sleep)
+    while not a._available() and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert a.ask(Q).mode == "llm" and len(fake.chat_requests()) == 2
 
 

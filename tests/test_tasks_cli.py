@@ -76,7 +76,8 @@ def test_import_report_export_list_json(run: Runner, write_sheet: SheetWriter, t
     listed = run_json(run, "officials", "list")["officials"]
     assert len(listed) == 33
     assert set(listed[0]) == {"code", "full_name", "position", "unit", "role", "phone", "telegram_username", "linked",
-                              "active"}  # fmt: skip
+                              "active", "unreachable_since"}  # fmt: skip
+    assert {o["unreachable_since"] for o in listed} == {None}
     assert {o["role"] for o in listed} == {"can_bo", "lanh_dao", "quan_tri"}
 
     out = tmp_path / "xuat.xlsx"

@@ -176,9 +176,11 @@ async def test_a_long_flood_wait_ends_the_sweep_and_rows_wait_in_the_database(
     assert len(ok_sends(tg)) == 3
 
 
-async def test_an_unreachable_chat_is_retried_much_later_not_dropped(
+async def test_an_unreachable_chat_marks_the_official_and_stops_pushes_until_they_write_again(
     db: Database, session: Session, org: Org, tg: FakeTelegram, bot: Bot
 ) -> None:
+    from tasks.reachability import CHAT_UNREACHABLE, mark_reachable
+
     link(org, session)
     for leader in (org.leader_a, org.leader_b):
         update_prefs(session, leader, digest=False, now=T0)
@@ -189,10 +191,17 @@ async def test_an_unreachable_chat_is_retried_much_later_not_dropped(
     assert (result.sent, result.failed) == (0, 1)
     with db.session() as s:
         row = s.scalars(select(Reminder).where(Reminder.due_at == AT_8)).one()
-        assert row.is_pending and row.next_attempt_at == AT_8 + POLICY.permanent_retry
+        assert not row.is_pending and row.cancel_reason == CHAT_UNREACHABLE
         assert "chat not found" in row.last_error.lower()
+        staff_b = s.get(Official, org.staff_b.id)
+        assert staff_b.unreachable_since == AT_8
     register_chats(tg, session)
     clock.advance(hours=12)
+    assert (await d.run_once()).claimed == 0  # marked: nothing is planned or sent to them
+    with db.session() as s:
+        assert mark_reachable(s, org.staff_b.telegram_user_id, clock())  # they wrote to the bot again
+    d.request_plan()
+    clock.advance(days=1)
     assert (await d.run_once()).sent == 1
 
 

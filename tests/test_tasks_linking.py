@@ -1,16 +1,28 @@
-"""Linking Telegram accounts: by phone (normalised), by single-use invitation code, relinking, unlinking."""
+"""Linking Telegram accounts: by phone (normalised), by single-use invitation code, relinking, unlinking;
+codes revoked when seen in a group or replaced, one winner when redeemed concurrently, wrong codes throttled."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasks.db import Database
 from tasks.errors import NotFound
-from tasks.linking import LinkStatus, create_invite, link_by_phone, redeem_invite, unlink
-from tasks.models import AuditLog, LinkCode
+from tasks.linking import (
+    COOLDOWN,
+    MAX_FAILURES,
+    LinkStatus,
+    create_invite,
+    link_by_phone,
+    redeem_invite,
+    revoke_invite,
+    unlink,
+)
+from tasks.models import AuditLog, LinkAttempt, LinkCode, Official
 from tests.db_fixtures import T0, Org
 
 
@@ -79,7 +91,9 @@ def test_new_invite_replaces_the_unused_one(session: Session, org: Org) -> None:
     first = create_invite(session, "LA01", T0)
     second = create_invite(session, "LA01", T0 + timedelta(minutes=1))
     assert first != second
-    assert redeem_invite(session, first, 9, None, T0 + timedelta(hours=1)).status is LinkStatus.CODE_EXPIRED
+    replaced = redeem_invite(session, first, 9, None, T0 + timedelta(hours=1))
+    assert replaced.status is LinkStatus.CODE_REPLACED
+    assert "đã được thay bằng mã mới" in replaced.message and "hết hạn" not in replaced.message
     assert redeem_invite(session, second, 9, None, T0 + timedelta(hours=1)).ok
 
 
@@ -105,3 +119,96 @@ def test_unlink(session: Session, org: Org) -> None:
     assert (audit.actor, audit.old, audit.new) == ("cli", "42", None)
     with pytest.raises(NotFound):
         unlink(session, "ZZ")
+
+
+def test_a_code_revoked_in_a_group_no_longer_links(session: Session, org: Org) -> None:
+    code = create_invite(session, "LA01", T0)
+    assert revoke_invite(session, code, actor="telegram:77", now=T0 + timedelta(minutes=1)) is True
+    assert revoke_invite(session, code, actor="telegram:77", now=T0 + timedelta(minutes=2)) is False
+    assert revoke_invite(session, "khong-co-ma-nay", actor="telegram:77", now=T0) is False
+    result = redeem_invite(session, code, 78, None, T0 + timedelta(minutes=3))
+    assert result.status is LinkStatus.CODE_REVOKED and "đã bị huỷ vì đã lộ trong nhóm" in result.message
+    assert org.leader_a.telegram_user_id is None
+    notes = [a.note for a in session.scalars(select(AuditLog).where(AuditLog.entity_key == "LA01"))]
+    assert "Huỷ mã liên kết vì mã đã lộ trong nhóm" in notes
+
+
+def test_wrong_codes_are_throttled_per_account_and_audited(session: Session, org: Org) -> None:
+    code = create_invite(session, "LA01", T0)
+    for i in range(MAX_FAILURES):
+        result = redeem_invite(session, f"doan-bua-{i}", 66, None, T0 + timedelta(minutes=i))
+        assert result.status is LinkStatus.INVALID_CODE
+    # Locked: even the right code is not looked at during the cool-down.
+    locked = redeem_invite(session, code, 66, None, T0 + timedelta(minutes=5))
+    assert locked.status is LinkStatus.THROTTLED and "quá nhiều lần" in locked.message
+    assert "14 phút" in locked.message  # 15 minutes after the last wrong code (minute 4)
+    assert org.leader_a.telegram_user_id is None
+    # Another account is not affected.
+    assert (
+        redeem_invite(session, "doan-bua", 67, None, T0 + timedelta(minutes=5)).status
+        is LinkStatus.INVALID_CODE
+    )
+    # After the cool-down (counted from the last attempt, here the locked one) the account may try again.
+    later = T0 + timedelta(minutes=5) + COOLDOWN + timedelta(seconds=1)
+    assert redeem_invite(session, code, 66, None, later).ok
+    assert session.scalar(select(Official.telegram_user_id).where(Official.code == "LA01")) == 66
+    attempts = session.scalars(select(LinkAttempt.outcome).where(LinkAttempt.telegram_user_id == 66)).all()
+    assert attempts.count("invalid_code") == MAX_FAILURES and attempts.count("throttled") == 1
+    audited = session.scalars(
+        select(AuditLog).where(AuditLog.entity == "telegram", AuditLog.entity_key == "66")
+    ).all()
+    assert len(audited) == MAX_FAILURES + 1 and all(a.actor == "telegram:66" for a in audited)
+
+
+def test_wrong_codes_spread_over_more_than_ten_minutes_are_not_throttled(session: Session, org: Org) -> None:
+    for i in range(3 * MAX_FAILURES):
+        result = redeem_invite(session, f"sai-{i}", 66, None, T0 + timedelta(minutes=3 * i))
+        assert result.status is LinkStatus.INVALID_CODE
+
+
+def _race(db: Database, code: str, accounts: tuple[int, int]) -> dict[int, LinkStatus]:
+    """Both accounts redeem `code` in their own thread and session, released together by a barrier."""
+    barrier = threading.Barrier(len(accounts))
+    results: dict[int, LinkStatus] = {}
+    errors: list[BaseException] = []
+
+    def redeem(tg_user_id: int) -> None:
+        try:
+            with db.session() as s:
+                barrier.wait(10)
+                results[tg_user_id] = redeem_invite(
+                    s, code, tg_user_id, None, T0 + timedelta(minutes=1)
+                ).status
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=redeem, args=(a,)) for a in accounts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    return results
+
+
+def test_concurrent_redemption_has_exactly_one_winner(db: Database) -> None:
+    """Two accounts redeem one code at the same moment (threads released by a barrier), 20 rounds: exactly
+    one is linked and told so, the other is told the code is used; the official ends with the winner."""
+    from tests.db_fixtures import build_org
+
+    with db.session() as s:
+        build_org(s)
+        s.commit()
+    for round_ in range(20):
+        with db.session() as s:
+            code = create_invite(s, "LA01", T0)
+        accounts = (1000 + 2 * round_, 1001 + 2 * round_)
+        results = _race(db, code, accounts)
+        assert sorted(results.values()) == sorted([LinkStatus.LINKED, LinkStatus.CODE_USED]), (
+            round_,
+            results,
+        )
+        winner = next(a for a, status in results.items() if status is LinkStatus.LINKED)
+        with db.session() as s:
+            assert s.scalar(select(Official.telegram_user_id).where(Official.code == "LA01")) == winner
+            assert s.get(LinkCode, code).used_by_telegram_id == winner

@@ -7,7 +7,10 @@
   ``troly officials invite``) redeems a single-use invitation code (valid 7 days).
 - Phone normalisation, roster matching, relinking rules and auditing are the domain's (`tasks.linking`);
   its Vietnamese outcome messages are shown as they are (escaped).
-- In groups nothing is linked: the bot points to the private chat (a code typed there is not consumed).
+- In groups nothing is linked: the bot points to the private chat. A code typed in a group has been seen by
+  its members, so it is revoked at once (the warning says so; the reply is the same whether or not the
+  text was a valid code, so a group cannot be used to probe codes).
+- Wrong codes are throttled per account by the domain (5 per 10 minutes, then a cool-down) and audited.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from telegram.ext import ContextTypes
 from bot import keyboards, messages, pipeline, render
 from bot.handlers.tasks import send_html
 from bot.tasks_db import task_store
-from tasks.linking import link_by_phone, redeem_invite
+from tasks.linking import link_by_phone, redeem_invite, revoke_invite
 from tasks.service import get_official_by_telegram
 
 log = logging.getLogger(__name__)
@@ -88,8 +91,18 @@ async def show_link_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await send_html(update, context, text, keyboards.share_phone_keyboard())
 
 
+def _revoke_seen_code(session: Any, code: str, tg_user_id: int, now: Any) -> bool:
+    return revoke_invite(session, code, actor=f"telegram:{tg_user_id}", now=now)
+
+
 async def redeem_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
     user = update.effective_user
+    chat = update.effective_chat
+    if user is not None and chat is not None and pipeline.is_group(chat.type):
+        store = task_store(context)
+        revoked = await store.run(_revoke_seen_code, code.strip(), user.id, store.now())
+        log.warning("Mã liên kết bị gửi trong nhóm %s bởi user=%s: %s", chat.id, user.id,
+                    "đã huỷ" if revoked else "không phải mã còn hiệu lực")  # fmt: skip
     if user is None or await _refuse_in_group(update, context, code=True):
         return
     store = task_store(context)
