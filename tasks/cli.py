@@ -119,7 +119,7 @@ def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo 
             table.add_row(d.code, d.full_name, d.unit, ", ".join(d.open_tasks) or "—")
         _print(table)
     if report.conflicts:
-        table = Table(title="Giữ số liệu báo cáo qua bot (mới hơn bảng tính)")
+        table = Table(title="Giữ số liệu trong hệ thống (mới hơn bảng tính, hoặc nhiệm vụ đã hủy)")
         zone = "giờ Việt Nam" if tz.key == "Asia/Ho_Chi_Minh" else tz.key
         for header in (
             "Dòng",
@@ -127,11 +127,14 @@ def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo 
             "Cột",
             "Giữ",
             "Bỏ qua (trong tệp)",
-            f"Cập nhật qua bot lúc ({zone})",
+            f"Cập nhật qua bot/lệnh lúc ({zone})",
+            "Lý do giữ",
         ):
             table.add_column(header)
         for c in report.conflicts:
-            table.add_row(str(c.row), c.code, c.column, c.kept, c.ignored, format_local(c.changed_at, tz))
+            table.add_row(
+                str(c.row), c.code, c.column, c.kept, c.ignored, format_local(c.changed_at, tz), c.reason
+            )
         _print(table)
 
 

@@ -333,7 +333,8 @@ def reassign_task(
             f"{new.full_name} ({new.code}) không thuộc {actor.unit.name} hoặc các đơn vị trực thuộc."
         )
     if found.is_closed:
-        _refuse(session, f"Nhiệm vụ {found.code} đã {found.status.label}; không giao lại được.")
+        state = "đã bị hủy" if found.is_cancelled else f"đã {done_phrase(found)}"
+        _refuse(session, f"Nhiệm vụ {found.code} {state}; không giao lại được.")
     previous = found.assignee
     if previous.id == new.id:
         _refuse(session, f"Nhiệm vụ {found.code} đang do {new.full_name} ({new.code}) thực hiện.")
