@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from tasks.db import Database
+from tasks.db import Database, connect_reason, shown_url
 from tasks.errors import TaskDomainError
 from tasks.exporting import export_tasks
 from tasks.importing import ImportReport, import_officials, import_tasks
@@ -75,7 +75,7 @@ def _session() -> Iterator[tuple[Settings, Session]]:
     try:
         db = Database.open(settings.database_url)
     except (SQLAlchemyError, OSError) as exc:
-        _fail(f"Không mở được cơ sở dữ liệu ({settings.database_url}): {exc.__class__.__name__}: {exc}", 2)
+        _fail(f"Không mở được cơ sở dữ liệu ({shown_url(settings.database_url)}): {connect_reason(exc)}.", 2)
     try:
         with db.session() as session:
             yield settings, session

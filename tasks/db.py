@@ -33,6 +33,37 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
+def shown_url(url: str | URL) -> str:
+    """`url` safe to print: the password replaced by `***` (messages, logs, `troly doctor`). An unparsable
+    URL is shown as a placeholder rather than risk printing a secret."""
+    try:
+        return normalize_url(url).render_as_string(hide_password=True)
+    except Exception:  # any parse failure: show nothing of it
+        return "(TROLY_DATABASE_URL không đọc được)"
+
+
+_CONNECT_REASONS = (
+    ("password authentication failed", "sai tên người dùng hoặc mật khẩu"),
+    ("could not translate host name", "không tìm thấy máy chủ (sai tên máy)"),
+    ("name or service not known", "không tìm thấy máy chủ (sai tên máy)"),
+    ("connection refused", "máy chủ không nhận kết nối (sai cổng, hoặc PostgreSQL chưa chạy)"),
+    ("timeout", "quá thời gian chờ máy chủ trả lời"),
+    ("timed out", "quá thời gian chờ máy chủ trả lời"),
+    ("does not exist", "chưa có cơ sở dữ liệu hoặc người dùng này trên máy chủ"),
+    ("unable to open database file", "không mở được tệp (thư mục không có hoặc không ghi được)"),
+    ("no such host", "không tìm thấy máy chủ (sai tên máy)"),
+)
+
+
+def connect_reason(exc: BaseException) -> str:
+    """A short Vietnamese reason for a failed connection (no driver text, which may be English or long)."""
+    text_ = str(exc).casefold()
+    for needle, reason in _CONNECT_REASONS:
+        if needle in text_:
+            return reason
+    return "lỗi kết nối; chạy `troly doctor` để xem chi tiết"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets the bot read while the CLI imports; foreign keys are off by default in SQLite."""
     cursor = dbapi_connection.cursor()

@@ -32,7 +32,9 @@ class Database:
     def label(self) -> str:
         if self.path is not None:
             return f"SQLite {self.path}"
-        return f"PostgreSQL {self.url.render_as_string(hide_password=True)}"
+        from tasks.db import shown_url
+
+        return f"PostgreSQL {shown_url(self.url)}"
 
     def libpq_url(self) -> str:
         """`postgresql://user:pw@host:port/db` for pg_dump / pg_restore / psql (no SQLAlchemy driver part)."""
