@@ -89,6 +89,32 @@ def has_tables(db: Database) -> bool:
         engine.dispose()
 
 
+def holds_data(db: Database) -> bool:
+    """Whether the database holds any row (officials, units, tasks, audit, question log…): a schema alone,
+    created by any command after `troly reset` or on a new machine, is still an empty database. The Alembic
+    version table does not count. A missing SQLite file holds nothing. Raises SQLAlchemy errors when the
+    server cannot be reached."""
+    from sqlalchemy import MetaData, func, select
+
+    from tasks.db import make_engine
+
+    if db.path is not None and not db.path.exists():
+        return False
+    engine = make_engine(db.url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            for table in meta.sorted_tables:
+                if table.name == "alembic_version":
+                    continue
+                if conn.execute(select(func.count()).select_from(table)).scalar():
+                    return True
+        return False
+    finally:
+        engine.dispose()
+
+
 def drop_tables(db: Database) -> None:
     """Drop every table (and, on PostgreSQL, every enum type) so the schema is re-created on next use."""
     from sqlalchemy import MetaData, text
