@@ -63,6 +63,12 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _private(path: Path) -> Path:
+    """Make a written report/export readable by its owner only (0600): it holds personal data."""
+    path.chmod(0o600)
+    return path
+
+
 def _print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
@@ -313,6 +319,7 @@ def tasks_export(
         _fail(f"Tệp xuất phải có đuôi .xlsx (nhận được “{file.name}”).")
     with _session() as (settings, session):
         count = export_tasks(session, file, today=local_date(tz=settings.tz))
+    _private(file)
     if as_json:
         _print_json({"file": str(file), "tasks": count})
     else:
@@ -359,10 +366,10 @@ def tasks_report(
             try:
                 if xlsx is not None:
                     write_xlsx(data, xlsx)
-                    written.append(xlsx)
+                    written.append(_private(xlsx))
                 if docx is not None:
                     write_docx(data, docx, place=settings.extra.get("TROLY_REPORT_PLACE") or None)
-                    written.append(docx)
+                    written.append(_private(docx))
             except OSError as exc:
                 _fail(f"Không ghi được tệp báo cáo: {exc}")
     if as_json:

@@ -7,6 +7,7 @@ so an operator never has to run a separate migration step after upgrading the so
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,13 +75,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def private_sqlite_file(path: Path) -> None:
+    """Create a missing SQLite file (and its folder) readable by its owner only: folder 0700, file 0600.
+
+    Why: the database holds officials' names, phone numbers and tasks. SQLite gives its -wal/-shm/-journal
+    files the database file's permissions. An existing folder or file is left as the operator set it.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    path.chmod(0o600)
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for `url`; for a SQLite file, its folder is created and the connection pragmas set."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(database).expanduser())
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

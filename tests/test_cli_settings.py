@@ -56,3 +56,27 @@ def test_shown_url_and_reasons() -> None:
         "sai tên người dùng hoặc mật khẩu"
     )
     assert "troly doctor" in connect_reason(RuntimeError("something else"))
+
+
+def test_personal_data_is_created_readable_by_its_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    home = tmp_path / "new" / "home"
+    env = _env(tmp_path) | {"TROLY_HOME": str(home)}
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["officials", "import", str(examples / "officials.xlsx")], env=env).exit_code == 0
+    )
+    assert runner.invoke(app, ["tasks", "import", str(examples / "tasks.xlsx")], env=env).exit_code == 0
+    xlsx, docx, export = tmp_path / "bc.xlsx", tmp_path / "bc.docx", tmp_path / "nv.xlsx"
+    result = runner.invoke(app, ["tasks", "report", "--xlsx", str(xlsx), "--docx", str(docx)], env=env)
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["tasks", "export", str(export)], env=env).exit_code == 0
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    assert mode(home) == 0o700
+    assert mode(home / "troly.db") == 0o600
+    assert {mode(xlsx), mode(docx), mode(export)} == {0o600}

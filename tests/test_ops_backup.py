@@ -169,6 +169,9 @@ def test_restore_on_a_new_machine_needs_no_yes(
     new.run("restore", str(archive))
     assert new.state() == before
     assert stat.S_IMODE((new.work / ".env").stat().st_mode) == 0o600
+    if new.database_url.startswith("sqlite"):  # the restored database and its new folder: owner only
+        assert stat.S_IMODE((new.home / "troly.db").stat().st_mode) == 0o600
+        assert stat.S_IMODE(new.home.stat().st_mode) == 0o700
 
 
 @pytest.mark.parametrize("make_install", BACKENDS, indirect=True)

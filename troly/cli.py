@@ -6,6 +6,7 @@ This module is the composition root: it reads settings and hands them to `retrie
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -430,6 +431,9 @@ register_ops(app)  # reset, backup, restore, doctor (troly/ops/)
 
 
 def main() -> None:
+    """The `troly` command. Files and folders it creates (database, index, logs, reports) are its owner's
+    only: they hold officials' personal data (umask 077; the places that create them also chmod)."""
+    os.umask(0o077)
     app()
 
 

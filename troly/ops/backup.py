@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tasks.db import connect_reason
+from tasks.db import connect_reason, private_sqlite_file
 from troly.config import Settings
 from troly.ops.datahome import (
     SQLITE_SUFFIXES,
@@ -158,13 +158,16 @@ def restore(settings: Settings, archive: Path) -> BackupReport:
                 f"{db.kind}: đặt TROLY_DATABASE_URL cùng loại rồi chạy lại."
             )
 
-        settings.home.mkdir(parents=True, exist_ok=True)
+        if not settings.home.exists():
+            settings.home.mkdir(parents=True, mode=0o700)
+            settings.home.chmod(0o700)
         if db.kind == "sqlite":
             assert db.path is not None
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{db.path}{suffix}").unlink(missing_ok=True)
             db.path.parent.mkdir(parents=True, exist_ok=True)
             db.path.unlink(missing_ok=True)
+            private_sqlite_file(db.path)  # created 0600 before the copy fills it (personal data)
             _sqlite_copy(stage / "database" / "troly.db", db.path)
         else:
             _pg_restore(db, stage / "database" / "troly.dump")
