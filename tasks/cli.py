@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,8 +28,8 @@ from tasks.exporting import export_tasks
 from tasks.importing import ImportReport, import_officials, import_tasks
 from tasks.kpi import format_kpi, kpi_by_lead_unit, unit_kpis
 from tasks.linking import INVITE_VALIDITY, create_invite, unlink
-from tasks.models import LinkCode, Official
-from tasks.normalize import Via, format_date
+from tasks.models import LinkCode, Official, Task
+from tasks.normalize import CLOSED_STATUSES, Via, format_date
 from tasks.progress_view import node_kpi
 from tasks.report_files import report_for_name, write_docx, write_xlsx
 from tasks.reporting import UnitProgress, unit_report
@@ -270,6 +270,20 @@ def officials_list(as_json: JsonOption = False) -> None:
             for o in officials
         ]
         labels = {o.code: o.role.label for o in officials}
+        inactive = [o.id for o in officials if not o.active]
+        open_counts = dict(
+            session.execute(
+                select(Task.assignee_id, func.count(Task.id))
+                .where(Task.assignee_id.in_(inactive), Task.status.not_in(CLOSED_STATUSES))
+                .group_by(Task.assignee_id)
+            ).all()
+        ) if inactive else {}  # fmt: skip
+        states = {
+            o.code: "đang hoạt động"
+            if o.active
+            else f"đã thôi — {open_counts.get(o.id, 0)} việc chưa xong cần giao lại"
+            for o in officials
+        }
     if as_json:
         _print_json({"officials": rows})
         return
@@ -277,7 +291,7 @@ def officials_list(as_json: JsonOption = False) -> None:
         _print("Chưa có cán bộ nào: hãy nhập danh sách bằng “troly officials import TỆP”.")
         return
     table = Table(title=f"Danh sách cán bộ ({len(rows)})")
-    for header in ("Mã", "Họ và tên", "Chức vụ", "Đơn vị", "Vai trò", "Điện thoại", "Telegram"):
+    for header in ("Mã", "Họ và tên", "Chức vụ", "Đơn vị", "Vai trò", "Điện thoại", "Telegram", "Tình trạng"):
         table.add_column(header, no_wrap=header in ("Mã", "Điện thoại"))
     for r in rows:
         telegram = ("đã liên kết" if r["linked"] else "chưa") + (
@@ -291,6 +305,7 @@ def officials_list(as_json: JsonOption = False) -> None:
             labels[r["code"]],
             r["phone"] or "",
             telegram,
+            states[r["code"]],
         )
     _print(table)
 
@@ -413,10 +428,14 @@ def tasks_reassign(
 @tasks_app.command("cancel")
 def tasks_cancel(
     code: Annotated[str, typer.Argument(help="Mã nhiệm vụ.")],
-    reason: Annotated[str, typer.Option("--reason", help="Lý do hủy (bắt buộc, ghi vào nhật ký).")],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Lý do hủy (bắt buộc, ghi vào nhật ký).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Hủy nhiệm vụ (trạng thái “đã hủy”): không còn tính vào số liệu, KPI, không nhắc việc nữa."""
+    if not (reason or "").strip():  # checked here too, so a missing option is refused in Vietnamese
+        _fail(f"Hãy ghi lý do hủy: troly tasks cancel {code} --reason “văn bản giao đã được thay thế”.")
     with _session() as (_settings, session):
         task = cancel_task(session, None, code, reason, via=Via.CLI)
         result = {"code": task.code, "status": task.status.label, "reason": cancel_reason(session, task)}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -298,3 +298,35 @@ def test_a_reassignment_after_the_file_was_saved_is_kept(session: Session, work:
     # A file saved after the reassignment wins, as for progress.
     later = import_tasks(session, path, now=LATER + timedelta(hours=4), as_of=LATER + timedelta(hours=3))
     assert later.conflicts == [] and task(session, "A1-SOON2").assignee.code == "SA11"
+
+
+def test_cli_small_things_officials_notice(db: Database, work: Org, tmp_path: Path) -> None:
+    from tasks.cli import officials_app
+
+    app = typer.Typer()
+    app.add_typer(tasks_app, name="tasks")
+    app.add_typer(officials_app, name="officials")
+    env = {"TROLY_DATABASE_URL": db_url(db), "TROLY_HOME": str(tmp_path / "home"), "COLUMNS": "300"}
+    runner = CliRunner()
+    # A code typed in lower case is found, as the import finds it.
+    done = runner.invoke(app, ["tasks", "reassign", "a1-soon2", "SA01", "--json"], env=env)
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["code"] == "A1-SOON2"
+    # No --reason: a Vietnamese refusal, not Typer's English "Missing option".
+    bare = runner.invoke(app, ["tasks", "cancel", "B-SOON5"], env=env)
+    assert bare.exit_code == 1 and "Hãy ghi lý do hủy" in bare.stderr and "Missing" not in bare.output
+    with db.session() as session:
+        assert task(session, "B-SOON5").status != TaskStatus.DA_HUY
+    # The human list shows who is active, and an inactive official's unfinished tasks to reassign.
+    with db.session() as session:
+        _deactivate(session, "SA11")
+        left = session.scalar(
+            select(func.count(Task.id)).where(
+                Task.assignee.has(code="SA11"), Task.status.not_in([TaskStatus.HOAN_THANH, TaskStatus.DA_HUY])
+            )
+        )
+    listed = runner.invoke(app, ["officials", "list"], env=env)
+    assert listed.exit_code == 0 and "Tình trạng" in listed.stdout
+    line = next(x for x in listed.stdout.splitlines() if "SA11" in x)
+    assert f"đã thôi — {left} việc chưa xong cần giao lại" in line
+    assert "đang hoạt động" in next(x for x in listed.stdout.splitlines() if "SA01" in x)
