@@ -168,14 +168,14 @@ def _cell(
                 "lưu lại rồi nhập.",
             )  # fmt: skip
         elif required:
-            report.error(row.number, column, f"Ô {row.ref(column)} (“{column}”) đang để trống (bắt buộc).")
+            report.error(row.number, column, f"Ô {row.ref(column)} đang để trống (bắt buộc).")
         return None
     try:
         return parse(raw)
     except ValueError as exc:
         message = str(exc)
         if parse is parse_date:
-            message = f"Ô {row.ref(column)} (“{column}”): {message[0].lower()}{message[1:]}"
+            message = f"Ô {row.ref(column)}: {message[0].lower()}{message[1:]}"  # the column is named beside
         report.error(row.number, column, message)
         return None
 
