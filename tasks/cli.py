@@ -19,18 +19,18 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from tasks.db import Database
+from tasks.db import Database, connect_reason, shown_url
 from tasks.errors import TaskDomainError
 from tasks.exporting import export_tasks
 from tasks.importing import ImportReport, import_officials, import_tasks
 from tasks.kpi import format_kpi, kpi_by_lead_unit, unit_kpis
 from tasks.linking import INVITE_VALIDITY, create_invite, unlink
-from tasks.models import LinkCode, Official
-from tasks.normalize import Via, format_date
+from tasks.models import LinkCode, Official, Task
+from tasks.normalize import CLOSED_STATUSES, Via, format_date
 from tasks.progress_view import node_kpi
 from tasks.report_files import report_for_name, write_docx, write_xlsx
 from tasks.reporting import UnitProgress, unit_report
@@ -64,6 +64,12 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _private(path: Path) -> Path:
+    """Make a written report/export readable by its owner only (0600): it holds personal data."""
+    path.chmod(0o600)
+    return path
+
+
 def _print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
@@ -76,7 +82,7 @@ def _session() -> Iterator[tuple[Settings, Session]]:
     try:
         db = Database.open(settings.database_url)
     except (SQLAlchemyError, OSError) as exc:
-        _fail(f"Không mở được cơ sở dữ liệu ({settings.database_url}): {exc.__class__.__name__}: {exc}", 2)
+        _fail(f"Không mở được cơ sở dữ liệu ({shown_url(settings.database_url)}): {connect_reason(exc)}.", 2)
     try:
         with db.session() as session:
             yield settings, session
@@ -120,7 +126,7 @@ def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo 
             table.add_row(d.code, d.full_name, d.unit, ", ".join(d.open_tasks) or "—")
         _print(table)
     if report.conflicts:
-        table = Table(title="Giữ số liệu báo cáo qua bot (mới hơn bảng tính)")
+        table = Table(title="Giữ số liệu trong hệ thống (mới hơn bảng tính, hoặc nhiệm vụ đã hủy)")
         zone = "giờ Việt Nam" if tz.key == "Asia/Ho_Chi_Minh" else tz.key
         for header in (
             "Dòng",
@@ -128,11 +134,14 @@ def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo 
             "Cột",
             "Giữ",
             "Bỏ qua (trong tệp)",
-            f"Cập nhật qua bot lúc ({zone})",
+            f"Cập nhật qua bot/lệnh lúc ({zone})",
+            "Lý do giữ",
         ):
             table.add_column(header)
         for c in report.conflicts:
-            table.add_row(str(c.row), c.code, c.column, c.kept, c.ignored, format_local(c.changed_at, tz))
+            table.add_row(
+                str(c.row), c.code, c.column, c.kept, c.ignored, format_local(c.changed_at, tz), c.reason
+            )
         _print(table)
 
 
@@ -264,6 +273,20 @@ def officials_list(as_json: JsonOption = False) -> None:
             for o in officials
         ]
         labels = {o.code: o.role.label for o in officials}
+        inactive = [o.id for o in officials if not o.active]
+        open_counts = dict(
+            session.execute(
+                select(Task.assignee_id, func.count(Task.id))
+                .where(Task.assignee_id.in_(inactive), Task.status.not_in(CLOSED_STATUSES))
+                .group_by(Task.assignee_id)
+            ).all()
+        ) if inactive else {}  # fmt: skip
+        states = {
+            o.code: "đang hoạt động"
+            if o.active
+            else f"đã thôi — {open_counts.get(o.id, 0)} việc chưa xong cần giao lại"
+            for o in officials
+        }
     if as_json:
         _print_json({"officials": rows})
         return
@@ -271,7 +294,7 @@ def officials_list(as_json: JsonOption = False) -> None:
         _print("Chưa có cán bộ nào: hãy nhập danh sách bằng “troly officials import TỆP”.")
         return
     table = Table(title=f"Danh sách cán bộ ({len(rows)})")
-    for header in ("Mã", "Họ và tên", "Chức vụ", "Đơn vị", "Vai trò", "Điện thoại", "Telegram"):
+    for header in ("Mã", "Họ và tên", "Chức vụ", "Đơn vị", "Vai trò", "Điện thoại", "Telegram", "Tình trạng"):
         table.add_column(header, no_wrap=header in ("Mã", "Điện thoại"))
     for r in rows:
         telegram = ("đã liên kết" if r["linked"] else "chưa") + (
@@ -288,6 +311,7 @@ def officials_list(as_json: JsonOption = False) -> None:
             labels[r["code"]],
             r["phone"] or "",
             telegram,
+            states[r["code"]],
         )
     _print(table)
 
@@ -316,6 +340,7 @@ def tasks_export(
         _fail(f"Tệp xuất phải có đuôi .xlsx (nhận được “{file.name}”).")
     with _session() as (settings, session):
         count = export_tasks(session, file, today=local_date(tz=settings.tz))
+    _private(file)
     if as_json:
         _print_json({"file": str(file), "tasks": count})
     else:
@@ -362,10 +387,10 @@ def tasks_report(
             try:
                 if xlsx is not None:
                     write_xlsx(data, xlsx)
-                    written.append(xlsx)
+                    written.append(_private(xlsx))
                 if docx is not None:
                     write_docx(data, docx, place=settings.extra.get("TROLY_REPORT_PLACE") or None)
-                    written.append(docx)
+                    written.append(_private(docx))
             except OSError as exc:
                 _fail(f"Không ghi được tệp báo cáo: {exc}")
     if as_json:
@@ -409,10 +434,14 @@ def tasks_reassign(
 @tasks_app.command("cancel")
 def tasks_cancel(
     code: Annotated[str, typer.Argument(help="Mã nhiệm vụ.")],
-    reason: Annotated[str, typer.Option("--reason", help="Lý do hủy (bắt buộc, ghi vào nhật ký).")],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Lý do hủy (bắt buộc, ghi vào nhật ký).")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Hủy nhiệm vụ (trạng thái “đã hủy”): không còn tính vào số liệu, KPI, không nhắc việc nữa."""
+    if not (reason or "").strip():  # checked here too, so a missing option is refused in Vietnamese
+        _fail(f"Hãy ghi lý do hủy: troly tasks cancel {code} --reason “văn bản giao đã được thay thế”.")
     with _session() as (_settings, session):
         task = cancel_task(session, None, code, reason, via=Via.CLI)
         result = {"code": task.code, "status": task.status.label, "reason": cancel_reason(session, task)}

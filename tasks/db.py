@@ -7,6 +7,7 @@ so an operator never has to run a separate migration step after upgrading the so
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,37 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
+def shown_url(url: str | URL) -> str:
+    """`url` safe to print: the password replaced by `***` (messages, logs, `troly doctor`). An unparsable
+    URL is shown as a placeholder rather than risk printing a secret."""
+    try:
+        return normalize_url(url).render_as_string(hide_password=True)
+    except Exception:  # any parse failure: show nothing of it
+        return "(TROLY_DATABASE_URL không đọc được)"
+
+
+_CONNECT_REASONS = (
+    ("password authentication failed", "sai tên người dùng hoặc mật khẩu"),
+    ("could not translate host name", "không tìm thấy máy chủ (sai tên máy)"),
+    ("name or service not known", "không tìm thấy máy chủ (sai tên máy)"),
+    ("connection refused", "máy chủ không nhận kết nối (sai cổng, hoặc PostgreSQL chưa chạy)"),
+    ("timeout", "quá thời gian chờ máy chủ trả lời"),
+    ("timed out", "quá thời gian chờ máy chủ trả lời"),
+    ("does not exist", "chưa có cơ sở dữ liệu hoặc người dùng này trên máy chủ"),
+    ("unable to open database file", "không mở được tệp (thư mục không có hoặc không ghi được)"),
+    ("no such host", "không tìm thấy máy chủ (sai tên máy)"),
+)
+
+
+def connect_reason(exc: BaseException) -> str:
+    """A short Vietnamese reason for a failed connection (no driver text, which may be English or long)."""
+    text_ = str(exc).casefold()
+    for needle, reason in _CONNECT_REASONS:
+        if needle in text_:
+            return reason
+    return "lỗi kết nối; chạy `troly doctor` để xem chi tiết"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets the bot read while the CLI imports; foreign keys are off by default in SQLite."""
     cursor = dbapi_connection.cursor()
@@ -43,13 +75,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def private_sqlite_file(path: Path) -> None:
+    """Create a missing SQLite file (and its folder) readable by its owner only: folder 0700, file 0600.
+
+    Why: the database holds officials' names, phone numbers and tasks. SQLite gives its -wal/-shm/-journal
+    files the database file's permissions. An existing folder or file is left as the operator set it.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode is filtered by the umask
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    path.chmod(0o600)
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for `url`; for a SQLite file, its folder is created and the connection pragmas set."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_sqlite_file(Path(database).expanduser())
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

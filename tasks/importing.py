@@ -67,6 +67,7 @@ class Conflict:
     kept: str
     ignored: str
     changed_at: datetime  # when the bot changed it
+    reason: str = ""  # why the database's value was kept (newer than the file, task cancelled…)
 
 
 @dataclass
@@ -167,14 +168,14 @@ def _cell(
                 "lưu lại rồi nhập.",
             )  # fmt: skip
         elif required:
-            report.error(row.number, column, f"Ô {row.ref(column)} (“{column}”) đang để trống (bắt buộc).")
+            report.error(row.number, column, f"Ô {row.ref(column)} đang để trống (bắt buộc).")
         return None
     try:
         return parse(raw)
     except ValueError as exc:
         message = str(exc)
         if parse is parse_date:
-            message = f"Ô {row.ref(column)} (“{column}”): {message[0].lower()}{message[1:]}"
+            message = f"Ô {row.ref(column)}: {message[0].lower()}{message[1:]}"  # the column is named beside
         report.error(row.number, column, message)
         return None
 
@@ -698,6 +699,12 @@ def _parse_task_rows(
     officials = {o.code.casefold(): o for o in session.scalars(select(Official))}
     units = {u.name_folded: u for u in session.scalars(select(Unit))}
     unit_names = [u.name for u in units.values()]
+    # {casefolded code: (status, assignee id)} of the tasks already stored: a row may keep an inactive
+    # official on a task they already hold (an export re-imported), and "đã hủy" only round-trips.
+    stored = {
+        code.casefold(): (status, assignee_id)
+        for code, status, assignee_id in session.execute(select(Task.code, Task.status, Task.assignee_id))
+    }
     rows: list[_TaskRow] = []
     for checked, r in enumerate(table.rows, 1):
         if progress is not None and checked % 2000 == 0:
@@ -717,18 +724,25 @@ def _parse_task_rows(
         completed_on = _cell(report, r, C.NGAY_HOAN_THANH, parse_date)
 
         assignee = officials.get(assignee_code.casefold()) if assignee_code else None
+        before = stored.get(code.casefold()) if code else None
         if assignee_code and assignee is None:
             report.error(
                 n, C.NGUOI_THUC_HIEN,
                 f"Không có cán bộ mã “{assignee_code}” trong danh sách cán bộ (nhập danh sách cán bộ trước).",
             )  # fmt: skip
-        elif assignee is not None and not assignee.active:
+        elif assignee is not None and not assignee.active and (before is None or before[1] != assignee.id):
             report.error(
                 n, C.NGUOI_THUC_HIEN,
                 f"Cán bộ {assignee.code} ({assignee.full_name}) đã thôi hoạt động (không còn trong danh sách "
                 "cán bộ): hãy giao nhiệm vụ cho người khác.",
             )  # fmt: skip
             assignee = None
+        if status == TaskStatus.DA_HUY and (before is None or before[0] != TaskStatus.DA_HUY):
+            report.error(
+                n, C.TRANG_THAI,
+                "Không hủy nhiệm vụ qua bảng tính: hủy bằng lệnh “troly tasks cancel MÃ --reason LÝ_DO” "
+                "hoặc nút “Hủy” của lãnh đạo trong /tiendo (cần ghi lý do). Trong tệp, hãy để trạng thái cũ.",
+            )  # fmt: skip
         unit = units.get(fold(unit_name)) if unit_name else None
         if unit_name and unit is None:
             message = f"Không có đơn vị “{unit_name}” trong hệ thống."
@@ -778,7 +792,12 @@ def _existing_task_ids(session: Session, codes: list[str]) -> dict[str, int]:
     return found
 
 
-_PROGRESS_COLUMNS = {"status": C.TRANG_THAI, "progress": C.TIEN_DO, "completed_on": C.NGAY_HOAN_THANH}
+_PROGRESS_COLUMNS = {
+    "status": C.TRANG_THAI,
+    "progress": C.TIEN_DO,
+    "completed_on": C.NGAY_HOAN_THANH,
+    "assignee": C.NGUOI_THUC_HIEN,
+}
 
 
 def _show(name: str, value: Any) -> str:
@@ -788,6 +807,8 @@ def _show(name: str, value: Any) -> str:
         return TaskStatus(value).label
     if name == "completed_on":
         return format_date(value)
+    if isinstance(value, Official):
+        return f"{value.code} ({value.full_name})"
     return str(value)
 
 
@@ -858,7 +879,7 @@ def _apply_tasks(
             report.conflicts.append(
                 Conflict(
                     r.row, task.code, _PROGRESS_COLUMNS[kept.field], _show(kept.field, kept.kept),
-                    _show(kept.field, kept.ignored), kept.changed_at,
+                    _show(kept.field, kept.ignored), kept.changed_at, kept.reason,
                 )
             )  # fmt: skip
         if result.changed:

@@ -70,8 +70,10 @@ class KpiParts:
     late: int = 0
     overdue: int = 0
     points: float = 0.0
+    undated: int = 0  # done without a completion date: neither on time nor late ("không rõ ngày")
 
     def add(self, other: KpiParts) -> None:
+        self.undated += other.undated
         self.judged += other.judged
         self.on_time += other.on_time
         self.late += other.late
@@ -127,6 +129,7 @@ def _aggregates(today: date) -> list[ColumnElement]:
         func.sum(case((on_time, 1), else_=0)),
         func.sum(case((overdue, 1), else_=0)),
         func.sum(points),
+        func.sum(case((and_(done, Task.completed_on.is_(None)), 1), else_=0)),
     ]
 
 
@@ -136,9 +139,10 @@ def _counted() -> ColumnElement[bool]:
 
 
 def _parts(row: tuple) -> KpiParts:
-    judged, on_time, overdue, points = (v or 0 for v in row)
-    judged, on_time, overdue = int(judged), int(on_time), int(overdue)
-    return KpiParts(judged, on_time, judged - on_time - overdue, overdue, float(points))
+    judged, on_time, overdue, points, undated = (v or 0 for v in row)
+    judged, on_time, overdue, undated = int(judged), int(on_time), int(overdue), int(undated)
+    late = judged - on_time - overdue - undated
+    return KpiParts(judged, on_time, late, overdue, float(points), undated)
 
 
 def kpi_by_lead_unit(session: Session, today: date) -> dict[int, KpiParts]:

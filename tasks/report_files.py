@@ -54,7 +54,8 @@ DOCX_OVERDUE_LIMIT = 100
 PLACE_PLACEHOLDER = "……………"
 KPI_EXPLANATION = (
     f"KPI (0–100) = 100 × tổng điểm ÷ số nhiệm vụ đã đến hạn hoặc đã hoàn thành. Điểm mỗi nhiệm vụ: hoàn thành "
-    f"đúng hạn +1; hoàn thành trễ L ngày +0,5 × (1 − L/{GRACE_DAYS}), không âm; chưa hoàn thành, quá hạn D ngày "
+    f"đúng hạn +1; hoàn thành trễ L ngày +0,5 × (1 − L/{GRACE_DAYS}), không âm; hoàn thành không rõ ngày hoàn "
+    f"thành +0,5 (không tính đúng hạn, không tính trễ); chưa hoàn thành, quá hạn D ngày "
     f"−0,5 × min(D, {GRACE_DAYS})/{GRACE_DAYS}. Nhiệm vụ chưa đến hạn chưa tính."
 )
 
@@ -254,13 +255,25 @@ def write_xlsx(data: ReportData, target: str | Path | BinaryIO) -> None:
     people = _sheet(
         wb, "KPI cán bộ",
         ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị", "Số nhiệm vụ", "Đã đến hạn/hoàn thành", "Đúng hạn",
-         "Hoàn thành trễ", "Quá hạn", "KPI"],
-        [6, 12, 28, 40, 12, 22, 10, 15, 10, 8], intro,
+         "Hoàn thành trễ", "Hoàn thành (không rõ ngày)", "Quá hạn", "KPI"],
+        [6, 12, 28, 40, 12, 22, 10, 15, 26, 10, 8], intro,
     )  # fmt: skip
     for i, k in enumerate(data.officials, start=1):
         p = k.parts
         people.append(
-            [i, k.code, k.full_name, k.unit, k.total, p.judged, p.on_time, p.late, p.overdue, k.score]
+            [
+                i,
+                k.code,
+                k.full_name,
+                k.unit,
+                k.total,
+                p.judged,
+                p.on_time,
+                p.late,
+                p.undated,
+                p.overdue,
+                k.score,
+            ]
         )
     notes = wb.create_sheet("Cách tính KPI")
     notes.column_dimensions["A"].width = 120

@@ -217,9 +217,15 @@ def _find_task(session: Session, task: int | str) -> Task:
     below see the newest row and nobody writes it before this transaction ends); `NotFound` otherwise."""
     if isinstance(task, int):
         return _load_locked(session, task)
-    task_id = session.scalar(select(Task.id).where(Task.code == nfc(task)))
+    code = nfc(task).strip()
+    task_id = session.scalar(select(Task.id).where(Task.code == code))
+    if task_id is None:  # case-insensitive, as the import matches codes ("th-nv-023" is TH-NV-023)
+        variants = {code, code.upper(), code.lower()}
+        pairs = session.execute(select(Task.id, Task.code).where(Task.code.in_(variants))).all()
+        found = [tid for tid, stored in pairs if stored.casefold() == code.casefold()]
+        task_id = found[0] if len(found) == 1 else None
     if task_id is None:
-        raise NotFound(f"Không có nhiệm vụ mã “{nfc(task)}”.")
+        raise NotFound(f"Không có nhiệm vụ mã “{code}”.")
     return _load_locked(session, task_id)
 
 
@@ -333,7 +339,8 @@ def reassign_task(
             f"{new.full_name} ({new.code}) không thuộc {actor.unit.name} hoặc các đơn vị trực thuộc."
         )
     if found.is_closed:
-        _refuse(session, f"Nhiệm vụ {found.code} đã {found.status.label}; không giao lại được.")
+        state = "đã bị hủy" if found.is_cancelled else f"đã {done_phrase(found)}"
+        _refuse(session, f"Nhiệm vụ {found.code} {state}; không giao lại được.")
     previous = found.assignee
     if previous.id == new.id:
         _refuse(session, f"Nhiệm vụ {found.code} đang do {new.full_name} ({new.code}) thực hiện.")

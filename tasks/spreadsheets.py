@@ -192,9 +192,9 @@ def _to_table(
         expected = ", ".join(f"“{h}”" for h in matcher.by_key.values())
         first = next((i for i, r in enumerate(raw_rows) if any(v is not None for v in r)), None)
         if first is None:
-            raise SpreadsheetError(f"Tệp “{path.name}” không có dữ liệu (không thấy dòng tiêu đề).")
+            raise SpreadsheetError(f"Tệp “{path.name}” không có dữ liệu (không thấy dòng tên cột).")
         raise SpreadsheetError(
-            f"Không thấy dòng tiêu đề trong {HEADER_SEARCH_ROWS} dòng đầu của {where} “{path.name}”: "
+            f"Không thấy dòng tên cột trong {HEADER_SEARCH_ROWS} dòng đầu của {where} “{path.name}”: "
             f"cần một dòng ghi tên các cột như {expected}."
         )
     header_index = found[0]

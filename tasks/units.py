@@ -55,15 +55,36 @@ def abbreviation_matches(query: str, names: Iterable[str]) -> list[str]:
     return [name for name in names if q and _abbrev_match(q, _tokens(name))]
 
 
-def suggest(query: str, names: Sequence[str], limit: int = 3) -> list[str]:
-    """Up to `limit` close names: abbreviations first, then names containing the query, then fuzzy ones."""
+SUGGEST_CUTOFF = 0.8  # difflib ratio on folded names: "Sở Giáo dục" must not suggest "Sở Nội vụ" (≈ 0.6)
+
+
+_COUNCIL_PREFIXES = ("ubnd ", "hdnd ", "uy ban nhan dan ")
+
+
+def _close_keys(key: str, keys: list[str], limit: int, cutoff: float) -> list[str]:
+    """Folded names whose difflib ratio with `key` is ≥ `cutoff`, best first; a name is also compared
+    without its leading "UBND"/"HĐND", so "xa hop tienn" finds "UBND xã Hợp Tiến"."""
+    scored = []
+    for k in keys:
+        bare = next((k.removeprefix(p) for p in _COUNCIL_PREFIXES if k.startswith(p)), k)
+        ratio = max(
+            difflib.SequenceMatcher(None, key, k).ratio(), difflib.SequenceMatcher(None, key, bare).ratio()
+        )
+        if ratio >= cutoff:
+            scored.append((-ratio, k))
+    return [k for _, k in sorted(scored)[:limit]]
+
+
+def suggest(query: str, names: Sequence[str], limit: int = 3, cutoff: float = SUGGEST_CUTOFF) -> list[str]:
+    """Up to `limit` close names: abbreviations first, then names containing the query, then fuzzy ones
+    (difflib ratio ≥ `cutoff` on folded names; a shared "Sở …"/"UBND xã …" prefix alone is not close)."""
     found: list[str] = []
     key = fold_key(query)
     folded = {fold_key(n): n for n in names}
     candidates = [
         *abbreviation_matches(query, names),
         *(n for k, n in folded.items() if key and key in k),
-        *(folded[k] for k in difflib.get_close_matches(key, list(folded), n=limit, cutoff=0.6)),
+        *(folded[k] for k in _close_keys(key, list(folded), limit, cutoff)),
     ]
     for name in candidates:
         if name not in found:
@@ -135,7 +156,9 @@ def suggest_parent(missing: str, child: str, names: Sequence[str], limit: int = 
     province), and `child` itself never.
     """
     child_level, wanted_level = unit_level(child), unit_level(missing)
-    candidates = [n for n in suggest(missing, names, limit=max(limit * 4, 12)) if fold(n) != fold(child)]
+    candidates = [
+        n for n in suggest(missing, names, limit=max(limit * 4, 12), cutoff=0.6) if fold(n) != fold(child)
+    ]
     above_communes = child_level in (PROVINCE, DEPARTMENT) and not _COMMUNE_BODY.search(fold_key(child))
     if above_communes or wanted_level == PROVINCE:
         candidates = [n for n in candidates if unit_level(n) != COMMUNE]

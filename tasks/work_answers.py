@@ -352,6 +352,8 @@ def _kpi_detail(parts: KpiParts) -> str:
         return "Chưa có nhiệm vụ nào đến hạn hoặc hoàn thành để tính KPI."
     return (
         f"Tính trên {parts.judged} nhiệm vụ đã đến hạn hoặc đã hoàn thành: {parts.on_time} hoàn thành đúng hạn, "
-        f"{parts.late} hoàn thành trễ, {parts.overdue} quá hạn chưa xong. (Đúng hạn +1; trễ được tối đa 0,5, giảm dần "
-        f"về 0 sau {GRACE_DAYS} ngày; quá hạn bị trừ tới 0,5 tùy số ngày trễ.)"
+        f"{parts.late} hoàn thành trễ, "
+        + (f"{parts.undated} hoàn thành không rõ ngày, " if parts.undated else "")
+        + f"{parts.overdue} quá hạn chưa xong. (Đúng hạn +1; trễ được tối đa 0,5, giảm dần "
+        f"về 0 sau {GRACE_DAYS} ngày; hoàn thành không rõ ngày +0,5; quá hạn bị trừ tới 0,5 tùy số ngày trễ.)"
     )

@@ -16,7 +16,9 @@ or rolls back.
 
 The conflict rule lives here too: with `keep_newer_than`, the progress fields (status, progress, completion
 date) are left alone when they were last changed through another channel than an import after that instant
-(the spreadsheet's save time); each kept field is returned as a `KeptValue` for the caller to report.
+(the spreadsheet's save time), and so is the assignee when it was reassigned (CLI, bot) after it; a cancelled
+task keeps its status, progress, date and assignee whatever the file says (a sheet never revives it). Each
+kept field is returned as a `KeptValue` (with its reason) for the caller to report.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks import audit
-from tasks.models import Task
+from tasks.models import AuditLog, Task
 from tasks.normalize import Via
 
 PROGRESS_FIELDS = ("status", "progress", "completed_on")
+# Fields a spreadsheet never changes on a cancelled task: cancelling is done with a reason through
+# `troly tasks cancel` or the bot, and a sheet must not revive the task or hand it to someone.
+CANCELLED_KEPT_FIELDS = (*PROGRESS_FIELDS, "assignee")
 _LOCKED_KEY = "troly_locked_task_ids"
 _CHUNK = 500  # ids per SELECT … IN (…): well under every driver's parameter limit
 
@@ -47,6 +52,7 @@ class KeptValue:
     ignored: Any
     changed_at: datetime
     changed_via: str
+    reason: str = ""
 
 
 @dataclass
@@ -109,6 +115,66 @@ def is_locked(session: Session, task: Task) -> bool:
     return held is not None and transaction is not None and held[0] is transaction and task.id in held[1]
 
 
+def _assignee_changed_at(session: Session, task: Task) -> tuple[datetime, str] | None:
+    """(when, via) of the last change of `task`'s assignee through another channel than an import, or None.
+
+    Why the audit log: a reassignment (CLI, bot) stamps only `updated_at`, which an import's content edits
+    also move; the audit row is the one record of who changed the assignee when.
+    """
+    row = session.execute(
+        select(AuditLog.at, AuditLog.via)
+        .where(
+            AuditLog.entity == "task",
+            AuditLog.entity_key == task.code,
+            AuditLog.field == "assignee",
+            AuditLog.via != str(Via.IMPORT),
+        )
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _keep_newer(session: Session, task: Task, wanted: dict[str, Any], since: datetime) -> list[KeptValue]:
+    """The values of `task` a writer from a source saved at `since` (an import) must leave alone.
+
+    - A cancelled task keeps its status, progress, completion date and assignee (a sheet never revives it).
+    - Progress fields changed through another channel after `since` are kept (the bot is newer).
+    - An assignee changed through the CLI or the bot after `since` is kept (same rule as progress).
+    Removes the kept fields from `wanted`.
+    """
+    kept: list[KeptValue] = []
+    if task.is_cancelled:
+        for name in CANCELLED_KEPT_FIELDS:
+            if name in wanted and getattr(task, name) != wanted[name]:
+                kept.append(
+                    KeptValue(name, getattr(task, name), wanted[name], task.progress_updated_at,
+                              str(task.progress_updated_via),
+                              "nhiệm vụ đã hủy: bảng tính không mở lại hay giao lại nhiệm vụ đã hủy")
+                )  # fmt: skip
+        for name in CANCELLED_KEPT_FIELDS:
+            wanted.pop(name, None)
+        return kept
+    if task.progress_updated_via != Via.IMPORT and task.progress_updated_at > since:
+        for name in PROGRESS_FIELDS:
+            if name in wanted and getattr(task, name) != wanted[name]:
+                kept.append(
+                    KeptValue(name, getattr(task, name), wanted[name], task.progress_updated_at,
+                              str(task.progress_updated_via), "cập nhật sau khi tệp được lưu")
+                )  # fmt: skip
+        for name in PROGRESS_FIELDS:
+            wanted.pop(name, None)
+    if "assignee" in wanted and wanted["assignee"] is not task.assignee:
+        changed = _assignee_changed_at(session, task)
+        if changed is not None and changed[0] > since:
+            kept.append(
+                KeptValue("assignee", task.assignee, wanted["assignee"], changed[0], changed[1],
+                          "giao lại sau khi tệp được lưu")
+            )  # fmt: skip
+            wanted.pop("assignee")
+    return kept
+
+
 def change_task(
     session: Session,
     task: Task,
@@ -125,8 +191,8 @@ def change_task(
     """Compare `task` (locked by `lock_tasks`) with `values` and set what differs, auditing each field.
 
     `values` may be a function of the fresh task (an import's empty cells keep the current values).
-    `keep_newer_than`: leave the progress fields alone if they were last changed, through a channel other
-    than an import, after this instant; the values kept are returned in `WriteResult.kept` and audited as
+    `keep_newer_than`: leave the progress fields (and the assignee) alone if they were last changed, through a
+    channel other than an import, after this instant, and every such field of a cancelled task; the values kept are returned in `WriteResult.kept` and audited as
     conflicts (old = the value kept, new = the one ignored). `stamp`: a person stating a value makes it
     theirs and newer even when it equals the stored one (the bot), so who/when are stamped anyway. Stamps `updated_at/_via` when anything changed
     and `progress_updated_at/_via` when a progress field did. Raises `RuntimeError` if the task is not
@@ -146,20 +212,8 @@ def change_task(
     via = Via(via)
     wanted = dict(values(task) if callable(values) else values)
     result = WriteResult(task)
-    newer = (
-        keep_newer_than is not None
-        and task.progress_updated_via != Via.IMPORT
-        and task.progress_updated_at > keep_newer_than
-    )
-    if newer:
-        for name in PROGRESS_FIELDS:
-            if name in wanted and getattr(task, name) != wanted[name]:
-                result.kept.append(
-                    KeptValue(name, getattr(task, name), wanted[name], task.progress_updated_at,
-                              str(task.progress_updated_via))
-                )  # fmt: skip
-        for name in PROGRESS_FIELDS:
-            wanted.pop(name, None)
+    if keep_newer_than is not None:
+        result.kept = _keep_newer(session, task, wanted, keep_newer_than)
     for name, new in wanted.items():
         old = getattr(task, name)
         if old != new:
@@ -181,8 +235,8 @@ def change_task(
             actor=actor, via=via, entity="task", key=task.code, field=kept.field,
             old=kept.kept, new=kept.ignored, at=now,
             note=(
-                f"Xung đột: giữ giá trị cập nhật qua {kept.changed_via} lúc {kept.changed_at.isoformat()}, "
-                f"mới hơn tệp (lưu lúc {keep_newer_than.isoformat() if keep_newer_than else '?'}); "
+                f"Xung đột: giữ giá trị cập nhật qua {kept.changed_via} lúc {kept.changed_at.isoformat()} "
+                f"({kept.reason}; tệp lưu lúc {keep_newer_than.isoformat() if keep_newer_than else '?'}); "
                 "bỏ qua giá trị trong tệp."
             ),
         )  # fmt: skip

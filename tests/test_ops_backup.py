@@ -169,6 +169,9 @@ def test_restore_on_a_new_machine_needs_no_yes(
     new.run("restore", str(archive))
     assert new.state() == before
     assert stat.S_IMODE((new.work / ".env").stat().st_mode) == 0o600
+    if new.database_url.startswith("sqlite"):  # the restored database and its new folder: owner only
+        assert stat.S_IMODE((new.home / "troly.db").stat().st_mode) == 0o600
+        assert stat.S_IMODE(new.home.stat().st_mode) == 0o700
 
 
 @pytest.mark.parametrize("make_install", BACKENDS, indirect=True)
@@ -250,3 +253,21 @@ def test_a_real_embedded_chroma_index_survives_backup_and_restore(tmp_path: Path
     passages = json.loads((new / "index" / "passages.json").read_text(encoding="utf-8"))
     assert vectors(new) == vectors(old) == {manifest["collection"]: len(passages)}
     assert len(passages) > 100
+
+
+@pytest.mark.parametrize("make_install", BACKENDS, indirect=True)
+def test_restore_after_reset_calls_an_empty_schema_empty(
+    make_install: Callable[[str], Install], tmp_path: Path
+) -> None:
+    inst = make_install("office")
+    populate(inst)
+    before = inst.state()
+    archive = tmp_path / "b.tar.gz"
+    inst.run("backup", str(archive))
+    inst.run("reset", "--yes")
+    assert inst.json("officials", "list")["officials"] == []  # any command creates an empty schema…
+    inst.run("restore", str(archive))  # …which is not "existing data": no --yes needed
+    assert inst.state() == before
+    # A database holding rows still needs --yes.
+    refused = inst.run("restore", str(archive), code=1)
+    assert "đã có dữ liệu" in refused.stderr

@@ -42,7 +42,8 @@ def test_done_without_a_date_is_done_not_on_time_and_scores_half(
     node = unit_report(session, org.so_a, today=TODAY)
     assert (node.total, node.done, node.done_on_time, node.overdue) == (2, 2, 1, 0)
     parts = unit_kpis(session, TODAY)[org.so_a.id]
-    assert (parts.judged, parts.on_time, parts.late) == (2, 1, 1)
+    # done without a date: counted apart (undated), neither on time nor late
+    assert (parts.judged, parts.on_time, parts.late, parts.undated) == (2, 1, 0, 1)
     assert parts.points == 1.5 and parts.score == 75.0  # +1 on time, +0.5 date unknown
     assert task_points(a.status, a.deadline, a.completed_on, TODAY) == 0.5
 

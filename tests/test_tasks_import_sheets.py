@@ -158,7 +158,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], set[tuple[int | None, str | None]
         ("Ô E3", "công thức chưa được tính"),
     ),
     "headers only on a hidden sheet": (_only_hidden, {(None, None)}, ("bị ẩn", "“Dữ liệu”", "--sheet")),
-    "no header row in the first rows": (_no_header, {(None, None)}, ("dòng tiêu đề", "15 dòng đầu")),
+    "no header row in the first rows": (_no_header, {(None, None)}, ("dòng tên cột", "15 dòng đầu")),
     "bad date below title rows points at the real row": (
         _xlsx(with_row(three_rows(), 1, **{C.THOI_HAN: "2026"}), title_rows=2),
         {(5, C.THOI_HAN)},
@@ -179,6 +179,7 @@ def test_each_spreadsheet_case_has_its_message_and_writes_nothing(
     assert {(e.row, e.column) for e in report.errors} == expected, report.errors
     for error in report.errors:
         assert error.message[0].isupper(), error.message
+        assert error.column is None or f"(“{error.column}”)" not in error.message  # shown beside, once
         for fragment in fragments:
             assert fragment in error.message, (fragment, error.message)
     assert (report.created, report.updated) == (0, 0)
@@ -477,3 +478,12 @@ def test_progress_reaches_every_stage_and_the_terminal_bar_draws_it(
     assert ("read", 4, 4) in seen and seen[-1] == ("write", 3, 3)
     with _import_progress(False) as nothing:
         assert nothing is None
+
+
+def test_a_unit_name_suggests_only_close_names() -> None:
+    from tasks.units import suggest
+
+    units = ["Sở Nội vụ", "Sở Tài chính", "UBND xã Hợp Tiến"]
+    assert suggest("Sở Giáo dục", units) == []  # a shared "Sở" is not closeness
+    assert suggest("So Noi vu", units) == ["Sở Nội vụ"]
+    assert suggest("Sở Nộ vụ", units) == ["Sở Nội vụ"]  # a typo still is

@@ -86,7 +86,8 @@ def test_unit_and_official_kpis_from_sql(session: Session, work: Org) -> None:
     assert (phong.judged, phong.on_time, phong.late, phong.overdue) == (3, 1, 1, 1)
     assert phong.points == pytest.approx(1 + 0.5 * 23 / 30 - 0.5 * 10 / 30)
     so_a = kpis[work.so_a.id]  # its own three judged tasks + Phòng A1's
-    assert (so_a.judged, so_a.on_time, so_a.late, so_a.overdue) == (6, 1, 3, 2)
+    assert (so_a.judged, so_a.on_time, so_a.late, so_a.overdue) == (6, 1, 2, 2)
+    assert so_a.undated == 1  # done without a date: neither on time nor late
     assert so_a.points == pytest.approx(phong.points - 0.5 + 0.5 + 0.0)
     assert so_a.score == round(100 * so_a.points / 6, 1)
     everything = kpis[None]

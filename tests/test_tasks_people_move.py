@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -195,3 +196,137 @@ def test_the_leaders_digest_counts_reassignments_and_cancellations(session: Sess
     text = leader_digest(session, work.leader_a, now)
     assert "👤 Giao lại: 1" in text and "🗑 Hủy: 1" in text
     assert digest_numbers(session, work.leader_b, now)["cancelled"] == 0
+
+
+# --- re-importing an export after people moved (issue findings: inactive assignee, cancelled revival) ----------
+
+
+LATER = T0 + timedelta(days=21)  # TODAY, after every completion date of `build_work`
+
+
+def _export(session: Session, path: Path) -> Path:
+    from tasks.exporting import export_tasks
+
+    export_tasks(session, path, today=TODAY)
+    return path
+
+
+def _edit(path: Path, code: str, **cells: str) -> None:
+    """Set cells of the row of `code` in an exported sheet, by header name."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    headers = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == code:
+            for header, value in cells.items():
+                row[headers.index(header)].value = value
+    book.save(path)
+
+
+def _deactivate(session: Session, code: str) -> None:
+    from tasks.models import Official
+
+    session.scalars(select(Official).where(Official.code == code)).one().active = False
+    session.commit()
+
+
+def test_an_export_reimports_after_its_assignee_left(session: Session, work: Org, tmp_path: Path) -> None:
+    from tasks import columns as C
+    from tasks.importing import import_tasks
+
+    cancel_task(session, work.admin, "A1-OVER10", "Phòng A1 giải thể", via="cli", now=T0)
+    _deactivate(session, "SA11")  # SA11 holds cancelled, done and open tasks
+    path = _export(session, tmp_path / "nv.xlsx")
+    report = import_tasks(session, path, now=LATER + timedelta(hours=2), as_of=LATER + timedelta(hours=1))
+    assert report.errors == [] and report.conflicts == []
+    assert task(session, "A1-OVER10").status == TaskStatus.DA_HUY
+    # A NEW assignment to the inactive official is still refused, naming the row and the person.
+    _edit(path, "B-SOON5", **{C.NGUOI_THUC_HIEN: "SA11"})
+    refused = import_tasks(session, path, now=LATER + timedelta(hours=3), as_of=LATER + timedelta(hours=1))
+    assert [e.message for e in refused.errors if "SA11" in e.message and "thôi hoạt động" in e.message]
+    assert task(session, "B-SOON5").assignee.code != "SA11"
+
+
+def test_a_spreadsheet_never_revives_a_cancelled_task(session: Session, work: Org, tmp_path: Path) -> None:
+    from tasks import columns as C
+    from tasks.importing import import_tasks
+
+    cancel_task(session, work.admin, "A1-OVER10", "Trùng việc", via="cli", now=T0)
+    path = _export(session, tmp_path / "nv.xlsx")
+    _edit(path, "A1-OVER10", **{C.TRANG_THAI: "tạm dừng", C.NGUOI_THUC_HIEN: "SA01"})
+    # Even a file saved after the cancellation does not bring the task back nor hand it to someone.
+    report = import_tasks(session, path, now=LATER + timedelta(hours=3), as_of=LATER + timedelta(hours=2))
+    assert report.errors == []
+    t = task(session, "A1-OVER10")
+    assert t.status == TaskStatus.DA_HUY and t.assignee.code == "SA11"
+    kept = {(c.code, c.column): c for c in report.conflicts}
+    assert kept[("A1-OVER10", C.TRANG_THAI)].kept == "đã hủy"
+    assert "đã hủy" in kept[("A1-OVER10", C.TRANG_THAI)].reason
+    assert kept[("A1-OVER10", C.NGUOI_THUC_HIEN)].ignored.startswith("SA01")
+    # The reassignment of a cancelled task is refused with one "đã" only.
+    with pytest.raises(InvalidOperation) as refused:
+        reassign_task(session, None, "A1-OVER10", "SA01", via="cli", now=T0)
+    assert "đã đã" not in str(refused.value) and "đã bị hủy" in str(refused.value)
+
+
+def test_a_sheet_cannot_cancel_a_task(session: Session, work: Org, tmp_path: Path) -> None:
+    from tasks import columns as C
+    from tasks.importing import import_tasks
+
+    path = _export(session, tmp_path / "nv.xlsx")
+    _edit(path, "A1-SOON2", **{C.TRANG_THAI: "đã hủy"})
+    report = import_tasks(session, path, now=LATER + timedelta(hours=3), as_of=LATER + timedelta(hours=2))
+    assert any("troly tasks cancel" in e.message for e in report.errors)
+    assert task(session, "A1-SOON2").status != TaskStatus.DA_HUY
+
+
+def test_a_reassignment_after_the_file_was_saved_is_kept(session: Session, work: Org, tmp_path: Path) -> None:
+    from tasks import columns as C
+    from tasks.importing import import_tasks
+
+    path = _export(session, tmp_path / "nv.xlsx")  # A1-SOON2 is SA11's in the file
+    _edit(path, "A1-SOON2", **{C.NOI_DUNG: "Nội dung sửa trong tệp"})
+    reassign_task(session, None, "A1-SOON2", "SA01", via="cli", now=LATER + timedelta(hours=2))
+    report = import_tasks(session, path, now=LATER + timedelta(hours=3), as_of=LATER + timedelta(hours=1))
+    t = task(session, "A1-SOON2")
+    assert t.assignee.code == "SA01" and t.content == "Nội dung sửa trong tệp"
+    (conflict,) = [c for c in report.conflicts if c.code == "A1-SOON2"]
+    assert conflict.column == C.NGUOI_THUC_HIEN and conflict.kept.startswith("SA01")
+    assert conflict.ignored.startswith("SA11") and conflict.reason
+    # A file saved after the reassignment wins, as for progress.
+    later = import_tasks(session, path, now=LATER + timedelta(hours=4), as_of=LATER + timedelta(hours=3))
+    assert later.conflicts == [] and task(session, "A1-SOON2").assignee.code == "SA11"
+
+
+def test_cli_small_things_officials_notice(db: Database, work: Org, tmp_path: Path) -> None:
+    from tasks.cli import officials_app
+
+    app = typer.Typer()
+    app.add_typer(tasks_app, name="tasks")
+    app.add_typer(officials_app, name="officials")
+    env = {"TROLY_DATABASE_URL": db_url(db), "TROLY_HOME": str(tmp_path / "home"), "COLUMNS": "300"}
+    runner = CliRunner()
+    # A code typed in lower case is found, as the import finds it.
+    done = runner.invoke(app, ["tasks", "reassign", "a1-soon2", "SA01", "--json"], env=env)
+    assert done.exit_code == 0, done.stderr
+    assert json.loads(done.stdout)["code"] == "A1-SOON2"
+    # No --reason: a Vietnamese refusal, not Typer's English "Missing option".
+    bare = runner.invoke(app, ["tasks", "cancel", "B-SOON5"], env=env)
+    assert bare.exit_code == 1 and "Hãy ghi lý do hủy" in bare.stderr and "Missing" not in bare.output
+    with db.session() as session:
+        assert task(session, "B-SOON5").status != TaskStatus.DA_HUY
+    # The human list shows who is active, and an inactive official's unfinished tasks to reassign.
+    with db.session() as session:
+        _deactivate(session, "SA11")
+        left = session.scalar(
+            select(func.count(Task.id)).where(
+                Task.assignee.has(code="SA11"), Task.status.not_in([TaskStatus.HOAN_THANH, TaskStatus.DA_HUY])
+            )
+        )
+    listed = runner.invoke(app, ["officials", "list"], env=env)
+    assert listed.exit_code == 0 and "Tình trạng" in listed.stdout
+    line = next(x for x in listed.stdout.splitlines() if "SA11" in x)
+    assert f"đã thôi — {left} việc chưa xong cần giao lại" in line
+    assert "đang hoạt động" in next(x for x in listed.stdout.splitlines() if "SA01" in x)

@@ -66,7 +66,13 @@ def test_xlsx_holds_every_unit_overdue_task_and_kpi(session: Session, work: Org)
     assert overdue[0][6].date() == date(2026, 10, 8)  # a real date cell
     people = {r[1]: r for r in rows(book["KPI cán bộ"], 4)}
     assert set(people) == {"SA01", "SA11", "LA01"}  # officials of Sở A's subtree only
-    assert people["LA01"][9] is None and people["SA11"][4] == 4
+    assert people["LA01"][10] is None and people["SA11"][4] == 4
+    header = next(r for r in book["KPI cán bộ"].iter_rows(values_only=True) if r and r[0] == "STT")
+    assert header[7:10] == ("Hoàn thành trễ", "Hoàn thành (không rõ ngày)", "Quá hạn")
+    # SA01's task done without a date counts apart, not as late (finding: it was shown as late).
+    assert (people["SA01"][7], people["SA01"][8]) == (1, 1)
+    notes = " ".join(str(r[0]) for r in book["Cách tính KPI"].iter_rows(values_only=True) if r[0])
+    assert "không rõ ngày hoàn thành +0,5" in notes
 
 
 def test_docx_has_the_administrative_layout_and_the_numbers(session: Session, work: Org) -> None:
@@ -163,3 +169,10 @@ def test_report_numbers_match_unit_report(session: Session, work: Org) -> None:
     data = collect_report(session, work.tinh, today=TODAY)
     assert data.report.to_dict() == unit_report(session, work.tinh, today=TODAY).to_dict()
     assert len(data.overdue) == data.report.overdue == 2
+
+
+def test_docx_explains_the_kpi_of_a_task_done_without_a_date(session: Session, work: Org) -> None:
+    data = collect_report(session, work.so_a, today=TODAY)
+    document = docx.Document(io.BytesIO(docx_bytes(data, place="Thanh Hóa")))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "hoàn thành không rõ ngày hoàn thành +0,5" in text and "không tính trễ" in text

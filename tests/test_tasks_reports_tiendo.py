@@ -99,3 +99,39 @@ def test_chart_photo(session: Session, work: Org) -> None:
         parse_telegram_html(caption)[0]
         == "Sở Nội vụ: hoàn thành 50%, 2 nhiệm vụ quá hạn (đến ngày 22/11/2026)."
     )
+
+
+def test_the_guides_tiendo_example_is_the_real_screen(tmp_path) -> None:
+    """docs/huong-dan.md §4 shows /tiendo for Sở Nội vụ on the demo data: it must be what the product renders."""
+    import html as html_lib
+    import re
+    from datetime import UTC, date, datetime
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from tasks.db import Database
+    from tasks.importing import import_officials, import_tasks
+    from tasks.models import Official, Unit
+    from tasks.normalize import Role
+
+    root = Path(__file__).resolve().parent.parent
+    guide = (root / "docs" / "huong-dan.md").read_text(encoding="utf-8")
+    start = guide.index("📊 Tiến độ nhiệm vụ — Sở Nội vụ")
+    documented = guide[start : guide.index("```", start)].strip()
+    now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    db = Database.open(f"sqlite:///{tmp_path / 'demo.db'}")
+    try:
+        with db.session() as s:
+            assert import_officials(s, root / "examples" / "officials.xlsx", now=now).ok
+            assert import_tasks(s, root / "examples" / "tasks.xlsx", now=now, as_of=now).ok
+            unit = s.scalars(select(Unit).where(Unit.name == "Sở Nội vụ")).one()
+            leader = s.scalars(
+                select(Official).where(Official.unit_id == unit.id, Official.role == Role.LANH_DAO)
+            ).first()
+            screen = progress_screen(s, leader, unit.id, today=date(2026, 11, 30))
+    finally:
+        db.dispose()
+    rendered = html_lib.unescape(re.sub(r"<[^>]+>", "", screen.html))
+    rendered += "\n" + "\n".join(" ".join(f"[{label}]" for label, _ in row) for row in screen.buttons)
+    assert documented == rendered.strip()

@@ -6,6 +6,7 @@ This module is the composition root: it reads settings and hands them to `retrie
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from troly.config import Settings
+from troly.config import ConfigError, Settings
 from troly.ops.cli import register as register_ops
 
 app = typer.Typer(
@@ -23,6 +24,21 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _check_settings(ctx: typer.Context) -> None:
+    """Stop every command (the bot included) with one clear message when a variable is unusable; the
+    doctor reads the settings leniently and reports such a variable among its checks."""
+    if ctx.invoked_subcommand == "doctor" or ctx.resilient_parsing:
+        return
+    try:
+        Settings.from_env()
+    except ConfigError as exc:
+        typer.echo(f"Cấu hình sai: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 model_app = typer.Typer(help="Mô hình nhúng (embedding) mặc định.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 
@@ -275,7 +291,7 @@ app.add_typer(feedback_app, name="feedback")
 
 def _log_database():
     """Settings and the task database (migrated), or a clear Vietnamese failure."""
-    from tasks.db import Database
+    from tasks.db import Database, connect_reason, shown_url
 
     try:
         settings = Settings.from_env()
@@ -283,8 +299,8 @@ def _log_database():
         fail(str(exc))
     try:
         return settings, Database.open(settings.database_url)
-    except Exception as exc:  # shown to the operator as is
-        fail(f"Không mở được cơ sở dữ liệu {settings.database_url}: {exc}")
+    except Exception as exc:  # a short reason, never the password nor the driver's text
+        fail(f"Không mở được cơ sở dữ liệu ({shown_url(settings.database_url)}): {connect_reason(exc)}.")
 
 
 @feedback_app.command("export")
@@ -415,6 +431,9 @@ register_ops(app)  # reset, backup, restore, doctor (troly/ops/)
 
 
 def main() -> None:
+    """The `troly` command. Files and folders it creates (database, index, logs, reports) are its owner's
+    only: they hold officials' personal data (umask 077; the places that create them also chmod)."""
+    os.umask(0o077)
     app()
 
 

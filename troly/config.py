@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import find_dotenv, load_dotenv
 
@@ -23,6 +23,23 @@ def cache_dir() -> Path:
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "troly"
     )
     return Path(base)
+
+
+class ConfigError(ValueError):
+    """A configuration variable holds a value the product cannot use; the message (Vietnamese) names the
+    variable and gives a valid example. Every `troly` command stops with it before doing anything."""
+
+
+def parse_timezone(raw: str | None) -> ZoneInfo:
+    """The zone named by TROLY_TIMEZONE (default Asia/Ho_Chi_Minh when unset or empty); ConfigError otherwise."""
+    name = (raw or "").strip() or DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"TROLY_TIMEZONE={name!r} không phải tên múi giờ hợp lệ. Sửa trong .env hoặc biến môi trường, "
+            f"ví dụ TROLY_TIMEZONE={DEFAULT_TIMEZONE} (giờ Việt Nam; bỏ trống cũng dùng giờ này)."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -48,8 +65,14 @@ class Settings:
         return self.home / "index"
 
     @classmethod
-    def from_env(cls, overrides: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-        """Read settings; `overrides` win over the environment (used by tests and the CLI)."""
+    def from_env(
+        cls, overrides: dict[str, str] | None = None, *, dotenv: bool = True, strict: bool = True
+    ) -> Settings:
+        """Read settings; `overrides` win over the environment (used by tests and the CLI).
+
+        Raises `ConfigError` (a ValueError) for an unusable TROLY_TIMEZONE or TROLY_LOG_RETENTION_DAYS;
+        `strict=False` keeps a bad time zone name as is (`troly doctor` reports it among its checks).
+        """
         if dotenv:
             load_dotenv(find_dotenv(usecwd=True), override=False)  # the working folder's .env
         env = dict(os.environ)
@@ -68,10 +91,16 @@ class Settings:
             llm=env.get("TROLY_LLM") or None,
             telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_base_url=env.get("TELEGRAM_API_BASE_URL") or None,
-            timezone_name=env.get("TROLY_TIMEZONE") or DEFAULT_TIMEZONE,
+            timezone_name=_timezone_name(env.get("TROLY_TIMEZONE"), strict),
             log_retention_days=_positive_days(env, "TROLY_LOG_RETENTION_DAYS", DEFAULT_LOG_RETENTION_DAYS),
             extra={k: v for k, v in env.items() if k.startswith(("TROLY_", "OPENAI_", "OLLAMA_"))},
         )
+
+
+def _timezone_name(raw: str | None, strict: bool) -> str:
+    if strict:
+        return parse_timezone(raw).key
+    return (raw or "").strip() or DEFAULT_TIMEZONE
 
 
 def _positive_days(env: dict[str, str], name: str, default: int) -> int:
@@ -85,7 +114,7 @@ def _positive_days(env: dict[str, str], name: str, default: int) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise ValueError(
+        raise ConfigError(
             f"{name}={raw!r} không hợp lệ: cần một số ngày nguyên từ 1 trở lên (mặc định {default})."
         )
     return value

@@ -27,8 +27,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tasks.db import connect_reason, private_sqlite_file
 from troly.config import Settings
-from troly.ops.datahome import Database, database_of, drop_tables, env_file, has_tables, own_entries
+from troly.ops.datahome import (
+    SQLITE_SUFFIXES,
+    Database,
+    database_of,
+    drop_tables,
+    env_file,
+    holds_data,
+    own_entries,
+)
 
 FORMAT = 1
 MANIFEST = "troly-backup.json"
@@ -109,13 +118,18 @@ def restore_blockers(settings: Settings) -> list[str]:
     """Why a restore would overwrite data (empty list: safe without --yes). A `.env` never blocks: it is
     never overwritten (see `_restore_env`)."""
     db = _database(settings)
-    blockers = [str(p) for p in own_entries(settings.home, db)]
-    if db.kind == "postgresql":
-        try:
-            if has_tables(db):
-                blockers.append(f"cơ sở dữ liệu {db.label} đã có bảng")
-        except Exception as exc:
-            raise BackupError(f"Không kết nối được {db.label}: {exc}") from exc
+    sqlite_files = {Path(f"{db.path}{s}") for s in SQLITE_SUFFIXES} if db.path is not None else set()
+    blockers = [
+        str(p)
+        for p in own_entries(settings.home, db)
+        if p not in sqlite_files and not (p.is_dir() and not any(q.is_file() for q in p.rglob("*")))
+    ]
+    # An empty schema (any command creates one, e.g. after `troly reset`) is not data to protect.
+    try:
+        if holds_data(db):
+            blockers.append(f"cơ sở dữ liệu {db.label} đã có dữ liệu")
+    except Exception as exc:
+        raise BackupError(f"Không kết nối được {db.label}: {connect_reason(exc)}") from exc
     return blockers
 
 
@@ -144,13 +158,16 @@ def restore(settings: Settings, archive: Path) -> BackupReport:
                 f"{db.kind}: đặt TROLY_DATABASE_URL cùng loại rồi chạy lại."
             )
 
-        settings.home.mkdir(parents=True, exist_ok=True)
+        if not settings.home.exists():
+            settings.home.mkdir(parents=True, mode=0o700)
+            settings.home.chmod(0o700)
         if db.kind == "sqlite":
             assert db.path is not None
             for suffix in ("-wal", "-shm", "-journal"):
                 Path(f"{db.path}{suffix}").unlink(missing_ok=True)
             db.path.parent.mkdir(parents=True, exist_ok=True)
             db.path.unlink(missing_ok=True)
+            private_sqlite_file(db.path)  # created 0600 before the copy fills it (personal data)
             _sqlite_copy(stage / "database" / "troly.db", db.path)
         else:
             _pg_restore(db, stage / "database" / "troly.dump")

@@ -101,7 +101,7 @@ def doctor_cmd(
     """Kiểm tra cài đặt (mã bot, CSDL, lược đồ, chỉ mục/mô hình, OCR, múi giờ, đĩa) và chỉ cách sửa."""
     from troly.ops.doctor import ERROR, WARN, home_note, run_checks, to_json
 
-    settings = Settings.from_env()
+    settings = Settings.from_env(strict=False)  # a bad time zone is one of the checks, not a stop
     results = run_checks(settings)
     if as_json:
         sys.stdout.write(json.dumps(to_json(results), ensure_ascii=False) + "\n")

@@ -32,7 +32,9 @@ class Database:
     def label(self) -> str:
         if self.path is not None:
             return f"SQLite {self.path}"
-        return f"PostgreSQL {self.url.render_as_string(hide_password=True)}"
+        from tasks.db import shown_url
+
+        return f"PostgreSQL {shown_url(self.url)}"
 
     def libpq_url(self) -> str:
         """`postgresql://user:pw@host:port/db` for pg_dump / pg_restore / psql (no SQLAlchemy driver part)."""
@@ -83,6 +85,32 @@ def has_tables(db: Database) -> bool:
     engine = make_engine(db.url)
     try:
         return bool(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def holds_data(db: Database) -> bool:
+    """Whether the database holds any row (officials, units, tasks, audit, question log…): a schema alone,
+    created by any command after `troly reset` or on a new machine, is still an empty database. The Alembic
+    version table does not count. A missing SQLite file holds nothing. Raises SQLAlchemy errors when the
+    server cannot be reached."""
+    from sqlalchemy import MetaData, func, select
+
+    from tasks.db import make_engine
+
+    if db.path is not None and not db.path.exists():
+        return False
+    engine = make_engine(db.url)
+    try:
+        meta = MetaData()
+        meta.reflect(engine)
+        with engine.connect() as conn:
+            for table in meta.sorted_tables:
+                if table.name == "alembic_version":
+                    continue
+                if conn.execute(select(func.count()).select_from(table)).scalar():
+                    return True
+        return False
     finally:
         engine.dispose()
 

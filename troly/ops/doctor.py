@@ -111,7 +111,9 @@ def _database_label(settings: Settings) -> str:
     try:
         return database_of(settings).label
     except ValueError:
-        return settings.database_url
+        from tasks.db import shown_url
+
+        return shown_url(settings.database_url)
 
 
 def check_database(settings: Settings) -> Check:
