@@ -148,8 +148,17 @@ def document_keys(doc_number: str | None, doc_type: str | None, refers_to: tuple
 
 
 def ref_matches(ref: DocRef, keys: set[str]) -> bool:
-    if ref.full and f"full:{ref.full}" in keys:
-        return True
+    """Whether a reference names a document with these keys (`document_keys`).
+
+    A reference written in full must match the full number when the document has one: "71/NQ-CP" (a
+    Government resolution) is not "71-NQ/TW" although both are "Nghị quyết 71"; a short one ("NQ 71") matches
+    by kind and number.
+    """
+    if ref.full:
+        if f"full:{ref.full}" in keys:
+            return True
+        if any(k.startswith("full:") for k in keys):
+            return False
     if ref.kind is None:
         return f"?:{ref.number}" in keys
     return f"{ref.kind}:{ref.number}" in keys
