@@ -88,3 +88,25 @@ def test_weak_evidence_is_refused():
     hit = _hit("Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP.", dense=0.8)
     answer = compose("giá vàng SJC hôm nay bao nhiêu", [hit], QueryPlan("q", [], [], []), stats)
     assert not answer.grounded and answer.citations == []
+
+
+def test_the_passage_holding_the_asked_amount_is_quoted_first():
+    """A "how much money" question: the sentence with the amount in đồng leads, whatever the rank."""
+    from retrieval.answer import lead_with_fact
+
+    first = _hit("Hộ kinh doanh được hỗ trợ chuyển đổi lên doanh nghiệp theo quy định.", rank=1)
+    second = _hit("Mức hỗ trợ cho mỗi hộ kinh doanh là 5 triệu đồng một lần.", rank=2)
+    picked = [(first, first.passage.text), (second, second.passage.text)]
+    ordered = lead_with_fact("Mức hỗ trợ cho hộ kinh doanh là bao nhiêu tiền?", picked)
+    assert [h.passage.id for h, _ in ordered] == ["p2", "p1"]
+    # nothing asked in a unit, or no sentence holding it: the order stays
+    assert lead_with_fact("Hộ kinh doanh được hỗ trợ gì?", picked) == picked
+    stats = CorpusStats([first.passage.text, second.passage.text])
+    answer = compose(
+        "Mức hỗ trợ cho hộ kinh doanh là bao nhiêu tiền?",
+        [first, second],
+        QueryPlan("q", [], [], []),
+        stats,
+        ACCEPT,
+    )
+    assert "5 triệu đồng" in answer.text.split("\n\n")[0]
