@@ -76,7 +76,7 @@ _UNITS = {
     "money": (
         re.compile(
             r"\b(bao nhieu tien|may tien|muc luong|tien luong|luong co so|hoc phi|le phi|phu cap|gia (dien|nuoc|ve)|"
-            r"bao nhieu dong|muc thu|thu (toi da|toi thieu) bao nhieu|muc ho tro)\b"
+            r"bao nhieu (dong|von|kinh phi)|muc thu|thu (toi da|toi thieu) bao nhieu|muc ho tro)\b"
         ),
         re.compile(
             r"\d\s*(đồng|nghìn|ngàn|triệu|tỷ|tỉ|usd|vnđ|vnd|đ\b)|(nghìn|triệu|tỷ|tỉ) đồng", re.IGNORECASE
