@@ -153,6 +153,9 @@ def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_c
     return [(c[3], c[4]) for c in chosen]
 
 
+_FULL_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}")
+
+
 def lead_with_fact(question: str, picked: list[tuple[SearchHit, str]]) -> list[tuple[SearchHit, str]]:
     """The chosen (hit, sentence) pairs with the sentence that holds the asked fact first.
 
@@ -167,7 +170,10 @@ def lead_with_fact(question: str, picked: list[tuple[SearchHit, str]]) -> list[t
     def holds(sentence: str) -> bool:
         return unit_found(unit, sentence) if unit else answer_type_found(kind, sentence)
 
-    first = next((h.passage.id for h, s in picked if holds(s)), None)
+    first = None
+    if kind == "date" and not unit:  # a full date ("22/12/2024") answers "ngày nào" better than a bare year
+        first = next((h.passage.id for h, s in picked if _FULL_DATE.search(s)), None)
+    first = first or next((h.passage.id for h, s in picked if holds(s)), None)
     if first is None:
         return picked
     return [p for p in picked if p[0].passage.id == first] + [p for p in picked if p[0].passage.id != first]
