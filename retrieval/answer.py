@@ -20,7 +20,15 @@ from retrieval.chunking import split_sentences
 from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
-from retrieval.judge import Judge, asked_type, default_judge, features
+from retrieval.judge import (
+    Judge,
+    answer_type_found,
+    asked_type,
+    asked_unit,
+    default_judge,
+    features,
+    unit_found,
+)
 from retrieval.lexicon import default_lexicon
 from retrieval.search import QueryPlan
 from retrieval.sections import is_heading, section_answer
@@ -143,6 +151,32 @@ def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_c
             chosen = [(0.0, 0, 0, hits[0], first[0])]
     chosen.sort(key=lambda x: (x[1], x[2]))
     return [(c[3], c[4]) for c in chosen]
+
+
+_FULL_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2} tháng \d{1,2}")
+
+
+def lead_with_fact(question: str, picked: list[tuple[SearchHit, str]]) -> list[tuple[SearchHit, str]]:
+    """The chosen (hit, sentence) pairs with the sentence that holds the asked fact first.
+
+    A "how much / when / who" question is answered by the sentence with the amount in the asked unit
+    (money, percentage, area, head count), the date or the name; the official reads it first. Sentences of
+    one passage stay together and in document order.
+    """
+    kind, unit = asked_type(question), asked_unit(question)
+    if len(picked) < 2 or not (unit or kind in ("date", "number", "person")):
+        return picked
+
+    def holds(sentence: str) -> bool:
+        return unit_found(unit, sentence) if unit else answer_type_found(kind, sentence)
+
+    first = None
+    if kind == "date" and not unit:  # a full date ("22/12/2024") answers "ngày nào" better than a bare year
+        first = next((h.passage.id for h, s in picked if _FULL_DATE.search(s)), None)
+    first = first or next((h.passage.id for h, s in picked if holds(s)), None)
+    if first is None:
+        return picked
+    return [p for p in picked if p[0].passage.id == first] + [p for p in picked if p[0].passage.id != first]
 
 
 def enumeration(text: str, sentence: str) -> tuple[str, list[str]] | None:
@@ -288,7 +322,7 @@ def compose(
 
     wants_list = asked_type(question) == "list"
     by_passage: dict[str, tuple[SearchHit, list[str]]] = {}
-    for hit, sentence in picked:
+    for hit, sentence in lead_with_fact(question, picked):
         by_passage.setdefault(hit.passage.id, (hit, []))[1].append(sentence)
     parts: list[str] = []
     citations: list[Citation] = []

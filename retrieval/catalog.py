@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from retrieval.doc_cards import DocumentCard, build_card
 from retrieval.docrefs import DocRef, document_keys, find_refs, parse_full_number, ref_matches
 from retrieval.store import Store
+from retrieval.textnorm import fold
 from retrieval.types import Passage
 
 
@@ -21,6 +22,19 @@ class _Entry:
     body: str
     passages: list[Passage]
     keys: set[str]
+
+
+def _same_issuer(ref: DocRef, keys: set[str]) -> bool:
+    """A full number must agree with the document's own, suffix included: "Nghị quyết 57/NQ-CP" (the
+    Government's) is not 57-NQ/TW (the Politburo's), as in search."""
+    if not ref.full:
+        return True
+    wanted = _alnum(ref.full)
+    return any(_alnum(k[5:]) == wanted for k in keys if k.startswith("full:"))
+
+
+def _alnum(number: str) -> str:
+    return "".join(ch for ch in fold(number) if ch.isalnum())
 
 
 class Catalog:
@@ -60,7 +74,7 @@ class Catalog:
         out: list[str] = []
         for ref in refs:
             for source, e in self._entries.items():
-                if e.keys and ref_matches(ref, e.keys) and source not in out:
+                if e.keys and ref_matches(ref, e.keys) and source not in out and _same_issuer(ref, e.keys):
                     out.append(source)
         return out
 

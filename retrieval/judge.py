@@ -39,6 +39,10 @@ FEATURES = (
     "unknown_ref",  # 1 when the question names a document the corpus does not hold (passages only cite it)
     "missing_number",  # 1 when a number of the question (a year, "6 tuổi") is in none of the top passages
     "sentence_missing_rare",  # rarity of the rarest topic word missing from the chosen sentences
+    "unit_missing",  # 1 when the question asks for an amount of money, a percentage, an area or a head count
+    # ("mức lương cơ sở", "học phí", "tỷ lệ") and no chosen sentence holds a number with that unit
+    "year_missing",  # 1 when a year of the question ("năm 2027") is in none of the chosen sentences
+    "name_missing",  # 1 when a proper name of the question (a province, a commune) is in none of the top passages
 )
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -65,6 +69,132 @@ _FOUND = {
     "place": re.compile(r"\b(tỉnh|thành phố|xã|phường|huyện|[A-ZĐ][a-zà-ỹ]+ [A-ZĐ][a-zà-ỹ]+)"),
     "list": re.compile(r"(;|\n\s*[-•+]|\n\s*\d+[.)]|\b[a-zđ]\)|, .+, )"),
 }
+
+
+# What unit an asked amount comes in, and how a sentence states a number in that unit.
+_UNITS = {
+    "money": (
+        re.compile(
+            r"\b(bao nhieu tien|may tien|muc luong|tien luong|luong co so|hoc phi|le phi|phu cap|gia (dien|nuoc|ve)|"
+            r"bao nhieu (dong|von|kinh phi)|muc thu|thu (toi da|toi thieu) bao nhieu|muc ho tro)\b"
+        ),
+        re.compile(
+            r"\d\s*(đồng|nghìn|ngàn|triệu|tỷ|tỉ|usd|vnđ|vnd|đ\b)|(nghìn|triệu|tỷ|tỉ) đồng", re.IGNORECASE
+        ),
+    ),
+    "percent": (
+        re.compile(r"\b(phan tram|ty le|ti le)\b|%"),
+        re.compile(r"\d\s*%|phần trăm", re.IGNORECASE),
+    ),
+    "area": (
+        re.compile(r"\b(rong bao nhieu|dien tich|bao nhieu (ha|hecta|km|m2|met vuong))\b"),
+        re.compile(r"\d\s*(ha|héc|km|m2|m²|mét vuông)\b", re.IGNORECASE),
+    ),
+    "people": (
+        re.compile(r"\bbao nhieu (dan|nguoi|ca|ho|hoc sinh|benh nhan)\b"),
+        re.compile(r"\d\s*(dân|người|ca|hộ|học sinh|bệnh nhân|nhân khẩu)\b", re.IGNORECASE),
+    ),
+}
+_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
+# Words that open a name but are not the name ("tỉnh Bắc Giang", "Nghị quyết 57", "Sở Nội vụ Phú Thọ"), folded
+_NAME_GENERIC = tuple(
+    sorted(
+        (
+            "tinh",
+            "thanh pho",
+            "xa",
+            "phuong",
+            "huyen",
+            "quan",
+            "thi xa",
+            "thi tran",
+            "so",
+            "bo",
+            "ban",
+            "cum",
+            "khu",
+            "cong nghiep",
+            "nghi quyet",
+            "nghi dinh",
+            "ket luan",
+            "chi thi",
+            "thong bao",
+            "thong tu",
+            "bao cao",
+            "quyet dinh",
+            "cong van",
+            "quy dinh",
+            "giam doc",
+            "pho",
+            "bi thu",
+            "chu tich",
+            "tinh uy",
+            "thanh uy",
+            "uy ban nhan dan",
+            "ubnd",
+            "hdnd",
+            "hoi dong nhan dan",
+            "noi vu",
+            "dang",
+            "trung uong",
+            "chinh phu",
+            "quoc hoi",
+            "nha nuoc",
+            "muc",
+            "dieu",
+            "khoan",
+            "thu tuong",
+            "van phong",
+            "de an",
+            "chuong trinh",
+            "viet nam",
+            "o",
+            "tai",
+            "cua",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
+_CAP_WORD = re.compile(r"[^\W\d_][\w]*")
+
+
+def asked_unit(question: str) -> str | None:
+    """The unit an asked amount comes in: money, percent, area, people, or None."""
+    q = fold(question)
+    for unit, (ask, _) in _UNITS.items():
+        if ask.search(q):
+            return unit
+    return None
+
+
+def unit_found(unit: str | None, text: str) -> bool:
+    return bool(unit) and bool(_UNITS[unit][1].search(text))
+
+
+def proper_names(question: str) -> list[str]:
+    """Proper names of a question (folded): runs of two or more capitalised words that are not a document
+    type, an office or an administrative level ("Tỉnh Bắc Giang" → "bac giang", "Xã Hợp Tiến" → "hop tien")."""
+    names: list[str] = []
+    run: list[str] = []
+    words = _CAP_WORD.findall(question)
+    for i, word in enumerate([*words, "x"]):
+        if i < len(words) and word[:1].isupper() and not (len(word) > 1 and word.isupper()):
+            run.append(word)
+            continue
+        core = fold(" ".join(run))
+        stripped = True
+        while stripped:
+            stripped = False
+            for generic in _NAME_GENERIC:
+                if core == generic or core.startswith(generic + " "):
+                    core = core[len(generic) :].strip()
+                    stripped = True
+                    break
+        if len(core.split()) >= 2:
+            names.append(core)
+        run = []
+    return names
 
 
 def asked_type(question: str) -> str | None:
@@ -136,6 +266,16 @@ def features(
     norm = math.log(stats.n + 1) or 1.0
     chosen = " ".join(sentences)
     kind = asked_type(question)
+    unit = asked_unit(question)
+    years = set(m.group(0) for m in _YEAR.finditer(fold(question))) - ref_numbers
+    chosen_folded = (
+        fold(chosen)
+        + " "
+        + " ".join(fold(h.passage.header) for h in top if any(s in h.passage.text for s in sentences))
+    )
+    top_plain = " ".join(
+        " ".join(WORD_RE.findall(fold(h.passage.text + " " + h.passage.header))) for h in top
+    )
     return {
         "dense_top": max(dense),
         "dense_gap": dense[0] - dense[min(2, len(dense) - 1)],
@@ -153,6 +293,9 @@ def features(
         if any(not re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d])", top_text) for n in numbers)
         else 0.0,
         "sentence_missing_rare": max(sentence_missing) / norm if sentence_missing else 0.0,
+        "unit_missing": 1.0 if unit and not unit_found(unit, chosen) else 0.0,
+        "year_missing": 1.0 if any(y not in chosen_folded for y in years) else 0.0,
+        "name_missing": 1.0 if any(f" {n} " not in f" {top_plain} " for n in proper_names(question)) else 0.0,
     }
 
 
@@ -222,6 +365,9 @@ EXPECTED_SIGN = {
     "unknown_ref": -1,
     "missing_number": -1,
     "sentence_missing_rare": -1,
+    "unit_missing": -1,
+    "year_missing": -1,
+    "name_missing": -1,
 }
 
 
@@ -280,6 +426,8 @@ def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int],
     from retrieval.answer import evidence
     from retrieval.engine import clean_query
     from retrieval.evaluate import _fact_norm, context_after
+    from retrieval.followup import split_context, standalone
+    from retrieval.routing import route
 
     rows: list[dict[str, float]] = []
     labels: list[int] = []
@@ -289,7 +437,10 @@ def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int],
             continue
         history = [h for h in (q.extra.get("history") or []) if isinstance(h, str)]
         docs = context_after(engine, history)
-        text = clean_query(q.question)
+        plain_docs, previous = split_context(docs)
+        text = clean_query(standalone(clean_query(q.question), previous))
+        if route(text, engine.catalog(), plain_docs) is not None:
+            continue  # answered from a document card or a clause: the judge is not asked
         hits, plan = engine.search_with_plan(text, 5, context_docs=docs)
         if not hits or (plan.unknown_refs and not plan.ref_sources and not plan.mentions):
             continue  # refused before the judge is asked

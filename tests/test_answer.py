@@ -1,5 +1,8 @@
 """Extractive answer composition on hand-made passages (no model needed)."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from retrieval.answer import compose, select_sentences
 from retrieval.evidence import CorpusStats
 from retrieval.judge import Judge
@@ -88,3 +91,59 @@ def test_weak_evidence_is_refused():
     hit = _hit("Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP.", dense=0.8)
     answer = compose("giá vàng SJC hôm nay bao nhiêu", [hit], QueryPlan("q", [], [], []), stats)
     assert not answer.grounded and answer.citations == []
+
+
+def test_the_passage_holding_the_asked_amount_is_quoted_first():
+    """A "how much money" question: the sentence with the amount in đồng leads, whatever the rank."""
+    from retrieval.answer import lead_with_fact
+
+    first = _hit("Hộ kinh doanh được hỗ trợ chuyển đổi lên doanh nghiệp theo quy định.", rank=1)
+    second = _hit("Mức hỗ trợ cho mỗi hộ kinh doanh là 5 triệu đồng một lần.", rank=2)
+    picked = [(first, first.passage.text), (second, second.passage.text)]
+    ordered = lead_with_fact("Mức hỗ trợ cho hộ kinh doanh là bao nhiêu tiền?", picked)
+    assert [h.passage.id for h, _ in ordered] == ["p2", "p1"]
+    # nothing asked in a unit, or no sentence holding it: the order stays
+    assert lead_with_fact("Hộ kinh doanh được hỗ trợ gì?", picked) == picked
+    stats = CorpusStats([first.passage.text, second.passage.text])
+    answer = compose(
+        "Mức hỗ trợ cho hộ kinh doanh là bao nhiêu tiền?",
+        [first, second],
+        QueryPlan("q", [], [], []),
+        stats,
+        ACCEPT,
+    )
+    assert "5 triệu đồng" in answer.text.split("\n\n")[0]
+
+
+_SENTENCES = [
+    "Mức hỗ trợ cho mỗi hộ kinh doanh là 5 triệu đồng một lần.",
+    "Tỷ lệ chi cho nghiên cứu phát triển đạt 2% GDP vào năm 2030.",
+    "Hộ kinh doanh được hỗ trợ chuyển đổi lên doanh nghiệp theo quy định.",
+    "Nghị quyết được ban hành ngày 22/12/2024 tại Hà Nội.",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    order=st.permutations(range(len(_SENTENCES))),
+    question=st.sampled_from(
+        [
+            "Mức hỗ trợ là bao nhiêu tiền?",
+            "Tỷ lệ chi là bao nhiêu phần trăm?",
+            "Ban hành ngày nào?",
+            "Hộ kinh doanh được hỗ trợ gì?",
+        ]
+    ),
+)
+def test_leading_with_the_fact_only_reorders_what_was_chosen(order, question):
+    """Nothing is invented or dropped: the lead is one of the chosen sentences, and it holds the asked fact."""
+    from retrieval.answer import lead_with_fact
+
+    hits = [_hit(_SENTENCES[i], rank=n + 1) for n, i in enumerate(order)]
+    picked = [(h, h.passage.text) for h in hits]
+    out = lead_with_fact(question, picked)
+    assert sorted(s for _, s in out) == sorted(s for _, s in picked)
+    numbers = {"tiền": "5 triệu đồng", "phần trăm": "2%", "ngày nào": "22/12/2024"}
+    for asked, fact in numbers.items():
+        if asked in question:
+            assert fact in out[0][1]

@@ -89,6 +89,9 @@ def test_the_issue_examples(engine):
     a = engine.ask("Nghị quyết 198 có hiệu lực từ khi nào?")
     assert a.grounded and "Điều 17, khoản 1" in a.text and "từ ngày được Quốc hội thông qua" in a.text
     assert a.citations[0].clause == "Điều 17, khoản 1"
+    # the Government's Nghị quyết 57/NQ-CP is not the Politburo's 57-NQ/TW: no card of the wrong document
+    a = engine.ask("Nghị quyết 57/NQ-CP năm 2025 của Chính phủ về vấn đề gì?")
+    assert not a.text.startswith("Nghị quyết 57-NQ/TW") and "Kho văn bản hiện chưa có" in a.text
 
 
 def test_follow_up_about_the_document_in_context(engine):

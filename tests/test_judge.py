@@ -4,7 +4,17 @@ import json
 import math
 
 from retrieval.evidence import CorpusStats
-from retrieval.judge import FEATURES, Judge, answer_type_found, asked_type, default_judge, features, fit_judge
+from retrieval.judge import (
+    FEATURES,
+    Judge,
+    answer_type_found,
+    asked_type,
+    asked_unit,
+    default_judge,
+    features,
+    fit_judge,
+    proper_names,
+)
 from retrieval.types import DocumentMeta, Passage, SearchHit
 
 DOC = DocumentMeta(
@@ -87,3 +97,32 @@ def test_the_judge_round_trips_through_plain_json(tmp_path):
 def test_the_shipped_judge_uses_known_features():
     judge = default_judge()
     assert set(judge.names) <= set(FEATURES) and 0.0 < judge.threshold < 1.0
+
+
+def test_a_detail_the_passages_do_not_state_is_a_feature():
+    """Near misses: an amount, a year or a place the question asks about that the evidence does not hold."""
+    # "học phí" asks for money: a sentence with a percentage does not give it
+    fee = features("Học phí nghiên cứu phát triển là bao nhiêu?", _hits(), STATS, [TEXTS[0]])
+    assert asked_unit("Học phí nghiên cứu phát triển là bao nhiêu?") == "money" and fee["unit_missing"] == 1.0
+    pct = features("Chi cho nghiên cứu phát triển bao nhiêu phần trăm GDP?", _hits(), STATS, [TEXTS[0]])
+    assert pct["unit_missing"] == 0.0
+    # a year of the question that no chosen sentence holds
+    late = features("Đến năm 2045 chiều cao trẻ em tăng bao nhiêu?", _hits(), STATS, [TEXTS[1]])
+    on_time = features("Đến năm 2030 chiều cao trẻ em tăng bao nhiêu?", _hits(), STATS, [TEXTS[1]])
+    assert late["year_missing"] == 1.0 and on_time["year_missing"] == 0.0
+    # a province the passages never mention
+    place = features("Tỉnh Bắc Giang hỗ trợ lãi suất bao nhiêu?", _hits(), STATS, [TEXTS[2]])
+    assert place["name_missing"] == 1.0
+    assert (
+        features("Doanh nghiệp nhỏ được hỗ trợ lãi suất bao nhiêu?", _hits(), STATS, [TEXTS[2]])[
+            "name_missing"
+        ]
+        == 0.0
+    )
+
+
+def test_proper_names_leave_out_offices_document_types_and_acronyms():
+    assert proper_names("Tỉnh Bắc Giang sáp nhập với tỉnh nào?") == ["bac giang"]
+    assert proper_names("Giám đốc Sở Nội vụ Phú Thọ là ai?") == ["phu tho"]
+    assert proper_names("Nghị quyết 57-NQ/TW đặt mục tiêu gì?") == []
+    assert proper_names("Bí thư Tỉnh ủy Thanh Hóa là ai?") == ["thanh hoa"]
