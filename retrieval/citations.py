@@ -37,8 +37,10 @@ def format_document_label(
 
 
 def format_citation_label(c: Citation) -> str:
+    """The label an answer prints; its clause part is the citation's `clause` field when known (both come from
+    the passage's structural labels, so the text and `clause` always agree), else the passage's section_ref."""
     label = format_document_label(c.doc_type, c.doc_number, c.title, c.date)
-    ref = c.section_ref
+    ref = c.clause or c.section_ref
     if ref:
         label += f", {ref}" if ref.lower().startswith(("điều", "chương", "mục", "phần")) else f", mục {ref}"
     return label

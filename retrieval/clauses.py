@@ -57,6 +57,28 @@ def format_labels(labels: Labels) -> str:
     return ", ".join(parts)
 
 
+_KHOAN_LINE = re.compile(r"^(?:#+\s*)?(\d{1,2})\.\s+\S")
+
+
+def narrow_labels(labels: Labels, text: str, quote: str) -> Labels:
+    """The labels of the quote inside a passage: a passage labelled "Điều 10" whose quoted sentence lies inside
+    its "7. …" block is "Điều 10, khoản 7". Unchanged when the quote spans several khoản or is not found."""
+    if not labels or labels[-1][0] != "dieu" or not quote:
+        return labels
+    needle = " ".join(quote.split())[:80]
+    current: str | None = None
+    for block in text.split("\n"):
+        m = _KHOAN_LINE.match(block.strip())
+        if m:
+            current = m.group(1)
+        if needle and needle in " ".join(block.split()):
+            if current is None:
+                return labels
+            end = " ".join(quote.split())[-60:]
+            return (*labels, ("khoan", current)) if end in " ".join(block.split()) else labels
+    return labels
+
+
 # -- references in questions -----------------------------------------------------------------------------
 
 

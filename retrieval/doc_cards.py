@@ -266,19 +266,49 @@ def parse_issuer(body: str) -> str | None:
     return proper_case(found[-1] if len(found) > 2 else " ".join(found))
 
 
+_SUBJECT_STOP = re.compile(
+    r"^(Căn cứ|Số\s*:?\s|Kính gửi|Nơi nhận|[IVX]+\.|\d+\.|Điều\s+\d|Chương\s)", re.IGNORECASE
+)
+
+
+def _subject_lines(lines: list[str]) -> str | None:
+    """The trích yếu: the line(s) right after the type line, upper case or not ("Tổ chức Ngày hội đọc sách…",
+    "Về việc thành lập Tổ công tác…"), up to the first line that opens the body ("Căn cứ…", "Điều 1", "1.")."""
+    picked: list[str] = []
+    for line in lines[:3]:
+        if _SUBJECT_STOP.match(line) or re.search(r",\s*ngày\s+\d", line) or len(line) > 250:
+            break
+        if set(line) <= set("-_*=~ "):
+            break
+        if picked and not (
+            (_is_upper_line(line) and _is_upper_line(picked[-1]))
+            or (not _is_upper_line(picked[-1]) and line[:1].islower())
+        ):
+            break  # the signer's title line or a new sentence, not the wrapped rest of the trích yếu
+        picked.append(line)
+        if line.endswith((".", ":", ";")):
+            break
+    if not picked:
+        return None
+    text = " ".join(picked)
+    return proper_case(text) if _is_upper_line(text) else text
+
+
 def parse_subject(body: str) -> tuple[str | None, str | None]:
-    """(document type, trích yếu) from the header: the line after "THÔNG BÁO"/"NGHỊ QUYẾT"…, or "V/v …"."""
+    """(document type, trích yếu) from the header: the line(s) after "QUYẾT ĐỊNH"/"THÔNG BÁO"/"KẾ HOẠCH"…, or
+    "V/v …" / "Về việc …" (a Công văn when no type line precedes it). A type line and its trích yếu joined on
+    one line ("QUYẾT ĐỊNH Về việc …", as a PDF's text layer often gives it) count too."""
     lines = _header_lines(body)
     for i, line in enumerate(lines):
-        vv = re.match(r"^V/v\s*[:.]?\s*(.+)$", line, re.IGNORECASE)
+        vv = re.match(r"^(?:V/v|Về việc)\s*[:.]?\s*(.+)$", line)
         if vv:
-            return "Công văn", vv.group(1).strip()
+            return "Công văn", (line if line.startswith("Về việc") else vv.group(1).strip())
         if line.upper() in _TYPE_LINES and line.isupper():
-            doc_type = _TYPE_LINES[line.upper()]
-            if i + 1 < len(lines) and _is_upper_line(lines[i + 1]):
-                subject = proper_case(lines[i + 1])
-                return doc_type, subject
-            return doc_type, None
+            return _TYPE_LINES[line.upper()], _subject_lines(lines[i + 1 :])
+        for word, doc_type in _TYPE_LINES.items():
+            if line.startswith(word + " ") and not line[len(word) + 1 :].isupper():
+                rest = line[len(word) + 1 :].strip()
+                return doc_type, _subject_lines([rest, *lines[i + 1 :]])
     return None, None
 
 

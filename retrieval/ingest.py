@@ -138,19 +138,23 @@ def ingest(
     seen_keys: set[str] = set()
     moved = False
     todo: list[tuple[_Found, str, str]] = []  # (file, key, digest)
-    by_digest: dict[str, str] = {}
+    digests = {f.source: _sha256(f.path) for f in found}
+    keepers = _keepers(found, digests, files)
     # Files are keyed by their source name (path relative to the corpus root), so a moved checkout or a copied
     # index is still recognised; the absolute path is kept to notice deletions.
     for f in found:
         key = f.source
-        seen_keys.add(key)
-        digest = _sha256(f.path)
-        if digest in by_digest:
+        digest = digests[key]
+        kept = keepers[digest]
+        if kept != key:
+            # the same content twice would be indexed (and cited) twice: only one copy is kept; when the kept
+            # file disappears, the copy is indexed on the next ingest
             report.warnings.append(
-                f"Tệp {f.source} có nội dung giống hệt tệp {by_digest[digest]}: văn bản bị trùng, "
-                "nên giữ một bản."
+                f"Tệp {f.source} có nội dung giống hệt tệp {kept}: văn bản bị trùng, đã giữ {kept} và bỏ qua "
+                f"{f.source} (không lập chỉ mục bản trùng)."
             )
-        by_digest.setdefault(digest, f.source)
+            continue
+        seen_keys.add(key)
         entry = files.get(key)
         if entry and entry.get("sha256") == digest:
             if entry.get("path") != str(f.path):
@@ -210,6 +214,25 @@ def ingest(
     report.total_passages = len(store.passages)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _keepers(found: list[_Found], digests: dict[str, str], files: dict[str, dict]) -> dict[str, str]:
+    """For each content digest, the one file indexed: the one already indexed with that content, else the
+    one with the shortest name (then the first by name)."""
+    out: dict[str, str] = {}
+    # a copy usually has the longer name ("a (1).md", "a-ban-sao.md"): shortest name first, then by name
+    for f in sorted(found, key=lambda f: (len(f.source), f.source)):
+        d = digests[f.source]
+        entry = files.get(f.source)
+        if entry and entry.get("sha256") == d and (d not in out or not _indexed(files, out[d], d)):
+            out[d] = f.source
+        out.setdefault(d, f.source)
+    return out
+
+
+def _indexed(files: dict[str, dict], source: str, digest: str) -> bool:
+    entry = files.get(source)
+    return bool(entry and entry.get("sha256") == digest)
 
 
 def _is_under(path: Path, root: Path) -> bool:

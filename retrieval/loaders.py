@@ -140,16 +140,13 @@ def _load_text(path: Path, source: str) -> LoadedDocument:
     else:
         lines = text.split("\n", 1)
         header = _SEED_HEADER_RE.match(lines[0])
+        # a plain .txt without a seed header is not typed: its type is read from its text or left empty
         if header:
             fields = {
                 "ngay_dang": header.group(1),  # a seed article's own publication date
                 "tieu_de": header.group(2).strip(),
                 "loai": "Bài viết",
             }
-            text = lines[1] if len(lines) > 1 else ""
-        elif path.suffix.lower() == ".txt" and lines[0].strip() and len(lines[0]) < 300:
-            # seed articles without a date: the first line is the title
-            fields = {"tieu_de": lines[0].strip(), "loai": "Bài viết"}
             text = lines[1] if len(lines) > 1 else ""
     text = strip_hidden_markup(text)
     src = _SOURCE_LINE_RE.search(text)
@@ -258,6 +255,11 @@ def _load_pdf(path: Path, source: str) -> LoadedDocument:
     return LoadedDocument(meta=_meta(fields, body, source), body=body, ocr_pages=ocr_done)
 
 
+def _upper(line: str) -> bool:
+    letters = [ch for ch in line if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
 def _join_pdf_lines(text: str) -> str:
     """PDF text arrives hard-wrapped: join lines inside a paragraph, keep breaks after sentence ends."""
     out: list[str] = []
@@ -270,7 +272,11 @@ def _join_pdf_lines(text: str) -> str:
             out
             and out[-1]
             and not re.search(r"[.:;!?]$", out[-1])
-            and not re.match(r"^([IVX]+\.|\d+\.|[a-zđ]\)|-|•)", line)
+            and not re.match(r"^([IVX]+\.|\d+\.|[a-zđ]\)|-|•|Về việc|V/v|Căn cứ|Điều \d)", line)
+            and not (_upper(out[-1]) or _upper(line))  # header lines (issuer, "QUYẾT ĐỊNH") stand alone
+            and not re.match(
+                r"^(Số\s*:|[^,]{2,40},\s*ngày\s+\d)", out[-1] if out[-1].startswith("Số") else line
+            )
         ):
             out[-1] = f"{out[-1]} {line}"
         else:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from retrieval.catalog import Catalog
 from retrieval.chunking import split_sentences
+from retrieval.citations import display_date
 from retrieval.clauses import (
     ClauseRef,
     find_clause,
@@ -24,16 +25,20 @@ from retrieval.clauses import (
     mentioned,
     outline,
     parse_clause_ref,
+    sections,
 )
-from retrieval.doc_cards import DocumentCard
-from retrieval.docrefs import document_keys, find_refs, parse_full_number, ref_matches
+from retrieval.doc_cards import _KIND_TYPES, DocumentCard
+from retrieval.docrefs import DocRef, document_keys, find_refs, kind_of_number, parse_full_number, ref_matches
 from retrieval.metadata_answers import (
     DATE,
+    ISSUER,
+    SIGNER,
     _citation,
     answer_metadata,
     doc_name,
     metadata_field,
 )
+from retrieval.textnorm import DOC_NUMBER_RE, fold
 from retrieval.types import Answer, Citation, Passage
 
 MAX_QUOTE_CHARS = 6000  # a whole Điều of a law fits; the bot splits long messages
@@ -62,11 +67,17 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
     quoted and cited as that other document.
     """
     clause = parse_clause_ref(question)
+    signed = None if clause else _signed_by(question, catalog)
+    if signed is not None:
+        return signed
     field = None if clause else metadata_field(question)
     if clause is None and field is None:
         return None
     sources = target_documents(question, catalog, context_docs)
     if not sources:
+        refs = find_refs(question)
+        if clause is None and field in (DATE, ISSUER, SIGNER) and len(refs) == 1:
+            return _only_cited(question, field, refs[0], catalog)
         return None
     # one answer per document: two files holding the same document (a copy) answer once
     unique: dict[str, str] = {}
@@ -87,6 +98,11 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
     if len(answers) == 1:
         if not answers[0].grounded and field == DATE:
             return _date_elsewhere(answers[0], catalog, sources[0])
+        if not answers[0].grounded and field == ISSUER:
+            card = catalog.card(sources[0])
+            ref = parse_full_number(card.doc_number) if card and card.doc_number else None
+            found = _citing(catalog, ref, ISSUER, skip=sources[0]) if ref else None
+            return _from_citing(question, ISSUER, found) if found else answers[0]
         return answers[0]
     return Answer(
         from_document=True,
@@ -102,6 +118,161 @@ _DATE_RE = re.compile(
     r"\bngày\s+\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|\bngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}", re.I
 )
 _ISSUED_RE = re.compile(r"\bban hành\b", re.I)
+
+
+_BODIES = (
+    "Ban Chấp hành Trung ương Đảng|Ban Chấp hành Trung ương|Bộ Chính trị|Ban Bí thư|Ủy ban Thường vụ Quốc hội|"
+    "Quốc hội|Thủ tướng Chính phủ|Chính phủ"
+)
+_DATE_TEXT = r"\d{1,2}\s*/\s*\d{1,2}\s*/\s*\d{4}|\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}"
+# "Nghị quyết số 68-NQ/TW ngày 04 tháng 5 năm 2025 của Bộ Chính trị", "68-NQ/TW, ngày 04/5/2025",
+# "72-NQ/TW năm 2025 của Bộ Chính trị": the cited document's date and issuer right after its number
+_AFTER_NUMBER = re.compile(
+    rf"^\s*,?\s*(?:ngày\s+(?P<date>{_DATE_TEXT})|năm\s+\d{{4}})?\s*(?:của\s+(?P<body>{_BODIES})\b)?"
+)
+
+
+def _iso(text: str) -> str | None:
+    nums = [int(n) for n in re.findall(r"\d+", text)]
+    if len(nums) != 3:
+        return None
+    from datetime import date
+
+    try:
+        return date(nums[2], nums[1], nums[0]).isoformat()
+    except ValueError:
+        return None
+
+
+def _citing(
+    catalog: Catalog, ref: DocRef, field: str, *, skip: str | None = None
+) -> tuple[str, str, str, Citation] | None:
+    """(value, full number, sentence, citation) of the first sentence of another document that states the
+    `field` (DATE: ISO date, ISSUER: body) of the document `ref` names, right after its number. Documents
+    of their own are read before articles; the citation names the khoản the sentence lies in."""
+    cards = sorted(catalog.cards(), key=lambda c: (c.is_article, c.source))
+    for other in cards:
+        if other.source == skip:
+            continue
+        body = catalog.body(other.source)
+        for p in catalog.passages(other.source):
+            for sentence in split_sentences(p.text.replace("\n", " ")):
+                for m in DOC_NUMBER_RE.finditer(sentence):
+                    number = m.group(1)
+                    if not ref_matches(ref, document_keys(number, None)):
+                        continue
+                    after = _AFTER_NUMBER.match(sentence[m.end() :])
+                    value = None
+                    if after and field == DATE and after.group("date"):
+                        value = _iso(after.group("date"))
+                    elif after and field == ISSUER and after.group("body"):
+                        value = after.group("body")
+                    if not value:
+                        continue
+                    cit = Citation.from_passage(p, quote=sentence)
+                    holders = [s for s in sections(body) if sentence[:80] in " ".join(s.text.split())]
+                    if holders:
+                        where = format_labels(max(holders, key=lambda s: len(s.labels)).labels)
+                        cit = dataclasses.replace(cit, clause=where or None, section_ref=where)
+                    return value, number, sentence, cit
+    return None
+
+
+def _from_citing(question: str, field: str, found: tuple[str, str, str, Citation]) -> Answer:
+    value, number, _sentence, cit = found
+    name = f"{_KIND_TYPES.get(kind_of_number(number) or '', '')} {number}".strip()
+    if field == DATE:
+        text = f"Theo {cit.label()}, {name} được ban hành ngày {display_date(value)}."
+    else:
+        text = f"Theo {cit.label()}, {name} do {value} ban hành."
+    return Answer(
+        question=question,
+        text=text,
+        citations=[cit],
+        grounded=True,
+        referenced_docs=(number,),
+        from_document=True,
+    )
+
+
+def _only_cited(question: str, field: str, ref: DocRef, catalog: Catalog) -> Answer | None:
+    """A document the corpus holds only through articles or citations (NQ 68, CT 26): its date or issuer from
+    the sentence of another document that states it; its signer is never known (no signature block)."""
+    articles = catalog.find(ref.full or ref.number) if ref.full else []
+    articles = articles or [
+        c.source for c in catalog.cards() if c.about and ref_matches(ref, document_keys(None, None, c.about))
+    ]
+    if field == SIGNER:
+        if not articles:
+            return None
+        about = catalog.card(articles[0])
+        number = next(
+            (a for a in about.about if ref_matches(ref, document_keys(a, None))), ref.full or ref.number
+        )  # type: ignore[union-attr]
+        name = f"{_KIND_TYPES.get(kind_of_number(number) or '', '')} {number}".strip()
+        text = (
+            f"Kho chỉ có bài viết về {name}, không có bản văn bản với khối chữ ký, nên chưa xác định được "
+            "người ký."
+        )
+        found = _citing(catalog, parse_full_number(number), ISSUER)
+        if found:
+            text += f" Theo {found[3].label()}, {name} do {found[0]} ban hành."
+        return Answer(
+            question=question,
+            text=text,
+            citations=[found[3]] if found else [],
+            grounded=False,
+            referenced_docs=(number,),
+            from_document=True,
+        )
+    found = _citing(catalog, ref, field)
+    return _from_citing(question, field, found) if found else None
+
+
+_WHICH_SIGNED = re.compile(
+    r"\bky\b.*\b(van ban|cong van|quyet dinh|nghi quyet|thong bao|ket luan|chi thi|ke hoach)\s+(nao|gi)\b"
+    r"|\bky (nhung )?(van ban|giay to) (nao|gi)\b|\bda ky (nhung )?gi\b"
+)
+
+
+def _signed_by(question: str, catalog: Catalog) -> Answer | None:
+    """ "Bộ trưởng Bộ Văn hóa ký công văn nào?": the documents whose card names that signer (by name, or by
+    title and issuing body), answered from the cards; None when the question is not of that form or no card
+    matches (search decides)."""
+    q = " ".join(fold(question).split())
+    if not _WHICH_SIGNED.search(q) or find_refs(question):
+        return None
+    head = q[: q.find(" ky ")] if " ky " in q else q
+    matched: list[DocumentCard] = []
+    for card in catalog.cards():
+        if not card.signer:
+            continue
+        if fold(card.signer) in head:
+            matched.append(card)
+            continue
+        title = fold(card.signer_title or "")
+        if title and re.search(rf"\b{re.escape(title)}\b", head):
+            body_words = head[head.find(title) + len(title) :].strip()
+            if not body_words or fold(card.issuer or "").startswith(body_words):
+                matched.append(card)
+    if not matched:
+        return None
+    answers = [
+        answer_metadata(question, SIGNER, c, catalog.passages(c.source), catalog.body(c.source))
+        for c in matched[:5]
+    ]
+    lines = [
+        a.text.rstrip(".") + (f": {c.title.rstrip('.')}." if c.title else ".")
+        for a, c in zip(answers, matched, strict=False)
+    ]
+    return Answer(
+        question=question,
+        text="\n".join(lines),
+        citations=[cit for a in answers for cit in a.citations],
+        grounded=True,
+        referenced_docs=tuple(c.doc_number for c in matched if c.doc_number),
+        from_document=True,
+    )
 
 
 def _date_elsewhere(missing: Answer, catalog: Catalog, source: str) -> Answer:
@@ -125,6 +296,22 @@ def _date_elsewhere(missing: Answer, catalog: Catalog, source: str) -> Answer:
                     continue
                 statement = missing.text.split(", nên chưa xác định", 1)[0].rstrip(".")
                 cit = Citation.from_passage(p, quote=sentence)
+                said = re.findall(_BODIES, sentence[: issued.start()])
+                if card.issuer and said and not any(b in card.issuer for b in said):
+                    # the sentence names another issuing body than the document itself: its date is reported,
+                    # its wording is not repeated as if it confirmed the issuer
+                    dated = _DATE_RE.search(sentence[: issued.start()])
+                    day = _iso(dated.group(0)) if dated else None
+                    if day:
+                        text = f"{statement}; theo {cit.label()}, {doc_name(card)} được ban hành ngày {display_date(day)}."
+                        return Answer(
+                            question=missing.question,
+                            text=text,
+                            citations=[cit],
+                            grounded=True,
+                            referenced_docs=missing.referenced_docs,
+                            from_document=True,
+                        )
                 return Answer(
                     question=missing.question,
                     text=f"{statement}; theo {cit.label()}: “{sentence}”",

@@ -81,8 +81,9 @@ class Citation:
 
     @classmethod
     def from_passage(cls, p: Passage, quote: str | None = None) -> Citation:
-        from retrieval.clauses import format_labels
+        from retrieval.clauses import format_labels, narrow_labels
 
+        labels = narrow_labels(p.labels, p.text, quote) if quote else p.labels
         return cls(
             source=p.doc.source,
             title=p.doc.title,
@@ -93,7 +94,7 @@ class Citation:
             quote=quote if quote is not None else p.text,
             passage_id=p.id,
             section_ref=p.section_ref,
-            clause=format_labels(p.labels) or None,
+            clause=format_labels(labels) or None,
         )
 
     def label(self) -> str:

@@ -149,3 +149,59 @@ def test_format_labels():
     assert format_labels((("muc", "III"), ("khoan", "2"), ("tiet", "2.1"))) == "mục III.2.1"
     assert format_labels((("khoan", "2"),)) == "mục 2"  # a flat-numbered Kết luận
     assert format_labels(()) == ""
+
+
+# -- citations: the label in the text and the `clause` field agree, and name the khoản of the quote -----
+
+_DIEU_10 = (
+    "Điều 10. Miễn, giảm thuế\n1. Miễn thuế thu nhập doanh nghiệp cho doanh nghiệp nhỏ trong ba năm.\n"
+    "6. Miễn thuế thu nhập cá nhân cho chuyên gia trong hai năm.\n7. Giảm 50% lệ phí môn bài năm đầu."
+)
+
+
+@pytest.mark.parametrize(
+    ("quote", "clause"),
+    [
+        ("Giảm 50% lệ phí môn bài năm đầu.", "Điều 10, khoản 7"),
+        ("Miễn thuế thu nhập cá nhân cho chuyên gia trong hai năm.", "Điều 10, khoản 6"),
+        (
+            "Miễn thuế thu nhập cá nhân cho chuyên gia trong hai năm.\n7. Giảm 50% lệ phí môn bài năm đầu.",
+            "Điều 10",
+        ),
+        ("Điều 10. Miễn, giảm thuế", "Điều 10"),
+    ],
+)
+def test_citation_names_the_khoan_the_quote_lies_in(quote, clause):
+    from retrieval.types import Citation, DocumentMeta, Passage
+
+    meta = DocumentMeta(
+        source="nq.md", title="NQ", doc_number="198/2025/QH15", doc_type="Nghị quyết", date=None
+    )
+    p = Passage(
+        id="x",
+        text=_DIEU_10,
+        section="Điều 10",
+        doc=meta,
+        position=0,
+        section_ref="Điều 10",
+        labels=(("dieu", "10"),),
+    )
+    c = Citation.from_passage(p, quote=quote)
+    assert c.clause == clause and c.label().endswith(f", {clause}")
+
+
+def test_label_uses_the_structural_clause_not_a_deeper_section_ref():
+    from retrieval.types import Citation, DocumentMeta, Passage
+
+    meta = DocumentMeta(source="a.md", title="Bài", doc_number=None, doc_type="Bài viết", date=None)
+    p = Passage(
+        id="y",
+        text="Đẩy mạnh cải cách thủ tục.",
+        section="III › 2",
+        doc=meta,
+        position=0,
+        section_ref="III.2.2.1",
+        labels=(("muc", "III"), ("khoan", "2"), ("tiet", "2.1")),
+    )
+    c = Citation.from_passage(p)
+    assert c.clause == "mục III.2.1" and c.label().endswith(", mục III.2.1") and "III.2.2.1" not in c.label()

@@ -213,3 +213,102 @@ def test_signature_parsing_never_invents_a_name(text):
         lines = [ln.strip().lstrip("#").strip() for ln in text.split("\n")]
         assert sig.name in lines  # the signer is a line of the text, never assembled
     assert isinstance(parse_recipients(text), list)
+
+
+# -- cards of ingested files: the trích yếu after the type line, nothing guessed ---------------------------
+
+DOCX_HEAD = [
+    "ỦY BAN NHÂN DÂN XÃ HÒA BÌNH",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "Số: 15/QĐ-UBND",
+    "Hòa Bình, ngày 3 tháng 3 năm 2027",
+    "QUYẾT ĐỊNH",
+    "Tổ chức Ngày hội đọc sách xã Hòa Bình năm 2027",
+    "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ HÒA BÌNH",
+    "Căn cứ Luật Tổ chức chính quyền địa phương năm 2025;",
+    "QUYẾT ĐỊNH:",
+    "Điều 1. Tổ chức Ngày hội đọc sách vào ngày 21/4/2027.",
+]
+
+
+def test_docx_title_is_the_line_after_the_type_line_not_the_issuer(tmp_path: Path):
+    import docx
+
+    d = docx.Document()
+    for line in DOCX_HEAD:
+        d.add_paragraph(line)
+    d.save(tmp_path / "qd-15.docx")
+    doc = load(tmp_path / "qd-15.docx", "qd-15.docx")
+    card = build_card(doc.meta, doc.fields, doc.body)
+    assert card.title == "Tổ chức Ngày hội đọc sách xã Hòa Bình năm 2027"
+    assert card.doc_type == "Quyết định" and card.issuer == "Ủy ban nhân dân xã Hòa Bình"
+
+
+@pytest.mark.parametrize(
+    ("lines", "doc_type", "title"),
+    [
+        (
+            ["UBND XÃ A", "THÔNG BÁO", "Lịch tiếp công dân tháng 5", "1. Nội dung"],
+            "Thông báo",
+            "Lịch tiếp công dân tháng 5",
+        ),
+        (
+            ["SỞ NỘI VỤ", "KẾ HOẠCH", "TRIỂN KHAI CHUYỂN ĐỔI SỐ", "Căn cứ…"],
+            "Kế hoạch",
+            "Triển khai chuyển đổi số",
+        ),
+        (
+            ["BỘ Y TẾ", "Số: 12/BYT-VP", "V/v báo cáo tiêm chủng", "Kính gửi: Sở Y tế"],
+            "Công văn",
+            "báo cáo tiêm chủng",
+        ),
+        (
+            ["UBND XÃ B", "Về việc cử cán bộ dự tập huấn", "Kính gửi: Phòng Nội vụ"],
+            "Công văn",
+            "Về việc cử cán bộ dự tập huấn",
+        ),
+        (
+            ["QUYẾT ĐỊNH", "Về việc thành lập Tổ công tác", "rà soát hồ sơ đất đai", "Căn cứ Luật Đất đai;"],
+            "Quyết định",
+            "Về việc thành lập Tổ công tác rà soát hồ sơ đất đai",
+        ),
+        (
+            ["QUYẾT ĐỊNH Về việc thành lập Tổ công tác", "Căn cứ Luật Đất đai;"],
+            "Quyết định",
+            "Về việc thành lập Tổ công tác",
+        ),
+    ],
+)
+def test_subject_after_the_type_line(lines, doc_type, title):
+    from retrieval.doc_cards import parse_subject
+
+    assert parse_subject("\n\n".join(lines)) == (doc_type, title)
+
+
+def test_scanned_pdf_text_gives_its_card_not_the_file_name():
+    """OCR text arrives as lines; header lines stay apart, so the card is read as from any other text."""
+    from retrieval.loaders import _join_pdf_lines, _meta
+
+    ocr = (
+        "ỦY BAN NHÂN DÂN XÃ HÒA BÌNH\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Số: 7/QĐ-UBND\nHòa Bình, ngày 2 tháng 3 năm 2027\nQUYẾT ĐỊNH\nVề việc thành lập Tổ công tác\n"
+        "rà soát hồ sơ đất đai\nCăn cứ Luật Đất đai năm 2024;\n"
+    )
+    body = _join_pdf_lines(ocr)
+    meta = _meta({}, body, "quyet-dinh-scan.pdf")
+    card = build_card(meta, {}, body)
+    assert card.title == "Về việc thành lập Tổ công tác rà soát hồ sơ đất đai"
+    assert (card.doc_type, card.doc_number, card.date) == ("Quyết định", "7/QĐ-UBND", "2027-03-02")
+    assert card.issuer == "Ủy ban nhân dân xã Hòa Bình"
+
+
+def test_plain_txt_without_front_matter_is_not_guessed_an_article(tmp_path: Path):
+    (tmp_path / "ghi-chu.txt").write_text(
+        "Ghi chú cuộc họp giao ban\n\nXã triển khai cấp tài khoản định danh điện tử cho người dân.\n",
+        encoding="utf-8",
+    )
+    doc = load(tmp_path / "ghi-chu.txt", "ghi-chu.txt")
+    card = build_card(doc.meta, doc.fields, doc.body)
+    assert card.doc_type is None and not card.is_article
+    assert "Ghi chú cuộc họp giao ban" in doc.body  # the first line stays content

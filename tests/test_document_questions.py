@@ -84,8 +84,11 @@ def test_the_issue_examples(engine):
     assert a.grounded and a.text.startswith(
         "Bản Nghị quyết 71-NQ/TW trong kho không ghi ngày ban hành; theo Bài viết"
     )
-    assert "Ngày 22/8/2025, Ban Chấp hành Trung ương đã ký ban hành Nghị quyết 71-NQ/TW" in a.text
+    # the article names another body than NQ 71's own header (Bộ Chính trị): its date is reported, its wording
+    # is not repeated as if it confirmed who issued it
+    assert "được ban hành ngày 22/08/2025" in a.text and "Ban Chấp hành Trung ương" not in a.text
     assert "15/9/2025" not in a.text and a.citations[0].doc_type == "Bài viết"
+    assert "Ngày 22/8/2025" in a.citations[0].quote
     a = engine.ask("Nghị quyết 198 có hiệu lực từ khi nào?")
     assert a.grounded and "Điều 17, khoản 1" in a.text and "từ ngày được Quốc hội thông qua" in a.text
     assert a.citations[0].clause == "Điều 17, khoản 1"
@@ -203,3 +206,64 @@ def test_ask_json_citations_carry_the_clause(engine):
         c["clause"] is None or re.match(r"(Điều|mục|phần|chương|khoản)", c["clause"])
         for c in data["citations"]
     )
+
+
+# question, expected text (exact), cited document, cited clause
+CITED_ELSEWHERE = [
+    (
+        "nq 68 ban hanh ngay nao",
+        "Theo Nghị quyết 198/2025/QH15 ngày 17/05/2025, Điều 16, khoản 3, Nghị quyết 68-NQ/TW được ban hành ngày "
+        "04/05/2025.",
+        "198/2025/QH15",
+        "Điều 16, khoản 3",
+    ),
+    (
+        "Nghị quyết 68 do cơ quan nào ban hành?",
+        "Theo Nghị quyết 198/2025/QH15 ngày 17/05/2025, Điều 16, khoản 3, Nghị quyết 68-NQ/TW do Bộ Chính trị ban hành.",
+        "198/2025/QH15",
+        "Điều 16, khoản 3",
+    ),
+    ("nq 68 ai ban hanh", None, "198/2025/QH15", "Điều 16, khoản 3"),
+]
+
+
+@pytest.mark.parametrize(("question", "text", "number", "clause"), CITED_ELSEWHERE)
+def test_a_document_known_only_through_others_is_dated_by_the_citing_sentence(
+    engine, question, text, number, clause
+):
+    a = engine.ask(question)
+    assert a.grounded, a.text
+    if text:
+        assert a.text == text
+    else:
+        assert "Bộ Chính trị" in a.text
+    (c,) = a.citations
+    assert c.doc_number == number and c.clause == clause and "68-NQ/TW" in c.quote
+    assert c.clause in a.text  # the label in the text and the clause field agree
+
+
+def test_issuer_from_a_citing_sentence_when_the_copy_names_none(engine):
+    a = engine.ask("nq 72 do co quan nao ban hanh")
+    assert a.grounded and "Nghị quyết 72-NQ/TW do Bộ Chính trị ban hành" in a.text, a.text
+    assert (
+        "không ghi cơ quan ban hành" not in a.text
+        and a.citations[0].source != "nq-72-NQ-TW-2025-09-09-phan-III-IV.md"
+    )
+
+
+def test_signer_of_a_document_known_only_through_an_article_is_not_read_from_it(engine):
+    a = engine.ask("chi thi 26 ai ky")
+    assert not a.grounded
+    assert a.text.startswith(
+        "Kho chỉ có bài viết về Chỉ thị 26/CT-TTg, không có bản văn bản với khối chữ ký"
+    ), a.text
+    assert "chưa xác định được người ký" in a.text
+
+
+def test_which_document_did_someone_sign_is_answered_from_the_cards(engine):
+    a = engine.ask("bo truong bo van hoa ky cong van nao")
+    assert a.grounded and a.text.startswith("Công văn 6225/BVHTTDL-VP do Bộ trưởng Nguyễn Văn Hùng ký"), (
+        a.text
+    )
+    assert [c.doc_number for c in a.citations] == ["6225/BVHTTDL-VP"]
+    assert "Quyết định" not in a.text.split(":")[0]

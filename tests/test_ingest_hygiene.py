@@ -85,6 +85,10 @@ def test_duplicate_files_are_warned_and_secret_documents_refused(tmp_path: Path,
     engine = _engine(tmp_path, corpus, "b")
     report = engine.ingest()
     assert any("nq-11-ban-sao.md" in w and "nq-11.md" in w and "giống hệt" in w for w in report.warnings)
+    assert any("đã giữ nq-11.md" in w and "bỏ qua nq-11-ban-sao.md" in w for w in report.warnings)
+    sources = {p.doc.source for p in engine.store.passages.values()}
+    assert "nq-11.md" in sources and "nq-11-ban-sao.md" not in sources  # the copy is not indexed
+    assert "nq-11-ban-sao.md" not in report.added
     assert [s for s, _ in report.errors] == ["mat.md"]
     assert "độ mật" in report.errors[0][1]
     assert "mat.md" not in {p.doc.source for p in engine.store.passages.values()}
@@ -143,3 +147,16 @@ def test_ingest_reports_ocr_pages_and_a_missing_tesseract(tmp_path: Path, corpus
         ocr._languages.cache_clear()
     assert [s for s, _ in fresh.errors] == ["scan2.pdf"] and ocr.INSTALL_COMMAND in fresh.errors[0][1]
     assert len(fresh.added) == 4
+
+
+def test_the_copy_is_indexed_once_the_kept_file_is_removed(tmp_path: Path, corpus: Path):
+    shutil.copy(corpus / "nq-11.md", corpus / "nq-11-ban-sao.md")
+    engine = _engine(tmp_path, corpus, "dup")
+    engine.ingest()
+    again = engine.ingest()  # nothing changed: the copy is still skipped, and said so
+    assert again.added == [] and any("bỏ qua nq-11-ban-sao.md" in w for w in again.warnings)
+    (corpus / "nq-11.md").unlink()
+    report = engine.ingest()
+    assert report.removed == ["nq-11.md"] and report.added == ["nq-11-ban-sao.md"] and report.warnings == []
+    sources = {p.doc.source for p in engine.store.passages.values()}
+    assert "nq-11-ban-sao.md" in sources and "nq-11.md" not in sources
