@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,10 +134,18 @@ class RetrievalEngine:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     # -- operations --------------------------------------------------------------------------------------
-    def ingest(self, paths: Sequence[Path] | None = None, *, progress: bool = False) -> IngestReport:
+    def ingest(
+        self,
+        paths: Sequence[Path] | None = None,
+        *,
+        progress: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Index `paths` (default: the default corpus). `progress`: a progress bar on a terminal;
+        `on_progress(done, total)`: called after each file embedded (for logs and non-terminal output)."""
         targets = [Path(p) for p in paths] if paths else self.default_corpus
         with self._lock, self._file_lock():
-            report = ingest(self.store, self.embedder, targets, progress=progress)
+            report = ingest(self.store, self.embedder, targets, progress=progress, on_progress=on_progress)
             self._searcher = None
         return report
 

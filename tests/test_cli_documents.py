@@ -56,5 +56,7 @@ def test_ingest_warns_about_duplicates(tmp_path):
     shutil.copy(ROOT / "corpus" / "tb-659-TB-VPCP-2025.md", folder / "b.md")
     proc = troly(tmp_path / "home", "ingest", str(folder))
     assert "Lưu ý:" in proc.stderr and "b.md" in proc.stderr and "giống hệt" in proc.stderr
+    # not a terminal (a log, `make demo` in CI): a progress line instead of a bar, so a long ingest shows life
+    assert "Đang lập chỉ mục: 1/1 tệp" in proc.stderr
     data = json.loads(troly(tmp_path / "home", "ingest", str(folder), "--json").stdout)
     assert data["warnings"] and data["ocr_pages"] == {}

@@ -86,7 +86,21 @@ def ingest_cmd(
 ) -> None:
     """Lập chỉ mục văn bản (tăng dần: tệp không đổi được bỏ qua)."""
     engine = _engine()
-    report = _run(lambda: engine.ingest(paths or None, progress=not as_json))
+    on_terminal = sys.stdout.isatty()
+
+    def log_progress(done: int, total: int) -> None:
+        # no progress bar when the output goes to a file or a pipe (a log, `make demo` under CI): a line
+        # per tenth of the work instead, so a long first ingest is visibly alive
+        if done == total or done % max(1, total // 10) == 0:
+            err.print(f"Đang lập chỉ mục: {done}/{total} tệp…")
+
+    report = _run(
+        lambda: engine.ingest(
+            paths or None,
+            progress=not as_json and on_terminal,
+            on_progress=None if (as_json or on_terminal) else log_progress,
+        )
+    )
     if as_json:
         emit_json(report.to_json())
     else:
