@@ -53,7 +53,15 @@ def ask(engine, question, *after):
     return ask_in_conversation(engine, question, after)
 
 
-@pytest.mark.parametrize("question", ["Nguyên tắc 6 rõ là gì?", "6 ro gom nhung gi", "sáu rõ gồm những gì"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Nguyên tắc 6 rõ là gì?",
+        "6 ro gom nhung gi",
+        "sáu rõ gồm những gì",
+        "nguyen tac 6 ro gom nhung gi",  # a new user's spelling that once drew NQ 198's "nguyên tắc" instead
+    ],
+)
 def test_six_clear_rule_in_three_spellings(engine, question):
     answer = ask(engine, question)
     assert answer.grounded
