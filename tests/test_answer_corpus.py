@@ -99,13 +99,21 @@ def test_everyday_words_reach_the_administrative_passage(engine):
 @pytest.mark.parametrize(
     "question",
     [
-        "Nghị quyết 71/NQ-CP của Chính phủ ban hành ngày nào?",  # same number, another issuer
+        "Nghị quyết 71/NQ-CP do ai ký?",  # same number as 71-NQ/TW, another issuer, and no signature in the corpus
         "Nghị quyết 999-NQ/TW ban hành ngày nào?",
     ],
 )
 def test_near_miss_documents_are_refused(engine, question):
     answer = ask(engine, question)
     assert not answer.grounded and not answer.citations
+
+
+def test_a_document_known_only_by_citing_sentences_is_dated_from_them_not_confused_with_71_nq_tw(engine):
+    # CV 6225 and TB 624 cite "Nghị quyết số 71/NQ-CP ngày 01/4/2025": the date is answered from that sentence,
+    # cited as CV 6225 / TB 624, never from Nghị quyết 71-NQ/TW (22/8/2025).
+    answer = ask(engine, "Nghị quyết 71/NQ-CP của Chính phủ ban hành ngày nào?")
+    assert answer.grounded and "01/04/2025" in answer.text and "22/8/2025" not in answer.text
+    assert answer.citations and all(c.doc_number != "71-NQ/TW" for c in answer.citations)
 
 
 def test_hits_passed_in_are_quoted_from(engine):

@@ -201,7 +201,7 @@ async def test_an_unreachable_chat_marks_the_official_and_stops_pushes_until_the
     with db.session() as s:
         assert mark_reachable(s, org.staff_b.telegram_user_id, clock())  # they wrote to the bot again
     d.request_plan()
-    clock.advance(days=1)
+    clock.advance(days=2)  # Wednesday 25/11: Tuesday 24/11/2026 is a public holiday (Ngày Văn hóa Việt Nam)
     assert (await d.run_once()).sent == 1
 
 

@@ -45,8 +45,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_link_attempts_telegram_user_id_at", table_name="link_attempts")
     op.drop_table("link_attempts")
-    with op.batch_alter_table("officials") as batch:
+    # Plain nullable columns: ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35) rather than a copy of the table, which
+    # SQLite refuses to drop while tasks still reference its officials (foreign keys are on).
+    with op.batch_alter_table("officials", recreate="never") as batch:
         batch.drop_column("unreachable_since")
-    with op.batch_alter_table("link_codes") as batch:
+    with op.batch_alter_table("link_codes", recreate="never") as batch:
         batch.drop_column("revoked_reason")
         batch.drop_column("revoked_at")
