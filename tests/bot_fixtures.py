@@ -25,6 +25,7 @@ import pytest
 
 import tests.fake_telegram as fake_telegram_module
 from tests.fake_telegram import FakeTelegram
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -92,8 +93,8 @@ class FakeEngine:
         q = question.lower()
         if "lỗi" in q:
             raise RuntimeError("engine exploded")
-        if "chậm" in q:
-            time.sleep(self.slow_seconds)
+        if "chậm" in q:  # a slow engine: the answer takes this long (a simulated duration, not a wait)
+            threading.Event().wait(self.slow_seconds)
         refs: tuple[str, ...] = ()
         if "57" in q:
             refs = ("57-NQ/TW",)
@@ -147,7 +148,7 @@ async def until(
             break
         if time.monotonic() > deadline:
             raise TimeoutError(f"condition not met within {timeout} s")
-        await asyncio.sleep(interval)
+        await asyncio.sleep(interval)  # a pause between two looks at the condition, under the deadline above
     if settle is None:
         return value
     await settled(settle, timeout=max(timeout, 30.0))
@@ -313,13 +314,15 @@ class BotProcess:
             return ""
 
     def wait_log(self, needle: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while needle not in self.log():
+        def logged() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"bot exited with {self.proc.returncode}:\n{self.log()[-4000:]}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{needle!r} not logged within {timeout} s:\n{self.log()[-4000:]}")
-            time.sleep(0.1)
+            return needle in self.log()
+
+        try:
+            wait_until(logged, timeout, f"{needle!r} in the bot's log")
+        except AssertionError:
+            raise TimeoutError(f"{needle!r} not logged within {timeout} s:\n{self.log()[-4000:]}") from None
 
     def terminate(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
         if self.proc.poll() is None:

@@ -9,6 +9,7 @@ import time
 from retrieval.llm import LLMAnswerer, make_chat_model
 from retrieval.types import Answer, Citation, DocumentMeta, Passage, SearchHit
 from tests.fake_openai import FakeOpenAI, Reply
+from tests.polling import wait_until
 from troly.config import Settings
 
 NQ57 = DocumentMeta(
@@ -92,9 +93,7 @@ def test_after_a_timeout_the_model_rests_for_the_cooldown(fake):
     assert a.ask(Q).mode == "extractive"  # no waiting while the server is known to be slow
     assert time.perf_counter() - t0 < 0.2 and len(fake.chat_requests()) == 1
     assert a.last_stats.reason == "model_unavailable"
-    deadline = time.monotonic() + 10  # wait for the cooldown to be over (a condition, not a fixed sleep)
-    while not a._available() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(a._available, 10, "the end of the cooldown")
     assert a.ask(Q).mode == "llm" and len(fake.chat_requests()) == 2
 
 

@@ -22,6 +22,7 @@ from retrieval.judge import Judge
 from retrieval.llm import NOT_FOUND_MARKER, LLMAnswerer, make_chat_model
 from retrieval.types import Citation
 from tests.fake_openai import FakeOpenAI, Recorded, Reply, passage_sentence
+from tests.polling import wait_until
 from troly.config import Settings
 
 pytestmark = pytest.mark.slow
@@ -129,9 +130,7 @@ def test_a_timeout_falls_back_to_the_extractive_answer_with_a_log_line(engine, f
     assert "quá thời gian" in caplog.text
     assert answerer.last_stats.reason == "model_error"
     # The abandoned call retries once in the background; let it land here, not in the next test.
-    deadline = time.monotonic() + 10
-    while len(fake.chat_requests()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: len(fake.chat_requests()) >= 2, 10, "the background retry")
     assert len(fake.chat_requests()) == 2
 
 
