@@ -107,15 +107,33 @@ def _authorize_change(
     """Raise `PermissionDenied` (after committing an audit row) unless `actor` may change `task`."""
     if can_change_task(actor, task):
         return
+    _deny(
+        session, actor, task, field, attempted, via, now,
+        note="Từ chối: không có quyền thay đổi nhiệm vụ này",
+        message=f"Bạn không có quyền cập nhật nhiệm vụ {task.code}: chỉ người thực hiện, lãnh đạo đơn vị "
+        "phụ trách hoặc quản trị viên mới được cập nhật.",
+    )  # fmt: skip
+
+
+def _deny(
+    session: Session,
+    actor: Official | None,
+    task: Task,
+    field: str,
+    attempted: object,
+    via: str,
+    now: datetime,
+    *,
+    note: str,
+    message: str,
+) -> NoReturn:
+    """A refused change: one audit row (committed, so the refusal is on record) and `PermissionDenied`."""
     audit.record(
         session, actor=audit.actor_name(actor), via=via, entity="task", key=task.code, field=field,
-        old=getattr(task, field), new=attempted, at=now, note="Từ chối: không có quyền thay đổi nhiệm vụ này",
+        old=getattr(task, field, None), new=attempted, at=now, note=note,
     )  # fmt: skip
     session.commit()
-    raise PermissionDenied(
-        f"Bạn không có quyền cập nhật nhiệm vụ {task.code}: chỉ người thực hiện, lãnh đạo đơn vị "
-        "phụ trách hoặc quản trị viên mới được cập nhật."
-    )
+    raise PermissionDenied(message)
 
 
 def _load_locked(session: Session, task_id: int) -> Task:
@@ -250,16 +268,12 @@ def _authorize_manage(
 ) -> None:
     if via == Via.CLI or can_manage_task(actor, task):
         return
-    audit.record(
-        session, actor=audit.actor_name(actor), via=via, entity="task", key=task.code, field=field,
-        old=getattr(task, field, None), new=attempted, at=now,
+    _deny(
+        session, actor, task, field, attempted, via, now,
         note="Từ chối: chỉ lãnh đạo đơn vị chủ trì (hoặc cấp trên) mới được giao lại hoặc hủy nhiệm vụ",
+        message=f"Chỉ lãnh đạo {task.lead_unit.name} (hoặc đơn vị cấp trên) và quản trị viên mới được giao "
+        f"lại hoặc hủy nhiệm vụ {task.code}.",
     )  # fmt: skip
-    session.commit()
-    raise PermissionDenied(
-        f"Chỉ lãnh đạo {task.lead_unit.name} (hoặc đơn vị cấp trên) và quản trị viên mới được giao lại "
-        f"hoặc hủy nhiệm vụ {task.code}."
-    )
 
 
 def _write_people_change(
