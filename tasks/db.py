@@ -53,6 +53,9 @@ _CONNECT_REASONS = (
     ("does not exist", "chưa có cơ sở dữ liệu hoặc người dùng này trên máy chủ"),
     ("unable to open database file", "không mở được tệp (thư mục không có hoặc không ghi được)"),
     ("no such host", "không tìm thấy máy chủ (sai tên máy)"),
+    # psycopg's own resolver; "temporary failure" is what a machine without DNS (or the network) says
+    ("failed to resolve host", "không tìm thấy máy chủ (sai tên máy)"),
+    ("failure in name resolution", "không tìm thấy máy chủ (sai tên máy)"),
 )
 
 
