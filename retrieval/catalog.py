@@ -7,6 +7,7 @@ clauses), `troly documents` and the bot's `/vanban`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from retrieval.doc_cards import DocumentCard, build_card
@@ -55,6 +56,15 @@ class Catalog:
             card = build_card(meta, fields, body, passages=len(passages), sections=tops)
             keys = document_keys(card.doc_number, card.doc_type) if card.doc_number else set()
             self._entries[source] = _Entry(card, body, passages, keys)
+
+    def restricted(self, allowed: Collection[str] | None) -> Catalog:
+        """The same catalog holding only the sources in `allowed` (None: this catalog itself). Routing,
+        metadata answers and `/vanban` given this view can neither quote nor name a document outside it."""
+        if allowed is None:
+            return self
+        view = object.__new__(Catalog)
+        view._entries = {s: e for s, e in self._entries.items() if s in allowed}
+        return view
 
     def cards(self) -> list[DocumentCard]:
         return [e.card for e in self._entries.values()]

@@ -337,6 +337,7 @@ class DocumentCard:
     party: bool = False  # a Party document: its signer is "đồng chí"
     passages: int = 0
     sections: tuple[str, ...] = field(default_factory=tuple)  # top-level section headings
+    scope: tuple[str, ...] = ()  # pham_vi: the units it is limited to; () = toàn tỉnh (retrieval.scope)
 
     @property
     def is_article(self) -> bool:
@@ -348,6 +349,7 @@ class DocumentCard:
         d["recipients"] = list(self.recipients)
         d["about"] = list(self.about)
         d["sections"] = list(self.sections)
+        d["pham_vi"] = list(d.pop("scope"))
         return d
 
 
@@ -394,4 +396,5 @@ def build_card(
         party=party,
         passages=passages,
         sections=sections,
+        scope=meta.scope,
     )

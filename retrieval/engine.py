@@ -20,6 +20,7 @@ from retrieval.followup import PREVIOUS, split_context, standalone
 from retrieval.ingest import IngestReport, ingest
 from retrieval.judge import Judge
 from retrieval.routing import route
+from retrieval.scope import EVERYONE, PUBLIC, Audience
 from retrieval.search import HybridSearcher, QueryPlan
 from retrieval.store import Store
 from retrieval.textnorm import nfc
@@ -157,19 +158,23 @@ class RetrievalEngine:
             return self.ingest(self.default_corpus)
         return None
 
-    def search(self, query: str, k: int = 5, *, context_docs: Sequence[str] = ()) -> list[SearchHit]:
-        return self.search_with_plan(query, k, context_docs=context_docs)[0]
+    def search(
+        self, query: str, k: int = 5, *, context_docs: Sequence[str] = (), audience: Audience = PUBLIC
+    ) -> list[SearchHit]:
+        return self.search_with_plan(query, k, context_docs=context_docs, audience=audience)[0]
 
     def search_with_plan(
-        self, query: str, k: int = 5, *, context_docs: Sequence[str] = ()
+        self, query: str, k: int = 5, *, context_docs: Sequence[str] = (), audience: Audience = PUBLIC
     ) -> tuple[list[SearchHit], QueryPlan]:
+        """Top `k` (1–50) passages among the documents `audience` may read (default: unlimited ones only)."""
         q = clean_query(query)
         self.ensure_index()
         docs, _ = split_context(context_docs)
-        return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=docs)
+        return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=docs, audience=audience)
 
-    def catalog(self) -> Catalog:
-        """Cards of the indexed documents (rebuilt when the index changes; the model is not needed)."""
+    def catalog(self, audience: Audience = EVERYONE) -> Catalog:
+        """Cards of the indexed documents `audience` may read (rebuilt when the index changes; the model is
+        not needed). The default, every document, is for the operator's listings; answers pass the asker."""
         store = self.store
         if not store.passages:
             self.ensure_index()
@@ -178,52 +183,66 @@ class RetrievalEngine:
             with self._lock:
                 cached = (store.version, Catalog(store))
                 self._catalog = cached
-        return cached[1]
+        return cached[1].restricted(store.allowed_sources(audience))
 
-    def ask(self, question: str, *, context_docs: Sequence[str] = ()) -> Answer:
+    def ask(self, question: str, *, context_docs: Sequence[str] = (), audience: Audience = PUBLIC) -> Answer:
         """Answer `question`; `context_docs` is what the previous answer's `referenced_docs` left (document
         numbers, and the previous question marked with `followup.PREVIOUS`), for follow-ups.
 
         A question about a named document's identity (who signed, when, which body) or one of its clauses is
         answered from the document card or the clause itself (`retrieval.routing`); every other question
-        goes through search and the one composer.
+        goes through search and the one composer. Only documents `audience` may read are used anywhere
+        (search, routing, cards, whole sections): see `retrieval.scope`.
         """
         docs, previous = split_context(context_docs)
         q = clean_query(standalone(clean_query(question), previous))
-        routed = route(q, self.catalog(), docs)
+        routed = route(q, self.catalog(audience), docs)
         if routed is not None:
             routed.question = question
             routed.referenced_docs = (*routed.referenced_docs, PREVIOUS + q)
             return routed
-        hits, plan = self.search_with_plan(q, 5, context_docs=docs)
+        hits, plan = self.search_with_plan(q, 5, context_docs=docs, audience=audience)
         answer = compose(
-            q, hits, plan, self.searcher.stats(), self.judge, doc_passages=self.document_passages
+            q,
+            hits,
+            plan,
+            self.searcher.stats(),
+            self.judge,
+            doc_passages=lambda source: self.document_passages(source, audience),
         )
         answer.question = question
         answer.referenced_docs = (*answer.referenced_docs, PREVIOUS + q)
         return answer
 
-    def document_passages(self, source: str) -> list[Passage]:
-        """Every passage of one source file, in document order."""
+    def document_passages(self, source: str, audience: Audience = PUBLIC) -> list[Passage]:
+        """Every passage of one source file, in document order ([] when `audience` may not read it)."""
+        if not self.store.may_read(source, audience):
+            return []
         found = [p for p in self.store.passages.values() if p.doc.source == source]
         return sorted(found, key=lambda p: p.position)
 
-    def get_passage(self, passage_id: str) -> Passage | None:
-        return self.store.passages.get(passage_id)
+    def get_passage(self, passage_id: str, audience: Audience = PUBLIC) -> Passage | None:
+        """One passage by id ("Xem nguyên văn"); None when unknown or when `audience` may not read it."""
+        passage = self.store.passages.get(passage_id)
+        if passage is None or not self.store.may_read(passage.doc.source, audience):
+            return None
+        return passage
 
-    def document_cards(self) -> list[dict]:
+    def document_cards(self, audience: Audience = EVERYONE) -> list[dict]:
         """`troly documents --json` entries: one card per indexed document (see retrieval.doc_cards)."""
-        return [c.to_json() for c in self.catalog().cards()]
+        return [c.to_json() for c in self.catalog(audience).cards()]
 
-    def find_documents(self, text: str) -> list[dict]:
+    def find_documents(self, text: str, audience: Audience = EVERYONE) -> list[dict]:
         """Cards of the documents a free reference names ("57", "NQ 57", "221-KL/TW"), best first."""
-        catalog = self.catalog()
+        catalog = self.catalog(audience)
         return [catalog.card(s).to_json() for s in catalog.find(text)]  # type: ignore[union-attr]
 
-    def documents(self) -> list[dict]:
-        """One entry per indexed document (for listings and the task ↔ document link)."""
+    def documents(self, audience: Audience = EVERYONE) -> list[dict]:
+        """One entry per indexed document `audience` may read (for listings and the task ↔ document link)."""
         seen: dict[str, dict] = {}
         for p in self.store.passages.values():
+            if p.doc.source not in seen and not self.store.may_read(p.doc.source, audience):
+                continue
             seen.setdefault(
                 p.doc.source,
                 {

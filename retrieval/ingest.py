@@ -15,7 +15,14 @@ from pathlib import Path
 
 from retrieval.chunking import CHUNKER_VERSION, chunk_document
 from retrieval.embeddings import Embedder
-from retrieval.loaders import SKIPPED_NAMES, SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load
+from retrieval.loaders import (
+    SKIPPED_NAMES,
+    SUPPORTED_SUFFIXES,
+    LoadedDocument,
+    LoadError,
+    load,
+    sidecar_path,
+)
 from retrieval.store import Store
 from retrieval.types import Passage
 
@@ -89,10 +96,15 @@ def discover(paths: Sequence[Path]) -> tuple[list[_Found], list[tuple[str, str]]
 
 
 def _sha256(path: Path) -> str:
+    """The file's content hash; its sidecar (``<name>.meta.yaml``: scope, number…) counts too, so changing
+    who may read a document re-indexes it."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
+    side = sidecar_path(path)
+    if side.is_file():
+        h.update(b"\0sidecar\0" + side.read_bytes())
     return h.hexdigest()
 
 

@@ -15,6 +15,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from retrieval.embeddings import Embedder
+from retrieval.scope import PUBLIC, Audience
 from retrieval.types import SearchHit
 
 
@@ -46,11 +47,12 @@ class TrolyRetriever(BaseRetriever):
     engine: Any
     k: int = 5
     context_docs: tuple[str, ...] = ()
+    audience: Audience = PUBLIC  # who asks: documents limited to other units are never retrieved
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        hits = self.engine.search(query, k=self.k, context_docs=self.context_docs)
+        hits = self.engine.search(query, k=self.k, context_docs=self.context_docs, audience=self.audience)
         return [hit_to_document(h) for h in hits]
 
 

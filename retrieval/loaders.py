@@ -16,13 +16,14 @@ stamped as a state secret is refused (`SecretDocumentError`). PDF pages without 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import yaml
 
 from retrieval.docrefs import kind_of_number
+from retrieval.scope import parse_scope
 from retrieval.textnorm import DOC_NUMBER_RE, nfc
 from retrieval.types import DocumentMeta
 
@@ -93,18 +94,59 @@ def load(path: Path, source: str) -> LoadedDocument:
         raise LoadError(f"Tệp {source}: định dạng {suffix or '(không có đuôi)'} chưa được hỗ trợ.")
     try:
         if suffix in {".md", ".markdown", ".txt"}:
-            return _load_text(path, source)
-        if suffix == ".docx":
-            return _load_docx(path, source)
-        if suffix == ".pdf":
-            return _load_pdf(path, source)
-        return _load_html(path, source)
+            loaded = _load_text(path, source)
+        elif suffix == ".docx":
+            loaded = _load_docx(path, source)
+        elif suffix == ".pdf":
+            loaded = _load_pdf(path, source)
+        else:
+            loaded = _load_html(path, source)
+        side = read_sidecar(path, source)
+        if side:
+            fields = {**loaded.fields, **side}
+            loaded = replace(loaded, meta=_meta(fields, loaded.body, source), fields=fields)
+        return loaded
     except LoadError:
         raise
     except UnicodeDecodeError as exc:
         raise LoadError(f"Tệp {source}: không đọc được nội dung (không phải văn bản UTF-8).") from exc
     except Exception as exc:
         raise LoadError(f"Tệp {source}: tệp hỏng hoặc không đọc được ({type(exc).__name__}).") from exc
+
+
+SIDECAR_SUFFIX = ".meta.yaml"
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the front matter of a file that cannot carry one (.pdf, .docx, .html) is kept: ``<name>.meta.yaml``
+    beside it (written by the bot when an administrator adds a document in chat, or by hand)."""
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path, source: str) -> dict[str, str]:
+    """The fields of the file's sidecar (``{}`` when there is none); they win over the file's own fields."""
+    side = sidecar_path(path)
+    if not side.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(side.read_text(encoding="utf-8-sig")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LoadError(f"Tệp {source}: tệp thông tin kèm theo {side.name} sai cú pháp YAML.") from exc
+    if not isinstance(data, dict):
+        raise LoadError(f"Tệp {source}: tệp thông tin kèm theo {side.name} không đúng dạng khoá: giá trị.")
+    return _field_strings(data)
+
+
+def _field_strings(data: dict) -> dict[str, str]:
+    """Front matter values as strings; a YAML list (``pham_vi: [Sở A, Sở B]``) becomes "Sở A; Sở B"."""
+    out: dict[str, str] = {}
+    for k, v in data.items():
+        if v is None:
+            continue
+        if isinstance(v, (list, tuple)):
+            v = "; ".join(str(x) for x in v if x is not None)
+        out[str(k)] = str(v)
+    return out
 
 
 def _require_text(body: str, source: str) -> str:
@@ -135,7 +177,7 @@ def _load_text(path: Path, source: str) -> LoadedDocument:
             raise LoadError(
                 f"Tệp {source}: phần thông tin đầu tệp (front matter) không đúng dạng khoá: giá trị."
             )
-        fields = {str(k): str(v) for k, v in data.items() if v is not None}
+        fields = _field_strings(data)
         text = text[m.end() :]
     else:
         lines = text.split("\n", 1)
@@ -224,7 +266,7 @@ def _load_docx(path: Path, source: str) -> LoadedDocument:
     if props.title:
         fields["tieu_de"] = props.title
     body = _require_text("\n\n".join(blocks), source)
-    return LoadedDocument(meta=_meta(fields, body, source), body=body)
+    return LoadedDocument(meta=_meta(fields, body, source), body=body, fields=fields)
 
 
 def _load_pdf(path: Path, source: str) -> LoadedDocument:
@@ -252,7 +294,7 @@ def _load_pdf(path: Path, source: str) -> LoadedDocument:
     if info and info.title:
         fields["tieu_de"] = str(info.title)
     body = _require_text(_join_pdf_lines(text), source)
-    return LoadedDocument(meta=_meta(fields, body, source), body=body, ocr_pages=ocr_done)
+    return LoadedDocument(meta=_meta(fields, body, source), body=body, fields=fields, ocr_pages=ocr_done)
 
 
 def _upper(line: str) -> bool:
@@ -329,7 +371,7 @@ def _load_html(path: Path, source: str) -> LoadedDocument:
     if not blocks:
         blocks = [soup.get_text("\n", strip=True)]
     body = _require_text("\n\n".join(blocks), source)
-    return LoadedDocument(meta=_meta(fields, body, source), body=body)
+    return LoadedDocument(meta=_meta(fields, body, source), body=body, fields=fields)
 
 
 def extract_number(text: str) -> str | None:
@@ -403,6 +445,7 @@ def _meta(fields: dict[str, str], body: str, source: str) -> DocumentMeta:
         url=fields.get("nguon"),
         note=fields.get("ghi_chu"),
         refers_to=refers,
+        scope=parse_scope(fields.get("pham_vi")),
     )
 
 

@@ -8,7 +8,7 @@ happens for the documents of a follow-up question's context.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +18,7 @@ from retrieval.docrefs import DocRef, document_keys, find_refs, ref_matches
 from retrieval.embeddings import Embedder
 from retrieval.evidence import CorpusStats
 from retrieval.lexicon import default_lexicon
+from retrieval.scope import PUBLIC, Audience
 from retrieval.store import Store
 from retrieval.textnorm import fold, has_diacritics
 from retrieval.types import Passage, SearchHit
@@ -110,13 +111,19 @@ class HybridSearcher:
         """What BM25 sees: the query followed by the documents' words for its everyday phrases."""
         return default_lexicon().expand(query)
 
-    def plan(self, query: str, context_docs: Sequence[str] = ()) -> QueryPlan:
+    def plan(
+        self, query: str, context_docs: Sequence[str] = (), allowed: Collection[str] | None = None
+    ) -> QueryPlan:
+        """The documents the query names, resolved among the sources in `allowed` (None = all): a limited
+        document named by someone who may not read it is, for them, a document the corpus does not hold."""
         refs = find_refs(query)
         from_context = False
         if not refs and context_docs:
             refs = [r for d in context_docs for r in find_refs(d)]
             from_context = True
         keys = self._keys()
+        if allowed is not None:
+            keys = {s: k for s, k in keys.items() if s in allowed}
         sources: list[str] = []
         unknown: list[DocRef] = []
         for ref in refs:
@@ -134,20 +141,29 @@ class HybridSearcher:
         mentions: set[str] = set()
         if unknown:
             by_passage = self._cached("mentions", lambda: _mention_keys(self.store))
-            mentions = {pid for pid, k in by_passage.items() if any(ref_matches(r, k) for r in unknown)}
+            mentions = {
+                pid
+                for pid, k in by_passage.items()
+                if any(ref_matches(r, k) for r in unknown)
+                and (allowed is None or self.store.passages[pid].doc.source in allowed)
+            }
         return QueryPlan(query, refs, sources, unknown, from_context, mentions)
 
     def search(
-        self, query: str, k: int = 5, *, context_docs: Sequence[str] = ()
+        self, query: str, k: int = 5, *, context_docs: Sequence[str] = (), audience: Audience = PUBLIC
     ) -> tuple[list[SearchHit], QueryPlan]:
-        plan = self.plan(query, context_docs)
-        if not self.store.passages:
+        """The top `k` passages for `query` among the documents `audience` may read (see retrieval.scope:
+        the filter is applied to the candidates of both halves, before fusion)."""
+        allowed_list = self.store.allowed_sources(audience)
+        allowed = None if allowed_list is None else set(allowed_list)
+        plan = self.plan(query, context_docs, allowed)
+        if not self.store.passages or allowed == set():
             return [], plan
         qvec = self.embedder.embed_queries([self.dense_text(query)])[0]
 
         dense: dict[str, float] = {}
         dense_rank: dict[str, int] = {}
-        for rank, (pid, sim) in enumerate(self.store.dense_query(qvec, CANDIDATES)):
+        for rank, (pid, sim) in enumerate(self.store.dense_query(qvec, CANDIDATES, sources=allowed_list)):
             dense[pid] = sim
             dense_rank[pid] = rank
         if plan.ref_sources:
@@ -164,6 +180,8 @@ class HybridSearcher:
         if lex_scores.size:
             ids = self.store.lexical.ids
             order = np.argsort(-lex_scores)
+            if allowed is not None:
+                order = [i for i in order if self.store.passages[ids[i]].doc.source in allowed]
             top = [i for i in order[:CANDIDATES] if lex_scores[i] > 0]
             if plan.ref_sources:
                 wanted = set(plan.ref_sources)

@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from retrieval.lexical import LexicalIndex
+from retrieval.scope import Audience
 from retrieval.types import DocumentMeta, Passage
 
 MANIFEST_VERSION = 1
@@ -83,6 +84,30 @@ class Store:
             for f in bm25_dir.iterdir():
                 f.unlink()
         self.lexical.save(bm25_dir)
+
+    # -- who may read what --------------------------------------------------------------------------------
+    def allowed_sources(self, audience: Audience) -> list[str] | None:
+        """The source files `audience` may read, or None when it may read every one (no limited document in
+        the index, or an administrator): callers then apply no filter at all."""
+        scopes = self._scopes()
+        if not scopes or audience.everything:
+            return None
+        hidden = {src for src, scope in scopes.items() if not audience.may_read(scope)}
+        if not hidden:
+            return None
+        return sorted({p.doc.source for p in self.passages.values()} - hidden)
+
+    def may_read(self, source: str, audience: Audience) -> bool:
+        return audience.may_read(self._scopes().get(source, ()))
+
+    def _scopes(self) -> dict[str, tuple[str, ...]]:
+        """source → units of every limited document (cached per store version)."""
+        cached = getattr(self, "_scope_cache", None)
+        if cached is None or cached[0] != self.version:
+            scopes = {p.doc.source: p.doc.scope for p in self.passages.values() if p.doc.scope}
+            cached = (self.version, scopes)
+            self._scope_cache = cached
+        return cached[1]
 
     # -- chroma ------------------------------------------------------------------------------------------
     def client(self) -> Any:
@@ -185,7 +210,8 @@ class Store:
     def dense_query(
         self, vector: np.ndarray, n: int, sources: list[str] | None = None
     ) -> list[tuple[str, float]]:
-        """(passage id, cosine similarity) of the nearest passages, optionally within some source files."""
+        """(passage id, cosine similarity) of the nearest passages, optionally within some source files
+        (Chroma's metadata filter; `sources=[]` finds nothing)."""
         total = len(self.passages)
         if total == 0:
             return []
@@ -194,8 +220,10 @@ class Store:
             "n_results": min(n, total),
             "include": ["distances"],
         }
-        if sources:
-            kwargs["where"] = {"source": {"$in": sources}}
+        if sources is not None:
+            if not sources:
+                return []
+            kwargs["where"] = {"source": {"$in": list(sources)}}
         res = self.collection().query(**kwargs)
         ids = res["ids"][0]
         dists = res["distances"][0]
@@ -205,6 +233,7 @@ class Store:
 def _passage_to_json(p: Passage) -> dict[str, Any]:
     d = asdict(p)
     d["doc"]["refers_to"] = list(p.doc.refers_to)
+    d["doc"]["scope"] = list(p.doc.scope)
     d["labels"] = [list(pair) for pair in p.labels]
     return d
 
@@ -212,6 +241,7 @@ def _passage_to_json(p: Passage) -> dict[str, Any]:
 def _passage_from_json(d: dict[str, Any]) -> Passage:
     doc = dict(d["doc"])
     doc["refers_to"] = tuple(doc.get("refers_to") or ())
+    doc["scope"] = tuple(doc.get("scope") or ())
     return Passage(
         id=d["id"],
         text=d["text"],

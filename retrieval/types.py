@@ -22,6 +22,8 @@ class DocumentMeta:
     note: str | None = None
     # The documents a file is about (an article on NQ 68 refers to "68-NQ/TW"): canonical numbers.
     refers_to: tuple[str, ...] = ()
+    # The units it is limited to (front matter `pham_vi`); () = everyone. See retrieval.scope.
+    scope: tuple[str, ...] = ()
 
     def display_date(self) -> str | None:
         """dd/mm/yyyy, the way Vietnamese documents write dates."""

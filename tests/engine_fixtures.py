@@ -26,6 +26,7 @@ _INDEX_CODE = [
     "retrieval/lexical.py",
     "retrieval/textnorm.py",  # tokens of the lexical index
     "retrieval/ocr.py",  # text of scanned PDFs
+    "retrieval/scope.py",  # pham_vi parsing
     "vntext/__init__.py",  # the cleaner every document goes through
     "retrieval/model_build.py",
 ]
