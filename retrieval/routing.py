@@ -33,6 +33,7 @@ from retrieval.metadata_answers import (
     DATE,
     ISSUER,
     SIGNER,
+    SUBJECT,
     _citation,
     answer_metadata,
     doc_name,
@@ -76,7 +77,7 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
     sources = target_documents(question, catalog, context_docs)
     if not sources:
         refs = find_refs(question)
-        if clause is None and field in (DATE, ISSUER, SIGNER) and len(refs) == 1:
+        if clause is None and field in (DATE, ISSUER, SIGNER, SUBJECT) and len(refs) == 1:
             return _only_cited(question, field, refs[0], catalog)
         return None
     # one answer per document: two files holding the same document (a copy) answer once
@@ -167,6 +168,8 @@ def _citing(
                         value = _iso(after.group("date"))
                     elif after and field == ISSUER and after.group("body"):
                         value = after.group("body")
+                    elif after and field == SUBJECT:
+                        value = _subject_after(sentence[m.end() + after.end() :])
                     if not value:
                         continue
                     cit = Citation.from_passage(p, quote=sentence)
@@ -178,10 +181,29 @@ def _citing(
     return None
 
 
+# "… 70-NQ/TW năm 2025 của Bộ Chính trị về bảo đảm an ninh năng lượng quốc gia đến năm 2030, tầm nhìn …;"
+_SUBJECT_AFTER = re.compile(r"^\s*,?\s*về\s+(?P<subject>[^;(“”\"]+?)\s*(?:[;(“”\"]|\.\s|\.?$)", re.I)
+_MAX_SUBJECT = 220
+
+
+def _subject_after(rest: str) -> str | None:
+    """The "về …" phrase right after a cited document's number, date and issuer: what that document is
+    about. Too short (a fragment) or too long (a whole sentence) is not taken."""
+    m = _SUBJECT_AFTER.match(rest)
+    if not m:
+        return None
+    subject = m.group("subject").strip().rstrip(".,")
+    if len(subject.split()) < 3 or len(subject) > _MAX_SUBJECT:
+        return None
+    return subject
+
+
 def _from_citing(question: str, field: str, found: tuple[str, str, str, Citation]) -> Answer:
     value, number, _sentence, cit = found
     name = f"{_KIND_TYPES.get(kind_of_number(number) or '', '')} {number}".strip()
-    if field == DATE:
+    if field == SUBJECT:
+        text = f"Theo {cit.label()}, {name} là văn bản về {value}."
+    elif field == DATE:
         text = f"Theo {cit.label()}, {name} được ban hành ngày {display_date(value)}."
     else:
         text = f"Theo {cit.label()}, {name} do {value} ban hành."

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from retrieval.chunking import split_sentences
 from retrieval.citations import format_document_label
+from retrieval.docrefs import find_refs
 from retrieval.evidence import WORD_RE
 from retrieval.textnorm import fold
 from retrieval.types import Citation, Passage
@@ -194,6 +195,40 @@ def _residual(question: str, cue: str) -> list[str]:
     return [w for w in rest if w not in {"nq", "kl", "tw", "qh15", "ct", "ttg", "tb"}]
 
 
+def _has_number(folded: str, number: str) -> bool:
+    """ "quan diem chi dao nghi quyet 70-nq/tw" has 70; "nghi quyet 170" does not."""
+    return re.search(rf"(?<![\d/]){re.escape(number.lower())}(?!\d)", folded) is not None
+
+
+_INLINE_MARK = re.compile(r"(?:^|(?<=[.;:!]\s))\((\d{1,2})\)\s+")
+
+
+def inline_items(paragraph: str, start: int = 1) -> list[str]:
+    """The items of an enumeration written inside one paragraph: "(1) Đảng lãnh đạo … (2) Phát triển …"
+    (how pages quoting a resolution often print its list). Markers must run start, start+1, … from the
+    beginning of the paragraph (`start` > 1 continues a list begun in an earlier paragraph); anything else (a
+    lone "(2)" citing a clause) is not a list: returns []."""
+    text = paragraph.strip()
+    marks = list(_INLINE_MARK.finditer(text))
+    if start > 1:
+        # a passage may begin inside the previous item (the chunker cut a long paragraph): skip to the next mark
+        marks = marks[next((i for i, m in enumerate(marks) if int(m.group(1)) == start), len(marks)) :]
+    if not marks or (start == 1 and marks[0].start() != 0) or int(marks[0].group(1)) != start:
+        return []
+    kept = []
+    for m in marks:
+        if int(m.group(1)) == start + len(kept):
+            kept.append(m)
+    if start == 1 and len(kept) < 2:
+        return []
+    bounds = [m.start() for m in kept[1:]] + [len(text)]
+    return [
+        text[m.end() : end].strip()
+        for m, end in zip(kept, bounds, strict=True)
+        if text[m.end() : end].strip()
+    ]
+
+
 def _item_kind(mark: str) -> str:
     return "dash" if mark in "-•+*" else ("num" if mark.strip("()").rstrip(".)").isdigit() else "alpha")
 
@@ -226,10 +261,23 @@ def section_answer(
     years = re.findall(r"\b(20\d\d)\b", own) or re.findall(r"\b(20\d\d)\b", q)
     cue = _cue(own) or cue
     cue_words = cue.replace(",", "").split()
-    for source in sources:
-        passages = sorted(doc_passages(source), key=lambda p: p.position)
-        if not passages or passages[0].doc.doc_type == "Bài viết":
+    asked_numbers = {r.number for r in find_refs(question)}
+    by_source = {source: sorted(doc_passages(source), key=lambda p: p.position) for source in sources}
+    # the documents themselves first; an article only when it quotes the section of the asked document
+    ordered = sorted(sources, key=lambda s: bool(by_source[s]) and by_source[s][0].doc.doc_type == "Bài viết")
+    for source in ordered:
+        passages = by_source[source]
+        if not passages:
             continue
+        is_article = passages[0].doc.doc_type == "Bài viết"
+        if is_article and not asked_numbers:
+            continue
+        other_numbers = {
+            r.number
+            for ref in passages[0].doc.refers_to
+            for r in find_refs(ref)
+            if r.number not in asked_numbers
+        }
         prefixes: list[str] = []
         for p in passages:
             parts = p.section.split(" › ") if p.section else []
@@ -238,9 +286,17 @@ def section_answer(
                 if pre not in prefixes:
                     prefixes.append(pre)
 
-        def fits(pre: str) -> bool:
+        def fits(pre: str, is_article: bool = is_article, other_numbers: set[str] = other_numbers) -> bool:
             f = fold(pre).replace(",", "")
             words = set(WORD_RE.findall(f))
+            if is_article:
+                # an article on NQ 70, 71 and 72: only a heading of the asked one alone
+                # headings without text between them are joined with ". " by the chunker: the last is its own
+                own = fold(pre.split(" › ")[-1].split(". ")[-1])
+                if not any(_has_number(own, n) for n in asked_numbers) or any(
+                    _has_number(own, n) for n in other_numbers
+                ):
+                    return False
             return all(w in f for w in cue_words) and all(y in f for y in years) and set(extra) <= words
 
         candidates = sorted(
@@ -249,7 +305,14 @@ def section_answer(
         if not candidates:
             continue
         prefix = candidates[0]
-        inside = [p for p in passages if p.section == prefix or p.section.startswith(prefix + " › ")]
+        # an article heading joined with its parents ("… ra sao?. Quan điểm chỉ đạo Nghị quyết 70-NQ/TW") has
+        # its siblings (71, 72) nested under it: only the passages of the heading itself are its items
+        joined = is_article and ". " in prefix.split(" › ")[-1]
+        inside = [
+            p
+            for p in passages
+            if p.section == prefix or (not joined and p.section.startswith(prefix + " › "))
+        ]
         items: list[str] = []
         kind: str | None = None
         depth0 = prefix.count(" › ") + 1
@@ -270,6 +333,16 @@ def section_answer(
                     items.append(line[m0.end() :].strip())
                 else:
                     items.append(re.sub(r"^\s*(?:[IVX]+|\d+|[a-zđ])[-.–)]\s*", "", child))
+            # items the chunker left under the section itself (a passage holding "5. …" and "6. …" after the
+            # last titled child) continue the numbering
+            for p in inside:
+                if p.section != prefix:
+                    continue
+                for line in p.text.split("\n"):
+                    m = _ITEM.match(line)
+                    mark = m.group("mark").strip("()").rstrip(".)") if m else ""
+                    if m and mark.isdigit() and int(mark) == len(items) + 1:
+                        items.append(line[m.end() :].strip())
         for p in inside if not children or len(children) < 2 else ():
             for line in p.text.split("\n"):
                 m = _ITEM.match(line)
@@ -284,9 +357,16 @@ def section_answer(
         doc_label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
         depth = prefix.count(" › ") + 1
         ref = ".".join(first.section_ref.split(".")[:depth]) if first.section_ref else ""
-        label = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", prefix.split(" › ")[-1]).rstrip("…").strip()
+        own_heading = prefix.split(" › ")[-1].split(". ")[-1] if joined else prefix.split(" › ")[-1]
+        label = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", own_heading).rstrip("…:").strip()
         if label.isupper():
             label = label[:1] + label[1:].lower()
+        inline: list[str] = []
+        for p in inside:
+            for ln in p.text.split("\n"):
+                inline += inline_items(ln, len(inline) + 1)
+        if len(inline) >= 2 and len(inline) > len(items):
+            items, kind = inline, "num"
         if len(items) < 2:
             paragraphs = [
                 ln.strip()
@@ -319,7 +399,9 @@ def section_answer(
             if listed
             else f"Theo {doc_label}, {where} ({label}):"
         )
-        if listed and fold(prefix.split(" › ")[0]).find(cue_words[0]) >= 0 and depth == 1:
+        if joined and listed:
+            head = f"{label} ({doc_label}) gồm {len(items)} ý:"
+        elif listed and fold(prefix.split(" › ")[0]).find(cue_words[0]) >= 0 and depth == 1:
             head = f"{doc_label} nêu {len(items)} {label.lower()} ({where}):"
         cit = dataclasses.replace(Citation.from_passage(first, quote=body), section=prefix, section_ref=ref)
         return f"{head}\n{body}", [cit]

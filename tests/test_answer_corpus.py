@@ -123,3 +123,42 @@ def test_hits_passed_in_are_quoted_from(engine):
     assert answer.grounded and "30% GDP" in answer.text
     for c in answer.citations:
         assert c.quote.split("\n")[0].lstrip("- ") in engine.get_passage(c.passage_id).text
+
+
+def test_nq71_viewpoints_include_the_items_left_under_the_section_itself(engine):
+    """Items 5 and 6 of NQ 71 mục I sit in a passage without a titled child: they are counted too."""
+    answer = ask(engine, "NQ 71 có mấy quan điểm chỉ đạo?")
+    assert answer.grounded and "6 quan điểm chỉ đạo" in answer.text
+    assert "Giáo dục công lập là trụ cột" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "count", "fact"),
+    [
+        ("Quan điểm chỉ đạo của Nghị quyết 72 gồm những nội dung gì?", 5, "sang chủ động phòng bệnh"),
+        ("quan diem chi dao nq 70", 5, "Đảng lãnh đạo toàn diện"),
+    ],
+)
+def test_an_article_quoting_several_resolutions_lists_the_asked_one_only(engine, question, count, fact):
+    answer = ask(engine, question)
+    assert answer.grounded and f"gồm {count} ý" in answer.text, answer.text[:300]
+    assert fact in answer.text
+    # the other resolutions' viewpoints are not mixed in
+    assert "Nhận thức sâu sắc, đầy đủ và thực hiện nhất quán quan điểm giáo dục" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        (
+            "Nghị quyết 70-NQ/TW là nghị quyết về vấn đề gì?",
+            "bảo đảm an ninh năng lượng quốc gia đến năm 2030",
+        ),
+        ("nghi quyet 59 ve van de gi", "hội nhập quốc tế trong tình hình mới"),
+        ("Nghị quyết 57-NQ/TW có tên là gì?", "đột phá phát triển khoa học, công nghệ"),
+    ],
+)
+def test_what_a_document_is_about_even_when_only_cited(engine, question, fact):
+    answer = ask(engine, question)
+    assert answer.grounded and fact in answer.text
+    assert answer.citations
