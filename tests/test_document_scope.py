@@ -147,7 +147,9 @@ def test_a_sidecar_limits_a_file_that_cannot_carry_front_matter(tmp_path: Path):
     report = engine.ingest([corpus])
     assert report.errors == []
     assert engine.search("lịch trực máy chủ dự phòng dịp Tết", 5) == []
-    inside = engine.search("lịch trực máy chủ dự phòng dịp Tết", 5, audience=Audience.of_units(["Sở Xây dựng"]))
+    inside = engine.search(
+        "lịch trực máy chủ dự phòng dịp Tết", 5, audience=Audience.of_units(["Sở Xây dựng"])
+    )
     assert [h.passage.doc.source for h in inside] == ["ghi-chu.txt"]
 
     # making it public again re-indexes it (the sidecar counts in the file's hash)
