@@ -266,8 +266,8 @@ async def test_stale_or_forged_buttons_are_answered_politely(inprocess_bot):
     tg.push_callback(PRIVATE, 7, "src:mUNKNOWN:1", msg["message_id"])
     tg.push_callback(PRIVATE, 7, "rác", msg["message_id"])
     await until(lambda: len(tg.callback_answers) >= 3, settle=inprocess_bot.application)
-    texts = sorted(a["text"] for a in tg.callback_answers)
-    assert texts == sorted([texts.ANSWER_EXPIRED, texts.ANSWER_EXPIRED, texts.CALLBACK_UNKNOWN])
+    answered = sorted(a["text"] for a in tg.callback_answers)
+    assert answered == sorted([texts.ANSWER_EXPIRED, texts.ANSWER_EXPIRED, texts.CALLBACK_UNKNOWN])
 
 
 async def test_engine_failure_is_reported_briefly_and_the_bot_keeps_working(inprocess_bot, caplog):
