@@ -156,4 +156,4 @@ def reminder_screen(task: Any, today: date) -> Screen:
     heading = esc(reminder_heading(task.deadline, today, done=task.is_done))
     buttons = task_buttons(task)
     buttons.append([button(BUTTON_SETTINGS, "nv:menu")])
-    return Screen(f"<b>{heading}</b>\n\n{card_html(task, today)}", buttons)
+    return Screen(f"<b>{heading}</b>\n\n{card_html(task, today, flags=False)}", buttons)  # heading flags it
