@@ -4,7 +4,7 @@ and the two ways to run it (long polling, webhook).
 The bot is a thin adapter: handlers (``bot/handlers``) turn updates into calls on ``retrieval`` (through
 ``bot.service.QAService``) and on ``tasks`` (through ``bot.tasks_db.TaskStore``: one database per application,
 used in worker threads); rendering is in ``bot/render.py`` and ``bot/render_tasks.py``, texts in
-``bot/messages.py``. Reminders: a JobQueue job runs the domain's dispatcher on the same database
+``bot/texts.py``. Reminders: a JobQueue job runs the domain's dispatcher on the same database
 (``bot/reminders.py``).
 """
 
@@ -37,9 +37,9 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import messages
-from bot.context import DEFAULT_TTL_SECONDS, FollowUpContext
+from bot import texts
 from bot.deps import BOT_DATA_KEY, BotDeps
+from bot.dialogue import DEFAULT_TTL_SECONDS, FollowUpContext
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
@@ -137,7 +137,7 @@ def build_application(
     concurrent_updates: int = 64,
     max_retries: int = 3,
     context_ttl: float = DEFAULT_TTL_SECONDS,
-    max_question_chars: int = messages.MAX_QUESTION_CHARS,
+    max_question_chars: int = texts.MAX_QUESTION_CHARS,
     extra_handlers: Iterable[BaseHandler] = (),
     warmup: bool = True,
     reminders: bool = True,
@@ -234,10 +234,10 @@ async def set_commands(application: Application) -> None:
     """Publish the command menu: Vietnamese by default, English names for English-language clients."""
     bot = application.bot
     await bot.set_my_commands(
-        [BotCommand(c.command, c.description) for c in messages.COMMANDS_VI], scope=BotCommandScopeDefault()
+        [BotCommand(c.command, c.description) for c in texts.COMMANDS_VI], scope=BotCommandScopeDefault()
     )
     await bot.set_my_commands(
-        [BotCommand(c.command, c.description) for c in messages.COMMANDS_EN],
+        [BotCommand(c.command, c.description) for c in texts.COMMANDS_EN],
         scope=BotCommandScopeDefault(),
         language_code="en",
     )

@@ -39,6 +39,14 @@ class SourceRef:
     date: str | None = None
     section: str = ""
 
+    @classmethod
+    def from_citation(cls, citation: Any) -> SourceRef:
+        """What an answer log keeps of a `retrieval.types.Citation`: its one label and where it points."""
+        return cls(
+            label=citation.label(), passage_id=citation.passage_id, doc_number=citation.doc_number,
+            doc_type=citation.doc_type, date=citation.date, section=citation.section,
+        )  # fmt: skip
+
     def to_json(self) -> dict[str, Any]:
         return {
             "label": self.label,

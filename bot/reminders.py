@@ -23,11 +23,12 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.sending import inline_markup
 from bot.tasks_db import TaskStore
 from tasks.dispatch import ChatUnreachable, PermanentFailure, ReminderDispatcher, RetryLater, SendFn
 from tasks.reminders import ReminderPolicy
@@ -40,12 +41,6 @@ INTERVAL_VAR = "TROLY_REMINDER_INTERVAL"
 DEFAULT_INTERVAL = 30.0
 FIRST_SWEEP_DELAY = 10.0
 NO_RETRY: dict[str, int] = {"max_retries": 0}  # rate_limit_args understood by bot.app.RetryingRateLimiter
-
-
-def inline_keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
-    """A `tasks.ui` keyboard (rows of (label, callback data)) as Telegram's inline keyboard."""
-    rows = [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in buttons if row]
-    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def _retry_seconds(exc: RetryAfter) -> float:
@@ -74,7 +69,7 @@ def ptb_send(bot: Bot) -> SendFn:
     async def send(chat_id: int, html: str, buttons: Keyboard) -> None:
         try:
             await bot.send_message(
-                chat_id, html, parse_mode="HTML", reply_markup=inline_keyboard(buttons), **extra
+                chat_id, html, parse_mode="HTML", reply_markup=inline_markup(buttons), **extra
             )
         except RetryAfter as exc:
             raise RetryLater(_retry_seconds(exc)) from exc
@@ -213,7 +208,6 @@ __all__ = [
     "NO_RETRY",
     "REMINDERS_KEY",
     "StoreDatabase",
-    "inline_keyboard",
     "ptb_send",
     "reminder_dispatcher",
     "reminder_interval",

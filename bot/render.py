@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot import messages
-from retrieval.citations import display_date
+from bot import texts
+from retrieval.citations import display_date, format_document_label
+from vntext.display import esc as escape
 
 TELEGRAM_MAX_CHARS = 4096
 
@@ -33,38 +34,33 @@ __all__ = [
 ]
 
 
-def escape(text: str) -> str:
-    """Escape text for Telegram HTML (``&``, ``<``, ``>``; quotes are fine outside attributes)."""
-    return html.escape(text, quote=False)
-
-
 def utf16_len(text: str) -> int:
     """Length as Telegram counts it (UTF-16 code units: an emoji outside the BMP counts 2)."""
     return len(text.encode("utf-16-le")) // 2
 
 
-def _fallback_label(citation) -> str:
-    doc = (
-        " ".join(p for p in (citation.doc_type, citation.doc_number) if p)
-        or citation.title
-        or citation.source
-    )
-    parts = [doc]
-    d = display_date(citation.date)
-    if d:
-        parts[0] = f"{doc} ngày {d}"
-    if citation.section:
-        parts.append(f"mục {citation.section}")
-    return ", ".join(parts)
+def _label(
+    doc_type: str | None, doc_number: str | None, title: str, iso_date: str | None, section: str
+) -> str:
+    label = format_document_label(doc_type, doc_number, title, iso_date)
+    return f"{label}, mục {section}" if section else label
 
 
 def citation_label(citation) -> str:
-    """ "Nghị quyết 57-NQ/TW ngày 22/12/2024, mục II.1" (plain text; the caller escapes it)."""
+    """ "Nghị quyết 57-NQ/TW ngày 22/12/2024, mục II.1" (plain text; the caller escapes it): the citation's
+    own label (`retrieval.citations.format_citation_label`), or — for an object without one, or when it
+    fails — the same document label with its section."""
     try:
         label = citation.label()
     except Exception:  # retrieval's formatter missing or failing must not cost the user the answer
         label = None
-    return label or _fallback_label(citation)
+    return label or _label(
+        citation.doc_type,
+        citation.doc_number,
+        citation.title or citation.source,
+        citation.date,
+        citation.section,
+    )
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -74,10 +70,10 @@ def _paragraphs(text: str) -> list[str]:
 
 def render_answer(answer, *, limit: int = TELEGRAM_MAX_CHARS) -> list[str]:
     """The answer text, then "Nguồn:" with one numbered line per citation; split into parts ≤ ``limit``."""
-    blocks = [escape(p) for p in _paragraphs(answer.text or "")] or [escape(messages.NO_ANSWER)]
+    blocks = [escape(p) for p in _paragraphs(answer.text or "")] or [escape(texts.NO_ANSWER)]
     citations = list(getattr(answer, "citations", None) or [])
     if citations:
-        lines = [f"<b>{escape(messages.SOURCES_HEADER)}</b>"]
+        lines = [f"<b>{escape(texts.SOURCES_HEADER)}</b>"]
         for i, c in enumerate(citations, 1):
             lines.append(f"[{i}] {escape(citation_label(c))}")
         blocks.append("\n".join(lines))
@@ -88,14 +84,8 @@ def render_passage(passage, *, label: str | None = None, limit: int = TELEGRAM_M
     """The full text of one cited passage under a bold header naming the document and section."""
     if label is None:
         doc = passage.doc
-        parts = [" ".join(p for p in (doc.doc_type, doc.doc_number) if p) or doc.title or doc.source]
-        d = display_date(doc.date)
-        if d:
-            parts[0] += f" ngày {d}"
-        if passage.section:
-            parts.append(f"mục {passage.section}")
-        label = ", ".join(parts)
-    blocks = [messages.PASSAGE_HEADER.format(label=escape(label))]
+        label = _label(doc.doc_type, doc.doc_number, doc.title or doc.source, doc.date, passage.section)
+    blocks = [texts.PASSAGE_HEADER.format(label=escape(label))]
     title = getattr(passage.doc, "title", None)
     if title:
         blocks.append(f"<i>{escape(title)}</i>")
@@ -119,11 +109,11 @@ def render_documents(
 
     ``header`` (HTML) replaces the "Kho văn bản: N văn bản" line."""
     if not cards:
-        return [messages.DOCUMENTS_EMPTY]
+        return [texts.DOCUMENTS_EMPTY]
     own = [c for c in cards if c.get("doc_number")]
     others = [c for c in cards if not c.get("doc_number")]
     total = sum(int(c.get("passages") or 0) for c in cards)
-    blocks = [header or messages.DOCUMENTS_HEADER.format(count=len(cards), passages=total)]
+    blocks = [header or texts.DOCUMENTS_HEADER.format(count=len(cards), passages=total)]
     lines = []
     for c in sorted(own, key=lambda c: (c.get("date") or "", c["doc_number"]), reverse=True):
         when = display_date(c.get("date"))
@@ -133,7 +123,7 @@ def render_documents(
     if lines:
         blocks.append("\n".join(lines))
     if others:
-        art = [messages.DOCUMENTS_ARTICLES.format(count=len(others))]
+        art = [texts.DOCUMENTS_ARTICLES.format(count=len(others))]
         for c in others:
             about = ", ".join(c.get("about") or ())
             extra = f" (về {escape(about)})" if about else ""
@@ -143,13 +133,13 @@ def render_documents(
                 f"• {escape(c.get('title') or c.get('source') or '')}{extra} <i>({c.get('passages', 0)} đoạn)</i>"
             )
         blocks.append("\n".join(art))
-    blocks.append(messages.DOCUMENTS_FOOTER)
+    blocks.append(texts.DOCUMENTS_FOOTER)
     return split_html("\n\n".join(blocks), limit=limit)
 
 
 def render_document_card(card: dict, *, limit: int = TELEGRAM_MAX_CHARS) -> list[str]:
     """One document's card: identity, signer, effect, distribution list, passages and its sections."""
-    missing = f"<i>{messages.DOCUMENT_MISSING_FIELD}</i>"
+    missing = f"<i>{texts.DOCUMENT_MISSING_FIELD}</i>"
 
     def field(label: str, value: str | None) -> str:
         return f"<b>{label}:</b> {escape(value) if value else missing}"

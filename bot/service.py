@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from bot.context import FollowUpContext
+from bot.dialogue import FollowUpContext
 
 log = logging.getLogger(__name__)
 

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
+
+from vntext.display import display_date
 
 if TYPE_CHECKING:
     from retrieval.types import Citation
-
-
-def display_date(iso: str | None) -> str | None:
-    if not iso:
-        return None
-    try:
-        return date.fromisoformat(iso).strftime("%d/%m/%Y")
-    except ValueError:
-        return iso
 
 
 def format_document_label(

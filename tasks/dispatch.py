@@ -32,7 +32,6 @@ from aiolimiter import AsyncLimiter
 
 from tasks.db import Database
 from tasks.digest import digest_screen
-from tasks.messages_reminders import reminder_screen
 from tasks.reachability import mark_unreachable
 from tasks.reminders import (
     DEFAULT_POLICY,
@@ -47,6 +46,7 @@ from tasks.reminders import (
     recheck,
     release,
 )
+from tasks.task_card import reminder_screen
 from tasks.timeutil import as_utc, utcnow
 from tasks.ui import Keyboard, Screen
 

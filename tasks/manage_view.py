@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from tasks.access import can_view_task, can_view_unit, unit_subtree_ids
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
-from tasks.messages_reminders import shorten, task_fields_html
 from tasks.models import Official, Task
 from tasks.normalize import Role, Via
 from tasks.progress_view import LEADERS_ONLY, NOT_LINKED
 from tasks.service import CANCEL_REASON_MAX, can_manage_task, cancel_reason, cancel_task, reassign_task
-from tasks.ui import Keyboard, Screen, button, esc, manage_data, overdue_data
+from tasks.task_card import card_html
+from tasks.ui import Keyboard, Screen, button, esc, manage_data, overdue_data, shorten
 
 PEOPLE_PER_PAGE = 8
 
@@ -70,7 +70,7 @@ def task_view_screen(
     task = _viewer_task(session, viewer, task_id)
     assert viewer is not None
     lines = [note, ""] if note else []
-    lines.append(task_fields_html(task, today))
+    lines.append(card_html(task, today, flags=False))
     if task.is_cancelled:
         reason = cancel_reason(session, task)
         if reason:

@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from vntext import clean
+from vntext.display import format_date
 
 _SPACES = re.compile(r"\s+")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -157,11 +158,6 @@ def parse_date(value: Any) -> date:
             f"Ngày “{text}” không có trên lịch (ngày {day}, tháng {month}, năm {year})."
         ) from None
     return _plausible(parsed, text)
-
-
-def format_date(value: date | None) -> str:
-    """dd/mm/yyyy, the way Vietnamese documents write dates ("" for no date)."""
-    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}" if value else ""
 
 
 # --- labelled choices (status, role) ---------------------------------------------------------------

@@ -19,12 +19,12 @@ from tasks.access import can_view_unit, unit_subtree_ids
 from tasks.charts import progress_chart_png
 from tasks.errors import NotFound, PermissionDenied
 from tasks.kpi import KpiParts, format_kpi, kpi_by_lead_unit, unit_kpis
-from tasks.messages_reminders import shorten
 from tasks.models import Official, Task, Unit
 from tasks.normalize import CLOSED_STATUSES, Role, format_date
 from tasks.reachability import unreachable_lines
 from tasks.reporting import UnitProgress, unit_report
 from tasks.ui import (
+    NOT_LINKED,
     Keyboard,
     Screen,
     button,
@@ -33,16 +33,13 @@ from tasks.ui import (
     manage_data,
     overdue_data,
     report_data,
+    shorten,
     unit_data,
 )
 
 CHILDREN_PER_PAGE = 8
 OVERDUE_PER_PAGE = 10
 
-NOT_LINKED = (
-    "Bạn chưa liên kết tài khoản Telegram với danh sách cán bộ, công chức. "
-    "Hãy dùng lệnh /lienket để liên kết trước."
-)
 LEADERS_ONLY = (
     "Theo dõi tiến độ đơn vị là chức năng dành cho lãnh đạo. "
     "Bạn có thể xem các việc của mình bằng lệnh /viec."

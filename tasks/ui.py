@@ -5,12 +5,20 @@ callback_data=data)`), and hands a pressed button's data back to `parse_callback
 ids only (never names or text: Telegram allows 64 bytes and the data comes back from the client, so every
 handler re-checks permissions against the database).
 
-Grammar (the bot's own prefixes are `fb:` and `src:`, see bot/keyboards.py):
+This is the ONE grammar of task buttons: reminders, /viec cards, /tiendo screens and free-text work answers
+all encode here and the bot decodes here, so a button pressed under any message lands in the same handler.
+Parsing is strict (known prefix and action, the exact number of arguments, ASCII digits of bounded length,
+≤ 64 bytes): anything else, e.g. a button left in a chat by an older version, parses to None and the bot
+answers with the stale-button note, never an error. (The bot's answer buttons ``fb:``, ``src:``, ``fr:`` carry
+random answer tokens, not ids, and are parsed in bot/keyboards.py.)
 
-    t:p:<task_id>:<percent>     report progress on a task (e.g. t:p:42:50)
-    t:done:<task_id>            mark a task done
-    t:v:<task_id>               show a task (the "6 rõ")
-    t:doc:<task_id>             show the task's "Văn bản giao" and related passages (retrieval, in the bot)
+    t:p:<task_id>:<percent>     report progress on a task: 0–100 (buttons offer `PROGRESS_STEPS`)
+    t:done:<task_id>            "Hoàn thành": ask for the product/result, then complete
+    t:v:<task_id>               show a task card
+    t:doc:<task_id>             show the task's "Văn bản giao" and related passages (the application layer)
+    t:skip:<task_id>            complete without a result (only while the result is being asked)
+    t:x:<task_id>               stop completing
+    t:pg:<page>                 /viec: another page (≥ 1) of my open tasks
     td:u:<unit_id>:<page>       /tiendo of a unit (0 = every unit, for administrators); page of sub-units
     td:o:<unit_id>:<page>       overdue tasks of a unit subtree, one page
     td:c:<unit_id>              chart of a unit's sub-units
@@ -25,21 +33,28 @@ Grammar (the bot's own prefixes are `fb:` and `src:`, see bot/keyboards.py):
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
+from datetime import date
+
+from vntext.display import esc, format_date, shorten
+
+__all__ = ["esc", "format_date", "shorten"]  # the one set of text helpers, re-exported for the task screens
 
 MAX_CALLBACK_BYTES = 64
 CALLBACK_PATTERN = r"^(t|td|bc|nv):"  # for the bot's CallbackQueryHandler(pattern=...)
 ALL_UNITS_ID = 0  # the synthetic "Tất cả đơn vị" root in td:/bc: data
+PROGRESS_STEPS = (0, 25, 50, 75, 100)  # the progress buttons, under every task card and reminder
+MAX_ALERT_CHARS = 190  # a callback answer (toast/alert) may hold 200 characters
+
+# The one "who are you?" text: an account not linked to an official, whatever it tried to do.
+NOT_LINKED = (
+    "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ (hoặc liên kết đã bị quản trị viên hủy). "
+    "Gõ /lienket để liên kết (chia sẻ số điện thoại đã đăng ký hoặc nhập mã do quản trị viên cấp)."
+)
 
 Button = tuple[str, str]  # (label, callback_data)
 Keyboard = list[list[Button]]
-
-
-def esc(text: object) -> str:
-    """Escape for Telegram HTML (&, <, >): every value from the database goes through this."""
-    return html.escape("" if text is None else str(text), quote=False)
 
 
 def button(label: str, data: str) -> Button:
@@ -75,6 +90,9 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("t", "done"): 1,
     ("t", "v"): 1,
     ("t", "doc"): 1,
+    ("t", "skip"): 1,
+    ("t", "x"): 1,
+    ("t", "pg"): 1,
     ("td", "u"): 2,
     ("td", "o"): 2,
     ("td", "c"): 1,
@@ -109,7 +127,24 @@ def parse_callback(data: str | None) -> Callback | None:
         return None
     if not all(_INT.fullmatch(a) for a in raw):
         return None
-    return Callback(prefix, action, tuple(int(a) for a in raw))
+    args = tuple(int(a) for a in raw)
+    if (prefix, action) == ("t", "p") and args[1] > 100:
+        return None
+    if (prefix, action) == ("t", "pg") and args[0] < 1:
+        return None
+    return Callback(prefix, action, args)
+
+
+def time_left(deadline: date, today: date) -> str:
+    """ "còn 3 ngày", "hạn là ngày mai", "hạn là hôm nay", "quá hạn 2 ngày"."""
+    days = (deadline - today).days
+    if days > 1:
+        return f"còn {days} ngày"
+    if days == 1:
+        return "hạn là ngày mai"
+    if days == 0:
+        return "hạn là hôm nay"
+    return f"quá hạn {-days} ngày"
 
 
 def progress_data(task_id: int, percent: int) -> str:
@@ -126,6 +161,18 @@ def task_data(task_id: int) -> str:
 
 def document_data(task_id: int) -> str:
     return f"t:doc:{task_id}"
+
+
+def skip_data(task_id: int) -> str:
+    return f"t:skip:{task_id}"
+
+
+def stop_completing_data(task_id: int) -> str:
+    return f"t:x:{task_id}"
+
+
+def page_data(page: int) -> str:
+    return f"t:pg:{page}"
 
 
 def unit_data(unit_id: int | None, page: int = 1) -> str:

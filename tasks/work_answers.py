@@ -24,11 +24,11 @@ from tasks.access import can_view_unit, unit_subtree_ids
 from tasks.errors import UnitNotFound
 from tasks.intents import DUE_SOON_DEFAULT, Intent, IntentKind, Window, classify
 from tasks.kpi import GRACE_DAYS, KpiParts, format_kpi, official_kpi
-from tasks.messages_reminders import shorten, time_left
 from tasks.models import Official, Task, Unit
 from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, fold, format_date
 from tasks.progress_view import compute_progress, pct, summary_lines
 from tasks.ui import (
+    NOT_LINKED,
     Keyboard,
     Screen,
     button,
@@ -36,17 +36,15 @@ from tasks.ui import (
     esc,
     manage_data,
     overdue_data,
+    shorten,
     task_data,
+    time_left,
     unit_data,
 )
 from tasks.units import find_unit
 
 LIST_LIMIT = 10
 
-NOT_LINKED = (
-    "Xin lỗi, tôi chỉ trả lời câu hỏi về công việc cho cán bộ đã liên kết tài khoản. "
-    "Hãy dùng lệnh /lienket (chia sẻ số điện thoại đã đăng ký hoặc nhập mã do quản trị viên cấp)."
-)
 STAFF_ASKS_PERSON = (
     "Xin lỗi, anh/chị chỉ xem được nhiệm vụ của mình. Anh/chị có thể hỏi, ví dụ: “việc của tôi tuần này”, "
     "“tôi có việc nào quá hạn không?”."

@@ -1,5 +1,7 @@
 """The package boundaries of the design card: `retrieval/` and `tasks/` never import `bot/`, and `retrieval/`
-never imports `tasks/`. Checked on the source, so a lazy import inside a function counts too."""
+never imports `tasks/`; the application layer `app/` (the one place that joins tasks and retrieval) never
+imports the Telegram adapter `bot/` nor the composition root `troly/`, and no domain imports `app/`.
+Checked on the source, so a lazy import inside a function counts too."""
 
 import ast
 from pathlib import Path
@@ -8,9 +10,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
-    "retrieval": {"bot", "tasks"},
-    "tasks": {"bot", "retrieval"},
-    "vntext": {"bot", "tasks", "retrieval", "troly", "prompts"},
+    "retrieval": {"bot", "tasks", "app"},
+    "tasks": {"bot", "retrieval", "app"},
+    "vntext": {"bot", "tasks", "retrieval", "troly", "prompts", "app"},
+    "app": {"bot", "troly", "telegram"},
 }
 
 

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import messages
+from bot import texts
 from tests.fake_telegram import FakeTelegram
 from tests.test_bot_tasks_support import task_bot
 
@@ -127,9 +127,9 @@ def _check(threaded, data: str) -> dict:
     bot, message_id, errors = threaded
     before = len(bot.tg.sent_messages(USER))
     answer = _press(bot, message_id, data)
-    assert answer["text"] != messages.ERROR, data
+    assert answer["text"] != texts.ERROR, data
     assert not errors.records, (data, [r.getMessage() for r in errors.records])
-    assert all(m["text"] != messages.ERROR for m in bot.tg.sent_messages(USER)[before:]), data
+    assert all(m["text"] != texts.ERROR for m in bot.tg.sent_messages(USER)[before:]), data
     return answer
 
 
@@ -166,7 +166,7 @@ def _check(threaded, data: str) -> dict:
 )
 def test_stale_or_forged_button_data_gets_the_stale_button_note(threaded, data):
     answer = _check(threaded, data)
-    assert answer["text"] in (messages.CALLBACK_UNKNOWN, messages.ANSWER_EXPIRED), (data, answer)
+    assert answer["text"] in (texts.CALLBACK_UNKNOWN, texts.ANSWER_EXPIRED), (data, answer)
 
 
 _part = st.one_of(
@@ -201,6 +201,6 @@ def test_real_buttons_still_work(threaded):
     )
     data = [b["callback_data"] for row in answer["reply_markup"]["inline_keyboard"] for b in row]
     assert data[0].startswith("fb:") and data[0].endswith(":u")
-    assert _press(bot, answer["message_id"], data[0])["text"] == messages.FEEDBACK_THANKS_UP
+    assert _press(bot, answer["message_id"], data[0])["text"] == texts.FEEDBACK_THANKS_UP
     source = next(d for d in data if d.startswith("src:"))
     assert _press(bot, answer["message_id"], source)["text"] in (None, "")

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, select, text
 
-from bot import messages
+from bot import texts
 from bot.feedback import DatabaseAnswerLog, NotYours, SourceRef, StoredAnswer
 from bot.handlers.feedback import parse_reason_data, reason_data, reason_keyboard
 from tests.bot_fixtures import polling, until
@@ -131,7 +131,7 @@ async def _thumbs_down(bot, chat_id: int, answer: dict, user_id: int | None = No
     """Press 👎 and return the prompt with the reasons."""
     before = len(bot.replies(chat_id))
     ack = await bot.press(chat_id, _label(answer, "👎"), answer["message_id"], user_id=user_id, n_messages=1)
-    assert ack["text"] == messages.FEEDBACK_THANKS_DOWN
+    assert ack["text"] == texts.FEEDBACK_THANKS_DOWN
     (prompt,) = bot.replies(chat_id)[before:]
     return prompt
 
@@ -140,7 +140,7 @@ async def test_thumbs_down_asks_what_was_wrong_and_takes_the_next_text_as_the_co
     answer = await _ask(fbot, ASKER, "Nghị quyết 57 đặt mục tiêu gì?")
     token = _token(answer)
     prompt = await _thumbs_down(fbot, ASKER, answer)
-    assert prompt["text"] == messages.FEEDBACK_REASON_PROMPT
+    assert prompt["text"] == texts.FEEDBACK_REASON_PROMPT
     assert prompt["reply_to_message_id"] == answer["message_id"]
     assert [b["text"] for b in buttons(prompt)] == ["Sai", "Thiếu", "Không liên quan", "Khác", "Bỏ qua"]
     await until(lambda: fbot.message(ASKER, answer["message_id"])["edits"] >= 1)
@@ -154,7 +154,7 @@ async def test_thumbs_down_asks_what_was_wrong_and_takes_the_next_text_as_the_co
     assert _row(fbot, token).reason == "thieu"
 
     (thanks,) = await fbot.send(ASKER, "Thiếu mục tiêu đến năm 2045")
-    assert thanks["text"] == messages.FEEDBACK_COMMENT_THANKS
+    assert thanks["text"] == texts.FEEDBACK_COMMENT_THANKS
     row = _row(fbot, token)
     assert (row.rating, row.reason, row.comment) == (-1, "thieu", "Thiếu mục tiêu đến năm 2045")
     closed = await until(lambda: (m := fbot.message(ASKER, prompt["message_id"]))["edits"] >= 2 and m)
@@ -171,9 +171,9 @@ async def test_skipping_the_reason_or_the_comment(fbot):
     first = await _ask(fbot, ASKER, "NQ 57 là gì?")
     prompt = await _thumbs_down(fbot, ASKER, first)
     ack = await fbot.press(ASKER, _label(prompt, "Bỏ qua"), prompt["message_id"])
-    assert ack["text"] == messages.FEEDBACK_SKIPPED
+    assert ack["text"] == texts.FEEDBACK_SKIPPED
     done = await until(lambda: (m := fbot.message(ASKER, prompt["message_id"]))["edits"] >= 1 and m)
-    assert done["text"] == messages.FEEDBACK_SKIPPED and not buttons(done)
+    assert done["text"] == texts.FEEDBACK_SKIPPED and not buttons(done)
     row = _row(fbot, _token(first))
     assert (row.rating, row.reason, row.comment) == (-1, None, None)
 
@@ -217,7 +217,7 @@ async def test_the_comment_wait_survives_a_restart(fake_telegram, tmp_path):
         await until(lambda: _row(bot, _token(answer)).reason == "khong_lien_quan")
     async with feedback_bot(fake_telegram, home, prepare=False) as bot:  # a new process, same database
         (thanks,) = await bot.send(ASKER, "Tôi hỏi về Nghị quyết 57, không phải 52")
-        assert thanks["text"] == messages.FEEDBACK_COMMENT_THANKS
+        assert thanks["text"] == texts.FEEDBACK_COMMENT_THANKS
         row = _row(bot, _token(answer))
         assert (row.reason, row.comment) == ("khong_lien_quan", "Tôi hỏi về Nghị quyết 57, không phải 52")
         assert not bot.engine.calls
@@ -233,7 +233,7 @@ async def test_only_the_asker_may_rate_and_guessed_ids_change_nothing(fbot):
     # Somebody else presses the real buttons: a polite note, nothing stored.
     for data in (f"fb:{token}:d", f"fb:{token}:u"):
         ack = await fbot.press(GROUP, data, mid, user_id=OTHER)
-        assert ack["text"] == messages.FEEDBACK_NOT_YOURS and ack["show_alert"] is True
+        assert ack["text"] == texts.FEEDBACK_NOT_YOURS and ack["show_alert"] is True
     # …or guesses ids: the old sequential ones, or a token of the right shape.
     row = _row(fbot, token)
     for guess in (
@@ -244,13 +244,13 @@ async def test_only_the_asker_may_rate_and_guessed_ids_change_nothing(fbot):
         token[:-1] + ("x" if token[-1] != "x" else "y"),
     ):
         ack = await fbot.press(GROUP, f"fb:{guess}:d", mid, user_id=OTHER)
-        assert ack["text"] == messages.ANSWER_EXPIRED
+        assert ack["text"] == texts.ANSWER_EXPIRED
     # The asker's 👎 works; the reasons are the asker's too.
     prompt = await _thumbs_down(fbot, GROUP, answer, user_id=ASKER)
     ack = await fbot.press(GROUP, _label(prompt, "Sai"), prompt["message_id"], user_id=OTHER)
-    assert ack["text"] == messages.FEEDBACK_NOT_YOURS
+    assert ack["text"] == texts.FEEDBACK_NOT_YOURS
     ack = await fbot.press(GROUP, f"fr:{token}:x", prompt["message_id"], user_id=OTHER)
-    assert ack["text"] == messages.FEEDBACK_NOT_YOURS
+    assert ack["text"] == texts.FEEDBACK_NOT_YOURS
     row = _row(fbot, token)
     assert (row.rating, row.reason, row.comment) == (-1, None, None)
     # Another member writing in the group is never taken as a comment.
@@ -290,16 +290,16 @@ async def test_thongke_shows_administrators_the_most_asked_and_refused_questions
     (week,) = await fbot.send(HANH, "/thongke 7")
     assert week["text"].startswith("📈 Thống kê câu hỏi — 7 ngày qua")
     (bad,) = await fbot.send(HANH, "/thongke bảy")
-    assert bad["text"] == messages.STATS_BAD_DAYS
+    assert bad["text"] == texts.STATS_BAD_DAYS
     (staff,) = await fbot.send(MAI, "/thongke")
-    assert staff["text"] == messages.STATS_ADMIN_ONLY
+    assert staff["text"] == texts.STATS_ADMIN_ONLY
     (stranger,) = await fbot.send(OTHER, "/thongke")
     assert (
         stranger["text"].startswith("Lệnh /thongke chỉ dành cho quản trị viên")
         and "/lienket" in stranger["text"]
     )
     (group,) = await fbot.send(GROUP, "/thongke", user_id=HANH, chat_type="supergroup")
-    assert group["text"] == messages.STATS_PRIVATE_ONLY
+    assert group["text"] == texts.STATS_PRIVATE_ONLY
 
 
 async def test_the_daily_job_deletes_the_question_log_past_its_retention(fake_telegram, tmp_path):
@@ -365,12 +365,12 @@ async def test_the_whole_flow_on_postgresql(fake_telegram, tmp_path, pg_database
             answer = await _ask(bot, ASKER, "Nghị quyết 57 đặt mục tiêu gì?")
             token = _token(answer)
             ack = await bot.press(ASKER, f"fb:{token}:d", answer["message_id"], user_id=OTHER)
-            assert ack["text"] == messages.FEEDBACK_NOT_YOURS and _row(bot, token).rating is None
+            assert ack["text"] == texts.FEEDBACK_NOT_YOURS and _row(bot, token).rating is None
             prompt = await _thumbs_down(bot, ASKER, answer)
             await bot.press(ASKER, _label(prompt, "Sai"), prompt["message_id"])
             await until(lambda: _row(bot, token).reason == "sai")
             (thanks,) = await bot.send(ASKER, "Mục tiêu 2030 là kinh tế số 30% GDP")
-            assert thanks["text"] == messages.FEEDBACK_COMMENT_THANKS
+            assert thanks["text"] == texts.FEEDBACK_COMMENT_THANKS
             assert _row(bot, token).comment == "Mục tiêu 2030 là kinh tế số 30% GDP"
             with db.session() as s:
                 stats = question_stats(s, 30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bot import messages
+from bot import texts
 from bot.render import TELEGRAM_MAX_CHARS, utf16_len
 from tests.bot_fixtures import settled, until
 
@@ -191,7 +191,7 @@ async def test_media_gets_a_polite_text_only_note(inprocess_bot):
         tg.push_media(PRIVATE + i, 7, kind)
     for i in range(len(kinds)):
         (msg,) = await until(lambda i=i: inprocess_bot.replies(PRIVATE + i))
-        assert msg["text"] == messages.TEXT_ONLY
+        assert msg["text"] == texts.TEXT_ONLY
     assert inprocess_bot.engine.calls == []
 
 
@@ -231,13 +231,13 @@ async def test_feedback_is_stored_and_can_be_changed(inprocess_bot):
     assert stored.rating == 1 and stored.question == "Nghị quyết 57 đặt mục tiêu gì?"
     assert stored.answer.startswith("Trả lời cho:") and stored.sources[0].passage_id == "p2030"
     assert stored.sources[0].label.startswith("Nghị quyết 57-NQ/TW")
-    assert tg.callback_answers[0]["text"] == messages.FEEDBACK_THANKS_UP
+    assert tg.callback_answers[0]["text"] == texts.FEEDBACK_THANKS_UP
     edited = await until(lambda: [m for m in inprocess_bot.replies(PRIVATE) if m["edits"]])
     assert [b["text"] for b in _buttons(edited[0])][:2] == ["✅ 👍", "👎"]
     # Same button again: nothing changes; the other one: the rating is replaced.
     tg.push_callback(PRIVATE, 7, up["callback_data"], msg["message_id"])
     await until(lambda: len(tg.callback_answers) >= 2, settle=inprocess_bot.application)
-    assert tg.callback_answers[1]["text"] == messages.FEEDBACK_ALREADY
+    assert tg.callback_answers[1]["text"] == texts.FEEDBACK_ALREADY
     tg.push_callback(PRIVATE, 7, down["callback_data"], msg["message_id"])
     await until(lambda: len(tg.callback_answers) >= 3, settle=inprocess_bot.application)
     assert inprocess_bot.answers.all()[0].rating == -1
@@ -266,15 +266,15 @@ async def test_stale_or_forged_buttons_are_answered_politely(inprocess_bot):
     tg.push_callback(PRIVATE, 7, "src:mUNKNOWN:1", msg["message_id"])
     tg.push_callback(PRIVATE, 7, "rác", msg["message_id"])
     await until(lambda: len(tg.callback_answers) >= 3, settle=inprocess_bot.application)
-    texts = sorted(a["text"] for a in tg.callback_answers)
-    assert texts == sorted([messages.ANSWER_EXPIRED, messages.ANSWER_EXPIRED, messages.CALLBACK_UNKNOWN])
+    answered = sorted(a["text"] for a in tg.callback_answers)
+    assert answered == sorted([texts.ANSWER_EXPIRED, texts.ANSWER_EXPIRED, texts.CALLBACK_UNKNOWN])
 
 
 async def test_engine_failure_is_reported_briefly_and_the_bot_keeps_working(inprocess_bot, caplog):
     tg = inprocess_bot.tg
     tg.push_message(PRIVATE, 7, "câu này gây lỗi")
     (msg,) = await until(lambda: inprocess_bot.replies(PRIVATE), settle=inprocess_bot.application)
-    assert msg["text"] == messages.ERROR
+    assert msg["text"] == texts.ERROR
     assert any(
         "engine exploded" in r.getMessage() or r.exc_info for r in caplog.records if r.name == "bot.errors"
     )

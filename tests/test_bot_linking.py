@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot import messages
+from bot import texts
 from tests.bot_fixtures import until
 from tests.test_bot_tasks_support import NOW, push_contact, task_bot
 
@@ -140,12 +140,12 @@ async def test_after_an_administrator_unlinks_the_account_tasks_are_refused_with
     with tbot.db.session() as s:
         assert unlink(s, "CB007", actor="cli")
     (msg,) = await tbot.send(TAM, "/viec")
-    assert msg["text"] == messages.NOT_LINKED.replace("<b>", "").replace("</b>", "")
+    assert msg["text"] == texts.NOT_LINKED.replace("<b>", "").replace("</b>", "")
     assert "hủy" in msg["text"] and "/lienket" in msg["text"]
     # A button on an old card is refused too (the link is re-read on every press).
     data = next(b["callback_data"] for row in card["reply_markup"]["inline_keyboard"] for b in row)
     answer = await tbot.press(TAM, data, card["message_id"])
-    assert answer["text"] == messages.NOT_LINKED_ALERT and answer["show_alert"]
+    assert answer["text"] == texts.NOT_LINKED_ALERT and answer["show_alert"]
     code = re.search(r"NV-\d+", card["text"]).group(0)
     assert any(a.actor == f"telegram:{TAM}" and a.note.startswith("Từ chối") for a in tbot.audit(code))
 

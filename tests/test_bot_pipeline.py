@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from telegram import Message, Update
 
-from bot import messages
-from bot.context import FollowUpContext
+from bot import texts
+from bot.dialogue import FollowUpContext
+from bot.incoming import addressed_text, check_question, command_addressed_to_us, command_argument
 from bot.keyboards import CallbackData, answer_keyboard
-from bot.pipeline import addressed_text, check_question, command_addressed_to_us, command_argument
 from tests.fake_telegram import FakeTelegram
 
 BOT_ID, BOT = 123456789, "troly_test_bot"
@@ -128,7 +128,7 @@ def test_command_argument_and_addressing(tg):
 def test_input_limits():
     assert check_question("NQ 57?").ok
     empty = check_question("  \n ")
-    assert not empty.ok and empty.reply_html == messages.ASK_EMPTY
+    assert not empty.ok and empty.reply_html == texts.ASK_EMPTY
     long = check_question("a" * 2001)
     assert not long.ok and "2001 ký tự" in long.reply_html and "2000" in long.reply_html
     assert check_question("a" * 2000).ok

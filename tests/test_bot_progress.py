@@ -17,7 +17,7 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import messages
+from bot import texts
 from tests.bot_fixtures import until
 from tests.fake_telegram import png_size
 from tests.test_bot_tasks_support import NOW, TODAY, button, buttons, task_bot
@@ -126,7 +126,7 @@ async def test_drill_down_into_a_sub_unit_and_the_overdue_list_edits_the_screen_
 async def test_the_chart_arrives_as_a_photo_of_sensible_size(tbot):
     (screen,) = await tbot.send(THAO, "/tiendo")
     answer = await _press(tbot, THAO, screen, "📈 Biểu đồ", n_messages=1)
-    assert answer["text"] == messages.CHART_PREPARING
+    assert answer["text"] == texts.CHART_PREPARING
     (photo,) = tbot.tg.uploads("sendPhoto", chat_id=THAO)
     png = photo["content"]
     assert png.startswith(b"\x89PNG") and 5_000 < len(png) < 2_000_000
@@ -146,7 +146,7 @@ async def test_an_official_who_leads_nothing_gets_a_polite_refusal_and_their_own
     assert "Bạn đã hoàn thành" in msg["text"] and "KPI" in msg["text"]
     assert "Sở Tài chính" not in msg["text"]  # nothing about the unit
     (unlinked,) = await tbot.send(STRANGER, "/tiendo")
-    assert unlinked["text"] == re.sub(r"<[^>]+>", "", messages.LINK_FIRST)
+    assert unlinked["text"] == re.sub(r"<[^>]+>", "", texts.LINK_FIRST)
 
 
 async def test_tiendo_with_a_unit_name_and_the_limits_of_a_leaders_subtree(tbot):
@@ -174,7 +174,7 @@ async def test_forged_progress_buttons_for_another_unit_are_refused(tbot, caplog
     assert not tbot.tg.call_log("sendPhoto") and not tbot.tg.call_log("sendDocument")
     assert any("Từ chối nút td:c:" in r.getMessage() for r in caplog.records)
     answer = await tbot.press(YEN, "td:u:abc", screen["message_id"])
-    assert answer["text"] == messages.CALLBACK_UNKNOWN
+    assert answer["text"] == texts.CALLBACK_UNKNOWN
 
 
 # --- /baocao -----------------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ async def test_baocao_sends_an_excel_and_a_word_report_that_open(tbot):
 async def test_report_buttons_send_one_format_of_the_unit_on_screen(tbot):
     (screen,) = await tbot.send(THAO, "/tiendo")
     answer = await _press(tbot, THAO, screen, "📄 Báo cáo Word", n_messages=1)
-    assert answer["text"] == messages.REPORT_PREPARING
+    assert answer["text"] == texts.REPORT_PREPARING
     assert list(_documents(tbot, THAO)) == ["docx"]
     sub = next(b for b in buttons(screen) if b["text"].startswith("Phòng Công chức"))
     await tbot.press(THAO, sub["callback_data"], screen["message_id"])
@@ -249,7 +249,7 @@ async def test_nhacviec_buttons_toggle_and_pick_the_hour_in_place(tbot):
     assert not tbot.dispatcher.plan_due(NOW)
 
     answer = await _press(tbot, MAI, screen, "🔕 Tắt nhắc việc")
-    assert answer["text"] == messages.SETTINGS_SAVED_TOAST
+    assert answer["text"] == texts.SETTINGS_SAVED_TOAST
     off = await _edited(tbot, MAI, mid, 1)
     assert "Nhắc việc: đang tắt" in off["text"] and _prefs(tbot, "CB010").enabled is False
     assert tbot.dispatcher.plan_due(NOW)
@@ -272,7 +272,7 @@ async def test_nhacviec_buttons_toggle_and_pick_the_hour_in_place(tbot):
 
 async def test_nhacviec_with_words_changes_settings_directly(tbot):
     (msg,) = await tbot.send(THAO, "/nhacviec 9h")
-    assert msg["text"].startswith(messages.SETTINGS_SAVED) and "Giờ nhắc: 09:00" in msg["text"]
+    assert msg["text"].startswith(texts.SETTINGS_SAVED) and "Giờ nhắc: 09:00" in msg["text"]
     assert "Tóm tắt hằng ngày cho lãnh đạo: bật" in msg["text"]
     (msg,) = await tbot.send(THAO, "/nhacviec tóm tắt tắt")
     assert "Tóm tắt hằng ngày cho lãnh đạo: tắt" in msg["text"] and _prefs(tbot, "CB006").digest is False
@@ -315,7 +315,9 @@ async def test_work_questions_outside_ones_permissions_are_refused_politely(tbot
     (leader,) = await tbot.send(YEN, "Sở Nội vụ còn bao nhiêu nhiệm vụ quá hạn?")
     assert leader["text"] == "Xin lỗi, bạn chỉ xem được tiến độ của Sở Tài chính và các đơn vị trực thuộc."
     (unlinked,) = await tbot.send(STRANGER, "việc của tôi tuần này")
-    assert unlinked["text"].startswith("Xin lỗi, tôi chỉ trả lời câu hỏi về công việc cho cán bộ đã liên kết")
+    assert unlinked["text"].startswith(
+        "Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ"
+    )  # the one text
     assert "/lienket" in unlinked["text"]
     assert tbot.engine.calls == []
 
@@ -368,7 +370,7 @@ async def test_in_a_group_nothing_about_work_is_shown(tbot):
     )
     msg = (await until(lambda: len(tbot.replies(GROUP)) >= 5 and tbot.replies(GROUP)))[4]
     assert msg["text"].startswith("Để bảo mật, tôi không trả lời câu hỏi về nhiệm vụ")
-    assert button(msg, messages.BUTTON_OPEN_PRIVATE)["url"] == "https://t.me/troly_test_bot?start=hoi"
+    assert button(msg, texts.BUTTON_OPEN_PRIVATE)["url"] == "https://t.me/troly_test_bot?start=hoi"
     assert not re.search(r"\d+ nhiệm vụ quá hạn|NV-\d+", "\n".join(m["text"] for m in tbot.replies(GROUP)))
     assert not tg.call_log("sendDocument") and not tg.call_log("sendPhoto")
     assert tbot.engine.calls == []
@@ -382,7 +384,7 @@ async def test_progress_buttons_pressed_in_a_group_are_refused(tbot):
     tbot.tg.push_message(GROUP, THAO, "/tiendo", chat_type="supergroup")
     (msg,) = await until(lambda: tbot.replies(GROUP), settle=tbot.application)
     answer = await tbot.press(GROUP, f"td:u:{_unit_id(tbot, 'Sở Nội vụ')}:1", msg["message_id"], user_id=THAO)
-    assert answer["show_alert"] is True and answer["text"] == messages.TASKS_IN_GROUP_ALERT
+    assert answer["show_alert"] is True and answer["text"] == texts.TASKS_IN_GROUP_ALERT
     assert len(tbot.replies(GROUP)) == 1
 
 

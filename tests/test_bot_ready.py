@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from bot import messages
+from bot import texts
 from tests.bot_fixtures import READY_LOG, copy_home, start_bot_process
 from tests.fake_telegram import FakeTelegram
 
@@ -54,7 +54,7 @@ def test_a_burst_of_questions_right_after_a_fresh_start_is_all_answered(start, t
             bot.wait_log(READY_LOG, timeout=60)
             for chat_id, sent in replies.items():
                 text = sent[0]["text"]
-                assert messages.ERROR not in text, (chat_id, bot.log()[-3000:])
+                assert texts.ERROR not in text, (chat_id, bot.log()[-3000:])
                 assert "Nguồn:" in text or "Chưa tìm thấy" in text or "chưa có" in text, (chat_id, text)
             assert "Traceback" not in bot.log(), bot.log()[-3000:]
             assert bot.terminate(signal.SIGINT, timeout=60) == 0, bot.log()[-3000:]

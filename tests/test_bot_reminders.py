@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from bot import messages
+from bot import texts
 from bot.reminders import NO_RETRY, reminder_interval
 from bot.tasks_db import clock_from_settings
 from tests.bot_fixtures import until
@@ -107,11 +107,15 @@ async def test_a_due_reminder_arrives_once_with_the_six_fields_and_buttons(rbot)
     got = reminders_to(rbot, MAI)
     (due,) = [m for m in got if "NV-900" in m["text"]]
     assert due["text"].startswith("⏰ Nhắc việc: hôm nay là hạn chót\n\nNV-900")
-    for label in ("Rõ việc", "Rõ người: Lê Hồng Mai (CB010)", "Rõ trách nhiệm: Sở Tài chính chủ trì",
-                  "Rõ thời gian: hạn 23/11/2026 (hạn là hôm nay)", "Rõ sản phẩm", "Rõ thẩm quyền",
-                  "Văn bản giao: Kết luận 221-KL/TW"):  # fmt: skip
+    # The one task card (tasks.task_card), the same as under /viec.
+    for label in ("📝 Việc:", "👤 Người thực hiện: Lê Hồng Mai (CB010)", "🏢 Chủ trì: Sở Tài chính",
+                  "📅 Hạn: 23/11/2026 (hạn là hôm nay)", "📦 Sản phẩm:", "✍️ Người giao:",
+                  "📄 Kết luận 221-KL/TW"):  # fmt: skip
         assert label in due["text"], label
     data = [b["callback_data"] for b in buttons(due)]
+    assert [d for d in data if d.startswith("t:p:")] == [
+        f"t:p:{rbot.nv900}:{p}" for p in (0, 25, 50, 75, 100)
+    ]
     assert f"t:p:{rbot.nv900}:50" in data and f"t:done:{rbot.nv900}" in data
     assert f"t:doc:{rbot.nv900}" in data and "nv:menu" in data
     (overdue,) = [m for m in got if "NV-002" in m["text"]]
@@ -166,7 +170,7 @@ async def test_the_reminder_buttons_work_from_the_reminder(rbot):
     await rbot.dispatcher.run_once()
     (due,) = [m for m in reminders_to(rbot, MAI) if "NV-900" in m["text"]]
     answer = await rbot.press(MAI, button(due, "50%")["callback_data"], due["message_id"])
-    assert answer["text"] == messages.PROGRESS_TOAST.format(percent=50)
+    assert answer["text"] == texts.PROGRESS_TOAST.format(percent=50)
     assert rbot.task("NV-900").progress == 50
     edited = await until(lambda: (m := rbot.message(MAI, due["message_id"]))["edits"] and m)
     assert "50%" in edited["text"] and "đã cập nhật tiến độ 0% → 50%" in edited["text"]

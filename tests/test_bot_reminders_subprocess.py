@@ -169,7 +169,7 @@ def test_two_bot_processes_on_one_postgresql_database_send_each_reminder_once(
                 (message,) = tg.sent_messages(chat_id=USER)
                 assert message["text"].startswith("⏰ Nhắc việc: hôm nay là hạn chót\n\nNV-901")
                 assert CONTENT in message["text"]  # escaped by the bot, shown literally
-                assert "Rõ thời gian: hạn 23/11/2026 (hạn là hôm nay)" in message["text"]
+                assert "📅 Hạn: 23/11/2026 (hạn là hôm nay)" in message["text"]
                 data = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
                 assert "nv:menu" in data and any(d.startswith("t:done:") for d in data)
             finally:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import messages
+from bot import texts
 from bot.render import (
     TELEGRAM_MAX_CHARS,
     citation_label,
@@ -97,7 +97,7 @@ def test_interpolated_text_is_escaped_everywhere():
 
 def test_answer_without_text_says_nothing_was_found():
     (html,) = render_answer(Answer(question="q", text="   "))
-    assert visible_text(html) == messages.NO_ANSWER
+    assert visible_text(html) == texts.NO_ANSWER
 
 
 def test_long_answer_is_split_at_paragraphs_into_valid_parts():

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from bot import messages
+from bot import texts
 from bot.render import TELEGRAM_MAX_CHARS, utf16_len
 from tests.bot_fixtures import until
 from tests.test_bot_tasks_support import TODAY, button, buttons, cards, task_bot
@@ -67,7 +67,7 @@ def _page_complete(msgs: list[dict]) -> bool:
 
 async def test_unlinked_user_asking_for_tasks_is_told_how_to_link(tbot):
     (msg,) = await tbot.send(STRANGER, "/viec")
-    assert msg["text"].startswith("Tài khoản Telegram này chưa liên kết với hồ sơ cán bộ nào")
+    assert msg["text"].startswith("Bạn chưa liên kết tài khoản Telegram với hồ sơ cán bộ")  # the one text
     assert "/lienket" in msg["text"]
     (alias,) = await tbot.send(STRANGER, "/tasks")
     assert alias["text"] == msg["text"]
@@ -170,7 +170,7 @@ async def _press_done(bot, chat_id: int, code: str) -> tuple[dict, dict]:
     answer = await bot.press(
         chat_id, button(card, "✅ Hoàn thành")["callback_data"], card["message_id"], n_messages=1
     )
-    assert answer["text"] == messages.DONE_ASK_TOAST
+    assert answer["text"] == texts.DONE_ASK_TOAST
     prompt = bot.replies(chat_id)[before]
     return card, prompt
 
@@ -240,10 +240,11 @@ async def test_typing_huy_cancels_and_an_overlong_result_is_refused(tbot):
 
 
 async def test_the_result_question_expires(tbot):
-    from bot.handlers.tasks import PENDING_KEY, PendingResults
+    from bot.dialogue import MemoryDialogueStore
+    from bot.handlers.tasks import DIALOGUES_KEY
 
     clock = [0.0]
-    tbot.application.bot_data[PENDING_KEY] = PendingResults(ttl=600, clock=lambda: clock[0])
+    tbot.application.bot_data[DIALOGUES_KEY] = MemoryDialogueStore(ttl=600, clock=lambda: clock[0])
     _card, prompt = await _press_done(tbot, MAI, "NV-010")
     clock[0] = 601.0
     (answer,) = await tbot.send(MAI, "NQ 57 nói gì?")  # after expiry: an ordinary question
@@ -252,7 +253,7 @@ async def test_the_result_question_expires(tbot):
     _card, prompt = await _press_done(tbot, MAI, "NV-010")
     clock[0] = 1300.0
     late = await tbot.press(MAI, button(prompt, "⏭ Bỏ qua")["callback_data"], prompt["message_id"])
-    assert late["text"] == messages.DONE_EXPIRED and late["show_alert"]
+    assert late["text"] == texts.DONE_EXPIRED and late["show_alert"]
     assert tbot.task("NV-010").status.value == "dang_thuc_hien"
 
 
@@ -319,7 +320,7 @@ async def test_viec_in_a_group_only_asks_to_message_privately(tbot):
     # A task button pressed in a group (forged: the bot never puts one there) is refused without details.
     msg = tbot.replies(group)[0]
     answer = await tbot.press(group, f"t:v:{_task_id(tbot, 'NV-002')}", msg["message_id"], user_id=MAI)
-    assert answer["text"] == messages.TASKS_IN_GROUP_ALERT and answer["show_alert"]
+    assert answer["text"] == texts.TASKS_IN_GROUP_ALERT and answer["show_alert"]
     assert len(tbot.replies(group)) == 3
 
 
@@ -332,7 +333,7 @@ async def test_a_forged_callback_with_someone_elses_task_is_refused_audited_and_
     before = tbot.task("NV-071")
     for data in (f"t:p:{mai_task}:100", f"t:done:{mai_task}", f"t:v:{mai_task}", f"t:doc:{mai_task}"):
         answer = await tbot.press(TAM, data, start["message_id"])
-        assert answer["text"] == messages.DENIED_ALERT and answer["show_alert"], data
+        assert answer["text"] == texts.DENIED_ALERT and answer["show_alert"], data
     after = tbot.task("NV-071")
     assert (after.progress, after.status) == (before.progress, before.status)
     refused = [a for a in tbot.audit("NV-071") if a.actor == "CB007"]
@@ -343,7 +344,7 @@ async def test_a_forged_callback_with_someone_elses_task_is_refused_audited_and_
     # Garbage and out-of-range data are answered as stale buttons.
     for data in ("t:p:1:101", "t:p:x:50", "t:done", "t:zz:1"):
         answer = await tbot.press(TAM, data, start["message_id"])
-        assert answer["text"] == messages.CALLBACK_UNKNOWN
+        assert answer["text"] == texts.CALLBACK_UNKNOWN
 
 
 ACCESS_MATRIX = [
@@ -374,7 +375,7 @@ async def test_access_matrix_for_task_buttons(tbot, who, tg_id, allowed):
         view = await tbot.press(tg_id, f"t:v:{task_id}", start["message_id"], n_messages=1)
         assert view["show_alert"] is False and tbot.replies(tg_id)[-1]["text"].startswith("NV-039")
     else:
-        expected = messages.NOT_LINKED_ALERT if tg_id == STRANGER else messages.DENIED_ALERT
+        expected = texts.NOT_LINKED_ALERT if tg_id == STRANGER else texts.DENIED_ALERT
         assert answer["text"] == expected and answer["show_alert"]
         assert task.progress == 50
         view = await tbot.press(tg_id, f"t:v:{task_id}", start["message_id"])
@@ -389,27 +390,30 @@ _IDS = {"CB010": MAI, "CB007": TAM, "CB021": HUONG, "CB020": HAI, "CB006": THAO,
 
 
 async def test_reminder_buttons_of_the_task_domain_land_on_the_same_handler(tbot):
-    """A reminder built by `tasks.messages_reminders` (as the dispatcher will send it): its buttons work here."""
-    reminders = pytest.importorskip("tasks.messages_reminders")
+    """A reminder built by `tasks.task_card` (as the dispatcher will send it): its buttons work here."""
+    reminders = pytest.importorskip("tasks.task_card")
     from sqlalchemy.orm import selectinload
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-    from bot.keyboards import TaskCallback
     from tasks.models import Task
+    from tasks.ui import parse_callback
 
     task_id = _task_id(tbot, "NV-071")
     with tbot.db.session() as s:
         task = s.get(Task, task_id, options=[selectinload(Task.assignee), selectinload(Task.lead_unit)])
         screen = reminders.reminder_screen(task, TODAY)
     task_buttons = [data for row in screen.buttons for _, data in row if data.startswith("t:")]
-    assert task_buttons and all(TaskCallback.parse(d) for d in task_buttons)
+    assert task_buttons and all(parse_callback(d) for d in task_buttons)
     await tbot.send(MAI, "/start")  # the chat exists
     markup = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in screen.buttons]
     )
     sent = await tbot.application.bot.send_message(MAI, screen.html, reply_markup=markup)
     reminder = tbot.message(MAI, sent.message_id)
-    step = next(b for b in buttons(reminder) if b["callback_data"].startswith("t:p:"))
+    # the one card: 0/25/50/75/100 with the current step ticked; press the first other one
+    step = next(
+        b for b in buttons(reminder) if b["callback_data"].startswith("t:p:") and "✓" not in b["text"]
+    )
     percent = int(step["callback_data"].rsplit(":", 1)[1])
     answer = await tbot.press(MAI, step["callback_data"], sent.message_id)
     assert answer["text"] == f"Đã cập nhật tiến độ {percent}%." and tbot.task("NV-071").progress == percent

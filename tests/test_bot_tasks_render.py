@@ -3,17 +3,19 @@ and the per-user "send me the result" state."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import keyboards, render_tasks
-from bot.handlers.tasks import PendingResults
-from bot.keyboards import MAX_CALLBACK_BYTES, TaskCallback
+from app import my_tasks
+from app import task_replies as render_tasks
+from bot.dialogue import MemoryDialogueStore
 from bot.render import TELEGRAM_MAX_CHARS, utf16_len, visible_text
+from tasks import task_card, ui
 from tasks.normalize import TaskStatus
+from tasks.ui import MAX_CALLBACK_BYTES, parse_callback
 from tests.fake_telegram import parse_telegram_html
 
 TODAY = date(2026, 11, 22)
@@ -47,6 +49,10 @@ class _Task:
     result_note: str | None = None
     id: int = 1
 
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == TaskStatus.DA_HUY
+
     def __post_init__(self) -> None:
         self.assignee = self.assignee or _Person("Lê Hồng Mai", "CB010")
         self.lead_unit = self.lead_unit or _Unit("Sở Tài chính")
@@ -57,7 +63,7 @@ class _Task:
 
 
 def test_card_shows_the_six_fields_progress_and_the_overdue_flag():
-    html = render_tasks.task_card(_Task(), TODAY)
+    html = task_card.card_html(_Task(), TODAY)
     parse_telegram_html(html)  # valid Telegram HTML
     text = visible_text(html)
     assert text.splitlines()[0] == "⚠️ NV-1 · QUÁ HẠN 3 NGÀY"
@@ -79,7 +85,7 @@ def test_card_shows_the_six_fields_progress_and_the_overdue_flag():
     ],
 )
 def test_card_time_left_when_not_overdue(deadline, expected):
-    text = visible_text(render_tasks.task_card(_Task(deadline=deadline), TODAY))
+    text = visible_text(task_card.card_html(_Task(deadline=deadline), TODAY))
     assert "QUÁ HẠN" not in text and f"({expected})" in text
 
 
@@ -87,13 +93,13 @@ def test_a_finished_task_says_when_and_whether_on_time():
     task = _Task(
         status=TaskStatus.HOAN_THANH, progress=100, completed_on=date(2026, 11, 21), result_note="Xong"
     )
-    text = visible_text(render_tasks.task_card(task, TODAY))
+    text = visible_text(task_card.card_html(task, TODAY))
     assert (
         text.startswith("✅ NV-1")
         and "xong ngày 21/11/2026, trễ 2 ngày" in text
         and "🏁 Kết quả: Xong" in text
     )
-    assert keyboards.task_keyboard(1, progress=100, done=True, has_document=False) is None
+    assert task_card.task_buttons(replace(task, source_document=None)) == []  # no button row at all
 
 
 def test_database_values_are_escaped_and_huge_fields_keep_the_card_under_the_limit():
@@ -103,7 +109,7 @@ def test_database_values_are_escaped_and_huge_fields_keep_the_card_under_the_lim
         assignee=_Person(evil, "<CB>"), lead_unit=_Unit(evil),
     )  # fmt: skip
     note = render_tasks.progress_note(_Person(evil, "CB&"), 0, 50, datetime(2026, 11, 22, 2, tzinfo=UTC), HN)
-    html = render_tasks.task_card(task, TODAY, note=note)
+    html = task_card.card_html(task, TODAY, note=note)
     plain, _ = parse_telegram_html(html)  # raises on unescaped < or &
     assert utf16_len(plain) <= TELEGRAM_MAX_CHARS - 500  # Telegram counts the text after entity parsing
     assert "<NV&1>" in plain and "<script>" in plain
@@ -145,8 +151,8 @@ def test_document_reply_variants():
     ],
 )
 def test_task_callbacks_parse(data, expected):
-    cb = TaskCallback.parse(data)
-    assert (cb.action, cb.args) == expected and cb.encode() == data
+    cb = parse_callback(data)
+    assert (cb.prefix, cb.action, cb.args) == ("t", *expected) and cb.data == data
 
 
 @pytest.mark.parametrize(
@@ -155,31 +161,31 @@ def test_task_callbacks_parse(data, expected):
      "t:done:1234567890123", None],
 )  # fmt: skip
 def test_anything_outside_the_grammar_is_rejected(data):
-    assert TaskCallback.parse(data) is None
+    assert parse_callback(data) is None
 
 
 def test_keyboards_stay_within_64_bytes_for_the_largest_ids():
     big = 999_999_999_999
-    markup = keyboards.task_keyboard(big, progress=50, done=False, has_document=True)
-    datas = [b.callback_data for row in markup.inline_keyboard for b in row]
-    datas += [b.callback_data for row in keyboards.completion_keyboard(big).inline_keyboard for b in row]
-    datas.append(keyboards.page_data(big))
+    rows = task_card.task_buttons(_Task(id=big, progress=50, status=TaskStatus.DANG_THUC_HIEN))
+    datas = [d for row in rows for _, d in row]
+    datas += [ui.skip_data(big), ui.stop_completing_data(big), ui.page_data(big)]
     assert all(len(d.encode()) <= MAX_CALLBACK_BYTES for d in datas)
-    labels = [b.text for b in markup.inline_keyboard[0]]
+    labels = [label for label, _ in rows[0]]
     assert labels == ["0%", "25%", "✓ 50%", "75%", "100%"]
-    assert [b.text for b in markup.inline_keyboard[1]] == ["✅ Hoàn thành", "📄 Văn bản giao"]
+    assert [label for label, _ in rows[1]] == ["✅ Hoàn thành", "📄 Văn bản giao"]
+    assert all(parse_callback(d) is not None for d in datas)
 
 
 def test_the_task_domain_callback_helpers_are_understood():
     ui = pytest.importorskip("tasks.ui")
     for data in (ui.progress_data(5, 90), ui.done_data(5), ui.task_data(5), ui.document_data(5)):
-        assert TaskCallback.parse(data) is not None
+        assert parse_callback(data) is not None  # one grammar: what the domain encodes, the bot decodes
         assert ui.parse_callback(data) is not None
 
 
 def test_pages_keyboard():
-    assert keyboards.pages_keyboard(1, 1) is None
-    assert [b.text for b in keyboards.pages_keyboard(2, 3).inline_keyboard[0]] == [
+    assert my_tasks.pages_buttons(1, 1) == []
+    assert [label for label, _ in my_tasks.pages_buttons(2, 3)[0]] == [
         "◀️ Trang trước",
         "Trang sau ▶️",
     ]
@@ -190,15 +196,16 @@ def test_pages_keyboard():
 
 def test_pending_results_expire_and_are_replaced_per_user():
     now = [0.0]
-    pending = PendingResults(ttl=600, clock=lambda: now[0])
-    pending.put(1, task_id=10, task_code="NV-10", chat_id=1, card_message_id=5)
-    pending.set_prompt(1, 10, 6)
-    item = pending.peek(1)
-    assert (item.task_id, item.prompt_message_id) == (10, 6) and not pending.expired(item)
-    pending.put(1, task_id=11, task_code="NV-11", chat_id=1, card_message_id=7)
-    assert pending.peek(1).task_id == 11
-    assert pending.pop(1, task_id=10) is None and pending.peek(1) is not None
+    pending = MemoryDialogueStore(ttl=600, clock=lambda: now[0])
+    pending.put(1, "result", {"task_id": 10, "prompt": None})
+    pending.update(1, "result", {"task_id": 10, "prompt": 6})
+    item = pending.get(1, "result")
+    assert item.state == {"task_id": 10, "prompt": 6} and not pending.expired(item)
+    pending.put(1, "result", {"task_id": 11})
+    assert pending.get(1, "result").state["task_id"] == 11  # replaced per user
+    assert pending.get(1, "cancel") is None and pending.get(2, "result") is None
     now[0] = 601
-    assert pending.expired(pending.peek(1))
-    pending.put(2, task_id=12, task_code="NV-12", chat_id=2, card_message_id=None)  # sweeps expired entries
-    assert pending.peek(1) is None and len(pending) == 1
+    assert pending.expired(pending.get(1, "result"))
+    pending.put(2, "result", {"task_id": 12})  # sweeps expired entries
+    assert pending.get(1, "result") is None and len(pending) == 1
+    assert pending.pop(2, "result").state == {"task_id": 12} and len(pending) == 0

@@ -84,7 +84,7 @@ async def test_a_leader_reassigns_a_task_from_the_overdue_list(tbot):
     view, code = await _open_first_overdue(tbot)
     mid = view["message_id"]
     before = tbot.task(code)
-    assert code.startswith("NV-") and "Rõ việc" in view["text"]
+    assert code.startswith("NV-") and "📝 Việc:" in view["text"]
     assert {"👤 Giao lại", "🗑 Hủy nhiệm vụ", "↩️ Danh sách quá hạn"} <= {b["text"] for b in buttons(view)}
     await tbot.press(THAO, button(view, "👤 Giao lại")["callback_data"], mid)
     pick = await _edited(tbot, THAO, mid, 3)

@@ -14,10 +14,10 @@ from tasks import columns as C
 from tasks.db import Database, make_engine, upgrade
 from tasks.importing import import_tasks
 from tasks.kpi import task_points, unit_kpis
-from tasks.messages_reminders import task_screen
 from tasks.models import AuditLog, Task
 from tasks.normalize import Role, TaskStatus
 from tasks.reporting import unit_report
+from tasks.task_card import task_screen
 from tests.db_fixtures import T0, Org, SheetWriter
 from tests.test_tasks_importing import task_row
 

@@ -105,14 +105,16 @@ async def test_a_sweep_sends_each_due_reminder_once(
     )
     text = {m["text"].split("\n")[2]: m for m in tg.sent_messages()}  # third line: the task code
     nv2 = text["NV-2"]
-    for label in ("Rõ việc", "Rõ người", "Rõ trách nhiệm", "Rõ thời gian", "Rõ sản phẩm", "Rõ thẩm quyền"):
+    for label in ("📝 Việc", "👤 Người thực hiện", "🏢 Chủ trì", "📅 Hạn", "📦 Sản phẩm", "✍️ Người giao"):
         assert label in nv2["text"]
     assert "Rà soát <b>thủ tục</b> & báo cáo" in nv2["text"]  # escaped, shown literally
     assert nv2["text"].startswith("⏰ Nhắc việc: hôm nay là hạn chót")
     task_id = db.sessions().scalar(select(Task.id).where(Task.code == "NV-2"))
     data = [b["callback_data"] for row in nv2["reply_markup"]["inline_keyboard"] for b in row]
     assert f"t:p:{task_id}:50" in data and f"t:done:{task_id}" in data and "nv:menu" in data
-    assert any("Văn bản giao" in m["text"] and "t:doc:" in str(m["reply_markup"]) for m in tg.sent_messages())
+    # the one card names the assigning document after "Người giao"; its button is "📄 Văn bản giao"
+    assert any("· 📄 " in m["text"] and "t:doc:" in str(m["reply_markup"]) and "Văn bản giao" in str(m["reply_markup"])
+               for m in tg.sent_messages())  # fmt: skip
     clock.advance(minutes=5)
     again = await d.run_once()
     assert (again.claimed, len(ok_sends(tg))) == (0, 3)

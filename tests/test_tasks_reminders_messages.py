@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from tasks.digest import digest_numbers, leader_digest
 from tasks.errors import InvalidOperation
-from tasks.messages_reminders import handle_settings_callback, reminder_heading, reminder_screen, task_screen
 from tasks.normalize import TaskStatus
 from tasks.reminder_settings import get_prefs
 from tasks.service import complete_task, set_progress
+from tasks.settings_view import handle_settings_callback
+from tasks.task_card import reminder_heading, reminder_screen, task_screen
 from tasks.ui import Callback, button, parse_callback
 from tests.db_fixtures import Org
 from tests.fake_telegram import MAX_CALLBACK_DATA, parse_telegram_html
@@ -31,20 +32,19 @@ def test_reminder_shows_the_six_fields_escaped_with_buttons(session: Session, or
     screen = reminder_screen(task, TODAY)
     text = plain(screen.html)
     assert text.split("\n")[:3] == ["⏰ Nhắc việc: còn 3 ngày đến hạn", "", "NV-7"]
-    for expected in (
-        "📝 Rõ việc: Rà soát <quy chế> & báo cáo",
-        "👤 Rõ người: Trần Thị Sở (SA01)",
-        "🏢 Rõ trách nhiệm: Sở Nội vụ chủ trì",
-        "📅 Rõ thời gian: hạn 25/11/2026 (còn 3 ngày)",
-        "📦 Rõ sản phẩm: Báo cáo",
-        "✍️ Rõ thẩm quyền: Chủ tịch UBND tỉnh",
-        "📄 Văn bản giao: Kết luận 221-KL/TW",
-        "📊 Tình trạng: đang thực hiện, 30%",
+    for expected in (  # the one task card (the same as under /viec)
+        "📝 Việc: Rà soát <quy chế> & báo cáo",
+        "👤 Người thực hiện: Trần Thị Sở (SA01)",
+        "🏢 Chủ trì: Sở Nội vụ",
+        "📅 Hạn: 25/11/2026 (còn 3 ngày)",
+        "📦 Sản phẩm: Báo cáo",
+        "✍️ Người giao: Chủ tịch UBND tỉnh · 📄 Kết luận 221-KL/TW",
+        "📊 Tiến độ: ▰▰▰▱▱▱▱▱▱▱ 30% · đang thực hiện",
     ):
         assert expected in text
     data = [d for row in screen.buttons for _, d in row]
-    assert data == [f"t:p:{task.id}:50", f"t:p:{task.id}:75", f"t:p:{task.id}:90", f"t:done:{task.id}",
-                    f"t:doc:{task.id}", "nv:menu"]  # fmt: skip
+    assert data == [f"t:p:{task.id}:{p}" for p in (0, 25, 50, 75, 100)] + [
+        f"t:done:{task.id}", f"t:doc:{task.id}", "nv:menu"]  # fmt: skip
     assert all(len(d.encode()) <= MAX_CALLBACK_DATA and parse_callback(d) for d in data)
 
 
@@ -63,13 +63,22 @@ def test_a_long_task_stays_within_telegram_limits(session: Session, org: Org) ->
 def test_task_screen_after_progress_and_completion(session: Session, org: Org) -> None:
     task = add_task(session, "NV-8", org.staff_a, days(5))
     set_progress(session, org.staff_a, task.id, 80, now=local(TODAY, 9))
-    assert [d for row in task_screen(task, TODAY).buttons for _, d in row] == [
-        f"t:p:{task.id}:90",
+    screen = task_screen(task, TODAY)
+    assert [d for row in screen.buttons for _, d in row] == [
+        *(f"t:p:{task.id}:{p}" for p in (0, 25, 50, 75, 100)),
         f"t:done:{task.id}",
     ]
+    assert [label for label, _ in screen.buttons[0]] == [
+        "0%",
+        "25%",
+        "50%",
+        "75%",
+        "100%",
+    ]  # 80 %: none ticked
     complete_task(session, org.staff_a, task.id, "Đã gửi báo cáo", now=local(TODAY, 10))
     screen = task_screen(task, TODAY)
-    assert "hoàn thành, 100%, xong ngày 22/11/2026" in plain(screen.html) and screen.buttons == []
+    text = plain(screen.html)
+    assert "100% · hoàn thành" in text and "xong ngày 22/11/2026" in text and screen.buttons == []
 
 
 def test_settings_screen_and_buttons(session: Session, org: Org) -> None:

@@ -26,7 +26,8 @@ from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
 from bot.handlers.media import non_text
 from bot.handlers.questions import ask_command, text_message
-from bot.keyboards import TASK_CALLBACK_PATTERN
+
+TASK_CALLBACK_PATTERN = r"^t:"  # task buttons (grammar: tasks.ui), also under reminders
 
 NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edits, not channel posts
 PRIVATE = filters.ChatType.PRIVATE
@@ -102,7 +103,7 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
 
 
 async def _stale_button(update, context) -> None:
-    from bot import messages
+    from bot import texts
 
     if update.callback_query is not None:
-        await update.callback_query.answer(messages.CALLBACK_UNKNOWN)
+        await update.callback_query.answer(texts.CALLBACK_UNKNOWN)

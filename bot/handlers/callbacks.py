@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import messages, pipeline, render
+from bot import render, sending, texts
 from bot.deps import deps
 from bot.handlers import feedback
 from bot.keyboards import DOWN, UP, CallbackData
@@ -22,7 +22,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     data = CallbackData.parse(query.data)
     if data is None:
-        await query.answer(messages.CALLBACK_UNKNOWN)
+        await query.answer(texts.CALLBACK_UNKNOWN)
         return
     if data.kind == "fb":
         await _feedback(update, context, data)
@@ -33,7 +33,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def _feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, data: CallbackData) -> None:
     query = update.callback_query
     if data.arg not in (UP, DOWN):
-        await query.answer(messages.CALLBACK_UNKNOWN)
+        await query.answer(texts.CALLBACK_UNKNOWN)
         return
     rating = 1 if data.arg == UP else -1
     await feedback.on_rating(
@@ -46,7 +46,7 @@ async def _show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, data
     d = deps(context)
     stored = await asyncio.to_thread(d.answers.get, data.answer_id)
     if stored is None:
-        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
+        await query.answer(texts.ANSWER_EXPIRED, show_alert=True)
         return
     try:
         index = int(data.arg) - 1
@@ -54,11 +54,11 @@ async def _show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, data
             raise IndexError(index)
         source = stored.sources[index]
     except (ValueError, IndexError):
-        await query.answer(messages.CALLBACK_UNKNOWN)
+        await query.answer(texts.CALLBACK_UNKNOWN)
         return
     passage = await d.qa.get_passage(source.passage_id)
     if passage is None:
-        await query.answer(messages.PASSAGE_NOT_FOUND, show_alert=True)
+        await query.answer(texts.PASSAGE_NOT_FOUND, show_alert=True)
         return
     await query.answer()
     chat = update.effective_chat
@@ -66,10 +66,11 @@ async def _show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, data
         return
     message = query.message
     topic = message is not None and bool(getattr(message, "is_topic_message", False))
-    await pipeline.send_parts(
+    parts = render.render_passage(passage, label=source.label or None)
+    await sending.deliver(
         context.bot,
-        chat.id,
-        render.render_passage(passage, label=source.label or None),
-        reply_to_message_id=message.message_id if message is not None else None,
-        message_thread_id=message.message_thread_id if topic else None,
-    )
+        sending.Outgoing(
+            chat.id, "\n\n".join(parts), reply_to=message.message_id if message is not None else None,
+            thread_id=message.message_thread_id if topic else None,
+        ),
+    )  # fmt: skip

@@ -11,9 +11,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import messages, pipeline
+from bot import incoming, sending, texts
 from bot.handlers import linking, progress, questions, tasks
-from bot.handlers.common import reply_html
 from bot.render import escape
 
 START_VIEC = "viec"
@@ -42,26 +41,26 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await progress.show_settings(update, context)
         return
     if payload == START_HOI:
-        await reply_html(update, context, messages.START_ASK)
+        await sending.send(update, context.bot, texts.START_ASK)
         return
     if payload:
         await linking.redeem_code(update, context, payload)
         return
     user = update.effective_user
     name = escape(user.first_name if user and user.first_name else "bạn")
-    await reply_html(
-        update, context, messages.WELCOME.format(name=name, username=escape(context.bot.username or "bot"))
+    await sending.send(
+        update, context.bot, texts.WELCOME.format(name=name, username=escape(context.bot.username or "bot"))
     )
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply_html(update, context, messages.HELP.format(username=escape(context.bot.username or "bot")))
+    await sending.send(update, context.bot, texts.HELP.format(username=escape(context.bot.username or "bot")))
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
-    if message is None or not pipeline.command_addressed_to_us(message, bot_username=context.bot.username):
+    if message is None or not incoming.command_addressed_to_us(message, bot_username=context.bot.username):
         return  # a command for another bot in a group: not ours to answer
-    await reply_html(
-        update, context, messages.UNKNOWN_COMMAND.format(command=escape(pipeline.command_name(message.text)))
+    await sending.send(
+        update, context.bot, texts.UNKNOWN_COMMAND.format(command=escape(incoming.command_name(message.text)))
     )

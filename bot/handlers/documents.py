@@ -10,9 +10,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import messages, pipeline, render
+from bot import incoming, render, sending, texts
 from bot.deps import deps
-from bot.handlers.common import thread_id
 
 
 async def vanban_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -20,26 +19,19 @@ async def vanban_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat = update.effective_chat
     if message is None or chat is None:
         return
-    reference = pipeline.command_argument(message, bot_id=context.bot.id, bot_username=context.bot.username)
+    reference = incoming.command_argument(message, bot_id=context.bot.id, bot_username=context.bot.username)
     reference = " ".join(reference.split())[:100]
     service = deps(context).qa
     if reference:
         cards = await service.document_cards(reference)
         if not cards:
-            parts = [messages.DOCUMENT_NOT_FOUND.format(reference=render.escape(reference))]
+            parts = [texts.DOCUMENT_NOT_FOUND.format(reference=render.escape(reference))]
         elif len(cards) > 1 and not any(c.get("doc_number") for c in cards):
             # not in the corpus itself: the articles about it
-            header = messages.DOCUMENTS_ABOUT.format(reference=render.escape(reference))
+            header = texts.DOCUMENTS_ABOUT.format(reference=render.escape(reference))
             parts = render.render_documents(cards, header=header)
         else:
             parts = [p for card in cards[:3] for p in render.render_document_card(card)]
     else:
         parts = render.render_documents(await service.document_cards())
-    group = pipeline.is_group(chat.type)
-    await pipeline.send_parts(
-        context.bot,
-        chat.id,
-        parts,
-        reply_to_message_id=message.message_id if group else None,
-        message_thread_id=thread_id(message),
-    )
+    await sending.send(update, context.bot, "\n\n".join(parts))

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot import messages
+from bot import texts
 
 log = logging.getLogger("bot.errors")
 
@@ -37,11 +37,11 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     try:
         if query is not None:
-            await query.answer(messages.ERROR, show_alert=True)
+            await query.answer(texts.ERROR, show_alert=True)
         elif update.effective_chat is not None:
             await context.bot.send_message(
                 chat_id=update.effective_chat.id,
-                text=html.escape(messages.ERROR, quote=False),
+                text=html.escape(texts.ERROR, quote=False),
             )
     except TelegramError as exc:
         log.warning("Không gửi được thông báo lỗi: %s", exc)

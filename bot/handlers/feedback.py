@@ -24,7 +24,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import messages, pipeline
+from bot import incoming, sending, texts
 from bot.deps import deps
 from bot.feedback import COMMENT_WINDOW_SECONDS, NotYours, StoredAnswer
 from bot.handlers.common import thread_id
@@ -64,19 +64,21 @@ def parse_reason_data(data: str | None) -> tuple[str, str] | None:
     return token, parts[2]
 
 
+def reason_buttons(answer_id: str) -> list[list[tuple[str, str]]]:
+    """Sai / Thiếu, Không liên quan / Khác, then Bỏ qua (rows of (label, callback data))."""
+    b = {code: (label, reason_data(answer_id, code)) for code, (_, label) in REASONS.items()}
+    skip = (texts.BUTTON_SKIP_COMMENT, reason_data(answer_id, SKIP))
+    return [[b["s"], b["t"]], [b["k"], b["o"]], [skip]]
+
+
 def reason_keyboard(answer_id: str) -> InlineKeyboardMarkup:
-    """Sai / Thiếu, Không liên quan / Khác, then Bỏ qua."""
-    b = {
-        code: InlineKeyboardButton(label, callback_data=reason_data(answer_id, code))
-        for code, (_, label) in REASONS.items()
-    }
-    skip = InlineKeyboardButton(messages.BUTTON_SKIP_COMMENT, callback_data=reason_data(answer_id, SKIP))
-    return InlineKeyboardMarkup([[b["s"], b["t"]], [b["k"], b["o"]], [skip]])
+    """`reason_buttons` as Telegram's inline keyboard."""
+    return sending.inline_markup(reason_buttons(answer_id))
 
 
 def skip_keyboard(answer_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(messages.BUTTON_SKIP_COMMENT, callback_data=reason_data(answer_id, SKIP))]]
+        [[InlineKeyboardButton(texts.BUTTON_SKIP_COMMENT, callback_data=reason_data(answer_id, SKIP))]]
     )
 
 
@@ -91,13 +93,13 @@ async def on_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_i
     answers = deps(context).answers
     current = await asyncio.to_thread(answers.get, answer_id)
     if current is None:
-        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
+        await query.answer(texts.ANSWER_EXPIRED, show_alert=True)
         return
     if not current.asked_by(user_id):
         await _not_yours(update, answer_id)
         return
     if current.rating == rating:
-        await query.answer(messages.FEEDBACK_ALREADY)
+        await query.answer(texts.FEEDBACK_ALREADY)
         return
     try:
         stored = await asyncio.to_thread(answers.rate, answer_id, rating, user_id=user_id)
@@ -106,12 +108,12 @@ async def on_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_i
         return
     except Exception:
         log.exception("Không lưu được đánh giá")
-        await query.answer(messages.FEEDBACK_FAILED, show_alert=True)
+        await query.answer(texts.FEEDBACK_FAILED, show_alert=True)
         return
     if stored is None:
-        await query.answer(messages.ANSWER_EXPIRED, show_alert=True)
+        await query.answer(texts.ANSWER_EXPIRED, show_alert=True)
         return
-    await query.answer(messages.FEEDBACK_THANKS_UP if rating > 0 else messages.FEEDBACK_THANKS_DOWN)
+    await query.answer(texts.FEEDBACK_THANKS_UP if rating > 0 else texts.FEEDBACK_THANKS_DOWN)
     log.info("feedback answer=%s rating=%+d", answer_id, rating)
     if query.message is not None:
         try:
@@ -122,20 +124,20 @@ async def on_rating(update: Update, context: ContextTypes.DEFAULT_TYPE, answer_i
             log.debug("Không cập nhật được bàn phím: %s", exc)
     if rating < 0 and update.effective_chat is not None:
         message = query.message
-        await pipeline.send_parts(
+        await sending.deliver(
             context.bot,
-            update.effective_chat.id,
-            [messages.FEEDBACK_REASON_PROMPT],
-            reply_markup=reason_keyboard(answer_id),
-            reply_to_message_id=message.message_id if message is not None else None,
-            message_thread_id=thread_id(message) if message is not None else None,
-        )
+            sending.Outgoing(
+                update.effective_chat.id, texts.FEEDBACK_REASON_PROMPT, reason_buttons(answer_id),
+                reply_to=message.message_id if message is not None else None,
+                thread_id=thread_id(message) if message is not None else None,
+            ),
+        )  # fmt: skip
 
 
 async def _not_yours(update: Update, answer_id: str) -> None:
     user = update.effective_user
     log.info("feedback refused: user=%s is not the asker of answer=%s", user.id if user else None, answer_id)
-    await update.callback_query.answer(messages.FEEDBACK_NOT_YOURS, show_alert=True)
+    await update.callback_query.answer(texts.FEEDBACK_NOT_YOURS, show_alert=True)
 
 
 # --- what was wrong (fr:<token>:<code>) -------------------------------------------------------------------
@@ -147,13 +149,13 @@ async def on_reason_callback(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     parsed = parse_reason_data(query.data)
     if parsed is None:
-        await query.answer(messages.CALLBACK_UNKNOWN)
+        await query.answer(texts.CALLBACK_UNKNOWN)
         return
     answer_id, code = parsed
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None:
-        await query.answer(messages.CALLBACK_UNKNOWN)
+        await query.answer(texts.CALLBACK_UNKNOWN)
         return
     answers = deps(context).answers
     prompt_id = query.message.message_id if query.message is not None else None
@@ -174,22 +176,22 @@ async def on_reason_callback(update: Update, context: ContextTypes.DEFAULT_TYPE)
         return
     except Exception:
         log.exception("Không lưu được lý do đánh giá")
-        await query.answer(messages.FEEDBACK_FAILED, show_alert=True)
+        await query.answer(texts.FEEDBACK_FAILED, show_alert=True)
         return
     if stored is None:
         exists = await asyncio.to_thread(answers.get, answer_id)
         await query.answer(
-            messages.FEEDBACK_NOT_DOWN if exists is not None else messages.ANSWER_EXPIRED, show_alert=True
+            texts.FEEDBACK_NOT_DOWN if exists is not None else texts.ANSWER_EXPIRED, show_alert=True
         )
         return
-    await query.answer(messages.FEEDBACK_SKIPPED if code == SKIP else None)
+    await query.answer(texts.FEEDBACK_SKIPPED if code == SKIP else None)
     if code == SKIP:
         label = LABELS.get(stored.reason or "")
-        text = messages.FEEDBACK_REASON_DONE.format(reason=label) if label else messages.FEEDBACK_SKIPPED
+        text = texts.FEEDBACK_REASON_DONE.format(reason=label) if label else texts.FEEDBACK_SKIPPED
         markup = None
     else:
         log.info("feedback answer=%s reason=%s", answer_id, stored.reason)
-        text = messages.FEEDBACK_REASON_SAVED.format(
+        text = texts.FEEDBACK_REASON_SAVED.format(
             reason=LABELS[stored.reason or "khac"], minutes=COMMENT_WINDOW_SECONDS // 60
         )
         markup = skip_keyboard(answer_id)
@@ -211,7 +213,7 @@ async def comment_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     chat = update.effective_chat
     if message is None or user is None or chat is None:
         return
-    text = pipeline.addressed_text(message, bot_id=context.bot.id, bot_username=context.bot.username)
+    text = incoming.addressed_text(message, bot_id=context.bot.id, bot_username=context.bot.username)
     if not text or not text.strip():
         return
     try:
@@ -224,13 +226,11 @@ async def comment_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     stored, prompt_id = taken
     log.info("feedback answer=%s comment chars=%d", stored.id, len(stored.comment or ""))
     await _close_prompt(context, chat.id, prompt_id, stored)
-    await pipeline.send_parts(
+    await sending.deliver(
         context.bot,
-        chat.id,
-        [messages.FEEDBACK_COMMENT_THANKS],
-        reply_to_message_id=message.message_id,
-        message_thread_id=thread_id(message),
-    )
+        sending.Outgoing(chat.id, texts.FEEDBACK_COMMENT_THANKS, reply_to=message.message_id,
+                         thread_id=thread_id(message)),
+    )  # fmt: skip
     raise ApplicationHandlerStop
 
 
@@ -242,7 +242,7 @@ async def _close_prompt(
     label = LABELS.get(stored.reason or "", LABELS["khac"])
     try:
         await context.bot.edit_message_text(
-            messages.FEEDBACK_COMMENT_DONE.format(reason=label), chat_id=chat_id, message_id=prompt_id
+            texts.FEEDBACK_COMMENT_DONE.format(reason=label), chat_id=chat_id, message_id=prompt_id
         )
     except TelegramError as exc:  # too old, deleted…: the comment is stored anyway
         log.debug("Không sửa được lời nhắc đánh giá: %s", exc)

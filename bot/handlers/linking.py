@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import ReplyKeyboardRemove, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot import keyboards, messages, pipeline, render
-from bot.handlers.tasks import send_html
+from bot import render, sending, texts
+from bot.handlers.tasks import in_group_refusal
 from bot.tasks_db import task_store
 from tasks.linking import link_by_phone, redeem_invite, revoke_invite
 from tasks.service import get_official_by_telegram
@@ -51,7 +51,7 @@ def _redeem(session: Any, code: str, tg_user_id: int, username: str | None, now:
 
 
 def _outcome_html(result: Any) -> str:
-    return render.escape(result.message) + (messages.LINK_NEXT_STEPS if result.ok else messages.LINK_RETRY)
+    return render.escape(result.message) + (texts.LINK_NEXT_STEPS if result.ok else texts.LINK_RETRY)
 
 
 async def lienket_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,12 +70,10 @@ async def _refuse_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE, *
         return True
     if chat.type == ChatType.PRIVATE:
         return False
-    if pipeline.is_group(chat.type):
+    if sending.is_group(chat.type):
         username = render.escape(context.bot.username or "bot")
-        text = (messages.LINK_CODE_IN_GROUP if code else messages.LINK_IN_GROUP).format(username=username)
-        await send_html(
-            update, context, text, keyboards.private_chat_keyboard(context.bot.username, "lienket")
-        )
+        text = (texts.LINK_CODE_IN_GROUP if code else texts.LINK_IN_GROUP).format(username=username)
+        await in_group_refusal(update, context, text, "lienket")
     return True
 
 
@@ -84,11 +82,11 @@ async def show_link_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if user is None or await _refuse_in_group(update, context, code=False):
         return
     current = await task_store(context).run(_current_link, user.id)
-    text = messages.LINK_PROMPT
+    text = texts.LINK_PROMPT
     if current is not None:
         name, code, unit = (render.escape(v) for v in current)
-        text = messages.LINK_CURRENT.format(name=name, code=code, unit=unit) + text
-    await send_html(update, context, text, keyboards.share_phone_keyboard())
+        text = texts.LINK_CURRENT.format(name=name, code=code, unit=unit) + text
+    await sending.send(update, context.bot, text, reply_keyboard="share_phone")
 
 
 def _revoke_seen_code(session: Any, code: str, tg_user_id: int, now: Any) -> bool:
@@ -98,7 +96,7 @@ def _revoke_seen_code(session: Any, code: str, tg_user_id: int, now: Any) -> boo
 async def redeem_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
     user = update.effective_user
     chat = update.effective_chat
-    if user is not None and chat is not None and pipeline.is_group(chat.type):
+    if user is not None and chat is not None and sending.is_group(chat.type):
         store = task_store(context)
         revoked = await store.run(_revoke_seen_code, code.strip(), user.id, store.now())
         log.warning("Mã liên kết bị gửi trong nhóm %s bởi user=%s: %s", chat.id, user.id,
@@ -108,7 +106,7 @@ async def redeem_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: 
     store = task_store(context)
     status, text = await store.run(_redeem, code.strip(), user.id, user.username, store.now())
     log.info("Liên kết bằng mã: user=%s kết quả=%s", user.id, status)
-    await send_html(update, context, text, ReplyKeyboardRemove())
+    await sending.send(update, context.bot, text, reply_keyboard="remove")
 
 
 async def contact_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -126,9 +124,9 @@ async def contact_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             user.id,
             contact.user_id,
         )
-        await send_html(update, context, messages.LINK_CONTACT_NOT_OWN, keyboards.share_phone_keyboard())
+        await sending.send(update, context.bot, texts.LINK_CONTACT_NOT_OWN, reply_keyboard="share_phone")
         return
     store = task_store(context)
     status, text = await store.run(_link_by_phone, user.id, user.username, contact.phone_number, store.now())
     log.info("Liên kết bằng số điện thoại: user=%s kết quả=%s", user.id, status)
-    await send_html(update, context, text, ReplyKeyboardRemove())
+    await sending.send(update, context.bot, text, reply_keyboard="remove")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot import messages, pipeline
-from bot.handlers.common import reply_html
+from bot import incoming, sending, texts
 
 
 async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -14,10 +13,10 @@ async def non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if message is None or chat is None:
         return
-    if pipeline.is_group(chat.type):
+    if sending.is_group(chat.type):
         # In a group, only when it is clearly for us (a reply to the bot, or a caption mentioning it).
-        if pipeline.addressed_text(message, bot_id=context.bot.id, bot_username=context.bot.username) is None:
+        if incoming.addressed_text(message, bot_id=context.bot.id, bot_username=context.bot.username) is None:
             return
     elif chat.type != "private":
         return
-    await reply_html(update, context, messages.TEXT_ONLY)
+    await sending.send(update, context.bot, texts.TEXT_ONLY)

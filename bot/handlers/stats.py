@@ -15,8 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes
 
-from bot import messages
-from bot.handlers.common import reply_html
+from bot import sending, texts
 from bot.tasks_db import TaskStore, task_store
 from tasks.feedback import DEFAULT_RETENTION_DAYS, DEFAULT_STATS_DAYS, purge_old, question_stats, stats_html
 from tasks.normalize import Role
@@ -46,9 +45,9 @@ def _load(session: Any, tg_user_id: int, days: int, now: Any) -> str:
     """The screen for an administrator; the refusal (plain text) for anybody else."""
     official = get_official_by_telegram(session, tg_user_id)
     if official is None:
-        return messages.STATS_NOT_LINKED
+        return texts.STATS_NOT_LINKED
     if official.role != Role.QUAN_TRI:
-        return messages.STATS_ADMIN_ONLY
+        return texts.STATS_ADMIN_ONLY
     return stats_html(question_stats(session, days, now=now))
 
 
@@ -58,19 +57,19 @@ async def thongke_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if chat is None or user is None:
         return
     if chat.type != "private":
-        await reply_html(update, context, messages.STATS_PRIVATE_ONLY)
+        await sending.send(update, context.bot, texts.STATS_PRIVATE_ONLY)
         return
     days = parse_days(context.args)
     if days is None:
-        await reply_html(update, context, messages.STATS_BAD_DAYS)
+        await sending.send(update, context.bot, texts.STATS_BAD_DAYS)
         return
     store = task_store(context)
     try:
         text = await store.run(_load, user.id, days, store.now())
     except Exception:
         log.exception("/thongke thất bại")
-        text = messages.STATS_FAILED
-    await reply_html(update, context, text)
+        text = texts.STATS_FAILED
+    await sending.send(update, context.bot, text)
 
 
 # --- retention ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Small read helpers and permission checks that chat front ends need on top of `tasks.service`.
+"""Permission checks with an audit trail for reads and first steps, on top of `tasks.service` (which audits refused changes).
 
 `tasks.service` audits refused *changes*; a chat also shows tasks (a card, the assigning document) and asks
 questions before changing anything ("send me the result"). A forged button with someone else's task id must
@@ -7,16 +7,15 @@ be refused and leave a trace for those too: `authorize_task` checks and audits t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tasks import audit
 from tasks.access import can_change_task, can_view_task
 from tasks.errors import NotFound, PermissionDenied
 from tasks.models import Official, Task
-from tasks.normalize import CLOSED_STATUSES, Via
+from tasks.normalize import Via
 from tasks.timeutil import as_utc, utcnow
 
 
@@ -64,19 +63,3 @@ def record_refusal(
         at=as_utc(now) if now else utcnow(), note=f"Từ chối: không có quyền ({action})",
     )  # fmt: skip
     session.commit()
-
-
-def count_open_overdue(session: Session, official: Official, today: date) -> int:
-    """How many of the official's own unfinished tasks are past their deadline (docs/cli.md §4 "overdue")."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Task)
-            .where(
-                Task.assignee_id == official.id,
-                Task.status.not_in(CLOSED_STATUSES),
-                Task.deadline < today,
-            )
-        )
-        or 0
-    )

@@ -1,31 +1,25 @@
-"""Small reply stages shared by the handlers: who is the message for, is the input acceptable, how the
-reply is sent (split parts, the keyboard on the last one, a ``typing`` indicator while working).
+"""What an incoming message says to the bot: is it meant for us (private chat, a mention, a reply), its
+text without the mentions, a command's argument, and whether the input is acceptable (length, content).
+Sending is `bot.sending`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from telegram import Bot, InlineKeyboardMarkup, Message, MessageEntity, ReplyParameters
-from telegram.constants import ChatAction, ChatType
-from telegram.error import TelegramError
+from telegram import Message, MessageEntity
+from telegram.constants import ChatType
 
-from bot import messages
+from bot import texts
 from bot.render import escape
+from bot.sending import is_group
 
 log = logging.getLogger(__name__)
 
-GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 _STRIP_AFTER_MENTION = " \t\n,.:;-–—!"
-
-
-def is_group(chat_type: str | None) -> bool:
-    return chat_type in GROUP_TYPES
 
 
 # --- who is the message for ---------------------------------------------------------------------------
@@ -149,7 +143,7 @@ class InputCheck:
 def check_question(
     text: str | None,
     *,
-    limit: int = messages.MAX_QUESTION_CHARS,
+    limit: int = texts.MAX_QUESTION_CHARS,
     group: bool = False,
     bot_username: str | None = None,
 ) -> InputCheck:
@@ -157,81 +151,8 @@ def check_question(
     question = (text or "").strip()
     if not any(ch.isalnum() for ch in question):  # empty, or only punctuation/emoji: nothing to look up
         if group:
-            return InputCheck(False, messages.ASK_EMPTY_GROUP.format(username=escape(bot_username or "bot")))
-        return InputCheck(False, messages.ASK_EMPTY)
+            return InputCheck(False, texts.ASK_EMPTY_GROUP.format(username=escape(bot_username or "bot")))
+        return InputCheck(False, texts.ASK_EMPTY)
     if len(question) > limit:
-        return InputCheck(False, messages.TOO_LONG.format(length=len(question), limit=limit))
+        return InputCheck(False, texts.TOO_LONG.format(length=len(question), limit=limit))
     return InputCheck(True)
-
-
-# --- sending --------------------------------------------------------------------------------------------
-
-
-async def send_parts(
-    bot: Bot,
-    chat_id: int,
-    parts: Sequence[str],
-    *,
-    reply_markup: InlineKeyboardMarkup | None = None,
-    reply_to_message_id: int | None = None,
-    message_thread_id: int | None = None,
-) -> list[Message]:
-    """Send HTML parts in order; the first quotes ``reply_to_message_id``, the last carries the keyboard."""
-    sent: list[Message] = []
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        reply_parameters = (
-            ReplyParameters(message_id=reply_to_message_id, allow_sending_without_reply=True)
-            if (i == 0 and reply_to_message_id)
-            else None
-        )
-        sent.append(
-            await bot.send_message(
-                chat_id=chat_id,
-                text=part,
-                reply_markup=reply_markup if last else None,
-                reply_parameters=reply_parameters,
-                message_thread_id=message_thread_id,
-            )
-        )
-    return sent
-
-
-_background: set[asyncio.Task] = set()
-
-
-@contextlib.asynccontextmanager
-async def typing(
-    bot: Bot,
-    chat_id: int,
-    *,
-    interval: float = 4.5,
-    message_thread_id: int | None = None,
-    action: str = ChatAction.TYPING,
-) -> AsyncIterator[None]:
-    """Show "đang nhập…" (or another chat ``action``: "upload_photo", "upload_document"…) while the body
-    runs (Telegram clears it after ~5 s, so it is repeated).
-
-    The indicator is cosmetic: it never delays or fails the answer. A request already on its way is let
-    finish (cancelling it mid-flight would only lose it).
-    """
-    stop = asyncio.Event()
-
-    async def keep_typing() -> None:
-        while not stop.is_set():
-            try:
-                await bot.send_chat_action(
-                    chat_id=chat_id, action=action, message_thread_id=message_thread_id
-                )
-            except TelegramError as exc:
-                log.debug("send_chat_action failed: %s", exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-
-    task = asyncio.create_task(keep_typing(), name=f"typing-{chat_id}")
-    _background.add(task)
-    task.add_done_callback(_background.discard)
-    try:
-        yield
-    finally:
-        stop.set()

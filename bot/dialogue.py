@@ -1,0 +1,159 @@
+"""Conversation state kept between two updates, behind small interfaces a database can back later:
+
+- `DialogueStore`: a multi-step dialogue waiting for the user's next text — "Hoàn thành" waiting for the
+  product/result, "Hủy nhiệm vụ" waiting for the reason — one per (user, kind), expiring after its ttl.
+- `FollowUpStore`: per-chat follow-up context, the documents the conversation was last about.
+
+Both are in memory today (`MemoryDialogueStore`, `FollowUpContext`); a restart forgets them, which costs the
+user one repeated step. The next issue backs them with the database; the handlers use only the protocols.
+
+Follow-up context:
+
+"còn mục tiêu đến 2045 thì sao?" right after a question on NQ 57 is a question on NQ 57: the bot passes the
+last referred document numbers to ``engine.ask(..., context_docs=...)``. The context expires after
+``ttl`` seconds (30 minutes by default) without being refreshed. The clock is injectable for tests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+DEFAULT_TTL_SECONDS = 30 * 60
+
+
+# --- multi-step dialogues ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """A dialogue step waiting for a user: its `kind` ("result", "cancel"), its `state` (plain data, e.g.
+    the task id and the message to edit), and when it expires (the store's clock)."""
+
+    kind: str
+    state: Any
+    expires: float
+
+
+class DialogueStore(Protocol):
+    """Waiting dialogue steps per (user, kind). `get` returns an expired step too (the caller tells the user
+    it expired and cleans up); `put` replaces the user's step of that kind; `pop` removes and returns it."""
+
+    def get(self, user_id: int, kind: str) -> Dialogue | None: ...
+
+    def put(self, user_id: int, kind: str, state: Any, ttl: float | None = None) -> Dialogue: ...
+
+    def update(self, user_id: int, kind: str, state: Any) -> None: ...
+
+    def pop(self, user_id: int, kind: str) -> Dialogue | None: ...
+
+    def expired(self, dialogue: Dialogue) -> bool: ...
+
+
+class MemoryDialogueStore:
+    """`DialogueStore` in memory (thread-safe; expired steps are swept on every `put`)."""
+
+    def __init__(self, ttl: float = 10 * 60, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._items: dict[tuple[int, str], Dialogue] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: int, kind: str) -> Dialogue | None:
+        with self._lock:
+            return self._items.get((user_id, kind))
+
+    def put(self, user_id: int, kind: str, state: Any, ttl: float | None = None) -> Dialogue:
+        now = self._clock()
+        item = Dialogue(kind, state, now + (self.ttl if ttl is None else ttl))
+        with self._lock:
+            self._items[(user_id, kind)] = item
+            for key in [k for k, d in self._items.items() if d.expires < now]:
+                del self._items[key]
+        return item
+
+    def update(self, user_id: int, kind: str, state: Any) -> None:
+        """Replace the state of a waiting step, keeping its expiry (nothing when there is none)."""
+        with self._lock:
+            item = self._items.get((user_id, kind))
+            if item is not None:
+                self._items[(user_id, kind)] = replace(item, state=state)
+
+    def pop(self, user_id: int, kind: str) -> Dialogue | None:
+        with self._lock:
+            return self._items.pop((user_id, kind), None)
+
+    def expired(self, dialogue: Dialogue) -> bool:
+        return self._clock() > dialogue.expires
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+# --- follow-up context ------------------------------------------------------------------------------------
+
+
+class FollowUpStore(Protocol):
+    """The documents a chat's conversation was last about (see `FollowUpContext`)."""
+
+    def get(self, chat_id: int) -> tuple[str, ...]: ...
+
+    def remember(self, chat_id: int, docs: Iterable[str]) -> None: ...
+
+    def clear(self, chat_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Entry:
+    docs: tuple[str, ...]
+    at: float
+
+
+class FollowUpContext:
+    """Last referred documents per chat, bounded in size, expiring after ``ttl`` seconds."""
+
+    def __init__(
+        self,
+        ttl: float = DEFAULT_TTL_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_chats: int = 10_000,
+    ) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._max = max_chats
+        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, chat_id: int) -> tuple[str, ...]:
+        """The documents to use as context for the next question in this chat (empty when expired)."""
+        with self._lock:
+            entry = self._entries.get(chat_id)
+            if entry is None:
+                return ()
+            if self._clock() - entry.at > self.ttl:
+                del self._entries[chat_id]
+                return ()
+            return entry.docs
+
+    def remember(self, chat_id: int, docs: Iterable[str]) -> None:
+        """Record the documents a question referred to; an empty list keeps the previous context."""
+        docs = tuple(dict.fromkeys(d for d in docs if d))
+        if not docs:
+            return
+        with self._lock:
+            self._entries[chat_id] = _Entry(docs, self._clock())
+            self._entries.move_to_end(chat_id)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def clear(self, chat_id: int) -> None:
+        with self._lock:
+            self._entries.pop(chat_id, None)
+
+    def __len__(self) -> int:
+        return len(self._entries)
