@@ -59,6 +59,9 @@ _KIND_TYPES = {
     "KH": "Kế hoạch",
     "TT": "Thông tư",
     "ND": "Nghị định",
+    "BC": "Báo cáo",
+    "HD": "Hướng dẫn",
+    "CV": "Công văn",
 }
 _NATIONAL_LINES = re.compile(
     r"^(CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM|ĐẢNG CỘNG SẢN VIỆT NAM|"

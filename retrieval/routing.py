@@ -14,6 +14,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
+from retrieval.answer import UNKNOWN_DOCUMENT
 from retrieval.catalog import Catalog
 from retrieval.chunking import split_sentences
 from retrieval.citations import display_date
@@ -78,7 +79,10 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
     if not sources:
         refs = find_refs(question)
         if clause is None and field in (DATE, ISSUER, SIGNER, SUBJECT) and len(refs) == 1:
-            return _only_cited(question, field, refs[0], catalog)
+            found = _only_cited(question, field, refs[0], catalog)
+            if found is None and field in _NOT_HELD and not _articles_about(refs[0], catalog):
+                return _not_held(question, field, refs[0])
+            return found
         return None
     # one answer per document: two files holding the same document (a copy) answer once
     unique: dict[str, str] = {}
@@ -158,6 +162,10 @@ def _citing(
         body = catalog.body(other.source)
         for p in catalog.passages(other.source):
             for sentence in split_sentences(p.text.replace("\n", " ")):
+                stated = _issued_in(sentence, ref, field)
+                if stated:
+                    cit = _cite_where(Citation.from_passage(p, quote=sentence), sentence, body)
+                    return stated[0], stated[1], sentence, cit
                 for m in DOC_NUMBER_RE.finditer(sentence):
                     number = m.group(1)
                     if not ref_matches(ref, document_keys(number, None)):
@@ -172,13 +180,39 @@ def _citing(
                         value = _subject_after(sentence[m.end() + after.end() :])
                     if not value:
                         continue
-                    cit = Citation.from_passage(p, quote=sentence)
-                    holders = [s for s in sections(body) if sentence[:80] in " ".join(s.text.split())]
-                    if holders:
-                        where = format_labels(max(holders, key=lambda s: len(s.labels)).labels)
-                        cit = dataclasses.replace(cit, clause=where or None, section_ref=where)
+                    cit = _cite_where(Citation.from_passage(p, quote=sentence), sentence, body)
                     return value, number, sentence, cit
     return None
+
+
+def _cite_where(cit: Citation, sentence: str, body: str) -> Citation:
+    """The citation with the khoản/mục the sentence lies in."""
+    holders = [s for s in sections(body) if sentence[:80] in " ".join(s.text.split())]
+    if holders:
+        where = format_labels(max(holders, key=lambda s: len(s.labels)).labels)
+        cit = dataclasses.replace(cit, clause=where or None, section_ref=where)
+    return cit
+
+
+def _issued_in(sentence: str, ref: DocRef, field: str) -> tuple[str, str] | None:
+    """(value, number) from "Ngày 15/9/2025, Chính phủ ban hành Nghị quyết 281/NQ-CP …": a date (DATE) or an
+    issuing body (ISSUER) before "ban hành", and the asked document the first one named after it."""
+    if field not in (DATE, ISSUER):
+        return None
+    issued = _ISSUED_RE.search(sentence)
+    if not issued:
+        return None
+    after = find_refs(sentence[issued.end() :])
+    if not after or not ref_matches(ref, document_keys(after[0].full or after[0].number, None)):
+        return None
+    before = sentence[: issued.start()]
+    if field == DATE:
+        d = _DATE_RE.search(before)
+        value = _iso(d.group()) if d else None
+    else:
+        bodies = re.findall(_BODIES, before)
+        value = bodies[-1] if bodies else None
+    return (value, after[0].full or after[0].number) if value else None
 
 
 # "… 70-NQ/TW năm 2025 của Bộ Chính trị về bảo đảm an ninh năng lượng quốc gia đến năm 2030, tầm nhìn …;"
@@ -213,6 +247,32 @@ def _from_citing(question: str, field: str, found: tuple[str, str, str, Citation
         citations=[cit],
         grounded=True,
         referenced_docs=(number,),
+        from_document=True,
+    )
+
+
+_NOT_HELD = {SIGNER: "người ký", ISSUER: "cơ quan ban hành", DATE: "ngày ban hành"}
+
+
+def _articles_about(ref: DocRef, catalog: Catalog) -> list[str]:
+    return [
+        c.source for c in catalog.cards() if c.about and ref_matches(ref, document_keys(None, None, c.about))
+    ]
+
+
+def _not_held(question: str, field: str, ref: DocRef) -> Answer:
+    """Who signed / when / which body, for a document the corpus neither holds nor has an article on and
+    whose citing sentences do not state it: said plainly, never answered from a sentence that merely cites it
+    ("(Kèm theo Báo cáo số 565-BC/BTCTW …)" says nothing of its signer)."""
+    return Answer(
+        question=question,
+        text=(
+            f"{UNKNOWN_DOCUMENT} {ref.display()}, nên chưa xác định được {_NOT_HELD[field]} của văn bản này. "
+            "Anh/chị có thể bổ sung văn bản vào kho hoặc tra cứu bản gốc."
+        ),
+        citations=[],
+        grounded=False,
+        referenced_docs=(ref.full or ref.number,),
         from_document=True,
     )
 

@@ -162,3 +162,15 @@ def test_what_a_document_is_about_even_when_only_cited(engine, question, fact):
     answer = ask(engine, question)
     assert answer.grounded and fact in answer.text
     assert answer.citations
+
+
+@pytest.mark.parametrize("question", ["Báo cáo 565-BC/BTCTW do ai ký?", "Thông báo 552/TB-VPCP do ai ký?"])
+def test_the_signer_of_a_document_only_cited_is_not_answered_from_the_citing_sentence(engine, question):
+    answer = ask(engine, question)
+    assert not answer.grounded and not answer.citations
+    assert "chưa xác định được người ký" in answer.text
+
+
+def test_a_date_stated_before_ban_hanh_dates_a_document_only_cited(engine):
+    answer = ask(engine, "Nghị quyết 281/NQ-CP ban hành ngày nào?")
+    assert answer.grounded and "15/09/2025" in answer.text and answer.citations
