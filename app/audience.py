@@ -1,0 +1,40 @@
+"""Who may read which documents, decided from the task domain's roster: the one place that turns a Telegram
+sender into a retrieval `Audience` (documents limited to some units, front matter ``pham_vi``).
+
+- a group chat, an unlinked account, an inactive official: the public (documents without a limit only);
+- a linked official: their unit and every unit above it (a document for "Sở Tài chính" reaches an official
+  of a division under it);
+- a quản trị (administrator): every document.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from retrieval.scope import EVERYONE, PUBLIC, Audience
+from tasks.models import Official
+from tasks.normalize import Role
+from tasks.service import get_official_by_telegram
+
+
+def audience_of_official(official: Official | None) -> Audience:
+    """The audience of a (possibly missing) official: see the module docstring."""
+    if official is None:
+        return PUBLIC
+    if official.role == Role.QUAN_TRI:
+        return EVERYONE
+    names: list[str] = []
+    unit = official.unit
+    seen: set[int] = set()
+    while unit is not None and unit.id not in seen:  # a cycle in a broken roster must not hang a question
+        seen.add(unit.id)
+        names.append(unit.name)
+        unit = unit.parent
+    return Audience.of_units(names)
+
+
+def audience_of(session: Session, telegram_id: int | None, *, group: bool) -> Audience:
+    """The audience of a message's sender; in a group everyone reads the answer, so only public documents."""
+    if group or telegram_id is None:
+        return PUBLIC
+    return audience_of_official(get_official_by_telegram(session, telegram_id))
