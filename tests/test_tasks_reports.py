@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tasks import report_files
-from tasks.cli import tasks_app
 from tasks.db import Database
 from tasks.errors import PermissionDenied
 from tasks.kpi import format_kpi, unit_kpis
@@ -34,6 +33,7 @@ from tasks.report_files import (
 from tasks.reporting import unit_report
 from tests.db_fixtures import Org, db_url
 from tests.test_tasks_kpi import TODAY, build_work
+from troly.cli.tasks import tasks_app
 
 
 @pytest.fixture

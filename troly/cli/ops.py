@@ -1,6 +1,6 @@
 """The operator's commands: `troly reset`, `troly backup`, `troly restore`, `troly doctor`.
 
-`register(app)` mounts them on the main `troly` app; the logic lives in `reset`, `backup` and `doctor`.
+`register(app)` mounts them on the main `troly` app; the logic lives in `troly/ops/` (`reset`, `backup`, `doctor`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`troly officials ...` and `troly tasks ...`: typer sub-apps mounted by the main CLI (troly/cli.py).
+"""`troly officials ...` and `troly tasks ...`: typer sub-apps mounted by the main CLI (troly/cli/__init__.py).
 
 Each command opens the database named by TROLY_DATABASE_URL (migrating it if needed), prints Vietnamese
 text for people, or exactly one JSON document on stdout with `--json`. Failures go to stderr with a

@@ -1,7 +1,7 @@
 """``troly bot``: run the Telegram bot (long polling by default, ``--webhook URL`` for production).
 
-``bot_command`` is a plain typer command function; ``troly/cli.py`` mounts it as ``troly bot`` and
-``python -m bot`` runs it on its own.
+``bot_command`` is a plain typer command function; ``troly/cli/__init__.py`` mounts it as ``troly bot`` and
+``python -m bot`` (bot/__main__.py) runs it on its own through ``main``.
 """
 
 from __future__ import annotations
