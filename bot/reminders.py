@@ -1,4 +1,4 @@
-"""Reminders in the bot: the domain's `tasks.dispatch.ReminderDispatcher` run by PTB's JobQueue.
+"""Reminders in the bot: the domain's `tasks.reminders.dispatcher.ReminderDispatcher` run by PTB's JobQueue.
 
 - One dispatcher per application (``application.bot_data[REMINDERS_KEY]``), on the task store's database
   (no second engine), with the store's clock (``TROLY_FAKE_NOW`` in tests) and the policy of
@@ -29,8 +29,14 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.tasks_db import TaskStore
-from tasks.dispatch import ChatUnreachable, PermanentFailure, ReminderDispatcher, RetryLater, SendFn
 from tasks.reminders import ReminderPolicy
+from tasks.reminders.dispatcher import (
+    ChatUnreachable,
+    PermanentFailure,
+    ReminderDispatcher,
+    RetryLater,
+    SendFn,
+)
 from tasks.ui import Keyboard
 
 log = logging.getLogger(__name__)

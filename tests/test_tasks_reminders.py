@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from tasks.db import Database, current_revision, downgrade, make_engine, upgrade
 from tasks.models import Official, Reminder, ReminderSetting, Task, Unit
-from tasks.reminder_settings import parse_settings_args, update_prefs
 from tasks.reminders import (
     BEFORE_1D,
     BEFORE_3D,
@@ -32,6 +31,7 @@ from tasks.reminders import (
     recheck,
     task_slot_days,
 )
+from tasks.reminders.settings import parse_settings_args, update_prefs
 from tasks.service import complete_task
 from tasks.timeutil import DEFAULT_TZ
 from tests.db_fixtures import T0, Org

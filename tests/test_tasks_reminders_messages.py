@@ -12,7 +12,7 @@ from tasks.digest import digest_numbers, leader_digest
 from tasks.errors import InvalidOperation
 from tasks.messages_reminders import handle_settings_callback, reminder_heading, reminder_screen, task_screen
 from tasks.normalize import TaskStatus
-from tasks.reminder_settings import get_prefs
+from tasks.reminders.settings import get_prefs
 from tasks.service import complete_task, set_progress
 from tasks.ui import Callback, button, parse_callback
 from tests.db_fixtures import Org

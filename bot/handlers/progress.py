@@ -46,8 +46,8 @@ from tasks.errors import InvalidOperation, NotFound, PermissionDenied
 from tasks.intents import Intent, IntentKind
 from tasks.messages_reminders import handle_settings_callback, settings_screen, shorten
 from tasks.normalize import Role, format_date
-from tasks.reminder_settings import apply_change, get_prefs, parse_settings_args
 from tasks.reminders import DEFAULT_POLICY, ReminderPolicy
+from tasks.reminders.settings import apply_change, get_prefs, parse_settings_args
 from tasks.service import get_official_by_telegram
 from tasks.ui import Callback, Screen, esc, parse_callback, unit_id_arg
 from tasks.units import find_unit
