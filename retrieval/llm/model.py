@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from retrieval.settings import LLMSettings
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 
-DEFAULT_TIMEOUT = 20.0
-DEFAULT_MAX_RETRIES = 1
-DEFAULT_TEMPERATURE = 0.1
-DEFAULT_MAX_TOKENS = 800
+# The defaults are the settings' (docs/cli.md §1), named here for the answerer's own parameters.
+DEFAULT_TIMEOUT = LLMSettings.timeout
+DEFAULT_MAX_RETRIES = LLMSettings.max_retries
+DEFAULT_TEMPERATURE = LLMSettings.temperature
+DEFAULT_MAX_TOKENS = LLMSettings.max_tokens
 
 
 class LLMConfigError(ValueError):
@@ -38,36 +41,17 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return provider, model
 
 
-def _extra(settings: Any) -> dict[str, str]:
-    return dict(getattr(settings, "extra", None) or {})
+def make_chat_model(spec: str, config: LLMSettings, *, timeout: float | None = None) -> BaseChatModel:
+    """A LangChain chat model for ``spec`` (``openai:MODEL`` | ``ollama:MODEL``) with bounded time (``timeout``
+    seconds, default ``config.timeout``) and retries, from the parsed LLM settings (TROLY_LLM_* variables).
 
-
-def _float(extra: dict[str, str], name: str, default: float) -> float:
-    raw = extra.get(name)
-    if raw is None or not str(raw).strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise LLMConfigError(f"{name}={raw!r} không phải là số.") from exc
-    if value < 0:
-        raise LLMConfigError(f"{name}={raw!r} phải không âm.")
-    return value
-
-
-def llm_timeout(settings: Any) -> float:
-    t = _float(_extra(settings), "TROLY_LLM_TIMEOUT", DEFAULT_TIMEOUT)
-    return t if t > 0 else DEFAULT_TIMEOUT
-
-
-def make_chat_model(spec: str, settings: Any, *, timeout: float | None = None) -> BaseChatModel:
-    """A LangChain chat model for ``spec`` (``openai:MODEL`` | ``ollama:MODEL``) with bounded time and retries."""
+    Raises ``LLMConfigError`` (Vietnamese) for an unusable spec or a missing server address, ``ImportError``
+    when the provider's LangChain package is not installed."""
     provider, model = parse_spec(spec)
-    extra = _extra(settings)
-    timeout = timeout if timeout is not None else llm_timeout(settings)
-    retries = int(_float(extra, "TROLY_LLM_MAX_RETRIES", DEFAULT_MAX_RETRIES))
-    temperature = _float(extra, "TROLY_LLM_TEMPERATURE", DEFAULT_TEMPERATURE)
-    max_tokens = int(_float(extra, "TROLY_LLM_MAX_TOKENS", DEFAULT_MAX_TOKENS))
+    timeout = timeout if timeout is not None else config.timeout
+    retries = config.max_retries
+    temperature = config.temperature
+    max_tokens = config.max_tokens
     if provider == "openai":
         try:
             from langchain_openai import ChatOpenAI
@@ -75,8 +59,8 @@ def make_chat_model(spec: str, settings: Any, *, timeout: float | None = None) -
             raise ImportError(
                 "TROLY_LLM=openai:… cần gói langchain-openai: pip install 'troly-congvu[llm]'"
             ) from exc
-        base_url = extra.get("OPENAI_BASE_URL") or None
-        api_key = extra.get("OPENAI_API_KEY") or None
+        base_url = config.openai_base_url
+        api_key = config.openai_api_key
         if not api_key:
             if not base_url:
                 raise LLMConfigError(
@@ -99,7 +83,7 @@ def make_chat_model(spec: str, settings: Any, *, timeout: float | None = None) -
         raise ImportError(
             "TROLY_LLM=ollama:… cần gói langchain-ollama: pip install 'troly-congvu[llm]'"
         ) from exc
-    base_url = extra.get("OLLAMA_BASE_URL") or extra.get("OLLAMA_HOST") or None
+    base_url = config.ollama_base_url
     return ChatOllama(
         model=model,
         base_url=base_url,

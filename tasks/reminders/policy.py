@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from tasks.models import ReminderSetting
+from tasks.settings import TaskSettings
 from tasks.timeutil import DEFAULT_TZ, as_utc
-from tasks.workdays import ENV_FILE as HOLIDAYS_FILE_VAR
 from tasks.workdays import WorkCalendar, default_calendar, load_calendar
 
 BEFORE_3D, BEFORE_1D, DUE_DAY, OVERDUE, DIGEST = "before_3d", "before_1d", "due_day", "overdue", "digest"
@@ -65,30 +64,19 @@ class ReminderPolicy:
     calendar: WorkCalendar | None = field(default=None, compare=False, hash=False)  # None: the shipped one
 
     @classmethod
-    def from_settings(cls, settings: Any) -> ReminderPolicy:
-        """The policy for `troly.config.Settings` (duck-typed): its time zone and optional variables
-        TROLY_REMINDER_HOUR (8), TROLY_REMINDER_WEEKENDS (0/1), TROLY_QUIET_HOURS ("21-7")."""
-        extra: dict[str, str] = getattr(settings, "extra", {}) or {}
-        kwargs: dict[str, Any] = {"tz": getattr(settings, "tz", DEFAULT_TZ)}
-        if extra.get("TROLY_REMINDER_HOUR", "").strip().isdigit():
-            kwargs["default_hour"] = int(extra["TROLY_REMINDER_HOUR"])
-        if extra.get("TROLY_REMINDER_WEEKENDS", "").strip():
-            kwargs["weekends"] = extra["TROLY_REMINDER_WEEKENDS"].strip().lower() in (
-                "1",
-                "true",
-                "yes",
-                "co",
-            )
-        quiet = extra.get("TROLY_QUIET_HOURS", "").replace(" ", "")
-        if "-" in quiet:
-            start, end = quiet.split("-", 1)
-            if start.isdigit() and end.isdigit():
-                kwargs["quiet_start"], kwargs["quiet_end"] = int(start), int(end)
-        holidays_file = extra.get(HOLIDAYS_FILE_VAR, "").strip()
-        if holidays_file:
-            kwargs["calendar"] = load_calendar(holidays_file)  # CalendarFileError: a clear message at start
-        policy = cls(**kwargs)
-        return policy if policy.default_hour in policy.allowed_hours else cls(**{**kwargs, "default_hour": 8})
+    def from_settings(cls, settings: TaskSettings) -> ReminderPolicy:
+        """The policy of the configuration (docs/cli.md §1): time zone, TROLY_REMINDER_HOUR,
+        TROLY_REMINDER_WEEKENDS, TROLY_QUIET_HOURS and the office's calendar (TROLY_HOLIDAYS_FILE, read now:
+        a `CalendarFileError` with a clear message at start, not at the first reminder)."""
+        calendar = load_calendar(settings.holidays_file) if settings.holidays_file else None
+        return cls(
+            tz=settings.tz,
+            default_hour=settings.reminder_hour,
+            weekends=settings.reminder_weekends,
+            quiet_start=settings.quiet_start,
+            quiet_end=settings.quiet_end,
+            calendar=calendar,
+        )
 
     @property
     def allowed_hours(self) -> range:

@@ -38,7 +38,7 @@ def _check_settings(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand == "doctor" or ctx.resilient_parsing:
         return
     try:
-        Settings.from_env()
+        ctx.obj = Settings.from_env()  # parsed once; the commands read it through `common.settings()`
     except ConfigError as exc:
         typer.echo(f"Cấu hình sai: {exc}", err=True)
         raise typer.Exit(2) from None

