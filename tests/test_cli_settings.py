@@ -183,3 +183,18 @@ def test_the_settings_compose_what_each_domain_needs(tmp_path: Path) -> None:
         30,
         None,
     )
+
+
+def test_python_m_bot_stops_on_a_bad_value_like_troly_bot(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TROLY_", "TELEGRAM_"))}
+    env.update(TROLY_HOME=str(tmp_path / "home"), TROLY_BOT_WORKERS="x", PYTHONPATH=str(root))
+    res = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert res.returncode == 2, res.stderr
+    assert res.stderr.startswith("Cấu hình sai: TROLY_BOT_WORKERS='x'") and "Traceback" not in res.stderr

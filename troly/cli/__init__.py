@@ -19,8 +19,8 @@ import os
 import typer
 
 from troly.cli import bot, documents, feedback, ops
+from troly.cli.common import load_settings
 from troly.cli.tasks import officials_app, tasks_app
-from troly.config import ConfigError, Settings
 
 app = typer.Typer(
     name="troly",
@@ -37,11 +37,7 @@ def _check_settings(ctx: typer.Context) -> None:
     doctor reads the settings leniently and reports such a variable among its checks."""
     if ctx.invoked_subcommand == "doctor" or ctx.resilient_parsing:
         return
-    try:
-        ctx.obj = Settings.from_env()  # parsed once; the commands read it through `common.settings()`
-    except ConfigError as exc:
-        typer.echo(f"Cấu hình sai: {exc}", err=True)
-        raise typer.Exit(2) from None
+    ctx.obj = load_settings()  # parsed once; the commands read it through `common.settings()`
 
 
 # The order here is the order of `troly --help`.

@@ -13,7 +13,7 @@ import click
 import typer
 from rich.console import Console
 
-from troly.config import Settings
+from troly.config import ConfigError, Settings
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -32,9 +32,19 @@ def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
+def load_settings() -> Settings:
+    """Parse the configuration, or stop the command with exit code 2 and the one Vietnamese message of the
+    unusable variable (`Cấu hình sai: …`), before it does anything."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        typer.echo(f"Cấu hình sai: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def settings() -> Settings:
-    """The settings the root callback parsed once for this command (a `ConfigError` has already stopped
-    it); parsed here when a sub-app runs on its own (tests invoke `tasks_app` directly)."""
+    """The settings the root callback parsed once for this command; parsed here (same stop on a bad value)
+    when a command runs without the root app (`python -m bot`, tests invoking `tasks_app`)."""
     ctx = click.get_current_context(silent=True)
     parsed = ctx.find_root().obj if ctx is not None else None
-    return parsed if isinstance(parsed, Settings) else Settings.from_env()
+    return parsed if isinstance(parsed, Settings) else load_settings()
