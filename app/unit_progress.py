@@ -16,8 +16,8 @@ from app.viewer import Viewer, official_of
 from tasks import manage_view, progress_view, report_files
 from tasks.intents import Intent, IntentKind
 from tasks.normalize import Role
-from tasks.reminder_settings import apply_change, get_prefs, parse_settings_args
 from tasks.reminders import ReminderPolicy
+from tasks.reminders.settings import apply_change, get_prefs, parse_settings_args
 from tasks.settings_view import handle_settings_callback, settings_screen
 from tasks.ui import Callback, Screen, esc, format_date, unit_id_arg
 from tasks.units import find_unit

@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.report import write_section  # noqa: E402
 from benchmarks.retrieval import K, naive_langchain, rss_mb  # noqa: E402
 from retrieval.chunking import split_sentences  # noqa: E402
-from retrieval.embeddings import get_embedder  # noqa: E402
 from retrieval.engine import RetrievalEngine  # noqa: E402
 from retrieval.evaluate import _fact_norm, evaluate_answers, first_hit_rank, load_questions  # noqa: E402
+from troly.compose import benchmark_embedder  # noqa: E402
 
 EVERYDAY = "everyday"
 
@@ -58,7 +58,7 @@ def main() -> None:
 
     questions = [q for q in load_questions(Path(args.questions)) if q.extra.get("needs_review") is not True]
     corpus = Path(args.corpus)
-    embedder = get_embedder(os.environ.get("TROLY_EMBEDDING_MODEL"))
+    embedder = benchmark_embedder()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         index = Path(args.home) / "index" if args.home else work / "ours" / "index"

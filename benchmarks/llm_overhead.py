@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> dict:
 
     from retrieval.engine import RetrievalEngine
     from retrieval.llm import LLMAnswerer, make_chat_model
+    from troly.compose import benchmark_embedder
     from troly.config import Settings
 
     logging.basicConfig(level=logging.WARNING)
@@ -71,14 +72,16 @@ def run(args: argparse.Namespace) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="troly-llm-bench-"))
     try:
         shutil.copytree(prepared_index() / "index", tmp / "index")
-        engine = RetrievalEngine(tmp / "index", [ROOT / "corpus"])
+        engine = RetrievalEngine(tmp / "index", [ROOT / "corpus"], embedder=benchmark_embedder())
         engine.warmup()
         with FakeOpenAI() as srv:
             settings = Settings.from_env(
                 {"TROLY_LLM": "openai:fake", "OPENAI_BASE_URL": srv.base_url, "OPENAI_API_KEY": "sk-bench"},
                 dotenv=False,
             )
-            answerer = LLMAnswerer(engine, make_chat_model(settings.llm, settings), timeout=20, cooldown=0)
+            answerer = LLMAnswerer(
+                engine, make_chat_model(settings.llm, settings.retrieval.llm), timeout=20, cooldown=0
+            )
             for q in questions[:3]:  # warm: model, index, HTTP connection, LangChain imports
                 answerer.ask(q)
 

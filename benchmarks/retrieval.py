@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.report import write_section  # noqa: E402
-from retrieval.embeddings import get_embedder  # noqa: E402
 from retrieval.engine import RetrievalEngine  # noqa: E402
 from retrieval.evaluate import EvalQuestion, first_hit_rank, load_questions  # noqa: E402
 from retrieval.lexical import LexicalIndex  # noqa: E402
+from troly.compose import benchmark_embedder  # noqa: E402
 
 K = 5
 
@@ -109,7 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         base_rss = rss_mb()
-        embedder = get_embedder(os.environ.get("TROLY_EMBEDDING_MODEL"))
+        embedder = benchmark_embedder()
         embedder.embed_queries(["khởi động"])
         model_rss = rss_mb()
 

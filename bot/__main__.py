@@ -1,6 +1,6 @@
 """``python -m bot`` — the same as ``troly bot``."""
 
-from bot.cli import main
+from troly.cli.bot import main
 
 if __name__ == "__main__":
     main()

@@ -3,7 +3,7 @@ and the two ways to run it (long polling, webhook).
 
 The bot is a thin adapter: handlers (``bot/handlers``) turn updates into calls on ``retrieval`` (through
 ``bot.service.QAService``) and on ``tasks`` (through ``bot.tasks_db.TaskStore``: one database per application,
-used in worker threads); rendering is in ``bot/render.py`` and ``bot/render_tasks.py``, texts in
+used in worker threads); rendering is in ``bot/render.py`` and ``app/task_replies.py``, texts in
 ``bot/texts.py``. Reminders: a JobQueue job runs the domain's dispatcher on the same database
 (``bot/reminders.py``).
 """
@@ -43,7 +43,7 @@ from bot.dialogue import DEFAULT_TTL_SECONDS, FollowUpContext
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
-from bot.reminders import reminder_interval, request_plan, setup_reminders
+from bot.reminders import request_plan, setup_reminders
 from bot.service import Engine, QAService, default_workers
 from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
 
@@ -157,12 +157,15 @@ def build_application(
         def engine_factory() -> Engine:
             from retrieval.answerers import make_answerer
             from retrieval.engine import RetrievalEngine
+            from retrieval.modelbuild import build_default_model
 
-            # The extractive engine, or the LLM chain over it when TROLY_LLM is set (same faces).
-            return make_answerer(settings, RetrievalEngine.from_settings(settings))
+            # The extractive engine, or the LLM chain over it when TROLY_LLM is set (same faces); a missing
+            # default model is built on first use (a fresh installation), as `troly model build` would.
+            engine = RetrievalEngine.from_settings(settings.retrieval, build_model=build_default_model)
+            return make_answerer(settings.retrieval.llm, engine)
 
-        if workers is None and getattr(settings, "llm", None):
-            workers = default_workers(llm=True)  # LLM calls wait on the network: more of them at once
+        if workers is None:  # LLM calls wait on the network: more of them at once
+            workers = default_workers(llm=bool(settings.llm), configured=settings.bot.workers)
         qa = QAService(engine_factory, context=FollowUpContext(context_ttl), workers=workers)
     else:
         qa = QAService(engine, context=FollowUpContext(context_ttl), workers=workers)
@@ -188,7 +191,9 @@ def build_application(
     # The task database: opened (and migrated) once, on first use or at start-up with the answer log.
     store = TaskStore(settings.database_url, tz=tz, clock=clock_from_settings(settings))
     application.bot_data[TASKS_KEY] = store
-    setup_reminders(application, settings, store, interval=reminder_interval(settings) if reminders else None)
+    setup_reminders(
+        application, settings, store, interval=settings.bot.reminder_interval if reminders else None
+    )
     setup_log_retention(application, settings, store)  # daily: delete the question log past its retention
     application.bot_data[BOT_DATA_KEY] = BotDeps(
         qa=qa,

@@ -1,4 +1,4 @@
-"""Reminders in the bot: the domain's `tasks.dispatch.ReminderDispatcher` run by PTB's JobQueue.
+"""Reminders in the bot: the domain's `tasks.reminders.dispatcher.ReminderDispatcher` run by PTB's JobQueue.
 
 - One dispatcher per application (``application.bot_data[REMINDERS_KEY]``), on the task store's database
   (no second engine), with the store's clock (``TROLY_FAKE_NOW`` in tests) and the policy of
@@ -29,16 +29,22 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.sending import inline_markup
+from bot.settings import DEFAULT_REMINDER_INTERVAL
 from bot.tasks_db import TaskStore
-from tasks.dispatch import ChatUnreachable, PermanentFailure, ReminderDispatcher, RetryLater, SendFn
 from tasks.reminders import ReminderPolicy
+from tasks.reminders.dispatcher import (
+    ChatUnreachable,
+    PermanentFailure,
+    ReminderDispatcher,
+    RetryLater,
+    SendFn,
+)
 from tasks.ui import Keyboard
 
 log = logging.getLogger(__name__)
 
 REMINDERS_KEY = "troly_reminders"
-INTERVAL_VAR = "TROLY_REMINDER_INTERVAL"
-DEFAULT_INTERVAL = 30.0
+DEFAULT_INTERVAL = DEFAULT_REMINDER_INTERVAL
 FIRST_SWEEP_DELAY = 10.0
 NO_RETRY: dict[str, int] = {"max_retries": 0}  # rate_limit_args understood by bot.app.RetryingRateLimiter
 
@@ -121,27 +127,12 @@ _SKIP_FILTER = _SkippedSweepFilter()
 _CANCEL_FILTER = _CancelledAtShutdownFilter()
 
 
-def reminder_interval(settings: Any) -> float | None:
-    """Seconds between two sweeps: ``TROLY_REMINDER_INTERVAL`` (1–300), default 30. ``0`` switches the job
-    off in this process (e.g. a second bot replica that should only answer, or a staging bot)."""
-    raw = str((getattr(settings, "extra", None) or {}).get(INTERVAL_VAR, "")).strip()
-    if not raw:
-        return DEFAULT_INTERVAL
-    try:
-        value = float(raw)
-    except ValueError:
-        log.warning("%s=%r không hợp lệ: dùng %g giây.", INTERVAL_VAR, raw, DEFAULT_INTERVAL)
-        return DEFAULT_INTERVAL
-    if value <= 0:
-        return None
-    return min(max(value, 1.0), 300.0)
-
-
 def setup_reminders(
     application: Application, settings: Any, store: TaskStore, *, interval: float | None = DEFAULT_INTERVAL
 ) -> ReminderDispatcher:
-    """Create the dispatcher (kept in ``bot_data``) and, unless ``interval`` is None, its repeating job."""
-    policy = ReminderPolicy.from_settings(settings)
+    """Create the dispatcher (kept in ``bot_data``) and, unless ``interval`` is None, its repeating job
+    every ``interval`` seconds (``settings.bot.reminder_interval``: TROLY_REMINDER_INTERVAL)."""
+    policy = ReminderPolicy.from_settings(settings.tasks)
     dispatcher = ReminderDispatcher(
         StoreDatabase(store),  # type: ignore[arg-type]  # duck-typed: only .session() is used
         ptb_send(application.bot),
@@ -210,7 +201,6 @@ __all__ = [
     "StoreDatabase",
     "ptb_send",
     "reminder_dispatcher",
-    "reminder_interval",
     "reminder_job",
     "request_plan",
     "setup_reminders",

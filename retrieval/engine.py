@@ -11,23 +11,20 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from retrieval.answer import compose
 from retrieval.catalog import Catalog
-from retrieval.embeddings import Embedder, get_embedder
+from retrieval.embeddings import Embedder, ModelBuilder, get_embedder
 from retrieval.followup import PREVIOUS, split_context, standalone
 from retrieval.ingest import IngestReport, ingest
 from retrieval.judge import Judge
 from retrieval.routing import route
 from retrieval.scope import EVERYONE, PUBLIC, Audience
 from retrieval.search import HybridSearcher, QueryPlan
+from retrieval.settings import DEFAULT_QUERY_THREADS, RetrievalSettings
 from retrieval.store import Store
 from retrieval.textnorm import nfc
 from retrieval.types import Answer, Passage, SearchHit
-
-if TYPE_CHECKING:
-    from troly.config import Settings
 
 MAX_QUERY_CHARS = 2000
 
@@ -54,10 +51,20 @@ class RetrievalEngine:
         chroma_url: str | None = None,
         embedder: Embedder | None = None,
         judge: Judge | None = None,
+        model_cache: Path | None = None,
+        build_model: ModelBuilder | None = None,
+        query_threads: int = DEFAULT_QUERY_THREADS,
+        batch_threads: int | None = None,
     ) -> None:
+        """`model`: TROLY_EMBEDDING_MODEL (None: the default model folder under `model_cache`, built by
+        `build_model` when missing and one is given); `embedder` replaces the model altogether (tests,
+        benchmarks). Threads: torch threads for one query / a batch of passages."""
         self.index_dir = Path(index_dir)
         self.default_corpus = [Path(p) for p in default_corpus]
         self._model_spec = model
+        self._model_cache = model_cache
+        self._build_model = build_model
+        self._threads = (query_threads, batch_threads)
         self._chroma_url = chroma_url
         self._embedder = embedder
         self.judge = judge  # None: the shipped calibrated judge (retrieval/data/judge.json)
@@ -67,12 +74,20 @@ class RetrievalEngine:
         self._lock = threading.RLock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RetrievalEngine:
+    def from_settings(
+        cls, settings: RetrievalSettings, *, build_model: ModelBuilder | None = None
+    ) -> RetrievalEngine:
+        """The engine of the parsed settings; `build_model` (the composition root's) builds a missing default
+        model on first use."""
         return cls(
             settings.index_dir,
             settings.corpus,
             model=settings.embedding_model,
             chroma_url=settings.chroma_url,
+            model_cache=settings.cache,
+            build_model=build_model,
+            query_threads=settings.query_threads,
+            batch_threads=settings.batch_threads,
         )
 
     # -- lazy parts --------------------------------------------------------------------------------------
@@ -81,7 +96,13 @@ class RetrievalEngine:
         if self._embedder is None:
             with self._lock:
                 if self._embedder is None:
-                    self._embedder = get_embedder(self._model_spec)
+                    self._embedder = get_embedder(
+                        self._model_spec,
+                        cache=self._model_cache,
+                        build_model=self._build_model,
+                        query_threads=self._threads[0],
+                        batch_threads=self._threads[1],
+                    )
         return self._embedder
 
     @property

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.config import Config
@@ -20,6 +21,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from tasks.timeutil import DEFAULT_TZ
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -127,8 +130,11 @@ def alembic_config(engine: Engine | None = None) -> Config:
 MIGRATION_LOCK_ID = 7_215_038  # any constant: PostgreSQL advisory lock shared by every troly process
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, tz: ZoneInfo = DEFAULT_TZ) -> None:
     """Migrate the database to `revision` (default: newest). A no-op when already there.
+
+    `tz` (TROLY_TIMEZONE) reaches the migrations that turn stored instants into local dates
+    (`config.attributes["timezone"]`): they never read the environment.
 
     On PostgreSQL an advisory lock makes the bot and a CLI started at the same moment migrate one
     after the other instead of both trying to create the same tables.
@@ -138,6 +144,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
         config.attributes["connection"] = connection
+        config.attributes["timezone"] = tz
         command.upgrade(config, revision)
 
 
@@ -171,14 +178,18 @@ class Database:
         self.sessions = session_factory(engine)
 
     @classmethod
-    def open(cls, url: str | URL, *, migrate: bool = True, **engine_kwargs: Any) -> Database:
+    def open(
+        cls, url: str | URL, *, migrate: bool = True, tz: ZoneInfo = DEFAULT_TZ, **engine_kwargs: Any
+    ) -> Database:
+        """Connect to `url` and (unless `migrate=False`) migrate it to the newest schema; `tz` is the
+        office's time zone (TROLY_TIMEZONE), used by migrations that compute local dates."""
         db = cls(make_engine(url, **engine_kwargs))
         if migrate:
-            db.upgrade()
+            db.upgrade(tz)
         return db
 
-    def upgrade(self) -> None:
-        upgrade(self.engine)
+    def upgrade(self, tz: ZoneInfo = DEFAULT_TZ) -> None:
+        upgrade(self.engine, tz=tz)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from tasks.errors import InvalidOperation
 from tasks.models import Official
 from tasks.normalize import Role
-from tasks.reminder_settings import SettingsChange, apply_change, get_prefs
 from tasks.reminders import DEFAULT_POLICY, Prefs, ReminderPolicy
+from tasks.reminders.settings import SettingsChange, apply_change, get_prefs
 from tasks.ui import Callback, Keyboard, Screen, button
 
 # --- /nhacviec -------------------------------------------------------------------------------------------

@@ -27,7 +27,6 @@ import yaml
 from tasks.normalize import format_date, parse_date
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "ngay-nghi.yaml"
-ENV_FILE = "TROLY_HOLIDAYS_FILE"
 
 
 class CalendarFileError(ValueError):
@@ -135,7 +134,8 @@ def _cached(path: str) -> WorkCalendar:
 def load_calendar(path: str | Path | None = None) -> WorkCalendar:
     """The calendar of `path` (default: the file shipped with the package), read once per file.
 
-    Front ends pass the file named by TROLY_HOLIDAYS_FILE (`tasks.reminders.ReminderPolicy.from_settings`);
+    Front ends pass the file named by TROLY_HOLIDAYS_FILE (`tasks.settings.TaskSettings.holidays_file`, through
+    `tasks.reminders.ReminderPolicy.from_settings`);
     nothing is read from the environment at import time.
     """
     return _cached(str(path or DEFAULT_FILE))

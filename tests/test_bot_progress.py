@@ -232,7 +232,7 @@ async def test_baocao_is_for_leaders_only(tbot):
 
 
 def _prefs(bot, code: str):
-    from tasks.reminder_settings import get_prefs
+    from tasks.reminders.settings import get_prefs
 
     with bot.db.session() as s:
         from tasks.models import Official

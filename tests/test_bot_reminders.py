@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from bot import texts
-from bot.reminders import NO_RETRY, reminder_interval
+from bot.reminders import NO_RETRY
 from bot.tasks_db import clock_from_settings
 from tests.bot_fixtures import until
 from tests.test_bot_tasks_support import button, buttons, task_bot
+from troly.config import ConfigError, Settings
 
 MAI, THAO = 1010, 1006
 MON = date(2026, 11, 23)
@@ -256,21 +256,30 @@ def test_fake_now_starts_the_clock_at_the_given_instant_and_lets_it_run():
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    clock = clock_from_settings(SimpleNamespace(extra={"TROLY_FAKE_NOW": "2026-11-23T08:00:00+07:00"}, tz=tz))
+
+    def settings(**env: str) -> Settings:
+        return Settings.from_env({"TROLY_TIMEZONE": tz.key, "TROLY_FAKE_NOW": "", **env}, dotenv=False)
+
+    clock = clock_from_settings(settings(TROLY_FAKE_NOW="2026-11-23T08:00:00+07:00"))
     first = clock()
     assert timedelta(0) <= first - AT_8 < timedelta(seconds=1) and first.tzinfo is not None
     assert clock() >= first
-    naive = clock_from_settings(SimpleNamespace(extra={"TROLY_FAKE_NOW": "2026-11-23 08:00"}, tz=tz))
+    naive = clock_from_settings(settings(TROLY_FAKE_NOW="2026-11-23 08:00"))
     assert abs(naive() - AT_8) < timedelta(seconds=1)
-    real = clock_from_settings(SimpleNamespace(extra={}, tz=tz))
+    real = clock_from_settings(settings())
     assert abs(real() - datetime.now(UTC)) < timedelta(seconds=5)
-    with pytest.raises(ValueError, match="TROLY_FAKE_NOW"):
-        clock_from_settings(SimpleNamespace(extra={"TROLY_FAKE_NOW": "thứ Hai"}, tz=tz))
+    with pytest.raises(ConfigError, match=r"TROLY_FAKE_NOW='thứ Hai'.*2026-11-23T08:00:00\+07:00"):
+        settings(TROLY_FAKE_NOW="thứ Hai")  # refused when the settings are read, before the bot starts
 
 
 def test_the_sweep_interval_setting():
-    assert reminder_interval(SimpleNamespace(extra={})) == 30
-    assert reminder_interval(SimpleNamespace(extra={"TROLY_REMINDER_INTERVAL": "45"})) == 45
-    assert reminder_interval(SimpleNamespace(extra={"TROLY_REMINDER_INTERVAL": "0.2"})) == 1
-    assert reminder_interval(SimpleNamespace(extra={"TROLY_REMINDER_INTERVAL": "0"})) is None  # off
-    assert reminder_interval(SimpleNamespace(extra={"TROLY_REMINDER_INTERVAL": "abc"})) == 30
+    def reminder_interval(raw: str) -> float | None:
+        return Settings.from_env({"TROLY_REMINDER_INTERVAL": raw}, dotenv=False).bot.reminder_interval
+
+    assert reminder_interval("") == 30
+    assert reminder_interval("45") == 45
+    assert reminder_interval("0.2") == 1
+    assert reminder_interval("0") is None  # off
+    assert reminder_interval("900") == 300
+    with pytest.raises(ConfigError, match=r"TROLY_REMINDER_INTERVAL='abc'.*TROLY_REMINDER_INTERVAL=30"):
+        reminder_interval("abc")  # a typo stops the bot at start instead of being silently replaced

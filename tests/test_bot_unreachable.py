@@ -127,7 +127,7 @@ async def test_a_blocked_chat_stops_pushes_is_reported_and_clears_when_the_offic
 async def test_a_message_refused_for_another_reason_does_not_mark_the_official(fake_telegram, tmp_path):
     """A 400 about the message itself (e.g. bad HTML) is not the chat's fault: no mark."""
     from bot.reminders import ptb_send
-    from tasks.dispatch import ChatUnreachable, PermanentFailure
+    from tasks.reminders.dispatcher import ChatUnreachable, PermanentFailure
 
     clock = Clock(AT_8)
     async with task_bot(fake_telegram, tmp_path, clock=clock) as bot:

@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 from retrieval.engine import RetrievalEngine
+from troly.compose import build_model
+from troly.config import cache_dir
+
+# The default model under TROLY_CACHE, built on first use like the CLI does.
+MODEL = {"model_cache": cache_dir(), "build_model": build_model}
 
 pytestmark = pytest.mark.slow
 
@@ -58,7 +63,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def _engine(tmp_path: Path, corpus: Path, name: str) -> RetrievalEngine:
-    return RetrievalEngine(tmp_path / name / "index", [corpus])
+    return RetrievalEngine(tmp_path / name / "index", [corpus], **MODEL)
 
 
 def test_hidden_text_is_never_indexed_nor_quoted(tmp_path: Path, corpus: Path):

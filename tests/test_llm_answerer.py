@@ -60,7 +60,7 @@ def make(
         {"TROLY_LLM": "openai:fake", "OPENAI_BASE_URL": srv.base_url, "TROLY_LLM_MAX_RETRIES": "0"},
         dotenv=False,
     )
-    model = make_chat_model(s.llm, s, timeout=client_timeout or timeout)
+    model = make_chat_model(s.llm, s.retrieval.llm, timeout=client_timeout or timeout)
     return LLMAnswerer(StubEngine(), model, timeout=timeout, cooldown=cooldown)
 
 

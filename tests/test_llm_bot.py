@@ -53,7 +53,7 @@ async def llm_bot(engine, tmp_path):
             },
             dotenv=False,
         )
-        answerer = make_answerer(settings, engine)
+        answerer = make_answerer(settings.retrieval.llm, engine)
         assert isinstance(answerer, LLMAnswerer)
         app = build_application(settings, answerer, answers=MemoryAnswerLog(), workers=2)
         async with polling(app):

@@ -43,7 +43,7 @@ def make(engine, srv: FakeOpenAI, *, k: int = 5, timeout: float = 10.0, cooldown
     settings = llm_settings(srv)
     return LLMAnswerer(
         engine,
-        make_chat_model(settings.llm, settings, timeout=timeout),
+        make_chat_model(settings.llm, settings.retrieval.llm, timeout=timeout),
         timeout=timeout,
         k=k,
         cooldown=cooldown,

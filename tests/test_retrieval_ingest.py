@@ -6,6 +6,11 @@ from pathlib import Path
 import pytest
 
 from retrieval.engine import RetrievalEngine
+from troly.compose import build_model
+from troly.config import cache_dir
+
+# The default model under TROLY_CACHE, built on first use like the CLI does.
+MODEL = {"model_cache": cache_dir(), "build_model": build_model}
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +27,7 @@ def small(tmp_path: Path):
     corpus.mkdir()
     for name, text in DOCS.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    engine = RetrievalEngine(tmp_path / "home" / "index", [corpus])
+    engine = RetrievalEngine(tmp_path / "home" / "index", [corpus], **MODEL)
     return engine, corpus
 
 
@@ -82,7 +87,7 @@ def test_a_different_model_rebuilds_the_index(small):
     data = json.loads(manifest.read_text())
     data["model_id"] = "another-model-123"
     manifest.write_text(json.dumps(data))
-    fresh = RetrievalEngine(engine.index_dir, [corpus])
+    fresh = RetrievalEngine(engine.index_dir, [corpus], **MODEL)
     report = fresh.ingest()
     assert report.rebuilt and sorted(report.added) == ["a.md", "b.md", "c.txt"]
     assert json.loads(manifest.read_text())["model_id"] == fresh.embedder.model_id

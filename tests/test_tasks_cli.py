@@ -13,9 +13,9 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from tasks import columns as C
-from tasks.cli import officials_app, tasks_app
 from tasks.db import Database
 from tests.db_fixtures import SheetWriter, db_url
+from troly.cli.tasks import officials_app, tasks_app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 REPORT_KEYS = {"unit", "total", "done", "done_on_time", "in_progress", "overdue", "completion_rate", "units"}

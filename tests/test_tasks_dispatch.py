@@ -18,11 +18,11 @@ from telegram import Bot
 
 from bot.reminders import ptb_send  # the bot's transport for the dispatcher
 from tasks.db import Database
-from tasks.dispatch import ReminderDispatcher
 from tasks.models import Official, Reminder, Task, Unit
 from tasks.normalize import Role
-from tasks.reminder_settings import update_prefs
 from tasks.reminders import ReminderPolicy, plan_reminders
+from tasks.reminders.dispatcher import ReminderDispatcher
+from tasks.reminders.settings import update_prefs
 from tasks.service import complete_task
 from tests.db_fixtures import T0, Org, db_url
 from tests.fake_telegram import FakeTelegram
@@ -242,7 +242,7 @@ from datetime import datetime, timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter
 from tasks.db import Database
-from tasks.dispatch import PermanentFailure, ReminderDispatcher, RetryLater
+from tasks.reminders.dispatcher import PermanentFailure, ReminderDispatcher, RetryLater
 
 url, api_url, token, now_iso, crash_after, batch = sys.argv[1:]
 crash, sent, now = int(crash_after), 0, datetime.fromisoformat(now_iso)

@@ -460,7 +460,7 @@ def test_progress_reaches_every_stage_and_the_terminal_bar_draws_it(
 ) -> None:
     import sys
 
-    from tasks.cli import _import_progress
+    from troly.cli.tasks import _import_progress
 
     seen: list[tuple[str, int, int]] = []
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)

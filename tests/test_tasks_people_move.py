@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from tasks.cli import tasks_app
 from tasks.db import Database, current_revision, downgrade, head_revision, make_engine, upgrade
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
 from tasks.kpi import official_kpi, unit_kpis
@@ -31,6 +30,7 @@ from tasks.service import (
 )
 from tests.db_fixtures import T0, Org, db_url
 from tests.test_tasks_kpi import TODAY, build_work
+from troly.cli.tasks import tasks_app
 
 
 @pytest.fixture
@@ -159,8 +159,8 @@ def test_conflict_times_are_shown_in_local_time(capsys: pytest.CaptureFixture[st
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from tasks.cli import _report_import
     from tasks.importing import Conflict, ImportReport
+    from troly.cli.tasks import _report_import
 
     at = datetime(2026, 11, 20, 18, 30, tzinfo=UTC)  # 01:30 on 21/11 in Hà Nội
     report = ImportReport(
@@ -301,7 +301,7 @@ def test_a_reassignment_after_the_file_was_saved_is_kept(session: Session, work:
 
 
 def test_cli_small_things_officials_notice(db: Database, work: Org, tmp_path: Path) -> None:
-    from tasks.cli import officials_app
+    from troly.cli.tasks import officials_app
 
     app = typer.Typer()
     app.add_typer(tasks_app, name="tasks")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from tasks.db import Database, current_revision, downgrade, make_engine, upgrade
 from tasks.models import Official, Reminder, ReminderSetting, Task, Unit
-from tasks.reminder_settings import parse_settings_args, update_prefs
 from tasks.reminders import (
     BEFORE_1D,
     BEFORE_3D,
@@ -32,9 +30,11 @@ from tasks.reminders import (
     recheck,
     task_slot_days,
 )
+from tasks.reminders.settings import parse_settings_args, update_prefs
 from tasks.service import complete_task
 from tasks.timeutil import DEFAULT_TZ
 from tests.db_fixtures import T0, Org
+from troly.config import Settings
 
 POLICY = ReminderPolicy()
 WEEKDAYS_ONLY = Prefs(enabled=True, hour=8, weekends=False, digest=True)
@@ -144,10 +144,8 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 
 def test_policy_from_settings() -> None:
-    settings = SimpleNamespace(
-        tz=DEFAULT_TZ,
-        extra={"TROLY_REMINDER_HOUR": "9", "TROLY_REMINDER_WEEKENDS": "1", "TROLY_QUIET_HOURS": "22-6"},
-    )
+    env = {"TROLY_REMINDER_HOUR": "9", "TROLY_REMINDER_WEEKENDS": "1", "TROLY_QUIET_HOURS": "22-6"}
+    settings = Settings.from_env(env, dotenv=False).tasks
     policy = ReminderPolicy.from_settings(settings)
     assert (policy.default_hour, policy.weekends, policy.quiet_start, policy.quiet_end) == (9, True, 22, 6)
     assert list(policy.allowed_hours) == list(range(6, 22))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tasks.digest import digest_numbers, leader_digest
 from tasks.errors import InvalidOperation
 from tasks.normalize import TaskStatus
-from tasks.reminder_settings import get_prefs
+from tasks.reminders.settings import get_prefs
 from tasks.service import complete_task, set_progress
 from tasks.settings_view import handle_settings_callback
 from tasks.task_card import reminder_heading, reminder_screen, task_screen

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tasks import report_files
-from tasks.cli import tasks_app
 from tasks.db import Database
 from tasks.errors import PermissionDenied
 from tasks.kpi import format_kpi, unit_kpis
@@ -34,6 +33,7 @@ from tasks.report_files import (
 from tasks.reporting import unit_report
 from tests.db_fixtures import Org, db_url
 from tests.test_tasks_kpi import TODAY, build_work
+from troly.cli.tasks import tasks_app
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_docx_has_the_administrative_layout_and_the_numbers(session: Session, wo
 def test_docx_lists_at_most_the_limit_of_overdue_tasks(
     session: Session, work: Org, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(report_files, "DOCX_OVERDUE_LIMIT", 1)
+    monkeypatch.setattr(report_files.word, "DOCX_OVERDUE_LIMIT", 1)  # read where the document is written
     data = collect_report(session, None, today=TODAY)  # one top unit: the report is UBND tỉnh's
     assert data.unit_name == "UBND tỉnh Thử Nghiệm" and data.parent_name is None
     document = docx.Document(io.BytesIO(docx_bytes(data)))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from tasks.reminders import BEFORE_1D, DUE_DAY, OVERDUE, Prefs, ReminderPolicy, task_slot_days
 from tasks.workdays import DEFAULT_FILE, CalendarFileError, WorkCalendar, load_calendar, read_calendar
+from troly.config import Settings
 
 CAL = load_calendar(DEFAULT_FILE)
 WEEKDAYS_ONLY = Prefs(enabled=True, hour=8, weekends=False, digest=True, calendar=CAL)
@@ -86,7 +86,7 @@ def test_the_office_file_adds_days_off_and_make_up_days(tmp_path: Path) -> None:
     assert calendar.day_off_reason(date(2027, 1, 5)) == "Tỉnh nghỉ kỷ niệm ngày thành lập"
     assert calendar.is_working_day(date(2027, 1, 9))  # a Saturday
     env = {"TROLY_HOLIDAYS_FILE": str(path)}
-    policy = ReminderPolicy.from_settings(SimpleNamespace(extra=env))
+    policy = ReminderPolicy.from_settings(Settings.from_env(env, dotenv=False).tasks)
     assert not policy.calendar.is_working_day(date(2027, 1, 5))
     assert WorkCalendar().is_working_day(date(2027, 1, 5))  # not in the library: a plain Tuesday
 

@@ -243,7 +243,8 @@ async def _send_reports(
     formats: tuple[str, ...],
 ) -> None:
     store = task_store(context)
-    place = (getattr(deps(context).settings, "extra", None) or {}).get("TROLY_REPORT_PLACE") or None
+    task_settings = getattr(deps(context).settings, "tasks", None)  # TROLY_REPORT_PLACE
+    place = task_settings.report_place if task_settings is not None else None
     who = viewer(context, update.effective_user.id)
     async with sending.typing(context.bot, chat_id, action=ChatAction.UPLOAD_DOCUMENT):
         files = await store.run(unit_progress.report_files_for, who, unit_id, formats, place)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from troly.config import Settings
+from troly.config import Settings, cache_dir
 
 OK, WARN, ERROR = "ok", "warn", "error"
 TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -200,8 +200,8 @@ def expected_model_id(settings: Settings) -> tuple[str | None, str]:
     """(model id the index must have been built with, or None when the model is missing; a description).
 
     Computed from the model folder's files, without loading the model (same id as the embedder's)."""
+    from retrieval.default_model import default_model_dir, is_complete
     from retrieval.embeddings import EmbeddingError, _fingerprint, resolve_model_folder
-    from retrieval.model_build import default_model_dir, is_complete
 
     if settings.embedding_model:
         try:
@@ -209,7 +209,7 @@ def expected_model_id(settings: Settings) -> tuple[str | None, str]:
         except EmbeddingError as exc:
             return None, str(exc)
     else:
-        folder = default_model_dir()
+        folder = default_model_dir(cache_dir())
         if not is_complete(folder):
             return None, f"chưa dựng mô hình nhúng mặc định tại {folder}"
     return f"{folder.name}-{_fingerprint(folder)}", str(folder)

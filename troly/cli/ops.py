@@ -1,6 +1,6 @@
 """The operator's commands: `troly reset`, `troly backup`, `troly restore`, `troly doctor`.
 
-`register(app)` mounts them on the main `troly` app; the logic lives in `reset`, `backup` and `doctor`.
+`register(app)` mounts them on the main `troly` app; the logic lives in `troly/ops/` (`reset`, `backup`, `doctor`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from troly.config import Settings
+from troly.cli.common import settings as parsed_settings
+from troly.config import ConfigError, Settings
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -30,7 +31,7 @@ def reset_cmd(yes: YesOpt = False) -> None:
     """Xoá sạch thư mục dữ liệu (CSDL, chỉ mục, tệp đã nộp, nhật ký) để bắt đầu lại. Cần --yes."""
     from troly.ops.reset import plan_reset, run_reset
 
-    settings = Settings.from_env()
+    settings = parsed_settings()
     try:
         plan = plan_reset(settings)
     except Exception as exc:
@@ -58,7 +59,7 @@ def backup_cmd(file: Annotated[Path, typer.Argument(help="Tệp sao lưu sẽ gh
     from troly.ops.backup import BackupError, backup
 
     try:
-        report = backup(Settings.from_env(), file)
+        report = backup(parsed_settings(), file)
     except BackupError as exc:
         _fail(str(exc))
     size = (
@@ -76,7 +77,7 @@ def restore_cmd(
     """Khôi phục từ tệp sao lưu. Từ chối ghi đè dữ liệu hiện có nếu không có --yes."""
     from troly.ops.backup import BackupError, restore, restore_blockers
 
-    settings = Settings.from_env()
+    settings = parsed_settings()
     try:
         if not file.expanduser().is_file():
             raise BackupError(f"Không thấy tệp sao lưu {file}.")
@@ -101,7 +102,11 @@ def doctor_cmd(
     """Kiểm tra cài đặt (mã bot, CSDL, lược đồ, chỉ mục/mô hình, OCR, múi giờ, đĩa) và chỉ cách sửa."""
     from troly.ops.doctor import ERROR, WARN, home_note, run_checks, to_json
 
-    settings = Settings.from_env(strict=False)  # a bad time zone is one of the checks, not a stop
+    try:
+        settings = Settings.from_env(strict=False)  # a bad time zone is one of the checks, not a stop
+    except ConfigError as exc:  # any other unusable variable: the same message as every other command
+        typer.echo(f"Cấu hình sai: {exc}", err=True)
+        raise typer.Exit(2) from None
     results = run_checks(settings)
     if as_json:
         sys.stdout.write(json.dumps(to_json(results), ensure_ascii=False) + "\n")

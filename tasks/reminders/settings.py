@@ -18,7 +18,7 @@ from tasks import audit
 from tasks.errors import InvalidOperation
 from tasks.models import Official, ReminderSetting
 from tasks.normalize import Via, fold_key
-from tasks.reminders import DEFAULT_POLICY, Prefs, ReminderPolicy
+from tasks.reminders.policy import DEFAULT_POLICY, Prefs, ReminderPolicy
 from tasks.timeutil import as_utc, utcnow
 
 

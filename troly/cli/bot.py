@@ -1,13 +1,12 @@
 """``troly bot``: run the Telegram bot (long polling by default, ``--webhook URL`` for production).
 
-``bot_command`` is a plain typer command function; ``troly/cli.py`` mounts it as ``troly bot`` and
-``python -m bot`` runs it on its own.
+``bot_command`` is a plain typer command function; ``troly/cli/__init__.py`` mounts it as ``troly bot`` and
+``python -m bot`` (bot/__main__.py) runs it on its own through ``main``.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -65,9 +64,9 @@ def bot_command(
     log_level: Annotated[str, typer.Option("--log-level", help="DEBUG, INFO, WARNING…")] = "INFO",
 ) -> None:
     """Chạy bot Telegram (polling; --webhook URL để chạy webhook). Cần TELEGRAM_BOT_TOKEN."""
-    from troly.config import Settings
+    from troly.cli.common import settings as parsed_settings
 
-    settings = Settings.from_env()
+    settings = parsed_settings()
     if not settings.telegram_token:
         from bot.app import MissingTokenError
 
@@ -94,4 +93,4 @@ def bot_command(
 def main(argv: list[str] | None = None) -> None:
     app = typer.Typer(add_completion=False, help="Trợ lý công vụ — bot Telegram")
     app.command()(bot_command)
-    app(args=argv, prog_name=os.environ.get("TROLY_PROG_NAME", "python -m bot"))
+    app(args=argv, prog_name="python -m bot")

@@ -1,4 +1,4 @@
-"""`troly officials ...` and `troly tasks ...`: typer sub-apps mounted by the main CLI (troly/cli.py).
+"""`troly officials ...` and `troly tasks ...`: typer sub-apps mounted by the main CLI (troly/cli/__init__.py).
 
 Each command opens the database named by TROLY_DATABASE_URL (migrating it if needed), prints Vietnamese
 text for people, or exactly one JSON document on stdout with `--json`. Failures go to stderr with a
@@ -36,6 +36,7 @@ from tasks.report_files import report_for_name, write_docx, write_xlsx
 from tasks.reporting import UnitProgress, unit_report
 from tasks.service import cancel_reason, cancel_task, reassign_task
 from tasks.timeutil import DEFAULT_TZ, format_local, local_date, utcnow
+from troly.cli.common import settings as parsed_settings
 from troly.config import Settings
 
 officials_app = typer.Typer(help="Danh sách cán bộ, đơn vị và liên kết Telegram.", no_args_is_help=True)
@@ -78,9 +79,9 @@ def _print_json(document: Any) -> None:
 @contextmanager
 def _session() -> Iterator[tuple[Settings, Session]]:
     """Settings from the environment and a session on the (migrated) database; errors → clear exit."""
-    settings = Settings.from_env()
+    settings = parsed_settings()
     try:
-        db = Database.open(settings.database_url)
+        db = Database.open(settings.database_url, tz=settings.tz)
     except (SQLAlchemyError, OSError) as exc:
         _fail(f"Không mở được cơ sở dữ liệu ({shown_url(settings.database_url)}): {connect_reason(exc)}.", 2)
     try:
@@ -210,7 +211,7 @@ def officials_invite(
         invite = create_invite(session, code, now, actor="cli")
         official = session.get(LinkCode, invite).official
         name, official_code = official.full_name, official.code
-    username = (bot_username or settings.extra.get("TROLY_BOT_USERNAME") or "").strip().lstrip("@")
+    username = (bot_username or settings.bot.username or "").strip().lstrip("@")
     link = f"https://t.me/{username}?start={invite}" if username else None
     expires = now + INVITE_VALIDITY
     if as_json:
@@ -389,7 +390,7 @@ def tasks_report(
                     write_xlsx(data, xlsx)
                     written.append(_private(xlsx))
                 if docx is not None:
-                    write_docx(data, docx, place=settings.extra.get("TROLY_REPORT_PLACE") or None)
+                    write_docx(data, docx, place=settings.tasks.report_place)
                     written.append(_private(docx))
             except OSError as exc:
                 _fail(f"Không ghi được tệp báo cáo: {exc}")
