@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from tasks import audit
 from tasks.access import can_change_task, can_view_task
 from tasks.errors import NotFound, PermissionDenied
-from tasks.models import Official, Task
-from tasks.normalize import CLOSED_STATUSES, Via
+from tasks.models import Official, Task, overdue_condition
+from tasks.normalize import Via
 from tasks.timeutil import as_utc, utcnow
 
 
@@ -74,8 +74,7 @@ def count_open_overdue(session: Session, official: Official, today: date) -> int
             .select_from(Task)
             .where(
                 Task.assignee_id == official.id,
-                Task.status.not_in(CLOSED_STATUSES),
-                Task.deadline < today,
+                overdue_condition(today),
             )
         )
         or 0

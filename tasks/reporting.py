@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from tasks.models import Task, Unit
+from tasks.models import Task, Unit, overdue_condition
 from tasks.normalize import TaskStatus
 from tasks.units import find_unit
 
@@ -113,7 +113,7 @@ def _counts_by_unit(session: Session, today: date) -> dict[int, Counts]:
             func.count(),
             func.sum(case((done, 1), else_=0)),
             func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
-            func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
+            func.sum(case((overdue_condition(today), 1), else_=0)),
         )
         .where(Task.status != TaskStatus.DA_HUY)
         .group_by(Task.lead_unit_id)
