@@ -16,7 +16,7 @@ from tasks.dialogue_state import DialogueStore, conversation_key
 from tasks.kpi import task_points
 from tasks.models import ExtensionRequest, Task, TaskProduct, overdue_condition
 from tasks.normalize import TaskStatus, parse_status
-from tests.db_fixtures import T0, Org
+from tests.db_fixtures import T0, Org, SheetWriter
 
 TODAY = date(2026, 11, 1)
 SEED = [
@@ -174,3 +174,35 @@ def test_only_one_process_pops_a_dialogue(db: Database) -> None:
         for thread in threads:
             thread.join()
         assert len([g for g in got if g is not None]) == 1
+
+
+def test_an_imported_assigner_that_is_an_official_code_is_linked(
+    session: Session, org: Org, write_sheet: SheetWriter
+) -> None:
+    from tasks import columns as C
+    from tasks.importing import import_tasks
+
+    rows = [
+        ["NV-A", "Rà soát", "SA01", "Sở Nội vụ", "15/12/2026", "Báo cáo", "la01", None, None, None, None],
+        ["NV-B", "Sắp xếp", "SA01", "Sở Nội vụ", "15/12/2026", "Đề án", "Chủ tịch UBND tỉnh", None, None, None, None],
+        ["NV-C", "Tổng hợp", "SA01", "Sở Nội vụ", "15/12/2026", "Báo cáo", "XX99", None, "chờ duyệt", None, None],
+    ]  # fmt: skip
+    report = import_tasks(session, write_sheet("nv.xlsx", C.TASK_HEADERS, rows), now=T0)
+    assert report.ok, report.errors
+    tasks = {t.code: t for t in session.scalars(select(Task))}
+    assert tasks["NV-A"].assigner_official_id == org.leader_a.id and tasks["NV-A"].assigned_by == "la01"
+    assert tasks["NV-B"].assigner_official_id is None and tasks["NV-B"].assigned_by == "Chủ tịch UBND tỉnh"
+    assert tasks["NV-C"].assigner_official_id is None and tasks["NV-C"].status == TaskStatus.CHO_DUYET
+    # a later sheet with the text instead of the code does not unlink the official
+    rows[0][6] = "Giám đốc Sở Nội vụ"
+    assert import_tasks(
+        session, write_sheet("nv2.xlsx", C.TASK_HEADERS, rows), now=T0 + timedelta(hours=1)
+    ).ok
+    session.refresh(tasks["NV-A"])
+    assert tasks["NV-A"].assigner_official_id == org.leader_a.id
+    rows[1][6] = "LB01"
+    assert import_tasks(
+        session, write_sheet("nv3.xlsx", C.TASK_HEADERS, rows), now=T0 + timedelta(hours=2)
+    ).ok
+    session.refresh(tasks["NV-B"])
+    assert tasks["NV-B"].assigner_official_id == org.leader_b.id
