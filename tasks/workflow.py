@@ -17,14 +17,10 @@ or judges their own product.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
@@ -35,6 +31,7 @@ from tasks.access import can_view_unit
 from tasks.errors import NotFound, TaskDomainError
 from tasks.models import ExtensionRequest, Official, Task, TaskProduct, Unit
 from tasks.normalize import Role, TaskStatus, Via, fold, format_date, nfc
+from tasks.product_files import MAX_TEXT, ProductItem, product_rows
 from tasks.service import done_phrase, find_task_locked
 from tasks.timeutil import DEFAULT_TZ, as_utc, local_date, utcnow
 from tasks.units import find_unit
@@ -42,42 +39,8 @@ from tasks.workdays import WorkCalendar, default_calendar
 from tasks.writes import begin_write, change_task
 
 CODE_PREFIX = "NV"
-MAX_PRODUCT_BYTES = 20 * 1024 * 1024  # the Bot API's download limit (20 MB)
-MAX_TEXT = 4000  # a Telegram message
 MAX_REASON = 500
 REVIEW_WAIT_WORKING_DAYS = 3
-# What may be handed in as a file: office documents, PDFs, images, archives of them. Anything else (programs,
-# scripts) is refused: products are opened by leaders on office machines.
-ALLOWED_EXTENSIONS = frozenset(
-    [
-        ".pdf",
-        ".doc",
-        ".docx",
-        ".odt",
-        ".rtf",
-        ".txt",
-        ".md",
-        ".xls",
-        ".xlsx",
-        ".ods",
-        ".csv",
-        ".ppt",
-        ".pptx",
-        ".odp",
-        ".jpg",
-        ".jpeg",
-        ".png",
-        ".gif",
-        ".webp",
-        ".heic",
-        ".tif",
-        ".tiff",
-        ".zip",
-        ".rar",
-        ".7z",
-    ]
-)
-_EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")
 CODE_LOCK_ID = 7_215_039  # PostgreSQL advisory lock: one code handed out at a time
 
 
@@ -157,18 +120,6 @@ class ProductReviewed:
     @property
     def accepted(self) -> bool:
         return self.verdict == "dat"
-
-
-@dataclass(frozen=True)
-class ProductItem:
-    """One thing to hand in. `kind`: "file" | "photo" (with `data`, the bytes, and `name`, the file name) |
-    "text" (with `text`) | "link" (with `text`, an http(s) address). `mime_type` as Telegram reports it."""
-
-    kind: str
-    name: str = ""
-    data: bytes | None = None
-    text: str | None = None
-    mime_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -549,80 +500,6 @@ def decide_extension(
 # --- hand in, review --------------------------------------------------------------------------------------
 
 
-def _file_problem(item: ProductItem) -> str | None:
-    data = item.data or b""
-    shown = item.name or ("ảnh" if item.kind == "photo" else "tệp")
-    if not data:
-        return f"Tệp “{shown}” rỗng."
-    if len(data) > MAX_PRODUCT_BYTES:
-        return f"Tệp “{shown}” nặng {len(data) / 1024 / 1024:.1f} MB; tối đa {MAX_PRODUCT_BYTES // 1024 // 1024} MB."
-    suffix = Path(item.name).suffix.casefold() if item.name else (".jpg" if item.kind == "photo" else "")
-    if suffix not in ALLOWED_EXTENSIONS:
-        return (
-            f"Không nhận tệp “{shown}”: chỉ nhận văn bản (PDF, Word, Excel, PowerPoint…), ảnh và tệp nén. "
-            "Hãy gửi lại đúng loại tệp."
-        )
-    if data.startswith(_EXECUTABLE_MAGIC):
-        return f"Không nhận tệp “{shown}”: đây là chương trình chạy được, không phải sản phẩm."
-    return None
-
-
-def _store_file(data_dir: Path, data: bytes, suffix: str) -> tuple[str, str]:
-    """Write `data` under `data_dir/products/<2 hex>/<sha256><suffix>` (once; atomically). → (sha, rel path)."""
-    sha = hashlib.sha256(data).hexdigest()
-    relative = Path("products") / sha[:2] / f"{sha}{suffix}"
-    target = data_dir / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return sha, relative.as_posix()
-
-
-def _link_ok(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in value
-
-
-def _product_rows(items: list[ProductItem], data_dir: Path) -> list[TaskProduct] | str:
-    """The rows for `items` (files written under `data_dir`), or the first problem as a Vietnamese sentence."""
-    for item in items:
-        if item.kind in ("file", "photo"):
-            if problem := _file_problem(item):
-                return problem
-        elif item.kind == "text":
-            body = (item.text or "").strip()
-            if not body:
-                return "Nội dung sản phẩm đang để trống."
-            if len(body) > MAX_TEXT:
-                return f"Nội dung dài {len(body)} ký tự; tối đa {MAX_TEXT}. Hãy gửi thành tệp."
-        elif item.kind == "link":
-            if not _link_ok((item.text or "").strip()):
-                return f"Đường dẫn “{(item.text or '').strip()}” không hợp lệ (cần bắt đầu bằng http:// hoặc https://)."
-        else:
-            return f"Không nhận loại sản phẩm “{item.kind}”."
-    rows: list[TaskProduct] = []
-    for item in items:
-        if item.kind in ("file", "photo"):
-            data = item.data or b""
-            suffix = Path(item.name).suffix.casefold() if item.name else ".jpg"
-            sha, relative = _store_file(data_dir, data, suffix)
-            name = nfc(item.name) or ("Ảnh" if item.kind == "photo" else "Tệp")
-            rows.append(TaskProduct(kind=item.kind, name=name, size=len(data), sha256=sha, path=relative,
-                                    mime_type=item.mime_type))  # fmt: skip
-        else:
-            body = nfc(item.text or "")
-            name = body if item.kind == "link" else (body.splitlines()[0][:80] if body else "Văn bản")
-            rows.append(TaskProduct(kind=item.kind, name=name, size=len(body.encode()), body=body))
-    return rows
-
-
 def submit_product(
     session: Session,
     actor: Official | None,
@@ -651,15 +528,15 @@ def submit_product(
         )
     if reason := _closed_reason(found):
         return _refuse(session, reason)
-    rows = _product_rows(items, Path(data_dir))
-    if isinstance(rows, str):
-        return _refuse(session, rows)
     chosen = approvers(session, found)
     if not chosen:
         return _refuse(
             session,
             f"Chưa có lãnh đạo nào của {found.lead_unit.name} để duyệt sản phẩm; hãy báo quản trị viên.",
         )
+    rows = product_rows(items, Path(data_dir))  # every item is checked before any file is written
+    if isinstance(rows, str):
+        return _refuse(session, rows)
     for row in rows:
         row.task = found
         row.submitted_by = actor

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from tasks.models import AuditLog, ExtensionRequest, Reminder, Task, TaskProduct
 from tasks.normalize import TaskStatus
+from tasks.product_files import MAX_PRODUCT_BYTES
 from tasks.workdays import load_calendar
 from tasks.workflow import (
-    MAX_PRODUCT_BYTES,
     Acknowledged,
     Assigned,
     ExtensionDecided,
