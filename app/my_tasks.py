@@ -19,8 +19,7 @@ from app import task_replies, texts
 from app.viewer import Viewer, official_of
 from tasks.authorization import authorize_task
 from tasks.errors import InvalidOperation, NotFound
-from tasks.models import Official, Task
-from tasks.normalize import CLOSED_STATUSES
+from tasks.models import Official, Task, overdue_condition
 from tasks.service import complete_task, my_open_tasks
 from tasks.service import set_progress as record_progress
 from tasks.task_card import task_screen
@@ -59,7 +58,7 @@ def count_open_overdue(session: Session, official: Official, today: date) -> int
     query = (
         select(func.count())
         .select_from(Task)
-        .where(Task.assignee_id == official.id, Task.status.not_in(CLOSED_STATUSES), Task.deadline < today)
+        .where(Task.assignee_id == official.id, overdue_condition(today))
     )
     return session.scalar(query) or 0
 

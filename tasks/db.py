@@ -139,21 +139,50 @@ def upgrade(engine: Engine, revision: str = "head", *, tz: ZoneInfo = DEFAULT_TZ
     On PostgreSQL an advisory lock makes the bot and a CLI started at the same moment migrate one
     after the other instead of both trying to create the same tables.
     """
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
-        config.attributes["connection"] = connection
-        config.attributes["timezone"] = tz
-        command.upgrade(config, revision)
+    _migrate(engine, lambda config: command.upgrade(config, revision), tz=tz)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Migrate down to `revision` ("base" drops every table of the task domain)."""
+    _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+class MigrationError(RuntimeError):
+    """A migration left rows pointing at missing rows (SQLite's foreign key check after the migration)."""
+
+
+def _migrate(engine: Engine, run: Any, *, tz: ZoneInfo = DEFAULT_TZ) -> None:
+    """Run an Alembic command in one transaction; on SQLite with foreign keys off during it.
+
+    Why: SQLite changes a column or a CHECK constraint by copying the table and dropping the old one, and with
+    foreign keys on, that DROP deletes every row that references the table with ON DELETE CASCADE (all the
+    reminders of the tasks). SQLite's own procedure for such changes: foreign keys off (only possible outside
+    a transaction), change, `PRAGMA foreign_key_check`, foreign keys on again.
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+                config.attributes["connection"] = connection
+                config.attributes["timezone"] = tz
+                run(config)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise MigrationError(
+                            f"Chuyển đổi cơ sở dữ liệu dừng lại: {len(broken)} dòng trỏ tới dòng không còn "
+                            f"(bảng {broken[0][0]}); không thay đổi gì."
+                        )
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def current_revision(engine: Engine) -> str | None:

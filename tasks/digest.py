@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from tasks.access import visible_tasks_query
-from tasks.models import AuditLog, Official, Task
+from tasks.models import AuditLog, Official, Task, overdue_condition
 from tasks.normalize import TaskStatus, format_date
 from tasks.reachability import unreachable_lines
 from tasks.timeutil import DEFAULT_TZ, as_utc, local_date
@@ -51,7 +51,7 @@ def digest_numbers(
     row = session.execute(
         select(
             func.count(),
-            func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
+            func.sum(case((overdue_condition(today), 1), else_=0)),
             func.sum(
                 case(
                     (and_(Task.deadline < yesterday, or_(~done, Task.completed_on >= yesterday)), 1), else_=0

@@ -40,6 +40,7 @@ STATUS_FILLS = {
     TaskStatus.HOAN_THANH: "C6EFCE",
     TaskStatus.TAM_DUNG: "FFEB9C",
     TaskStatus.DA_HUY: "D0CECE",
+    TaskStatus.CHO_DUYET: "E4DFEC",
 }
 OVERDUE_FILL = "FFC7CE"
 OVERDUE_FONT = "9C0006"

@@ -33,7 +33,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
-from tasks.models import Official, Task, Unit
+from tasks.models import Official, Task, Unit, overdue_condition
 from tasks.normalize import TaskStatus
 
 GRACE_DAYS = 30  # days of lateness after which a late completion earns nothing / the penalty is full
@@ -95,8 +95,17 @@ def format_kpi(score: float | None) -> str:
     return f"{score:.1f}".replace(".", ",").removesuffix(",0")
 
 
-def task_points(status: TaskStatus, deadline: date, completed_on: date | None, today: date) -> float:
-    """The same rule in Python for one task (tests and explanations; the aggregates use SQL)."""
+def task_points(
+    status: TaskStatus,
+    deadline: date,
+    completed_on: date | None,
+    today: date,
+    submitted_on: date | None = None,
+) -> float:
+    """The same rule in Python for one task (tests and explanations; the aggregates use SQL).
+
+    A product handed in by the deadline and waiting for review (`submitted_on`, status chờ duyệt) is not
+    overdue: the wait is the approver's."""
     if status == TaskStatus.HOAN_THANH:
         if completed_on is None:
             return LATE_CREDIT
@@ -104,14 +113,15 @@ def task_points(status: TaskStatus, deadline: date, completed_on: date | None, t
         if late <= 0:
             return 1.0
         return LATE_CREDIT * max(0.0, 1 - late / GRACE_DAYS)
-    if deadline < today:
+    waiting_on_time = status == TaskStatus.CHO_DUYET and submitted_on is not None and submitted_on <= deadline
+    if deadline < today and not waiting_on_time:
         return -OVERDUE_PENALTY * min((today - deadline).days, GRACE_DAYS) / GRACE_DAYS
     return 0.0
 
 
 def _aggregates(today: date) -> list[ColumnElement]:
     done = Task.status == TaskStatus.HOAN_THANH
-    overdue = and_(~done, Task.deadline < today)
+    overdue = overdue_condition(today)
     on_time = and_(done, Task.completed_on <= Task.deadline)
     late_days = days_between(Task.completed_on, Task.deadline)
     overdue_days = days_between(literal(today, Date), Task.deadline)

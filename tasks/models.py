@@ -15,6 +15,8 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
+    ColumnElement,
     Date,
     DateTime,
     Dialect,
@@ -28,6 +30,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    or_,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -187,9 +191,20 @@ class Task(Base):
     progress_updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     progress_updated_via: Mapped[Via] = mapped_column(_enum(Via, "via"), default=Via.IMPORT)
     created_by: Mapped[str | None] = mapped_column(Text)
+    # The first deadline, kept when an approved extension moves `deadline` ("gia hạn từ …"); None until then.
+    original_deadline: Mapped[date | None] = mapped_column(Date)
+    # Who assigned the task, as an official (in chat; an imported `Người giao` that is a Mã cán bộ); else
+    # None and `assigned_by` keeps the free text. Decides extensions and reviews (`tasks.workflow`).
+    assigner_official_id: Mapped[int | None] = mapped_column(
+        ForeignKey("officials.id", ondelete="SET NULL"), index=True
+    )
+    # The office's date of the hand-in waiting for review (status chờ duyệt): on or before the deadline, the
+    # task is not overdue while it waits. Cleared when the product is sent back.
+    submitted_on: Mapped[date | None] = mapped_column(Date)
 
-    assignee: Mapped[Official] = relationship()
+    assignee: Mapped[Official] = relationship(foreign_keys=[assignee_id])
     lead_unit: Mapped[Unit] = relationship()
+    assigner: Mapped[Official | None] = relationship(foreign_keys=[assigner_official_id])
 
     @property
     def is_done(self) -> bool:
@@ -205,12 +220,35 @@ class Task(Base):
         """Done or cancelled: nothing more is expected (no reminder, no progress)."""
         return self.status in CLOSED_STATUSES
 
+    @property
+    def is_waiting_review(self) -> bool:
+        """Handed in (chờ duyệt): the approver has the product; the official waits."""
+        return self.status == TaskStatus.CHO_DUYET
+
     def is_overdue(self, today: date) -> bool:
-        """Not done (nor cancelled) and the deadline is before today (today in TROLY_TIMEZONE)."""
-        return not self.is_closed and self.deadline < today
+        """Not done (nor cancelled), the deadline is before today (today in TROLY_TIMEZONE), and not a
+        product handed in by the deadline that waits for review (`overdue_condition` is the SQL form)."""
+        if self.is_closed or self.deadline >= today:
+            return False
+        handed_in_on_time = self.submitted_on is not None and self.submitted_on <= self.deadline
+        return not (self.is_waiting_review and handed_in_on_time)
 
     def __repr__(self) -> str:
         return f"Task({self.code!r}, {self.status.value}, {self.progress}%)"
+
+
+def overdue_condition(today: date) -> ColumnElement[bool]:
+    """SQL form of `Task.is_overdue(today)`, for counts and lists: not closed, past the deadline, and not a
+    product handed in by the deadline waiting for review (the wait is the approver's, not the official's)."""
+    return and_(
+        Task.status.not_in(CLOSED_STATUSES),
+        Task.deadline < today,
+        or_(
+            Task.status != TaskStatus.CHO_DUYET,
+            Task.submitted_on.is_(None),
+            Task.submitted_on > Task.deadline,
+        ),
+    )
 
 
 class AuditLog(Base):
@@ -394,4 +432,101 @@ class ReminderSetting(Base):
     hour: Mapped[int] = mapped_column(SmallInteger, default=8)
     weekends: Mapped[bool] = mapped_column(Boolean, default=False)
     digest: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- the "6 rõ" cycle in chat: products, extensions, dialogue state ------------------------------------------
+
+PRODUCT_KINDS = ("file", "photo", "text", "link")
+VERDICTS = ("dat", "chua_dat")  # đạt / chưa đạt
+EXTENSION_STATES = ("pending", "approved", "rejected")
+_PENDING_EXTENSION = text("status = 'pending'")
+
+
+class TaskProduct(Base):
+    """One thing handed in for a task (rõ sản phẩm): a file or photo stored under the data folder by content
+    hash (`path` relative to it), a text, or a link; and the approver's verdict on it.
+
+    Several rows handed in before one review are judged together: the review stamps every row of the task
+    that has no verdict yet. Rows are kept after a "chưa đạt" (the history of what was handed in).
+    """
+
+    __tablename__ = "task_products"
+    __table_args__ = (
+        CheckConstraint("kind IN ('file', 'photo', 'text', 'link')", name="kind"),
+        CheckConstraint("verdict IS NULL OR verdict IN ('dat', 'chua_dat')", name="verdict"),
+        CheckConstraint("size IS NULL OR size >= 0", name="size_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(Text)  # file name as sent, "Ảnh", the link, or the text's first words
+    size: Mapped[int | None] = mapped_column(BigInteger)  # bytes (files, photos, texts)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    path: Mapped[str | None] = mapped_column(Text)  # relative to the data folder: products/ab/abcdef….pdf
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[str | None] = mapped_column(Text)  # the text or the link itself
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id", ondelete="SET NULL"))
+    verdict: Mapped[str | None] = mapped_column(String(10))
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None]
+
+    task: Mapped[Task] = relationship()
+    submitted_by: Mapped[Official] = relationship(foreign_keys=[submitted_by_id])
+    reviewer: Mapped[Official | None] = relationship(foreign_keys=[reviewer_id])
+
+
+class ExtensionRequest(Base):
+    """An official's request for a later deadline, with a reason, and the decision on it.
+
+    At most one request per task is pending (a partial unique index): a second one is refused until the
+    first is decided. `old_deadline` is the deadline when asked (the decision is refused if it moved since).
+    """
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        Index(
+            "uq_extension_requests_pending_task_id",
+            "task_id",
+            unique=True,
+            sqlite_where=_PENDING_EXTENSION,
+            postgresql_where=_PENDING_EXTENSION,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("officials.id", ondelete="RESTRICT"), index=True)
+    old_deadline: Mapped[date] = mapped_column(Date)
+    requested_deadline: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+    task: Mapped[Task] = relationship()
+    requested_by: Mapped[Official] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Official | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class DialogueState(Base):
+    """The state of one multi-step dialogue (assign form, extension request, product, import confirmation).
+
+    In the database so it survives a restart and two bot processes sharing the database see the same step;
+    `key` names the conversation ("chat:<chat id>:user:<user id>"), `kind` the dialogue, `data` its JSON.
+    A row past `expires_at` is as good as absent. Written by `tasks.dialogue_state.DialogueStore`.
+    """
+
+    __tablename__ = "dialogue_states"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[Any] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

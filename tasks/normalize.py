@@ -202,6 +202,8 @@ class Role(Labelled):
 class TaskStatus(Labelled):
     """The states of a task; only HOAN_THANH counts as done in reports.
 
+    CHO_DUYET (chờ duyệt): the official handed in the product and the approver has not judged it yet; the task
+    is not done, but a task handed in by its deadline is never overdue while it waits (`tasks.models`).
     DA_HUY (đã hủy) is a task withdrawn by its authority (`troly tasks cancel`, or a leader's button): it is
     kept with its history but left out of every count, KPI, overdue list and reminder.
     """
@@ -211,6 +213,7 @@ class TaskStatus(Labelled):
     HOAN_THANH = "hoan_thanh"
     TAM_DUNG = "tam_dung"
     DA_HUY = "da_huy"
+    CHO_DUYET = "cho_duyet"
 
 
 class Via(StrEnum):
@@ -232,6 +235,7 @@ _LABELS: dict[Labelled, str] = {
     TaskStatus.HOAN_THANH: "hoàn thành",
     TaskStatus.TAM_DUNG: "tạm dừng",
     TaskStatus.DA_HUY: "đã hủy",
+    TaskStatus.CHO_DUYET: "chờ duyệt",
 }
 
 _SYNONYMS: dict[Labelled, tuple[str, ...]] = {
@@ -243,6 +247,7 @@ _SYNONYMS: dict[Labelled, tuple[str, ...]] = {
     TaskStatus.HOAN_THANH: ("đã hoàn thành", "xong", "đã xong"),
     TaskStatus.TAM_DUNG: ("tạm ngừng", "tạm hoãn"),
     TaskStatus.DA_HUY: ("hủy", "đã hủy bỏ", "hủy bỏ", "bãi bỏ"),
+    TaskStatus.CHO_DUYET: ("chờ phê duyệt", "đã nộp", "đã nộp sản phẩm", "chờ đánh giá", "chờ nghiệm thu"),
 }
 
 # Statuses after which nothing more is expected of a task: no reminder, no progress, never overdue.

@@ -19,8 +19,8 @@ from tasks.access import can_view_unit, unit_subtree_ids
 from tasks.charts import progress_chart_png
 from tasks.errors import NotFound, PermissionDenied
 from tasks.kpi import KpiParts, format_kpi, kpi_by_lead_unit, unit_kpis
-from tasks.models import Official, Task, Unit
-from tasks.normalize import CLOSED_STATUSES, Role, format_date
+from tasks.models import Official, Task, Unit, overdue_condition
+from tasks.normalize import Role, format_date
 from tasks.reachability import unreachable_lines
 from tasks.reporting import UnitProgress, unit_report
 from tasks.ui import (
@@ -192,7 +192,7 @@ def _parent_button(viewer: Official | None, unit: Unit | None):
 
 def overdue_query(session: Session, unit: Unit | None, today: date) -> Select[tuple[Task]]:
     """Overdue tasks counted for `unit` (led by it or a unit below it; all units for None), most late first."""
-    query = select(Task).where(Task.status.not_in(CLOSED_STATUSES), Task.deadline < today)
+    query = select(Task).where(overdue_condition(today))
     if unit is not None:
         query = query.where(Task.lead_unit_id.in_(unit_subtree_ids(session, unit.id)))
     return query.order_by(Task.deadline, Task.id)

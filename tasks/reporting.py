@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
-from tasks.models import Task, Unit
+from tasks.models import Task, Unit, overdue_condition
 from tasks.normalize import TaskStatus
 from tasks.units import find_unit
 
@@ -105,7 +105,9 @@ class UnitProgress:
         }
 
 
-def _counts_by_unit(session: Session, today: date) -> dict[int, Counts]:
+def _counts_by_unit(
+    session: Session, today: date, only: ColumnElement[bool] | None = None
+) -> dict[int, Counts]:
     done = Task.status == TaskStatus.HOAN_THANH
     query = (
         select(
@@ -113,9 +115,9 @@ def _counts_by_unit(session: Session, today: date) -> dict[int, Counts]:
             func.count(),
             func.sum(case((done, 1), else_=0)),
             func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
-            func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
+            func.sum(case((overdue_condition(today), 1), else_=0)),
         )
-        .where(Task.status != TaskStatus.DA_HUY)
+        .where(Task.status != TaskStatus.DA_HUY, *(() if only is None else (only,)))
         .group_by(Task.lead_unit_id)
     )
     return {
@@ -124,15 +126,23 @@ def _counts_by_unit(session: Session, today: date) -> dict[int, Counts]:
     }
 
 
-def unit_report(session: Session, unit: str | Unit | None = None, *, today: date) -> UnitProgress:
+def unit_report(
+    session: Session,
+    unit: str | Unit | None = None,
+    *,
+    today: date,
+    only: ColumnElement[bool] | None = None,
+    skip_empty: bool = False,
+) -> UnitProgress:
     """The report for `unit` (a name, loosely matched, or a `Unit`) and its subtree.
 
     With no unit: a synthetic root "Tất cả đơn vị" whose children are the top units. An unknown name
-    raises `UnitNotFound` carrying close names.
+    raises `UnitNotFound` carrying close names. `only`: count just the tasks meeting this condition (e.g.
+    those of one document); `skip_empty`: leave out units with no such task (the root stays).
     """
     if isinstance(unit, str):
         unit = find_unit(session, unit, allow_abbreviation=True)
-    own = _counts_by_unit(session, today)
+    own = _counts_by_unit(session, today, only)
     rows = session.execute(select(Unit.id, Unit.name, Unit.parent_id).order_by(Unit.id)).all()
     names = {uid: name for uid, name, _ in rows}
     children: dict[int | None, list[int]] = {}
@@ -147,7 +157,8 @@ def unit_report(session: Session, unit: str | Unit | None = None, *, today: date
         nodes = []
         for child in children.get(uid, []):
             node, sub = build(child)
-            nodes.append(node)
+            if sub.total or not skip_empty:
+                nodes.append(node)
             totals.add(sub)
         if nodes and mine.total:
             nodes.insert(0, UnitProgress.build(direct_name(names[uid]), mine, [], uid, direct=True))
@@ -159,6 +170,7 @@ def unit_report(session: Session, unit: str | Unit | None = None, *, today: date
     nodes = []
     for top in children.get(None, []):
         node, sub = build(top)
-        nodes.append(node)
+        if sub.total or not skip_empty:
+            nodes.append(node)
         totals.add(sub)
     return UnitProgress.build(ALL_UNITS, totals, nodes, None)

@@ -247,6 +247,14 @@ def _find_task(session: Session, task: int | str) -> Task:
     return _load_locked(session, task_id)
 
 
+def find_task_locked(session: Session, task: int | str) -> Task:
+    """A task by id or code (any case), re-read under the write lock; `NotFound` (Vietnamese) otherwise.
+
+    The public form of the lookup `reassign_task` and `cancel_task` use, for the use cases of
+    `tasks.workflow`."""
+    return _find_task(session, task)
+
+
 def can_manage_task(actor: Official | None, task: Task) -> bool:
     """Whether `actor` may reassign or cancel `task`: an administrator, or a leader whose subtree holds
     the task's lead unit (an official cannot hand their own task away)."""

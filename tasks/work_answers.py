@@ -24,7 +24,7 @@ from tasks.access import can_view_unit, unit_subtree_ids
 from tasks.errors import UnitNotFound
 from tasks.intents import DUE_SOON_DEFAULT, Intent, IntentKind, Window, classify
 from tasks.kpi import GRACE_DAYS, KpiParts, format_kpi, official_kpi
-from tasks.models import Official, Task, Unit
+from tasks.models import Official, Task, Unit, overdue_condition
 from tasks.normalize import CLOSED_STATUSES, Role, TaskStatus, fold, format_date
 from tasks.progress_view import compute_progress, pct, summary_lines
 from tasks.ui import (
@@ -196,7 +196,7 @@ def _unit_answer(session: Session, scope: _UnitScope, intent: Intent, today: dat
         return WorkAnswer("\n".join(lines), buttons)
     where = _scope_filter(session, scope)
     if intent.kind == IntentKind.OVERDUE:
-        query = _open().where(where, Task.deadline < today)
+        query = _open().where(where, overdue_condition(today))
         total_all = (
             session.scalar(
                 select(func.count()).select_from(Task).where(where, Task.status != TaskStatus.DA_HUY)
@@ -243,7 +243,7 @@ def _personal_answer(
     if intent.kind == IntentKind.PROGRESS:
         return WorkAnswer(_personal_progress(session, person, today, you))
     if intent.kind == IntentKind.OVERDUE:
-        count, tasks = _count_and_page(session, _open().where(where, Task.deadline < today))
+        count, tasks = _count_and_page(session, _open().where(where, overdue_condition(today)))
         if not count:
             return WorkAnswer(
                 f"✅ {you} không có nhiệm vụ nào quá hạn." + (" Cảm ơn bạn!" if you == "Bạn" else "")
@@ -272,7 +272,7 @@ def _personal_progress(session: Session, asker: Official, today: date, you: str 
                 func.count(),
                 func.sum(case((done, 1), else_=0)),
                 func.sum(case((and_(done, Task.completed_on <= Task.deadline), 1), else_=0)),
-                func.sum(case((and_(~done, Task.deadline < today), 1), else_=0)),
+                func.sum(case((overdue_condition(today), 1), else_=0)),
             ).where(Task.assignee_id == asker.id, Task.status != TaskStatus.DA_HUY)
         ).one()
     )
@@ -328,7 +328,7 @@ def _listing(
     /tiendo (td:t, with "Giao lại" / "Hủy nhiệm vụ" where allowed) when `manage`."""
     lines = [head]
     for i, task in enumerate(tasks, start=1):
-        overdue = task.deadline < today
+        overdue = task.is_overdue(today)
         when = (
             f"⚠️ quá hạn {(today - task.deadline).days} ngày" if overdue else time_left(task.deadline, today)
         )

@@ -212,6 +212,7 @@ def test_labels_are_the_design_vocabulary() -> None:
         "hoàn thành",
         "tạm dừng",
         "đã hủy",
+        "chờ duyệt",
     ]
     assert [r.label for r in Role] == ["cán bộ", "lãnh đạo", "quản trị"]
     assert parse_status("Đã hoàn thành") is TaskStatus.HOAN_THANH

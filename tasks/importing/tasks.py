@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tasks import audit
@@ -67,6 +67,15 @@ class ProgressState:
     status: TaskStatus
     progress: int
     completed_on: date | None
+
+
+def _assigner_ids(session: Session, names: set[str]) -> dict[str, int]:
+    """{casefolded Mã cán bộ: official id} for the `Người giao` values that are an official's code."""
+    wanted = {n.casefold() for n in names if n and " " not in n.strip()}
+    if not wanted:
+        return {}
+    rows = session.execute(select(Official.id, Official.code).where(func.lower(Official.code).in_(wanted)))
+    return {code.casefold(): official_id for official_id, code in rows}
 
 
 def derive_state(
@@ -280,6 +289,7 @@ def _apply_tasks(
     # take most of the import's time); changed tasks are updated through their locked objects.
     new_tasks: list[dict[str, Any]] = []
     audit_rows: list[dict[str, Any]] = []
+    assigners = _assigner_ids(session, {r.assigned_by for r in rows})
 
     def log(**fields: Any) -> None:
         audit_rows.append(audit.row_values(**fields))
@@ -295,6 +305,9 @@ def _apply_tasks(
             "product": r.product,
             "assigned_by": r.assigned_by,
         }
+        assigner_id = assigners.get(r.assigned_by.casefold())
+        if assigner_id is not None:  # `Người giao` is a Mã cán bộ: linked (free text never unlinks)
+            plain["assigner"] = session.get(Official, assigner_id)
         task_id = known.get(r.code.casefold())
         task = locked.get(task_id) if task_id is not None else None
         if task is None:
@@ -302,7 +315,7 @@ def _apply_tasks(
             new_tasks.append(
                 dict(
                     code=r.code, content=r.content, assignee_id=r.assignee.id, lead_unit_id=r.lead_unit.id,
-                    deadline=r.deadline, product=r.product, assigned_by=r.assigned_by,
+                    deadline=r.deadline, product=r.product, assigned_by=r.assigned_by, assigner_official_id=assigner_id,
                     source_document=r.source_document, status=state.status, progress=state.progress,
                     completed_on=state.completed_on, result_note=None, created_at=now, updated_at=now,
                     updated_via=Via.IMPORT, progress_updated_at=now, progress_updated_via=Via.IMPORT,

@@ -130,7 +130,12 @@ def _expected_rows(
         select(Task.id, Task.assignee_id, Task.deadline, rs.enabled, rs.hour, rs.weekends, rs.digest)
         .join(Official, Official.id == Task.assignee_id)
         .outerjoin(rs, rs.official_id == Official.id)
-        .where(Task.status.not_in(CLOSED_STATUSES), Task.deadline <= latest_deadline, reachable)
+        # a product waiting for review (chờ duyệt) is the approver's turn: no reminder to the official
+        .where(
+            Task.status.not_in((*CLOSED_STATUSES, TaskStatus.CHO_DUYET)),
+            Task.deadline <= latest_deadline,
+            reachable,
+        )
     )
     prefs_cache: dict[tuple, Prefs] = {}
     for task_id, official_id, deadline, enabled, hour, weekends, digest in rows:

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from tasks import listing
 from tasks.db import Database, connect_reason, shown_url
 from tasks.errors import TaskDomainError
 from tasks.exporting import export_tasks
@@ -358,6 +359,12 @@ def _report_file_option(suffix: str, what: str) -> Any:
     return typer.Option(f"--{suffix}", help=f"Ghi thêm báo cáo {what} ra tệp này.", dir_okay=False)
 
 
+DocumentOption = Annotated[
+    str | None,
+    typer.Option("--document", help="Số hiệu văn bản giao: “221-KL/TW”, “KL 221”, “Kết luận 221”."),
+]
+
+
 @tasks_app.command("report")
 def tasks_report(
     unit: Annotated[
@@ -368,12 +375,16 @@ def tasks_report(
         Path | None, _report_file_option("docx", "Word (.docx, thể thức văn bản hành chính)")
     ] = None,
     as_json: JsonOption = False,
+    document: DocumentOption = None,
 ) -> None:
     """Tiến độ thực hiện nhiệm vụ của một đơn vị và các đơn vị trực thuộc (mặc định: toàn bộ).
 
     Với --xlsx/--docx, báo cáo còn được ghi ra tệp; nơi ban hành trong tệp Word lấy từ biến
-    TROLY_REPORT_PLACE (ví dụ "Thanh Hóa"). Đầu ra JSON không đổi.
+    TROLY_REPORT_PLACE (ví dụ "Thanh Hóa"). Đầu ra JSON không đổi. Với --document: chỉ các nhiệm vụ
+    giao theo một văn bản ("KL 221", "221-KL/TW"), theo đơn vị.
     """
+    if document is not None:
+        return _report_document(document, as_json)
     for path, suffix in ((xlsx, ".xlsx"), (docx, ".docx")):
         if path is not None and path.suffix.lower() != suffix:
             _fail(f"Tệp báo cáo phải có đuôi {suffix} (nhận được “{path.name}”).")
@@ -450,6 +461,70 @@ def tasks_cancel(
         _print_json(result)
     else:
         _print(f"Đã hủy nhiệm vụ {result['code']}. Lý do: {result['reason']}")
+
+
+# --- list, show, report --document (docs/cli.md §2; queries and JSON in tasks/listing.py) --------------------
+
+
+def _report_document(document: str, as_json: bool) -> None:
+    with _session() as (settings, session):
+        today = local_date(tz=settings.tz)
+        try:
+            ref, report = listing.document_report(session, document, today=today)
+        except ValueError as exc:
+            _fail(str(exc))
+    if as_json:
+        _print_json(listing.document_report_dict(ref, report))
+        return
+    _print(f"Tiến độ nhiệm vụ giao theo {ref.display()} đến ngày {format_date(today)}:")
+    for label, node in _report_rows(report):
+        _print(
+            f"{label}: {node.done}/{node.total} hoàn thành, {node.overdue} quá hạn ({node.completion_rate:.0%})"
+        )
+
+
+@tasks_app.command("list")
+def tasks_list(
+    assignee: Annotated[str | None, typer.Option("--assignee", help="Mã cán bộ thực hiện.")] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Đơn vị chủ trì (cả các đơn vị trực thuộc).")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Trạng thái (có dấu hay không) hoặc “quá hạn”.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Danh sách nhiệm vụ, hạn sớm nhất trước; lọc theo người thực hiện, đơn vị, trạng thái."""
+    try:
+        wanted = listing.parse_status_filter(status) if status is not None else None
+    except ValueError as exc:
+        _fail(str(exc))
+    with _session() as (settings, session):
+        today = local_date(tz=settings.tz)
+        result = listing.list_tasks(
+            session, assignee=assignee, unit=unit, status=wanted, today=today, tz=settings.tz
+        )
+    if as_json:
+        _print_json(result)
+        return
+    for item in result["tasks"]:
+        _print(
+            f"{item['code']} · hạn {item['deadline']} · {item['status']} · {item['assignee']} · {item['content'][:80]}"
+        )
+    _print(f"{len(result['tasks'])} nhiệm vụ.")
+
+
+@tasks_app.command("show")
+def tasks_show(
+    code: Annotated[str, typer.Argument(help="Mã nhiệm vụ.")], as_json: JsonOption = False
+) -> None:
+    """Một nhiệm vụ: nội dung, thời hạn (cả thời hạn ban đầu nếu đã gia hạn), sản phẩm đã nộp, lịch sử."""
+    with _session() as (settings, session):
+        result = listing.show_task(session, code, tz=settings.tz)
+    if as_json:
+        _print_json(result)
+    else:
+        _print("\n".join(listing.task_lines(result)))
 
 
 __all__ = ["officials_app", "tasks_app"]
