@@ -2,7 +2,7 @@
 and the two ways to run it (long polling, webhook).
 
 The bot is a thin adapter: handlers (``bot/handlers``) turn updates into calls on ``retrieval`` (through
-``bot.service.QAService``) and on ``tasks`` (through ``bot.tasks_db.TaskStore``: one database per application,
+``bot.engine_pool.QAService``) and on ``tasks`` (through ``bot.db_runner.SessionRunner``: one database per application,
 used in worker threads); rendering is in ``bot/render.py`` and ``app/task_replies.py``, texts in
 ``bot/texts.py``. Reminders: a JobQueue job runs the domain's dispatcher on the same database
 (``bot/reminders.py``).
@@ -38,14 +38,14 @@ from telegram.ext import (
 )
 
 from bot import texts
+from bot.db_runner import TASKS_KEY, SessionRunner, SharedDatabaseAnswerLog, clock_from_settings
 from bot.deps import BOT_DATA_KEY, BotDeps
 from bot.dialogue import DEFAULT_TTL_SECONDS, FollowUpContext
+from bot.engine_pool import Engine, QAService, default_workers
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
 from bot.reminders import request_plan, setup_reminders
-from bot.service import Engine, QAService, default_workers
-from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def build_application(
     if engine is None:
 
         def engine_factory() -> Engine:
-            from retrieval.answerers import make_answerer
+            from retrieval.answerer_factory import make_answerer
             from retrieval.engine import RetrievalEngine
             from retrieval.modelbuild import build_default_model
 
@@ -189,7 +189,7 @@ def build_application(
         builder = builder.base_url(base_url).base_file_url(_file_base_url(base_url))
     application = builder.build()
     # The task database: opened (and migrated) once, on first use or at start-up with the answer log.
-    store = TaskStore(settings.database_url, tz=tz, clock=clock_from_settings(settings))
+    store = SessionRunner(settings.database_url, tz=tz, clock=clock_from_settings(settings))
     application.bot_data[TASKS_KEY] = store
     setup_reminders(
         application, settings, store, interval=settings.bot.reminder_interval if reminders else None
@@ -216,7 +216,7 @@ SEEN_GROUP = -2  # before the conversation states (-1); never stops the update
 async def _welcome_back(update: Update, context: Any) -> None:
     """The sender wrote to the bot: if they were marked unreachable (blocked bot, chat gone), clear it."""
     user = update.effective_user
-    store: TaskStore | None = context.application.bot_data.get(TASKS_KEY)
+    store: SessionRunner | None = context.application.bot_data.get(TASKS_KEY)
     if user is None or user.is_bot or store is None:
         return
     try:

@@ -7,8 +7,8 @@ from typing import Any
 
 from telegram.ext import CallbackContext
 
+from bot.engine_pool import QAService
 from bot.feedback import AnswerLog
-from bot.service import QAService
 
 BOT_DATA_KEY = "troly"
 

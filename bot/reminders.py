@@ -28,9 +28,9 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.db_runner import SessionRunner
 from bot.sending import inline_markup
 from bot.settings import DEFAULT_REMINDER_INTERVAL
-from bot.tasks_db import TaskStore
 from tasks.reminders import ReminderPolicy
 from tasks.reminders.dispatcher import (
     ChatUnreachable,
@@ -92,7 +92,7 @@ def ptb_send(bot: Bot) -> SendFn:
 class StoreDatabase:
     """The task store's `Database`, opened on first use (the dispatcher only calls ``session()``)."""
 
-    def __init__(self, store: TaskStore) -> None:
+    def __init__(self, store: SessionRunner) -> None:
         self.store = store
 
     def session(self) -> Any:
@@ -128,7 +128,11 @@ _CANCEL_FILTER = _CancelledAtShutdownFilter()
 
 
 def setup_reminders(
-    application: Application, settings: Any, store: TaskStore, *, interval: float | None = DEFAULT_INTERVAL
+    application: Application,
+    settings: Any,
+    store: SessionRunner,
+    *,
+    interval: float | None = DEFAULT_INTERVAL,
 ) -> ReminderDispatcher:
     """Create the dispatcher (kept in ``bot_data``) and, unless ``interval`` is None, its repeating job
     every ``interval`` seconds (``settings.bot.reminder_interval``: TROLY_REMINDER_INTERVAL)."""

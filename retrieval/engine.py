@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from retrieval.answer import compose
 from retrieval.catalog import Catalog
 from retrieval.embeddings import Embedder, ModelBuilder, get_embedder
+from retrieval.extractive import compose
 from retrieval.followup import PREVIOUS, split_context, standalone
 from retrieval.ingest import IngestReport, ingest
 from retrieval.judge import Judge

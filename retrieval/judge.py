@@ -423,9 +423,9 @@ def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int],
     fact (otherwise retrieval, not the judge, failed: the line is left out and counted); a line without
     `answer_contains` is a negative. Lines marked `needs_review` are skipped. Returns (rows, labels, left_out).
     """
-    from retrieval.answer import evidence
     from retrieval.engine import clean_query
     from retrieval.evaluate import _fact_norm, context_after
+    from retrieval.extractive import evidence
     from retrieval.followup import split_context, standalone
     from retrieval.routing import route
 

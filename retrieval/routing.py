@@ -14,7 +14,6 @@ import dataclasses
 import re
 from collections.abc import Sequence
 
-from retrieval.answer import UNKNOWN_DOCUMENT
 from retrieval.catalog import Catalog
 from retrieval.chunking import split_sentences
 from retrieval.citations import display_date
@@ -30,6 +29,7 @@ from retrieval.clauses import (
 )
 from retrieval.doc_cards import _KIND_TYPES, DocumentCard
 from retrieval.docrefs import DocRef, document_keys, find_refs, kind_of_number, parse_full_number, ref_matches
+from retrieval.extractive import UNKNOWN_DOCUMENT
 from retrieval.metadata_answers import (
     DATE,
     ISSUER,

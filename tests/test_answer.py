@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.answer import compose, select_sentences
 from retrieval.evidence import CorpusStats
+from retrieval.extractive import compose, select_sentences
 from retrieval.judge import Judge
 from retrieval.search import QueryPlan
 from retrieval.types import DocumentMeta, Passage, SearchHit
@@ -95,7 +95,7 @@ def test_weak_evidence_is_refused():
 
 def test_the_passage_holding_the_asked_amount_is_quoted_first():
     """A "how much money" question: the sentence with the amount in đồng leads, whatever the rank."""
-    from retrieval.answer import lead_with_fact
+    from retrieval.extractive import lead_with_fact
 
     first = _hit("Hộ kinh doanh được hỗ trợ chuyển đổi lên doanh nghiệp theo quy định.", rank=1)
     second = _hit("Mức hỗ trợ cho mỗi hộ kinh doanh là 5 triệu đồng một lần.", rank=2)
@@ -137,7 +137,7 @@ _SENTENCES = [
 )
 def test_leading_with_the_fact_only_reorders_what_was_chosen(order, question):
     """Nothing is invented or dropped: the lead is one of the chosen sentences, and it holds the asked fact."""
-    from retrieval.answer import lead_with_fact
+    from retrieval.extractive import lead_with_fact
 
     hits = [_hit(_SENTENCES[i], rank=n + 1) for n, i in enumerate(order)]
     picked = [(h, h.passage.text) for h in hits]

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from retrieval.answer import _sentences, enumeration
+from retrieval.extractive import _sentences, enumeration
 from retrieval.sections import is_heading
 from retrieval.types import SearchHit
 

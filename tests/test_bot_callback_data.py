@@ -99,8 +99,8 @@ def threaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Threade
     bot = ThreadedBot(tmp_path_factory.mktemp("callbacks"))
     try:
         # Answers saved in the database, as in production (ids are row numbers there).
+        from bot.db_runner import SharedDatabaseAnswerLog
         from bot.deps import BOT_DATA_KEY
-        from bot.tasks_db import SharedDatabaseAnswerLog
 
         app = bot.bot.application
         app.bot_data[BOT_DATA_KEY].answers = SharedDatabaseAnswerLog(

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from bot import texts
+from bot.db_runner import clock_from_settings
 from bot.reminders import NO_RETRY
-from bot.tasks_db import clock_from_settings
 from tests.bot_fixtures import until
 from tests.test_bot_tasks_support import button, buttons, task_bot
 from troly.config import ConfigError, Settings

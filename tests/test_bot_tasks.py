@@ -425,7 +425,7 @@ async def test_reminder_buttons_of_the_task_domain_land_on_the_same_handler(tbot
 
 
 async def test_the_database_is_opened_once_per_application(tbot):
-    from bot.tasks_db import TASKS_KEY
+    from bot.db_runner import TASKS_KEY
 
     store = tbot.application.bot_data[TASKS_KEY]
     first = store.database()

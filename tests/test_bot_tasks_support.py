@@ -81,7 +81,7 @@ class TaskBot:
 
     @property
     def store(self):
-        from bot.tasks_db import TASKS_KEY
+        from bot.db_runner import TASKS_KEY
 
         return self.application.bot_data[TASKS_KEY]
 

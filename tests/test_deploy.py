@@ -22,7 +22,7 @@ def documented(name: str) -> bool:
     return f"`{name}`" in CLI_DOC or name in {"POSTGRES_PASSWORD", "PYTHONUNBUFFERED"}
 
 
-@pytest.mark.parametrize("name", ["troly-bot.service", "troly-chroma.service"])
+@pytest.mark.parametrize("name", ["troly-bot.engine_pool", "troly-chroma.service"])
 def test_systemd_unit_verifies(tmp_path: Path, name: str) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed on this machine (the unit file is checked where it is)")
@@ -44,14 +44,14 @@ def test_systemd_unit_verifies(tmp_path: Path, name: str) -> None:
 
 
 def test_systemd_unit_runs_the_bot_as_an_unprivileged_user_with_a_private_data_folder() -> None:
-    text = (DEPLOY / "troly-bot.service").read_text(encoding="utf-8")
+    text = (DEPLOY / "troly-bot.engine_pool").read_text(encoding="utf-8")
     settings = dict(re.findall(r"^(\w+)=(.*)$", text, flags=re.M))
     assert settings["ExecStart"].endswith("troly bot")
     assert settings["User"] == "troly" and settings["Restart"] == "on-failure"
     assert settings["EnvironmentFile"].endswith(".env") and settings["UMask"] == "0077"
     for name in re.findall(r"^Environment=(\w+)=", text, flags=re.M):
         assert documented(name), name
-    assert "troly-bot.service" in GUIDE and "troly-chroma.service" in GUIDE
+    assert "troly-bot.engine_pool" in GUIDE and "troly-chroma.service" in GUIDE
 
 
 def test_compose_file_parses_and_wires_bot_postgres_and_chroma() -> None:

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from bot.render import escape
-from retrieval.answerers import make_answerer
+from retrieval.answerer_factory import make_answerer
 from retrieval.llm import LLMAnswerer
 from tests.bot_fixtures import polling, until
 from tests.fake_openai import FakeOpenAI, Recorded

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from prompts.loader import load_prompts
-from retrieval.answer import NOT_FOUND
+from retrieval.extractive import NOT_FOUND
 from retrieval.judge import Judge
 from retrieval.llm import NOT_FOUND_MARKER, LLMAnswerer, make_chat_model
 from retrieval.types import Citation

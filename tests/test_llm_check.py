@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from retrieval.answerers import make_answerer
+from retrieval.answerer_factory import make_answerer
 from retrieval.llm import (
     NOT_FOUND_MARKER,
     LLMAnswerer,
@@ -193,7 +193,7 @@ def test_ollama_model(monkeypatch):
 def test_make_answerer_chooses_and_never_fails(caplog):
     engine = object()
     assert make_answerer(_settings().retrieval.llm, engine) is engine
-    with caplog.at_level(logging.ERROR, logger="retrieval.answerers"):
+    with caplog.at_level(logging.ERROR, logger="retrieval.answerer_factory"):
         assert make_answerer(_settings(TROLY_LLM="mystery:model").retrieval.llm, engine) is engine
     assert "Cấu hình LLM không hợp lệ" in caplog.text
     a = make_answerer(

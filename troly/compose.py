@@ -47,6 +47,6 @@ def benchmark_embedder() -> Any:
 
 def answerer(settings: Settings, engine: Any) -> Any:
     """The extractive engine, or the LLM chain over it when TROLY_LLM is set (it falls back by itself)."""
-    from retrieval.answerers import make_answerer
+    from retrieval.answerer_factory import make_answerer
 
     return make_answerer(settings.retrieval.llm, engine)

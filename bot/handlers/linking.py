@@ -23,8 +23,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot import render, sending, texts
+from bot.db_runner import session_runner
 from bot.handlers.tasks import in_group_refusal
-from bot.tasks_db import task_store
 from tasks.linking import link_by_phone, redeem_invite, revoke_invite
 from tasks.service import get_official_by_telegram
 
@@ -81,7 +81,7 @@ async def show_link_prompt(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     user = update.effective_user
     if user is None or await _refuse_in_group(update, context, code=False):
         return
-    current = await task_store(context).run(_current_link, user.id)
+    current = await session_runner(context).run(_current_link, user.id)
     text = texts.LINK_PROMPT
     if current is not None:
         name, code, unit = (render.escape(v) for v in current)
@@ -97,13 +97,13 @@ async def redeem_code(update: Update, context: ContextTypes.DEFAULT_TYPE, code: 
     user = update.effective_user
     chat = update.effective_chat
     if user is not None and chat is not None and sending.is_group(chat.type):
-        store = task_store(context)
+        store = session_runner(context)
         revoked = await store.run(_revoke_seen_code, code.strip(), user.id, store.now())
         log.warning("Mã liên kết bị gửi trong nhóm %s bởi user=%s: %s", chat.id, user.id,
                     "đã huỷ" if revoked else "không phải mã còn hiệu lực")  # fmt: skip
     if user is None or await _refuse_in_group(update, context, code=True):
         return
-    store = task_store(context)
+    store = session_runner(context)
     status, text = await store.run(_redeem, code.strip(), user.id, user.username, store.now())
     log.info("Liên kết bằng mã: user=%s kết quả=%s", user.id, status)
     await sending.send(update, context.bot, text, reply_keyboard="remove")
@@ -126,7 +126,7 @@ async def contact_message(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         await sending.send(update, context.bot, texts.LINK_CONTACT_NOT_OWN, reply_keyboard="share_phone")
         return
-    store = task_store(context)
+    store = session_runner(context)
     status, text = await store.run(_link_by_phone, user.id, user.username, contact.phone_number, store.now())
     log.info("Liên kết bằng số điện thoại: user=%s kết quả=%s", user.id, status)
     await sending.send(update, context.bot, text, reply_keyboard="remove")

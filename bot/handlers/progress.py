@@ -19,7 +19,7 @@ through the use cases of `app.unit_progress`; this module shows them:
 
 As everywhere: nothing of this in groups (a "message me privately" button instead); callback data comes back
 from the client, so every press re-reads who the sender is and the domain re-checks the permission for the
-unit. Database work, charts and files are made in worker threads (`TaskStore.run`).
+unit. Database work, charts and files are made in worker threads (`SessionRunner.run`).
 ``td:x`` waits for the reason as a "cancel" step of the `bot.dialogue.DialogueStore`.
 """
 
@@ -38,10 +38,10 @@ from app import unit_progress
 from app.unit_progress import CANCEL_TTL_SECONDS
 from app.viewer import NotLinked
 from bot import render, sending, texts
+from bot.db_runner import session_runner
 from bot.deps import deps
 from bot.handlers.tasks import dialogues, in_group_refusal, viewer
 from bot.reminders import reminder_dispatcher, request_plan
-from bot.tasks_db import task_store
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
 from tasks.reminders import DEFAULT_POLICY, ReminderPolicy
 from tasks.ui import MAX_ALERT_CHARS, Callback, Screen, parse_callback, shorten, unit_id_arg
@@ -161,7 +161,7 @@ async def show_progress(
     if user is None or await _private_only(update, context, texts.WHAT_PROGRESS, "tiendo"):
         return
     try:
-        screen = await task_store(context).run(
+        screen = await session_runner(context).run(
             unit_progress.unit_progress, viewer(context, user.id), unit_name
         )
     except (NotLinked, PermissionDenied, NotFound) as exc:
@@ -181,7 +181,7 @@ async def send_reports(
     if user is None or await _private_only(update, context, texts.WHAT_REPORT, "baocao"):
         return
     try:
-        unit_id = await task_store(context).run(
+        unit_id = await session_runner(context).run(
             unit_progress.report_scope, viewer(context, user.id), None, unit_name
         )
     except (NotLinked, PermissionDenied, NotFound) as exc:
@@ -199,7 +199,7 @@ async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE, args
     if user is None or await _private_only(update, context, texts.WHAT_SETTINGS, "nhacviec"):
         return
     try:
-        screen, changed = await task_store(context).run(
+        screen, changed = await session_runner(context).run(
             unit_progress.reminder_settings, viewer(context, user.id), args_text, _policy(context)
         )
     except (NotLinked, InvalidOperation) as exc:
@@ -242,7 +242,7 @@ async def _send_reports(
     unit_id: int | None,
     formats: tuple[str, ...],
 ) -> None:
-    store = task_store(context)
+    store = session_runner(context)
     task_settings = getattr(deps(context).settings, "tasks", None)  # TROLY_REPORT_PLACE
     place = task_settings.report_place if task_settings is not None else None
     who = viewer(context, update.effective_user.id)
@@ -278,7 +278,9 @@ async def on_progress_callback(update: Update, context: ContextTypes.DEFAULT_TYP
         return
     try:
         if data.prefix == "td" and data.action in ("u", "o"):
-            screen = await task_store(context).run(unit_progress.unit_screen, viewer(context, user.id), data)
+            screen = await session_runner(context).run(
+                unit_progress.unit_screen, viewer(context, user.id), data
+            )
             await query.answer()
             await _show(update, context, screen, PROGRESS)
         elif data.prefix == "td" and data.action in MANAGE_ACTIONS:
@@ -303,7 +305,7 @@ async def _manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, dat
     """The task view of /tiendo and its "Giao lại" / "Hủy nhiệm vụ" steps (edited in place)."""
     query = update.callback_query
     user = query.from_user
-    store = task_store(context)
+    store = session_runner(context)
     who = viewer(context, user.id)
     if data.action == "x":
         code, screen = await store.run(unit_progress.start_cancel, who, data.args[0])
@@ -345,7 +347,7 @@ async def cancel_reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if item is None or item.chat_id != message.chat.id or item.reason is not None:
         return
     text = message.text.strip()
-    store = task_store(context)
+    store = session_runner(context)
     who = viewer(context, user.id)
     if text.lower().strip(" .!") in STOP_WORDS:
         dialogues(context).pop(user.id, CANCEL)
@@ -371,7 +373,7 @@ async def cancel_reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, unit_id: int | None) -> None:
     query = update.callback_query
-    store = task_store(context)
+    store = session_runner(context)
     chat_id = query.message.chat.id
     who = viewer(context, query.from_user.id)
     await store.run(unit_progress.report_scope, who, unit_id)  # refuse before saying "drawing…"
@@ -388,7 +390,7 @@ async def _report_button(
     update: Update, context: ContextTypes.DEFAULT_TYPE, unit_id: int | None, fmt: str
 ) -> None:
     query = update.callback_query
-    unit_id = await task_store(context).run(
+    unit_id = await session_runner(context).run(
         unit_progress.report_scope, viewer(context, query.from_user.id), unit_id
     )
     await query.answer(texts.REPORT_PREPARING)
@@ -397,7 +399,7 @@ async def _report_button(
 
 async def _settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
-    screen = await task_store(context).run(
+    screen = await session_runner(context).run(
         unit_progress.settings_button, viewer(context, query.from_user.id), data, _policy(context)
     )
     changed = data.action in ("on", "off", "we", "dg") or (data.action == "h" and bool(data.args))

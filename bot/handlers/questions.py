@@ -16,12 +16,12 @@ from telegram.ext import ContextTypes
 
 from app.questions import route_question
 from bot import incoming, render, sending, texts
+from bot.db_runner import session_runner
 from bot.deps import deps
 from bot.feedback import SourceRef, StoredAnswer
 from bot.handlers.common import thread_id
 from bot.handlers.tasks import in_group_refusal, viewer
 from bot.keyboards import answer_buttons
-from bot.tasks_db import task_store
 
 START_HOI = "hoi"  # /start payload of the "message me privately" button (bot.handlers.commands)
 
@@ -61,7 +61,7 @@ async def answer_work_question(
     user = update.effective_user
     who = viewer(context, user.id if user else 0)
     try:
-        reply = await task_store(context).run(route_question, who, question, group=group)
+        reply = await session_runner(context).run(route_question, who, question, group=group)
     except Exception:
         log.warning(
             "Không phân loại được câu hỏi (cơ sở dữ liệu nhiệm vụ?): chuyển sang tra cứu văn bản",

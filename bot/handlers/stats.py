@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot import sending, texts
-from bot.tasks_db import TaskStore, task_store
+from bot.db_runner import SessionRunner, session_runner
 from tasks.feedback import DEFAULT_RETENTION_DAYS, DEFAULT_STATS_DAYS, purge_old, question_stats, stats_html
 from tasks.normalize import Role
 from tasks.service import get_official_by_telegram
@@ -63,7 +63,7 @@ async def thongke_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if days is None:
         await sending.send(update, context.bot, texts.STATS_BAD_DAYS)
         return
-    store = task_store(context)
+    store = session_runner(context)
     try:
         text = await store.run(_load, user.id, days, store.now())
     except Exception:
@@ -85,7 +85,7 @@ def _purge(session: Any, days: int, now: Any) -> int:
 
 async def retention_job(context: CallbackContext) -> None:
     """Delete the question log older than the retention period (and expired comment waits)."""
-    store: TaskStore = context.application.bot_data[STORE_KEY]
+    store: SessionRunner = context.application.bot_data[STORE_KEY]
     days = context.application.bot_data.get("troly_retention_days", DEFAULT_RETENTION_DAYS)
     try:
         deleted = await store.run(_purge, days, store.now())
@@ -95,7 +95,7 @@ async def retention_job(context: CallbackContext) -> None:
     log.info("Nhật ký câu hỏi: đã xoá %d câu hỏi cũ hơn %d ngày.", deleted, days)
 
 
-def setup_log_retention(application: Application, settings: Any, store: TaskStore) -> None:
+def setup_log_retention(application: Application, settings: Any, store: SessionRunner) -> None:
     """Run `retention_job` once a day (first a minute after the start)."""
     application.bot_data[STORE_KEY] = store
     application.bot_data["troly_retention_days"] = retention_days(settings)

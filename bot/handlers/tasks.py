@@ -25,9 +25,9 @@ from app import documents, my_tasks
 from app.my_tasks import RESULT_TTL_SECONDS
 from app.viewer import NotLinked, Viewer
 from bot import render, sending, texts
+from bot.db_runner import session_runner
 from bot.deps import deps
 from bot.dialogue import DialogueStore, MemoryDialogueStore
-from bot.tasks_db import task_store
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
 from tasks.normalize import fold
 from tasks.ui import MAX_ALERT_CHARS, Callback, parse_callback, shorten
@@ -56,7 +56,7 @@ def dialogues(context: ContextTypes.DEFAULT_TYPE) -> DialogueStore:
 
 def viewer(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Viewer:
     """Who is asking, now (the application's clock and time zone)."""
-    store = task_store(context)
+    store = session_runner(context)
     return Viewer(user_id, store.now(), store.tz)
 
 
@@ -90,7 +90,7 @@ async def show_my_tasks(update: Update, context: ContextTypes.DEFAULT_TYPE, page
     if not _private(chat):
         return  # channels: never
     try:
-        screens = await task_store(context).run(my_tasks.my_tasks, viewer(context, user.id), page)
+        screens = await session_runner(context).run(my_tasks.my_tasks, viewer(context, user.id), page)
     except NotLinked:
         await sending.send(update, context.bot, texts.NOT_LINKED)
         return
@@ -134,7 +134,7 @@ async def on_task_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def _progress(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
     task_id, percent = data.args
-    change = await task_store(context).run(my_tasks.set_progress, viewer(context, query.from_user.id), task_id,
+    change = await session_runner(context).run(my_tasks.set_progress, viewer(context, query.from_user.id), task_id,
                                            percent)  # fmt: skip
     if not change.changed:
         await query.answer(texts.PROGRESS_SAME.format(percent=percent))
@@ -149,7 +149,7 @@ async def _progress(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Ca
 async def _ask_result(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
     user_id, task_id = query.from_user.id, data.args[0]
-    start = await task_store(context).run(my_tasks.start_completion, viewer(context, user_id), task_id)
+    start = await session_runner(context).run(my_tasks.start_completion, viewer(context, user_id), task_id)
     chat_id = query.message.chat.id
     pending = PendingResult(task_id, start.code, chat_id, query.message.message_id)
     dialogues(context).put(user_id, RESULT, pending)
@@ -190,7 +190,7 @@ async def _stop_completing(update: Update, context: ContextTypes.DEFAULT_TYPE, d
 
 async def _view(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
-    screen = await task_store(context).run(
+    screen = await session_runner(context).run(
         my_tasks.view_task, viewer(context, query.from_user.id), data.args[0]
     )
     await query.answer()
@@ -199,7 +199,7 @@ async def _view(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callba
 
 async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
-    screens = await task_store(context).run(
+    screens = await session_runner(context).run(
         my_tasks.my_tasks, viewer(context, query.from_user.id), data.args[0]
     )
     await query.answer()
@@ -209,7 +209,7 @@ async def _page(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callba
 
 async def _document(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
-    request = await task_store(context).run(
+    request = await session_runner(context).run(
         documents.document_request, viewer(context, query.from_user.id), data.args[0]
     )
     chat_id = query.message.chat.id
@@ -293,7 +293,7 @@ async def complete_pending(
     if not via_button:
         await sending.clear_buttons(context.bot, pending.chat_id, pending.prompt_message_id)
     try:
-        change = await task_store(context).run(
+        change = await session_runner(context).run(
             my_tasks.complete, viewer(context, user_id), pending.task_id, note
         )
     except (NotLinked, PermissionDenied, InvalidOperation, NotFound) as exc:

@@ -16,8 +16,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 
 from prompts.loader import load_prompts
-from retrieval.answer import NOT_FOUND, UNKNOWN_DOCUMENT
 from retrieval.engine import clean_query
+from retrieval.extractive import NOT_FOUND, UNKNOWN_DOCUMENT
 from retrieval.llm.check import THINK_BLOCK, CheckResult, best_sentences, check_answer
 from retrieval.llm.model import DEFAULT_TIMEOUT, LLMConfigError, make_chat_model
 from retrieval.llm.prompt import NOT_FOUND_MARKER, format_history, format_passages, format_question

@@ -1,6 +1,6 @@
 """The task database as the bot uses it: opened (and migrated) once per application, used off the event loop.
 
-SQLAlchemy is synchronous. ``TaskStore.run(fn, ...)`` calls ``fn(session, ...)`` in a worker thread with a
+SQLAlchemy is synchronous. ``SessionRunner.run(fn, ...)`` calls ``fn(session, ...)`` in a worker thread with a
 fresh session (rolled back if it raises, closed at the end), so the event loop keeps answering other chats
 while the database works. The store lives in ``application.bot_data[TASKS_KEY]``.
 
@@ -57,7 +57,7 @@ def clock_from_settings(settings: Any) -> Callable[[], datetime]:
     return fake_clock
 
 
-class TaskStore:
+class SessionRunner:
     """One ``tasks.db.Database`` for the application, opened lazily (thread-safe) or at start-up.
 
     ``clock`` gives "now" (aware UTC); tests fix it so that "overdue" and audit times are predictable.
@@ -114,7 +114,7 @@ class TaskStore:
         return await asyncio.to_thread(self.call, fn, *args, **kwargs)
 
 
-def task_store(context: CallbackContext) -> TaskStore:
+def session_runner(context: CallbackContext) -> SessionRunner:
     return context.application.bot_data[TASKS_KEY]
 
 
@@ -122,7 +122,7 @@ def task_store(context: CallbackContext) -> TaskStore:
 class SharedDatabaseAnswerLog(DatabaseAnswerLog):
     """``DatabaseAnswerLog`` on the task store's database (one engine, one migration per application)."""
 
-    store: TaskStore | None = None
+    store: SessionRunner | None = None
 
     def _database(self) -> Any:
         assert self.store is not None
