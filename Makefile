@@ -36,7 +36,7 @@ define demo_step
 	@$(DEMO_ENV) $(TROLY) $(1)
 endef
 
-# The demo's steps alone (no install): what `make demo` runs, and what tests/test_demo_isolation.py runs.
+# The demo's steps alone (no install): what `make demo` runs, and what tests/e2e/test_demo_isolation.py runs.
 demo-run:
 	@echo "== DÙNG THỬ với dữ liệu mẫu (33 cán bộ, 150 nhiệm vụ) trong thư mục riêng $(DEMO_HOME)"
 	@echo "== Dữ liệu thật (TROLY_HOME, mặc định ./.troly) không bị động đến. Xoá bản dùng thử: make demo-clean"

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.report import replace_block, summary  # noqa: E402
 from tests.bot_fixtures import READY_LOG, start_bot_process  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
+from tests.fakes.fake_telegram import FakeTelegram  # noqa: E402
 
 START, END = "<!-- bot_roundtrip:start -->", "<!-- bot_roundtrip:end -->"
 
@@ -156,7 +156,7 @@ def render_section(res: dict) -> str:
             "## Bot round trip",
             "",
             "`benchmarks/bot_roundtrip.py`: `troly bot` (polling, real engine, warm model, no LLM) against the fake",
-            "Telegram server of `tests/fake_telegram.py`; a question is pushed as an update and timed until the",
+            "Telegram server of `tests/fakes/fake_telegram.py`; a question is pushed as an update and timed until the",
             "answer's last `sendMessage` reaches the server. Questions from `evals/questions.jsonl`.",
             f"Measured {res['when']} on {res['machine']} (shared machine: other work was running).",
             "",

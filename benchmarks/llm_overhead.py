@@ -1,6 +1,6 @@
 """LLM chain overhead: what the LangChain chain adds to an answer beyond retrieval and the model's own time.
 
-The model is the fake OpenAI-compatible server of the tests (``tests/fake_openai.py``, real HTTP on 127.0.0.1)
+The model is the fake OpenAI-compatible server of the tests (``tests/fakes/fake_openai.py``, real HTTP on 127.0.0.1)
 replying at once with a cited sentence, driven through the real langchain-openai client. Per question:
 
     overhead = total ``LLMAnswerer.ask`` time − retrieval (the engine's search + extractive answer)
@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.report import percentile, replace_block  # noqa: E402
 from benchmarks.report import summary as _summary  # noqa: E402
 from tests.engine_fixtures import prepared_index  # noqa: E402
-from tests.fake_openai import FakeOpenAI  # noqa: E402
+from tests.fakes.fake_openai import FakeOpenAI  # noqa: E402
 
 START, END = "<!-- llm_overhead:start -->", "<!-- llm_overhead:end -->"
 TARGET_P95_MS = 30.0

@@ -4,7 +4,7 @@ All the rules live here, as small named regular expressions over the folded text
 diacritics, "đ" → "d"), so "việc nào sắp đến hạn" and "viec nao sap den han" are the same question.
 `classify` is pure (no database): it returns the kind of question, the unit named in it (as typed; the
 caller resolves it loosely with `tasks.units.find_unit`), whether the asker speaks about themselves or
-their own unit, and the time window. tests/test_tasks_intents.py holds the table of phrasings.
+their own unit, and the time window. tests/tasks/test_tasks_intents.py holds the table of phrasings.
 
 Order of the rules, and why:
 1. A question naming a document ("Nghị quyết 57", "Kết luận 221-KL/TW", "văn bản", "điều 5") goes to

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-import tests.fake_telegram as fake_telegram_module
-from tests.fake_telegram import FakeTelegram
+import tests.fakes.fake_telegram as fake_telegram_module
+from tests.fakes.fake_telegram import FakeTelegram
 from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,7 +398,7 @@ def running_bot(troly_home: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def long_llm_reply(req: Any) -> str:
-    """Responder for ``tests.fake_openai.FakeOpenAI``: every sentence of every passage given to the model,
+    """Responder for ``tests.fakes.fake_openai.FakeOpenAI``: every sentence of every passage given to the model,
     each cited, twice over — a grounded answer of several thousand characters (the extractive engine caps its
     answers at ~700 characters, so only an LLM answer can exceed one Telegram message on the real corpus)."""
     import re

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.fake_openai import FakeOpenAI
+from tests.fakes.fake_openai import FakeOpenAI
 
 
 @pytest.fixture(scope="module")
