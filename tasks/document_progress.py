@@ -105,8 +105,9 @@ def _scope(session: Session, viewer: Official) -> tuple[Unit | None, ColumnEleme
     return None, Task.assignee_id == viewer.id, "các nhiệm vụ giao cho bạn"
 
 
-def _listed(report: UnitProgress) -> UnitProgress:
-    """Descend through levels with a single row ("Tất cả đơn vị" → "UBND tỉnh" → its Sở)."""
+def listed_level(report: UnitProgress) -> UnitProgress:
+    """The level of `report` worth listing: down through levels with a single row ("Tất cả đơn vị" →
+    "UBND tỉnh" → its Sở), so a breakdown never shows one row that is the total again."""
     node = report
     while len(node.units) == 1 and not node.units[0].direct:
         node = node.units[0]
@@ -135,7 +136,7 @@ def document_progress(
             .limit(OVERDUE_SHOWN)
         )
     )
-    listed = _listed(report)
+    listed = listed_level(report)
     rows = sorted_rows(listed) if listed.units else ([listed] if listed.total else [])
     return DocumentProgress(ref, scope, report, rows, overdue, total, viewer.role == Role.CAN_BO)
 
@@ -199,7 +200,7 @@ def document_chart(session: Session, viewer: Official | None, key: int, *, today
     if ref is None:
         raise NotFound("Không còn nhiệm vụ nào giao theo văn bản này.")
     progress = document_progress(session, viewer, ref, today=today)
-    listed = _listed(progress.report)
+    listed = listed_level(progress.report)
     titled = replace(listed, unit=f"{progress.ref.display()} — {listed.unit}")
     png = progress_chart_png(titled, today=today)
     caption = (

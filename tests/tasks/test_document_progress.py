@@ -3,8 +3,11 @@ figures adding up to `troly tasks report --document`, the free-text recogniser a
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
+import docx
+import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,6 +26,7 @@ from tasks.errors import NotFound, PermissionDenied
 from tasks.listing import document_report
 from tasks.models import Task
 from tasks.normalize import TaskStatus
+from tasks.report_files import collect_report, docx_bytes, xlsx_bytes
 from tasks.ui import parse_callback
 from tests.db_fixtures import Org
 from tests.test_tasks_reminders import add_task
@@ -131,3 +135,53 @@ def test_free_text_progress_questions(text: str, expected: DocRef | None):
 def test_document_keys_fit_a_button(number: int, kind: str | None):
     key = document_key(DocRef(str(number), kind, f"{number}-{kind or 'X'}/TW"))
     assert parse_callback(f"td:dc:{key}") is not None
+
+
+# --- the report files' part per assigning document ----------------------------------------------------------
+
+
+def test_report_data_has_a_section_per_document_within_the_subtree(session: Session, work: Org):
+    sections = collect_report(session, work.so_a, today=TODAY).documents
+    assert [(s.document, s.report.total, s.report.done, s.report.overdue) for s in sections] == [
+        ("Kết luận 221-KL/TW", 3, 1, 1)  # "KL 221", "Kết luận 221-KL/TW": one document; Xã B's not here
+    ]
+    everything = {s.document: s.report for s in collect_report(session, None, today=TODAY).documents}
+    assert set(everything) == {"Kết luận 221-KL/TW", "Nghị quyết 57-NQ/TW"}
+    assert (
+        everything["Kết luận 221-KL/TW"].to_dict()
+        == document_report(session, "KL 221", today=TODAY)[1].units[0].to_dict()  # the one top unit
+    )
+    assert everything["Nghị quyết 57-NQ/TW"].total == 1
+
+
+def test_xlsx_gains_a_sheet_by_document(session: Session, work: Org):
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(collect_report(session, None, today=TODAY))))
+    assert book.sheetnames == ["Tổng hợp", "Quá hạn", "Theo văn bản giao", "KPI cán bộ", "Cách tính KPI"]
+    rows = [r for r in book["Theo văn bản giao"].iter_rows(min_row=5, values_only=True) if any(r)]
+    firsts = [(r[0], r[1], r[4], r[5], r[8]) for r in rows if r[0] is not None]
+    assert firsts == [(1, "Kết luận 221-KL/TW", 4, 1, 2), (2, "Nghị quyết 57-NQ/TW", 1, 0, 1)]
+    units = [r[2].strip() for r in rows]
+    assert "Phòng Công chức - Sở Nội vụ" in units and "UBND xã Hợp Tiến" in units
+    # without any assigning document the workbook keeps its four sheets
+    for task in session.scalars(select(Task)):
+        task.source_document = None
+    session.commit()
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(collect_report(session, None, today=TODAY))))
+    assert "Theo văn bản giao" not in book.sheetnames
+
+
+def test_docx_gains_a_part_by_document_and_renumbers_the_rest(session: Session, work: Org):
+    data = collect_report(session, work.so_a, today=TODAY)
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(docx_bytes(data))).paragraphs)
+    assert "III. TIẾN ĐỘ THEO VĂN BẢN GIAO" in text
+    assert (
+        "1. Kết luận 221-KL/TW: 3 nhiệm vụ; hoàn thành 1 (33,3%), đúng hạn 1; đang thực hiện 1; quá hạn 1."
+        in text
+    )
+    assert "IV. DANH SÁCH NHIỆM VỤ QUÁ HẠN" in text and "V. ĐỀ XUẤT, KIẾN NGHỊ" in text
+    tables = docx.Document(io.BytesIO(docx_bytes(data))).tables
+    by_document = next(t for t in tables if t.rows[0].cells[1].text == "Đơn vị" and len(t.columns) == 8)
+    assert [row.cells[1].text for row in by_document.rows[1:]] == [
+        "Sở Nội vụ (trực tiếp)",
+        "Phòng Công chức - Sở Nội vụ",
+    ]
