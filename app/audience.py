@@ -5,6 +5,8 @@ sender into a retrieval `Audience` (documents limited to some units, front matte
 - a linked official: their unit and every unit above it (a document for "Sở Tài chính" reaches an official
   of a division under it);
 - a quản trị (administrator): every document.
+
+The command line asks "as an official of unit X" (`troly ask --unit X`): `audience_of_units`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from retrieval.scope import EVERYONE, PUBLIC, Audience
-from tasks.models import Official
+from tasks.errors import UnitNotFound
+from tasks.models import Official, Unit
 from tasks.normalize import Role
 from tasks.service import get_official_by_telegram
+from tasks.units import find_unit
 
 
 def audience_of_official(official: Official | None) -> Audience:
@@ -23,14 +27,33 @@ def audience_of_official(official: Official | None) -> Audience:
         return PUBLIC
     if official.role == Role.QUAN_TRI:
         return EVERYONE
+    return Audience.of_units(_unit_and_above(official.unit))
+
+
+def _unit_and_above(unit: Unit | None) -> list[str]:
     names: list[str] = []
-    unit = official.unit
     seen: set[int] = set()
     while unit is not None and unit.id not in seen:  # a cycle in a broken roster must not hang a question
         seen.add(unit.id)
         names.append(unit.name)
         unit = unit.parent
-    return Audience.of_units(names)
+    return names
+
+
+def audience_of_units(session: Session | None, names: list[str]) -> Audience:
+    """The audience of an official of each unit named (``--unit``, repeatable): the unit and every unit
+    above it when the roster (`session`; None: no database) holds that name (folded comparison), else the
+    name alone. No names: the public."""
+    readable: list[str] = []
+    for name in names:
+        found: Unit | None = None
+        if session is not None:
+            try:
+                found = find_unit(session, name)
+            except UnitNotFound:
+                found = None
+        readable += _unit_and_above(found) if found is not None else [name]
+    return Audience.of_units(readable)
 
 
 def audience_of(session: Session, telegram_id: int | None, *, group: bool) -> Audience:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.viewer import Viewer
+from app import document_progress
+from app.viewer import NotLinked, Viewer
 from retrieval.docrefs import find_refs
 from tasks.errors import UnitNotFound
 from tasks.intents import Intent, match_unit_name
 from tasks.service import get_official_by_telegram
-from tasks.ui import Screen
+from tasks.ui import NOT_LINKED, Screen, esc
 from tasks.units import find_unit
 from tasks.work_answers import answer as work_answer
 from tasks.work_answers import route, unit_names
@@ -61,7 +62,18 @@ def work_intent(session: Session, text: str) -> Intent | None:
 def route_question(session: Session, viewer: Viewer, text: str, *, group: bool) -> WorkReply | None:
     """None when `text` is not about work (document search answers it); in a group only the verdict (an
     empty screen); otherwise the answer within the viewer's permissions (the domain refuses politely when
-    the account is not linked or may not see what was asked)."""
+    the account is not linked or may not see what was asked). "Tiến độ triển khai KL 221 đến đâu?" is
+    the progress of the tasks assigned under that document, when there are any."""
+    document = document_progress.asked_document(session, text)
+    if document is not None:
+        if group:
+            return WorkReply("document_progress", Screen(""))
+        try:
+            return WorkReply(
+                "document_progress", document_progress.progress_screen(session, viewer, document)
+            )
+        except NotLinked:
+            return WorkReply("document_progress", Screen(esc(NOT_LINKED)), refused=True)
     intent = work_intent(session, text)
     if intent is None:
         return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app import texts
+from app import document_progress, texts
 from app.viewer import Viewer, official_of
 from tasks import manage_view, progress_view, report_files
 from tasks.intents import Intent, IntentKind
@@ -27,8 +27,11 @@ CANCEL_TTL_SECONDS = 10 * 60
 
 
 def unit_progress(session: Session, viewer: Viewer, unit_name: str | None = None) -> Screen:
-    """/tiendo [đơn vị]: the progress screen; for an official who leads nothing, the refusal and their own
-    figures. `UnitNotFound` (Vietnamese) for a name that is no unit."""
+    """/tiendo [đơn vị | văn bản]: the progress screen; for an official who leads nothing, the refusal and
+    their own figures. Text that reads as a document reference ("KL 221") means the tasks assigned under
+    that document (`app.document_progress`). `UnitNotFound` (Vietnamese) for a name that is no unit."""
+    if unit_name and document_progress.names_document(session, unit_name):
+        return document_progress.progress_screen(session, viewer, unit_name)
     official = official_of(session, viewer)
     if official.role not in (Role.LANH_DAO, Role.QUAN_TRI):
         own = work_answer(session, official, Intent(IntentKind.PROGRESS, mine=True), today=viewer.today)

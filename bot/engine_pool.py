@@ -1,6 +1,10 @@
 """The bot's side of retrieval: the engine behind a thread pool, warmed up once, with per-chat follow-up
 context and per-chat ordering.
 
+Every call says who is asking (`retrieval.scope.Audience`, from `app.audience`): documents limited to some
+units (``pham_vi``) are used only for their audience. The default is the public (fail closed): a caller
+that forgets the audience shows less, never more.
+
 Retrieval is CPU-bound (embedding the question, ranking); running it on the event loop would freeze every
 chat while one question is searched. Here every engine call runs in a dedicated thread pool, so the loop
 keeps answering ``/start`` and sending replies while searches run.
@@ -16,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from bot.dialogue import FollowUpContext
+from retrieval.scope import PUBLIC, Audience
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +28,9 @@ log = logging.getLogger(__name__)
 class Engine(Protocol):
     """What the bot needs from ``retrieval.engine.RetrievalEngine``."""
 
-    def ask(self, question: str, *, context_docs=()) -> Any: ...
+    def ask(self, question: str, *, context_docs=(), audience: Audience = PUBLIC) -> Any: ...
 
-    def get_passage(self, passage_id: str) -> Any: ...
+    def get_passage(self, passage_id: str, audience: Audience = PUBLIC) -> Any: ...
 
 
 def default_workers(*, llm: bool = False, configured: int | None = None) -> int:
@@ -138,26 +143,30 @@ class QAService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
-    async def ask(self, chat_id: int, question: str) -> Any:
-        """Answer ``question`` in the context of this chat's last referred documents; update that context.
+    async def ask(self, chat_id: int, question: str, audience: Audience = PUBLIC) -> Any:
+        """Answer ``question`` for ``audience`` in the context of this chat's last referred documents;
+        update that context.
 
         Questions of one chat are answered in order (a follow-up needs the context of the question before
-        it); different chats run in parallel.
+        it); different chats run in parallel. A follow-up is searched for the audience of its own asker
+        (the context holds document numbers only, never text).
         """
         engine = await self.engine()
         async with self._locks.acquire_ctx(chat_id):
             docs = self.context.get(chat_id)
-            answer = await self.run(engine.ask, question, context_docs=docs)
+            answer = await self.run(engine.ask, question, context_docs=docs, audience=audience)
             self.context.remember(chat_id, getattr(answer, "referenced_docs", ()) or ())
             return answer
 
-    async def get_passage(self, passage_id: str) -> Any:
+    async def get_passage(self, passage_id: str, audience: Audience = PUBLIC) -> Any:
+        """ "Xem nguyên văn": the passage, or None when unknown or not for `audience`."""
         engine = await self.engine()
-        return await self.run(engine.get_passage, passage_id)
+        return await self.run(engine.get_passage, passage_id, audience)
 
-    async def document_cards(self, reference: str = "") -> list[dict]:
-        """Cards of every indexed document, or of those a reference names ("57", "KL 221") — `/vanban`."""
+    async def document_cards(self, reference: str = "", audience: Audience = PUBLIC) -> list[dict]:
+        """Cards of every document `audience` may read, or of those a reference names ("57", "KL 221") —
+        `/vanban`."""
         engine = await self.engine()
         if reference:
-            return await self.run(engine.find_documents, reference)  # type: ignore[attr-defined]
-        return await self.run(engine.document_cards)  # type: ignore[attr-defined]
+            return await self.run(engine.find_documents, reference, audience)  # type: ignore[attr-defined]
+        return await self.run(engine.document_cards, audience)  # type: ignore[attr-defined]

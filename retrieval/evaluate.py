@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retrieval.scope import PUBLIC, Audience
+
 if TYPE_CHECKING:
     from retrieval.engine import RetrievalEngine
 
@@ -128,21 +130,22 @@ def has_fact(answer, facts: list[str]) -> bool:
     return any(_fact_norm(f) in text for f in facts if f.strip())
 
 
-def ask_in_conversation(answerer, question: str, earlier: Sequence[str] = ()):
-    """Ask `earlier` questions then `question` in one conversation, as the bot does.
+def ask_in_conversation(answerer, question: str, earlier: Sequence[str] = (), *, audience: Audience = PUBLIC):
+    """Ask `earlier` questions then `question` in one conversation, as the bot does, for `audience`.
 
     The bot passes the documents the previous answer referred to (`Answer.referenced_docs`) as
     `context_docs` of the next question; an answer that names none keeps the earlier context. Returns the
     last `Answer`.
     """
-    return answerer.ask(question, context_docs=context_after(answerer, earlier))
+    docs = context_after(answerer, earlier, audience=audience)
+    return answerer.ask(question, context_docs=docs, audience=audience)
 
 
-def context_after(answerer, earlier: Sequence[str]) -> tuple[str, ...]:
+def context_after(answerer, earlier: Sequence[str], *, audience: Audience = PUBLIC) -> tuple[str, ...]:
     """The follow-up context (document numbers) left by asking `earlier` questions in order."""
     docs: tuple[str, ...] = ()
     for q in earlier:
-        answer = answerer.ask(q, context_docs=docs)
+        answer = answerer.ask(q, context_docs=docs, audience=audience)
         docs = tuple(getattr(answer, "referenced_docs", ()) or ()) or docs
     return docs
 

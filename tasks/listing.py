@@ -192,19 +192,26 @@ def document_texts(session: Session, ref: DocRef) -> list[str]:
     return sorted(t for t in texts if text_mentions(t, ref))
 
 
-def document_report(session: Session, document: str, *, today: date) -> tuple[DocRef, UnitProgress]:
-    """Progress of the tasks assigned under one document, by unit (units without such tasks left out).
-
-    Returns the reference read from `document` (completed to the full number the tasks give, e.g. "KL 221"
-    → "221-KL/TW", when they agree on one) and the report (the shape of `unit_report`). Raises
-    ValueError when `document` is not a reference.
-    """
-    ref = document_ref(document)
+def document_scope(session: Session, document: str | DocRef) -> tuple[DocRef, list[str]]:
+    """The reference `document` names, completed to the full number the tasks give when they agree on one
+    ("KL 221" → "221-KL/TW"), and the `Văn bản giao` texts of its tasks. ValueError (Vietnamese) when
+    `document` is no reference."""
+    ref = document if isinstance(document, DocRef) else document_ref(document)
     texts = document_texts(session, ref)
     if ref.full is None:  # "KL 221": shown as the full number the tasks give, when they agree on one
         fulls = {f for t in texts for f in find_refs(t) if f.full and same_document(ref, f)}
         if len(fulls) == 1:
             ref = fulls.pop()
+    return ref, texts
+
+
+def document_report(session: Session, document: str, *, today: date) -> tuple[DocRef, UnitProgress]:
+    """Progress of the tasks assigned under one document, by unit (units without such tasks left out).
+
+    Returns the reference read from `document` (completed as `document_scope` does) and the report (the
+    shape of `unit_report`). Raises ValueError when `document` is not a reference.
+    """
+    ref, texts = document_scope(session, document)
     report = unit_report(session, None, today=today, only=Task.source_document.in_(texts), skip_empty=True)
     return ref, report
 

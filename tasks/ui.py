@@ -22,6 +22,7 @@ random answer tokens, not ids, and are parsed in bot/keyboards.py.)
     td:u:<unit_id>:<page>       /tiendo of a unit (0 = every unit, for administrators); page of sub-units
     td:o:<unit_id>:<page>       overdue tasks of a unit subtree, one page
     td:c:<unit_id>              chart of a unit's sub-units
+    td:dc:<document_key>        chart of a document's progress by unit (`tasks.document_progress.document_key`)
     td:t:<task_id>              a task seen from /tiendo (leaders: "Giao lại", "Hủy nhiệm vụ")
     td:ra:<task_id>:<page>      reassign: pick the new assignee (one page of officials)
     td:rp:<task_id>:<official_id>   reassign: confirm    td:ry:<task_id>:<official_id>   reassign: do it
@@ -96,6 +97,7 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("td", "u"): 2,
     ("td", "o"): 2,
     ("td", "c"): 1,
+    ("td", "dc"): 1,
     ("td", "t"): 1,
     ("td", "ra"): 2,
     ("td", "rp"): 2,
@@ -185,6 +187,10 @@ def overdue_data(unit_id: int | None, page: int = 1) -> str:
 
 def chart_data(unit_id: int | None) -> str:
     return f"td:c:{unit_id or ALL_UNITS_ID}"
+
+
+def document_chart_data(key: int) -> str:
+    return f"td:dc:{key}"
 
 
 def report_data(unit_id: int | None, fmt: str) -> str:

@@ -55,6 +55,9 @@ class FakeEngine:
         self.slow_seconds = slow_seconds
         self.long_chars = long_chars
         self.calls: list[tuple[str, tuple[str, ...]]] = []
+        self.audiences: list[
+            Any
+        ] = []  # the `audience=` of every ask, in order (documents limited by pham_vi)
         self._lock = threading.Lock()
         nq57 = _doc(
             "57-NQ/TW",
@@ -85,11 +88,12 @@ class FakeEngine:
     def warmup(self) -> None:
         pass
 
-    def ask(self, question: str, *, context_docs=()):
+    def ask(self, question: str, *, context_docs=(), audience=None):
         from retrieval.types import Answer, Citation
 
         with self._lock:
             self.calls.append((question, tuple(context_docs)))
+            self.audiences.append(audience)
         q = question.lower()
         if "lỗi" in q:
             raise RuntimeError("engine exploded")
@@ -126,7 +130,7 @@ class FakeEngine:
             referenced_docs=refs,
         )
 
-    def get_passage(self, passage_id: str):
+    def get_passage(self, passage_id: str, audience=None):
         return self.passages.get(passage_id)
 
 

@@ -11,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import render, sending, texts
 from bot.deps import deps
 from bot.handlers import feedback
+from bot.handlers.common import reader_audience
 from bot.keyboards import DOWN, UP, CallbackData
 
 log = logging.getLogger(__name__)
@@ -56,14 +57,16 @@ async def _show_passage(update: Update, context: ContextTypes.DEFAULT_TYPE, data
     except (ValueError, IndexError):
         await query.answer(texts.CALLBACK_UNKNOWN)
         return
-    passage = await d.qa.get_passage(source.passage_id)
+    chat = update.effective_chat
+    if chat is None:
+        return
+    # the presser's audience now (in a group: the public), not the asker's when the answer was given
+    audience = await reader_audience(context, query.from_user.id, chat.type)
+    passage = await d.qa.get_passage(source.passage_id, audience)
     if passage is None:
         await query.answer(texts.PASSAGE_NOT_FOUND, show_alert=True)
         return
     await query.answer()
-    chat = update.effective_chat
-    if chat is None:
-        return
     message = query.message
     topic = message is not None and bool(getattr(message, "is_topic_message", False))
     parts = render.render_passage(passage, label=source.label or None)

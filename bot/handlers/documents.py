@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 
 from bot import incoming, render, sending, texts
 from bot.deps import deps
+from bot.handlers.common import reader_audience
 
 
 async def vanban_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -22,8 +23,10 @@ async def vanban_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     reference = incoming.command_argument(message, bot_id=context.bot.id, bot_username=context.bot.username)
     reference = " ".join(reference.split())[:100]
     service = deps(context).qa
+    user = update.effective_user
+    audience = await reader_audience(context, user.id if user else None, chat.type)
     if reference:
-        cards = await service.document_cards(reference)
+        cards = await service.document_cards(reference, audience)
         if not cards:
             parts = [texts.DOCUMENT_NOT_FOUND.format(reference=render.escape(reference))]
         elif len(cards) > 1 and not any(c.get("doc_number") for c in cards):
@@ -33,5 +36,5 @@ async def vanban_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         else:
             parts = [p for card in cards[:3] for p in render.render_document_card(card)]
     else:
-        parts = render.render_documents(await service.document_cards())
+        parts = render.render_documents(await service.document_cards(audience=audience))
     await sending.send(update, context.bot, "\n\n".join(parts))

@@ -12,6 +12,8 @@ through the use cases of `app.unit_progress`; this module shows them:
   unit subtree gets "Giao lại" (``td:ra`` pick a person → ``td:rp`` confirm → ``td:ry``) and "Hủy nhiệm vụ"
   (``td:x``: the next private text is the reason, held per user for `CANCEL_TTL_SECONDS` → confirm →
   ``td:xy``). Screens and checks are the domain's (`tasks.manage_view`); changes are audited via "bot".
+- ``/tiendo KL 221`` (text that reads as a document reference): the tasks assigned under that document
+  (`app.document_progress`), with ``td:dc:<document key>``: its chart by unit.
 - ``td:c:<unit>``: the chart, sent as a photo. ``bc:x|d:<unit>``: the report as an .xlsx / .docx document;
   ``/baocao [đơn vị]`` sends both.
 - ``/nhacviec [lựa chọn]`` and ``nv:*``: reminder settings (edited in place; "⚙️ Cài đặt nhắc việc" under a
@@ -34,7 +36,7 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from app import unit_progress
+from app import document_progress, unit_progress
 from app.unit_progress import CANCEL_TTL_SECONDS
 from app.viewer import NotLinked
 from bot import render, sending, texts
@@ -285,6 +287,8 @@ async def on_progress_callback(update: Update, context: ContextTypes.DEFAULT_TYP
             await _show(update, context, screen, PROGRESS)
         elif data.prefix == "td" and data.action in MANAGE_ACTIONS:
             await _manage_button(update, context, data)
+        elif data.prefix == "td" and data.action == "dc":
+            await _document_chart(update, context, data.args[0])
         elif data.prefix == "td":
             await _chart(update, context, unit_id_arg(data.args[0]))
         elif data.prefix == "bc":
@@ -384,6 +388,20 @@ async def _chart(update: Update, context: ContextTypes.DEFAULT_TYPE, unit_id: in
             chat_id=chat_id, photo=InputFile(png, filename="bieu-do-tien-do.png"), caption=caption
         )
     log.info("Đã gửi biểu đồ (đơn vị %s, %d byte) cho user=%s", unit_id, len(png), query.from_user.id)
+
+
+async def _document_chart(update: Update, context: ContextTypes.DEFAULT_TYPE, key: int) -> None:
+    """``td:dc``: a document's progress by unit as a photo (within the presser's access)."""
+    query = update.callback_query
+    chat_id = query.message.chat.id
+    who = viewer(context, query.from_user.id)
+    async with sending.typing(context.bot, chat_id, action=ChatAction.UPLOAD_PHOTO):
+        png, caption = await task_store(context).run(document_progress.chart, who, key)
+        await query.answer(texts.CHART_PREPARING)
+        await context.bot.send_photo(
+            chat_id=chat_id, photo=InputFile(png, filename="bieu-do-theo-van-ban.png"), caption=caption
+        )
+    log.info("Đã gửi biểu đồ theo văn bản (khóa %s, %d byte) cho user=%s", key, len(png), query.from_user.id)
 
 
 async def _report_button(

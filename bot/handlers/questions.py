@@ -19,7 +19,7 @@ from bot import incoming, render, sending, texts
 from bot.db_runner import session_runner
 from bot.deps import deps
 from bot.feedback import SourceRef, StoredAnswer
-from bot.handlers.common import thread_id
+from bot.handlers.common import reader_audience, thread_id
 from bot.handlers.tasks import in_group_refusal, viewer
 from bot.keyboards import answer_buttons
 
@@ -101,9 +101,11 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         return
     thread = thread_id(message)
     t0 = time.perf_counter()
+    user = update.effective_user
+    audience = await reader_audience(context, user.id if user else None, chat.type)
     async with sending.typing(context.bot, chat.id, message_thread_id=thread):
         try:
-            answer = await d.qa.ask(chat.id, question)
+            answer = await d.qa.ask(chat.id, question, audience)
         except ValueError as exc:
             if type(exc).__name__ != "QueryError":  # retrieval's "this cannot be searched" (Vietnamese text)
                 raise

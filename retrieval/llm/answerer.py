@@ -21,6 +21,7 @@ from retrieval.extractive import NOT_FOUND, UNKNOWN_DOCUMENT
 from retrieval.llm.check import THINK_BLOCK, CheckResult, best_sentences, check_answer
 from retrieval.llm.model import DEFAULT_TIMEOUT, LLMConfigError, make_chat_model
 from retrieval.llm.prompt import NOT_FOUND_MARKER, format_history, format_passages, format_question
+from retrieval.scope import PUBLIC, Audience
 from retrieval.settings import LLMSettings
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
@@ -132,8 +133,9 @@ class LLMAnswerer:
         if callable(warm):
             warm()
 
-    def get_passage(self, passage_id: str) -> Passage | None:
-        return self.engine.get_passage(passage_id)
+    def get_passage(self, passage_id: str, audience: Audience = PUBLIC) -> Passage | None:
+        """The engine's passage, under the same audience rule (None when `audience` may not read it)."""
+        return self.engine.get_passage(passage_id, audience)
 
     @property
     def last_stats(self) -> Stats:
@@ -216,12 +218,15 @@ class LLMAnswerer:
         except ValueError:
             return question
 
-    def _retrieve(self, question: str, context_docs: Sequence[str]) -> tuple[list[SearchHit], Answer]:
-        """The engine's extractive answer (its grounding decision) and the passages it rests on."""
-        extractive = self.engine.ask(question, context_docs=context_docs)
+    def _retrieve(
+        self, question: str, context_docs: Sequence[str], audience: Audience
+    ) -> tuple[list[SearchHit], Answer]:
+        """The engine's extractive answer (its grounding decision) and the passages it rests on; both
+        searches see only the documents `audience` may read, so a limited passage never reaches the prompt."""
+        extractive = self.engine.ask(question, context_docs=context_docs, audience=audience)
         hits = list(getattr(extractive, "hits", None) or [])
         if extractive.grounded and not hits and not extractive.from_document:
-            hits = self.engine.search(question, k=self.k, context_docs=context_docs)
+            hits = self.engine.search(question, k=self.k, context_docs=context_docs, audience=audience)
         return hits[: self.k], extractive
 
     def _llm_answer(
@@ -251,7 +256,10 @@ class LLMAnswerer:
         *,
         context_docs: Sequence[str] = (),
         history: Sequence[tuple[str, str]] = (),
+        audience: Audience = PUBLIC,
     ) -> Answer:
+        """Answer `question` for `audience` (default: the public, i.e. documents without a ``pham_vi``
+        limit only): see the module docstring of `retrieval.llm` for the steps."""
         t0 = time.perf_counter()
         stats = Stats()
         self._local.stats = stats
@@ -269,7 +277,7 @@ class LLMAnswerer:
         stats.search_question = search_q
 
         t = time.perf_counter()
-        hits, extractive = self._retrieve(search_q, context_docs)
+        hits, extractive = self._retrieve(search_q, context_docs, audience)
         extractive.question = question
         stats.retrieval_ms = (time.perf_counter() - t) * 1000
 

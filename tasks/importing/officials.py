@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from tasks import audit
 from tasks import columns as C
 from tasks.errors import did_you_mean
+from tasks.handover import deactivate_official
 from tasks.importing.cells import (
     apply_fields,
     check_duplicates,
@@ -380,11 +381,10 @@ def _deactivate_missing(
         if o.code.casefold() not in in_file
     ]
     for official in gone:
-        official.active = False
-        official.updated_at = now
-        audit.record(
-            session, actor=actor, via=Via.IMPORT, entity="official", key=official.code, field="active",
-            old=True, new=False, at=now, note="Không có trong danh sách cán bộ đầy đủ (--full): thôi hoạt động",
+        # their pending approvals (extensions, reviews) pass to the leaders of the lead unit (tasks.handover)
+        moved = deactivate_official(
+            session, official, actor=actor, via=Via.IMPORT, now=now,
+            note="Không có trong danh sách cán bộ đầy đủ (--full): thôi hoạt động",
         )  # fmt: skip
         open_tasks = session.scalars(
             select(Task.code)
@@ -392,6 +392,9 @@ def _deactivate_missing(
             .order_by(Task.deadline, Task.code)
         ).all()
         report.deactivated.append(
-            Deactivated(official.code, official.full_name, official.unit.name, list(open_tasks))
-        )
+            Deactivated(
+                official.code, official.full_name, official.unit.name, list(open_tasks),
+                [{"task": m.task.code, "kind": m.kind, "to": [o.code for o in m.to]} for m in moved],
+            )
+        )  # fmt: skip
     session.flush()

@@ -43,6 +43,8 @@ class Deactivated:
     full_name: str
     unit: str
     open_tasks: list[str]
+    # pending approvals that passed on: {"task": code, "kind": "gia hạn" | "duyệt sản phẩm", "to": [codes]}
+    handed_over: list[dict] = field(default_factory=list)
 
 
 @dataclass

@@ -21,10 +21,11 @@ from tasks.kpi import (
     unit_kpis,
 )
 from tasks.models import Official, Task, Unit
-from tasks.normalize import TaskStatus, fold_key
+from tasks.normalize import TaskStatus, fold_key, nfc
 from tasks.progress_view import node_kpi, overdue_query, resolve_scope
 from tasks.reporting import UnitProgress, unit_report
 from tasks.units import find_unit
+from vntext.docrefs import DocRef, find_refs, same_document
 
 TITLE = "BÁO CÁO TIẾN ĐỘ THỰC HIỆN NHIỆM VỤ"
 KPI_EXPLANATION = (
@@ -48,6 +49,15 @@ class OverdueRow:
     status: str
 
 
+@dataclass(frozen=True)
+class DocumentSection:
+    """The tasks of one assigning document within the report's subtree: `document` as shown ("Kết luận
+    221-KL/TW", or the `Văn bản giao` text when it carries no number) and their report by unit."""
+
+    document: str
+    report: UnitProgress
+
+
 @dataclass
 class ReportData:
     """Everything a report shows, for one unit subtree (`unit_id` None = all units)."""
@@ -61,6 +71,7 @@ class ReportData:
     overdue: list[OverdueRow]
     officials: list[OfficialKpi]
     own_kpis: dict[int, KpiParts] = field(default_factory=dict)  # tasks each unit leads itself
+    documents: list[DocumentSection] = field(default_factory=list)  # by assigning document, most tasks first
 
     @property
     def kpi(self) -> KpiParts:
@@ -123,7 +134,50 @@ def collect_report(session: Session, unit: Unit | None, *, today: date) -> Repor
         overdue=overdue,
         officials=official_kpis(session, today, ids),
         own_kpis=kpi_by_lead_unit(session, today),
+        documents=document_sections(session, unit, today=today),
     )
+
+
+def _group_by_document(texts: list[str]) -> dict[str, list[str]]:
+    """`Văn bản giao` texts grouped by the document they name (its first reference): "KL 221",
+    "Kết luận 221-KL/TW" and "221-KL/TW" are one document; a short reference joins the full number when only
+    one full number matches it; a text without a number is its own group."""
+    fulls: dict[str, list[str]] = {}
+    shorts: dict[DocRef, list[str]] = {}
+    plain: dict[str, list[str]] = {}
+    for text in texts:
+        refs = find_refs(text)
+        if not refs:
+            plain.setdefault(" ".join(nfc(text).split()), []).append(text)
+        elif refs[0].full:
+            fulls.setdefault(refs[0].display(), []).append(text)
+        else:
+            shorts.setdefault(refs[0], []).append(text)
+    full_refs = {name: find_refs(group[0])[0] for name, group in fulls.items()}
+    for ref, group in shorts.items():
+        matches = [name for name, full in full_refs.items() if same_document(ref, full)]
+        if len(matches) == 1:
+            fulls[matches[0]] += group
+        else:
+            fulls.setdefault(ref.display(), []).extend(group)
+    return {**fulls, **plain}
+
+
+def document_sections(session: Session, unit: Unit | None, *, today: date) -> list[DocumentSection]:
+    """One section per assigning document of the tasks led within `unit`'s subtree (None: all units), most
+    tasks first: the "theo văn bản giao" part of the report files."""
+    query = select(Task.source_document).where(Task.source_document.is_not(None)).distinct()
+    if unit is not None:
+        query = query.where(Task.lead_unit_id.in_(unit_subtree_ids(session, unit.id)))
+    texts = sorted(t for t in session.scalars(query) if t and t.strip())
+    sections = []
+    for name, group in _group_by_document(texts).items():
+        report = unit_report(
+            session, unit, today=today, only=Task.source_document.in_(group), skip_empty=True
+        )
+        if report.total:
+            sections.append(DocumentSection(name, report))
+    return sorted(sections, key=lambda s: (-s.report.total, s.document))
 
 
 def report_for_viewer(

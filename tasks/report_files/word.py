@@ -15,6 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from tasks.document_progress import listed_level
 from tasks.kpi import (
     KpiParts,
     format_kpi,
@@ -27,6 +28,8 @@ from tasks.reporting import Counts, UnitProgress
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
 DOCX_OVERDUE_LIMIT = 100
+DOCX_DOCUMENT_LIMIT = 15  # assigning documents with a section of their own (the rest: the spreadsheet)
+ROMAN = ("I", "II", "III", "IV", "V", "VI")
 PLACE_PLACEHOLDER = "……………"
 
 
@@ -91,7 +94,9 @@ def _unit_row(index: str, node: UnitProgress, kpi: KpiParts) -> list[str]:
 
 def write_docx(data: ReportData, target: str | Path | BinaryIO, *, place: str | None = None) -> None:
     """The report as a Word document: header (issuing body | quốc hiệu, tiêu ngữ, place and date), title,
-    I. general situation, II. table per unit, III. overdue tasks, IV. proposals (to fill in), signature."""
+    I. general situation, II. table per unit, then — when tasks name assigning documents — a part per
+    document (its units, `DOCX_DOCUMENT_LIMIT` most assigned), the overdue tasks, proposals (to fill in),
+    signature."""
     document = Document()
     style = document.styles["Normal"]
     style.font.name = "Times New Roman"
@@ -151,8 +156,13 @@ def write_docx(data: ReportData, target: str | Path | BinaryIO, *, place: str | 
         rows, [1.0, 5.2, 1.4, 1.6, 1.5, 1.7, 1.4, 1.5, 1.2], bold_last=bool(r.units),
     )  # fmt: skip
 
+    part = iter(ROMAN[2:])
+    if data.documents:
+        _para(document, "", space_after=6)
+        _para(document, f"{next(part)}. TIẾN ĐỘ THEO VĂN BẢN GIAO", bold=True, space_after=6)
+        _document_parts(document, data)
     _para(document, "", space_after=6)
-    _para(document, "III. DANH SÁCH NHIỆM VỤ QUÁ HẠN", bold=True, space_after=6)
+    _para(document, f"{next(part)}. DANH SÁCH NHIỆM VỤ QUÁ HẠN", bold=True, space_after=6)
     if not data.overdue:
         _para(document, "Không có nhiệm vụ quá hạn.", space_after=6)
     else:
@@ -174,7 +184,7 @@ def write_docx(data: ReportData, target: str | Path | BinaryIO, *, place: str | 
             )  # fmt: skip
 
     _para(document, "", space_after=6)
-    _para(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ", bold=True, space_after=6)
+    _para(document, f"{next(part)}. ĐỀ XUẤT, KIẾN NGHỊ", bold=True, space_after=6)
     for _ in range(2):
         _para(document, "……………………………………………………………………………………………………………", space_after=6)
 
@@ -193,6 +203,35 @@ def write_docx(data: ReportData, target: str | Path | BinaryIO, *, place: str | 
     document.core_properties.title = f"{TITLE} – {data.unit_name}"
     document.core_properties.author = "Trợ lý công vụ"
     document.save(target)
+
+
+def _document_parts(document, data: ReportData) -> None:
+    """Per assigning document: a line with its figures, then its table by unit (one level of the subtree)."""
+    shown = data.documents[:DOCX_DOCUMENT_LIMIT]
+    for i, section in enumerate(shown, start=1):
+        r = section.report
+        _para(
+            document,
+            f"{i}. {section.document}: {r.total} nhiệm vụ; hoàn thành {r.done} ({pct(r.completion_rate)}), đúng hạn "
+            f"{r.done_on_time}; đang thực hiện {r.in_progress}; quá hạn {r.overdue}.",
+            bold=True, space_after=4, size=13,
+        )  # fmt: skip
+        level = listed_level(r)
+        nodes = sorted_rows(level) or [level]
+        _table(
+            document,
+            ["STT", "Đơn vị", "Tổng số", "Hoàn thành", "Đúng hạn", "Đang thực hiện", "Quá hạn", "Tỷ lệ HT"],
+            [_unit_row(str(n), node, KpiParts())[:-1] for n, node in enumerate(nodes, start=1)],
+            [1.0, 6.4, 1.4, 1.6, 1.5, 1.7, 1.4, 1.5],
+        )  # fmt: skip
+        _para(document, "", space_after=4)
+    if len(data.documents) > len(shown):
+        _para(
+            document,
+            f"(Trên đây là {len(shown)} văn bản giao nhiều nhiệm vụ nhất; đủ {len(data.documents)} văn bản trong tệp "
+            "Excel kèm theo.)",
+            italic=True, size=12,
+        )  # fmt: skip
 
 
 def docx_bytes(data: ReportData, *, place: str | None = None) -> bytes:

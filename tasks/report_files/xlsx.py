@@ -47,8 +47,9 @@ def _sheet(wb: Workbook, title: str, headers: list[str], widths: list[int], intr
 
 
 def write_xlsx(data: ReportData, target: str | Path | BinaryIO) -> None:
-    """Sheets "Tổng hợp" (every unit of the subtree), "Quá hạn" (every overdue task), "KPI cán bộ",
-    "Cách tính KPI". Numbers are numbers (percentages with a % format, deadlines as dates)."""
+    """Sheets "Tổng hợp" (every unit of the subtree), "Quá hạn" (every overdue task), "Theo văn bản giao"
+    (each assigning document's tasks by unit; only when tasks name documents), "KPI cán bộ", "Cách tính KPI".
+    Numbers are numbers (percentages with a % format, deadlines as dates)."""
     wb = Workbook(write_only=True)
     intro = [TITLE, f"{data.unit_name} — tính đến ngày {format_date(data.today)}"]
     summary = _sheet(
@@ -89,6 +90,8 @@ def write_xlsx(data: ReportData, target: str | Path | BinaryIO) -> None:
         deadline.number_format = "dd/mm/yyyy"
         overdue.append([i, r.code, r.content, r.assignee, r.assignee_code, r.unit, deadline, r.days_late, r.progress,
                         r.status])  # fmt: skip
+    if data.documents:
+        _documents_sheet(wb, data, intro)
     people = _sheet(
         wb, "KPI cán bộ",
         ["STT", "Mã cán bộ", "Họ và tên", "Đơn vị", "Số nhiệm vụ", "Đã đến hạn/hoàn thành", "Đúng hạn",
@@ -122,6 +125,22 @@ def write_xlsx(data: ReportData, target: str | Path | BinaryIO) -> None:
         ]
     )
     wb.save(target)
+
+
+def _documents_sheet(wb: Workbook, data: ReportData, intro: list[str]) -> None:
+    """One block per assigning document: its row (bold), then every unit of the subtree with such tasks."""
+    sheet = _sheet(
+        wb, "Theo văn bản giao",
+        ["STT", "Văn bản giao", "Đơn vị", "Cấp", "Tổng số", "Hoàn thành", "Đúng hạn", "Đang thực hiện", "Quá hạn",
+         "Tỷ lệ hoàn thành"],
+        [6, 36, 55, 6, 10, 12, 11, 15, 10, 16], [*intro, f"{len(data.documents)} văn bản giao"],
+    )  # fmt: skip
+    for i, section in enumerate(data.documents, start=1):
+        for depth, node in walk(section.report):
+            values = [i if depth == 0 else None, section.document if depth == 0 else None,
+                      "    " * depth + node.unit, depth, node.total, node.done, node.done_on_time,
+                      node.in_progress, node.overdue, node.completion_rate]  # fmt: skip
+            sheet.append(_cells(sheet, values, font=BOLD if depth == 0 else None, formats={9: "0.0%"}))
 
 
 def xlsx_bytes(data: ReportData) -> bytes:

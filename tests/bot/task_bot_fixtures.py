@@ -55,7 +55,7 @@ class SearchingEngine(FakeEngine):
         super().__init__()
         self.searches: list[tuple[str, int, tuple[str, ...]]] = []
 
-    def search(self, query: str, k: int = 5, *, context_docs=()):
+    def search(self, query: str, k: int = 5, *, context_docs=(), audience=None):
         from retrieval.docrefs import document_keys, find_refs, ref_matches
         from retrieval.types import SearchHit
 

@@ -15,6 +15,11 @@ from hypothesis import strategies as st
 
 from retrieval.engine import RetrievalEngine
 from retrieval.scope import EVERYONE, PUBLIC, Audience, parse_scope
+from troly.compose import build_model
+from troly.config import cache_dir
+
+# The default model under TROLY_CACHE, built on first use like the CLI does.
+MODEL = {"model_cache": cache_dir(), "build_model": build_model}
 
 LIMITED = """---
 so_hieu: 45/KH-STC
@@ -71,7 +76,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> RetrievalEngine:
     corpus.mkdir()
     (corpus / "kh-45-stc.md").write_text(LIMITED, encoding="utf-8")
     (corpus / "kh-12-ubnd.md").write_text(PUBLIC_DOC, encoding="utf-8")
-    engine = RetrievalEngine(root / "index", [corpus])
+    engine = RetrievalEngine(root / "index", [corpus], **MODEL)
     engine.ingest([corpus])
     return engine
 
@@ -143,7 +148,7 @@ def test_a_sidecar_limits_a_file_that_cannot_carry_front_matter(tmp_path: Path):
         encoding="utf-8",
     )
     (corpus / "ghi-chu.txt.meta.yaml").write_text("pham_vi:\n  - Sở Xây dựng\n", encoding="utf-8")
-    engine = RetrievalEngine(tmp_path / "index", [corpus])
+    engine = RetrievalEngine(tmp_path / "index", [corpus], **MODEL)
     report = engine.ingest([corpus])
     assert report.errors == []
     assert engine.search("lịch trực máy chủ dự phòng dịp Tết", 5) == []

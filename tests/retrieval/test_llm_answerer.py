@@ -32,7 +32,7 @@ class StubEngine:
         self.asked: list[tuple[str, tuple[str, ...]]] = []
         self.warmed = 0
 
-    def ask(self, question: str, *, context_docs=()) -> Answer:
+    def ask(self, question: str, *, context_docs=(), audience=None) -> Answer:
         self.asked.append((question, tuple(context_docs)))
         return Answer(
             question=question,
@@ -43,7 +43,7 @@ class StubEngine:
             referenced_docs=("57-NQ/TW",),
         )
 
-    def get_passage(self, passage_id: str):
+    def get_passage(self, passage_id: str, audience=None):
         return P if passage_id == P.id else None
 
     def warmup(self) -> None:

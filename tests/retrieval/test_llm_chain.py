@@ -280,7 +280,7 @@ class _RetrieveFor:
     def __init__(self, engine, query: str) -> None:
         self.engine, self.query = engine, query
 
-    def ask(self, question: str, *, context_docs=()):
+    def ask(self, question: str, *, context_docs=(), audience=None):
         answer = self.engine.ask(self.query, context_docs=context_docs)
         answer.question = question
         return answer

@@ -25,7 +25,7 @@ class CardEngine:
     def __init__(self) -> None:
         self.searched = 0
 
-    def ask(self, question: str, *, context_docs=()) -> Answer:
+    def ask(self, question: str, *, context_docs=(), audience=None) -> Answer:
         return CARD
 
     def search(self, *args, **kwargs):

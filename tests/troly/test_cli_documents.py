@@ -20,6 +20,7 @@ KEYS = {
     "signer_capacity",
     "source",
     "passages",
+    "pham_vi",
 }
 
 
@@ -38,6 +39,7 @@ def test_documents_json_shape(home):
     assert docs["nq-57-NQ-TW-2024-12-22.md"]["signer"] is None
     assert docs["bai-viet-nq-68-to-chuc-thuc-hien.md"]["date"] is None  # never NQ 57's date
     assert all(isinstance(d["passages"], int) and d["passages"] > 0 for d in docs.values())
+    assert all(d["pham_vi"] == [] for d in docs.values())  # the shipped corpus is for everyone
     text = troly(home, "documents").stdout
     assert "Kết luận 221-KL/TW · 28/11/2025" in text and "ký: Trần Cẩm Tú (Thay mặt Bộ Chính trị)" in text
 

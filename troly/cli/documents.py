@@ -1,7 +1,8 @@
 """`troly ingest|search|ask|eval|documents` and `troly model build|train-judge`: the document commands.
 
 They build the retrieval engine from the settings and print Vietnamese (or one JSON document with `--json`);
-contracts in docs/cli.md §2 "Văn bản / Documents".
+contracts in docs/cli.md §2 "Văn bản / Documents". `search` and `ask` answer for the public (documents without
+a ``pham_vi`` limit) unless `--unit` says which unit's official is asking; `documents` lists every document.
 """
 
 from __future__ import annotations
@@ -26,6 +27,44 @@ def _engine():
         return compose.retrieval_engine(settings())
     except EmbeddingError as exc:
         fail(str(exc))
+
+
+UnitOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--unit",
+        help="Hỏi với tư cách cán bộ của đơn vị này (lặp lại được); mặc định: chỉ văn bản không giới hạn phạm vi.",
+    ),
+]
+
+
+def _audience(units: list[str] | None):
+    """The audience of `--unit` names: each unit and the units above it from the roster when the task
+    database holds it (read only: never created nor migrated here), else the names alone; none: the public."""
+    from retrieval.scope import PUBLIC
+
+    if not units:
+        return PUBLIC
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.audience import audience_of_units
+    from tasks.db import Database, normalize_url
+
+    url = settings().database_url
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:" or not Path(database).expanduser().is_file():
+            return audience_of_units(None, units)
+    try:
+        db = Database.open(url, migrate=False)
+        try:
+            with db.session() as session:
+                return audience_of_units(session, units)
+        finally:
+            db.dispose()
+    except (SQLAlchemyError, OSError):  # no roster (not migrated, unreachable): the names alone
+        return audience_of_units(None, units)
 
 
 def _run(fn):
@@ -84,11 +123,13 @@ def ingest_cmd(
 def search_cmd(
     query: Annotated[str, typer.Argument(help="Câu truy vấn")],
     k: Annotated[int, typer.Option("--k", min=1, max=50, help="Số đoạn trả về")] = 5,
+    unit: UnitOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tìm các đoạn văn bản liên quan nhất, xếp hạng."""
+    audience = _audience(unit)
     engine = _engine()
-    hits = _run(lambda: engine.search(query, k=k))
+    hits = _run(lambda: engine.search(query, k=k, audience=audience))
     if as_json:
         emit_json(
             {
@@ -129,13 +170,15 @@ def ask_cmd(
         list[str] | None,
         typer.Option("--after", help="Câu hỏi trước đó trong cùng cuộc trò chuyện (lặp lại được)"),
     ] = None,
+    unit: UnitOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Trả lời ngắn gọn, có trích dẫn văn bản nguồn."""
     from retrieval.evaluate import ask_in_conversation
 
+    audience = _audience(unit)
     engine = _engine()
-    answer = _run(lambda: ask_in_conversation(_answerer(engine), question, after or []))
+    answer = _run(lambda: ask_in_conversation(_answerer(engine), question, after or [], audience=audience))
     if as_json:
         emit_json(answer.to_json())
         return
@@ -193,6 +236,7 @@ DOCUMENT_KEYS = (
     "signer_capacity",
     "source",
     "passages",
+    "pham_vi",
 )
 
 
@@ -217,6 +261,8 @@ def documents_cmd(as_json: JsonOpt = False) -> None:
         )
         signer = f"{c['signer']} ({c['signer_capacity']})" if c["signer_capacity"] else c["signer"]
         details = [f"{c['passages']} đoạn", c["source"]]
+        if c.get("pham_vi"):
+            details.append("chỉ cho: " + ", ".join(c["pham_vi"]))
         if c["issuer"]:
             details.insert(0, c["issuer"])
         if signer:
