@@ -8,7 +8,7 @@ from telegram import Message
 from telegram.ext import CallbackContext
 
 from app.audience import audience_of
-from bot.tasks_db import TASKS_KEY
+from bot.db_runner import TASKS_KEY
 from retrieval.scope import PUBLIC, Audience
 
 log = logging.getLogger(__name__)

@@ -396,7 +396,7 @@ async def _document_chart(update: Update, context: ContextTypes.DEFAULT_TYPE, ke
     chat_id = query.message.chat.id
     who = viewer(context, query.from_user.id)
     async with sending.typing(context.bot, chat_id, action=ChatAction.UPLOAD_PHOTO):
-        png, caption = await task_store(context).run(document_progress.chart, who, key)
+        png, caption = await session_runner(context).run(document_progress.chart, who, key)
         await query.answer(texts.CHART_PREPARING)
         await context.bot.send_photo(
             chat_id=chat_id, photo=InputFile(png, filename="bieu-do-theo-van-ban.png"), caption=caption

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from app.audience import audience_of_units
-from tests.test_bot_tasks_support import prepare_home
-from tests.test_document_scope import LIMITED, PUBLIC_DOC
+from tests.bot.task_bot_fixtures import prepare_home
+from tests.retrieval.test_document_scope import LIMITED, PUBLIC_DOC
 from troly.cli import app
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 
 from bot import texts
 from tests.bot_fixtures import until
-from tests.test_bot_tasks_support import button, task_bot
+from tests.bot.task_bot_fixtures import button, task_bot
 
 THAO, SON, MAI, HANH, STRANGER = 1006, 1008, 1010, 1004, 1999  # CB006 leads Sở Nội vụ; CB004 is quản trị
 GROUP = -100_778

@@ -4,7 +4,7 @@ nguyên văn", `/vanban`, a task's "Văn bản giao", nor the LLM prompt — and
 for the unit's own official and for a quản trị.
 
 The real application (handlers, polling loop) in this process against the fake Telegram server, the real
-retrieval engine over a two-document corpus, the example roster in SQLite (`tests.test_bot_tasks_support`).
+retrieval engine over a two-document corpus, the example roster in SQLite (`tests.bot.task_bot_fixtures`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from retrieval.engine import RetrievalEngine
 from tests.bot_fixtures import polling
-from tests.fake_openai import FakeOpenAI, Recorded
-from tests.fake_telegram import FakeTelegram
-from tests.test_bot_tasks_support import NOW, TaskBot, buttons, prepare_home
-from tests.test_document_scope import LIMITED, MODEL, PUBLIC_DOC, QUESTION
+from tests.fakes.fake_openai import FakeOpenAI, Recorded
+from tests.fakes.fake_telegram import FakeTelegram
+from tests.bot.task_bot_fixtures import NOW, TaskBot, buttons, prepare_home
+from tests.retrieval.test_document_scope import LIMITED, MODEL, PUBLIC_DOC, QUESTION
 
 pytestmark = pytest.mark.slow
 
@@ -180,7 +180,7 @@ def _reply_from_passages(req: Recorded) -> str:
 async def test_the_llm_prompt_never_holds_a_limited_passage_for_an_outsider(
     engine: RetrievalEngine, tmp_path: Path
 ):
-    from retrieval.answerers import make_answerer
+    from retrieval.answerer_factory import make_answerer
     from retrieval.llm import LLMAnswerer
     from troly.config import Settings
 

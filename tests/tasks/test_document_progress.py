@@ -29,7 +29,7 @@ from tasks.normalize import TaskStatus
 from tasks.report_files import collect_report, docx_bytes, xlsx_bytes
 from tasks.ui import parse_callback
 from tests.db_fixtures import Org
-from tests.test_tasks_reminders import add_task
+from tests.tasks.test_tasks_reminders import add_task
 from vntext.docrefs import DocRef
 
 TODAY = date(2026, 11, 22)

@@ -25,8 +25,8 @@ from tasks.workflow import (
     waiting_reviews,
 )
 from tests.db_fixtures import T0, Org
-from tests.test_tasks_import_sheets import ROSTER_HEADERS
-from tests.test_tasks_reminders import add_task
+from tests.tasks.test_tasks_import_sheets import ROSTER_HEADERS
+from tests.tasks.test_tasks_reminders import add_task
 
 DEADLINE = date(2026, 12, 31)
 
