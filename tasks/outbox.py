@@ -240,19 +240,14 @@ def mark_part(session: Session, claimed: Claimed, parts_sent: int) -> bool:
 
 
 def mark_sent(session: Session, claimed: Claimed, now: datetime, message_id: int | None) -> bool:
-    """Record that the message went out (`message_id`: the last part shown). False if the lease was lost
+    """Record that the message went out (`message_id`: the last part shown; `claimed_by` keeps who sent it).
+    False if the lease was lost
     (another process took the row over; it may then be sent twice — the bound of the module docstring)."""
     _async_commit(session)
     result = session.execute(
         update(OutboxMessage)
         .where(_guarded(claimed))
-        .values(
-            sent_at=as_utc(now),
-            message_id=message_id,
-            attempts=OutboxMessage.attempts + 1,
-            claimed_by=None,
-            claimed_at=None,
-        )
+        .values(sent_at=as_utc(now), message_id=message_id, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     session.commit()
