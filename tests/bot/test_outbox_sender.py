@@ -294,3 +294,22 @@ def test_kill_9_in_the_middle_of_the_morning_batch_doubles_at_most_k(db: Databas
     with db.session() as s:
         assert s.scalar(select(func.count()).where(Reminder.sent_at.is_(None), Reminder.cancelled_at.is_(None),
                                                    Reminder.due_at <= AT_8)) == 0  # fmt: skip
+
+
+def test_the_outbox_settings_come_from_troly_outbox_variables_and_bad_values_stop() -> None:
+    from troly.config import ConfigError, Settings
+
+    env = {"TROLY_OUTBOX_RATE": "30", "TROLY_OUTBOX_IN_FLIGHT": "2", "TROLY_OUTBOX_LEASE": "60",
+           "TROLY_OUTBOX_REPLY_DEADLINE": "300", "TROLY_OUTBOX_CHAT_BURST": "1", "TROLY_OUTBOX_POLL": "0.5"}  # fmt: skip
+    got = Settings.from_env(env, dotenv=False).bot.outbox
+    assert (got.rate, got.in_flight, got.lease, got.reply_deadline, got.chat_burst, got.poll) == (
+        30.0, 2, timedelta(seconds=60), timedelta(minutes=5), 1, 0.5,
+    )  # fmt: skip
+    assert Settings.from_env({}, dotenv=False).bot.outbox == OutboxSettings()
+    for name, value in [
+        ("TROLY_OUTBOX_RATE", "31"),
+        ("TROLY_OUTBOX_IN_FLIGHT", "0"),
+        ("TROLY_OUTBOX_LEASE", "x"),
+    ]:
+        with pytest.raises(ConfigError, match=name):
+            Settings.from_env({name: value}, dotenv=False)
