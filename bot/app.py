@@ -45,6 +45,7 @@ from bot.engine_pool import Engine, QAService, default_workers
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
+from bot.outbox_sender import OUTBOX_KEY, OutboxSender, reminder_send
 from bot.reminders import request_plan, setup_reminders
 
 log = logging.getLogger(__name__)
@@ -191,9 +192,14 @@ def build_application(
     # The task database: opened (and migrated) once, on first use or at start-up with the answer log.
     store = SessionRunner(settings.database_url, tz=tz, clock=clock_from_settings(settings))
     application.bot_data[TASKS_KEY] = store
+    # The outbox: every reply, notice and reminder is written there and sent by this process's workers
+    # under the budget shared by every process (started in post_init, stopped in post_shutdown).
+    sender = OutboxSender(application.bot, store, settings.bot.outbox)
+    application.bot_data[OUTBOX_KEY] = sender
     setup_reminders(
-        application, settings, store, interval=settings.bot.reminder_interval if reminders else None
-    )
+        application, settings, store, interval=settings.bot.reminder_interval if reminders else None,
+        send=reminder_send(sender),
+    )  # fmt: skip
     setup_log_retention(application, settings, store)  # daily: delete the question log past its retention
     application.bot_data[BOT_DATA_KEY] = BotDeps(
         qa=qa,
@@ -250,6 +256,9 @@ async def set_commands(application: Application) -> None:
 
 async def _post_init(application: Application) -> None:
     deps: BotDeps = application.bot_data[BOT_DATA_KEY]
+    sender: OutboxSender | None = application.bot_data.get(OUTBOX_KEY)
+    if sender is not None:
+        sender.start()
     if application.bot_data.get("troly_warmup", True):
         deps.qa.start()  # load + warm the engine in the pool; questions wait for it, /start does not
         open_db = getattr(deps.answers, "open", None)
@@ -266,6 +275,9 @@ async def _post_init(application: Application) -> None:
 
 async def _post_shutdown(application: Application) -> None:
     deps: BotDeps = application.bot_data[BOT_DATA_KEY]
+    sender: OutboxSender | None = application.bot_data.get(OUTBOX_KEY)
+    if sender is not None:
+        await sender.stop()  # the sends under way finish; what is left waits in the outbox
     deps.qa.shutdown()
     close = getattr(deps.answers, "close", None)
     if callable(close):

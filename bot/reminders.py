@@ -72,7 +72,7 @@ def ptb_send(bot: Bot) -> SendFn:
     ``Bot`` has no limiter to configure."""
     extra: dict[str, Any] = {"rate_limit_args": NO_RETRY} if isinstance(bot, ExtBot) else {}
 
-    async def send(chat_id: int, html: str, buttons: Keyboard) -> None:
+    async def send(chat_id: int, html: str, buttons: Keyboard, *, key: str | None = None) -> None:
         try:
             await bot.send_message(
                 chat_id, html, parse_mode="HTML", reply_markup=inline_markup(buttons), **extra
@@ -133,13 +133,15 @@ def setup_reminders(
     store: SessionRunner,
     *,
     interval: float | None = DEFAULT_INTERVAL,
+    send: SendFn | None = None,
 ) -> ReminderDispatcher:
     """Create the dispatcher (kept in ``bot_data``) and, unless ``interval`` is None, its repeating job
-    every ``interval`` seconds (``settings.bot.reminder_interval``: TROLY_REMINDER_INTERVAL)."""
+    every ``interval`` seconds (``settings.bot.reminder_interval``: TROLY_REMINDER_INTERVAL). ``send``: the
+    transport (the application's outbox, `bot.outbox_sender.reminder_send`); `ptb_send` when not given."""
     policy = ReminderPolicy.from_settings(settings.tasks)
     dispatcher = ReminderDispatcher(
         StoreDatabase(store),  # type: ignore[arg-type]  # duck-typed: only .session() is used
-        ptb_send(application.bot),
+        send or ptb_send(application.bot),
         policy=policy,
         clock=store.now,
     )

@@ -4,8 +4,11 @@ Every reply, card, screen and edit goes through here: split long HTML (Telegram 
 entity parsing), put the keyboard on the last part, quote the user's message in groups, stay in the forum
 topic, and edit a message in place when asked — sending a new one when it cannot be edited (too old,
 deleted). `Outgoing` holds no Telegram type (buttons are rows of (label, callback data or an https URL)), so
-the next step — writing every send to an outbox table that a sender drains with retries and a rate budget —
-replaces `deliver` without touching the handlers. Files and photos are sent directly for now.
+it is stored as plain JSON: when the application runs an outbox (`bot.outbox_sender`, attached with
+`attach_outbox`), `deliver` writes the message to the outbox table and waits (briefly) for this process's
+sender to get it out — with retries, Telegram's limits shared by every process, nothing dropped. Without an
+outbox (tests with a bare `Bot`, the database unreachable) it sends at once (`deliver_now`). Files and
+photos are sent directly for now.
 
 `typing` shows "đang nhập…" (or "đang gửi tệp…") while a slow answer is made.
 """
@@ -16,8 +19,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, Protocol
 
 from telegram import (
     Bot,
@@ -52,7 +55,8 @@ class Outgoing:
     `html`: Telegram HTML (escaped), split by `deliver` when too long. `buttons`: the inline keyboard
     (on the last part). `reply_keyboard`: "share_phone" (the /lienket button) or "remove". `reply_to`: the
     message quoted by the first part. `thread_id`: the forum topic. `edit_message_id`: edit that message
-    in place instead (a new message when it cannot be edited)."""
+    in place instead (a new message when it cannot be edited). `notice`: a push to someone who did not just
+    write (a notification): retried for 24 hours instead of 15 minutes, sent after the replies."""
 
     chat_id: int
     html: str
@@ -61,6 +65,19 @@ class Outgoing:
     reply_to: int | None = None
     thread_id: int | None = None
     edit_message_id: int | None = None
+    notice: bool = False
+
+    def to_payload(self) -> dict[str, Any]:
+        """The message as JSON data (the outbox row's `payload`); `from_payload` reads it back."""
+        data = asdict(self)
+        data["buttons"] = [[list(button) for button in row] for row in self.buttons]
+        return data
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Outgoing:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["buttons"] = tuple(tuple(tuple(button) for button in row) for row in data.get("buttons") or ())
+        return cls(**fields)
 
 
 def inline_markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
@@ -96,36 +113,88 @@ def split_parts(html: str) -> list[str]:
     return [html] if fits else (render.split_html(html) or [html])
 
 
+class Outbox(Protocol):
+    """What `deliver` needs of an outbox (`bot.outbox_sender.OutboxSender`)."""
+
+    async def deliver(self, out: Outgoing) -> int | None: ...
+
+
+_OUTBOXES: dict[int, tuple[Bot, Outbox]] = {}  # id(bot) → (bot, its outbox); the bot kept for identity
+
+
+def attach_outbox(bot: Bot, outbox: Outbox) -> None:
+    """From now on `deliver(bot, …)` goes through `outbox`."""
+    _OUTBOXES[id(bot)] = (bot, outbox)
+
+
+def detach_outbox(bot: Bot) -> None:
+    _OUTBOXES.pop(id(bot), None)
+
+
+def outbox_of(bot: Bot) -> Outbox | None:
+    found = _OUTBOXES.get(id(bot))
+    return found[1] if found is not None and found[0] is bot else None
+
+
 async def deliver(bot: Bot, out: Outgoing) -> int | None:
     """Send (or edit) `out`; the id of the last message shown, None when nothing could be edited or sent
-    because the text was empty."""
-    if out.edit_message_id is not None and out.reply_keyboard is None:
-        try:
-            await bot.edit_message_text(
-                chat_id=out.chat_id, message_id=out.edit_message_id, text=out.html,
-                reply_markup=inline_markup(out.buttons),
-            )  # fmt: skip
+    because the text was empty — or, with an outbox, when the message is still queued after a short wait
+    (it goes out later, with retries; nothing is dropped). A message Telegram refuses as malformed raises
+    `BadRequest` either way."""
+    outbox = outbox_of(bot)
+    if outbox is not None:
+        return await outbox.deliver(out)
+    return await deliver_now(bot, out)
+
+
+async def try_edit(bot: Bot, out: Outgoing, **extra: Any) -> int | None:
+    """Edit `out.edit_message_id` in place: its id, or None when it cannot be edited (then send anew)."""
+    assert out.edit_message_id is not None
+    try:
+        await bot.edit_message_text(
+            chat_id=out.chat_id, message_id=out.edit_message_id, text=out.html,
+            reply_markup=inline_markup(out.buttons), **extra,
+        )  # fmt: skip
+        return out.edit_message_id
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
             return out.edit_message_id
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return out.edit_message_id
-            log.info("Không sửa được tin nhắn %s/%s: %s", out.chat_id, out.edit_message_id, exc)
+        log.info("Không sửa được tin nhắn %s/%s: %s", out.chat_id, out.edit_message_id, exc)
+        return None
+
+
+def edits_in_place(out: Outgoing) -> bool:
+    return out.edit_message_id is not None and out.reply_keyboard is None
+
+
+async def send_part(bot: Bot, out: Outgoing, parts: Sequence[str], i: int, **extra: Any) -> int:
+    """Send part `i` of `parts` (the keyboard on the last, the quote on the first); its message id."""
+    last = i == len(parts) - 1
+    message = await bot.send_message(
+        chat_id=out.chat_id,
+        text=parts[i],
+        reply_markup=_markup(out) if last else None,
+        reply_parameters=(
+            ReplyParameters(message_id=out.reply_to, allow_sending_without_reply=True)
+            if (i == 0 and out.reply_to)
+            else None
+        ),
+        message_thread_id=out.thread_id,
+        **extra,
+    )
+    return message.message_id
+
+
+async def deliver_now(bot: Bot, out: Outgoing) -> int | None:
+    """Send (or edit) `out` at once, without the outbox (see `deliver`)."""
+    if edits_in_place(out):
+        edited = await try_edit(bot, out)
+        if edited is not None:
+            return edited
     parts = split_parts(out.html)
     sent_id = None
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        message = await bot.send_message(
-            chat_id=out.chat_id,
-            text=part,
-            reply_markup=_markup(out) if last else None,
-            reply_parameters=(
-                ReplyParameters(message_id=out.reply_to, allow_sending_without_reply=True)
-                if (i == 0 and out.reply_to)
-                else None
-            ),
-            message_thread_id=out.thread_id,
-        )
-        sent_id = message.message_id
+    for i in range(len(parts)):
+        sent_id = await send_part(bot, out, parts, i)
     return sent_id
 
 

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+
+from tasks.outbox_settings import OutboxSettings
 
 DEFAULT_REMINDER_INTERVAL = 30.0
 
@@ -18,3 +20,6 @@ class BotSettings:
     # TROLY_REMINDER_INTERVAL: seconds between reminder sweeps, 1–300; None: this process sends no reminders
     reminder_interval: float | None = DEFAULT_REMINDER_INTERVAL
     fake_now: datetime | None = None  # TROLY_FAKE_NOW (tests only): an aware instant the clock starts at
+    outbox: OutboxSettings = field(
+        default_factory=OutboxSettings
+    )  # TROLY_OUTBOX_*: rate budget, K in flight, lease, deadlines

@@ -530,3 +530,65 @@ class DialogueState(Base):
     data: Mapped[Any] = mapped_column(JSON)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """One message the bot must send (a reply, a notice to someone else, a reminder), until it is sent or has
+    failed for good. Written and drained by `tasks.outbox`; `payload` is the message as plain JSON (text,
+    buttons, reply/edit ids), never a Telegram object.
+
+    `key` makes an enqueue idempotent (a reminder row is handed over once, whatever crashes). `claimed_by`
+    / `claimed_at` is the lease of the process sending it; `parts_sent` counts the parts of a long message
+    already accepted (a retry resumes after them). Exactly one of `sent_at` / `failed_at` is set at the end.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_due",
+            "priority",
+            "next_attempt_at",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+        Index(
+            "ix_outbox_chat_pending",
+            "chat_id",
+            "id",
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+        Index("ix_outbox_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    priority: Mapped[int] = mapped_column(SmallInteger, default=0)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    failed_at: Mapped[datetime | None]
+    error_kind: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    retry_after: Mapped[float | None]
+
+
+class OutboxBudget(Base):
+    """The send budget shared by every process: one row per scope ("all", "chat:<id>", "group:<id>") with
+    the times (epoch seconds) of its recent sends, and for "all" a pause ordered by Telegram (429)."""
+
+    __tablename__ = "outbox_budget"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    stamps: Mapped[Any] = mapped_column(JSON)
+    paused_until: Mapped[float] = mapped_column(default=0.0)
+    updated_at: Mapped[float] = mapped_column(default=0.0)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +25,7 @@ from dotenv import find_dotenv, load_dotenv
 
 from bot.settings import DEFAULT_REMINDER_INTERVAL, BotSettings
 from retrieval.settings import DEFAULT_QUERY_THREADS, LLMSettings, RetrievalSettings, default_batch_threads
+from tasks.outbox_settings import OutboxSettings
 from tasks.settings import TaskSettings
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -302,6 +303,30 @@ def _fake_now(tz: ZoneInfo) -> Callable[[str], datetime]:
     return parse
 
 
+def _outbox_settings(env: Mapping[str, str]) -> OutboxSettings:
+    """TROLY_OUTBOX_*: the outbox's limits (docs/cli.md §1); out-of-range values are refused, not clamped."""
+    default = OutboxSettings()
+
+    def ranged(name: str, value: float, low: float, high: float) -> float:
+        if not low <= value <= high:
+            raise ConfigError(f"{name}={value:g} không hợp lệ: cần một số từ {low:g} đến {high:g}.")
+        return value
+
+    rate = ranged("TROLY_OUTBOX_RATE", _number(env, "TROLY_OUTBOX_RATE", default.rate), 1, 30)
+    lease = ranged(
+        "TROLY_OUTBOX_LEASE", _number(env, "TROLY_OUTBOX_LEASE", default.lease.total_seconds()), 10, 3600
+    )
+    reply = _number(env, "TROLY_OUTBOX_REPLY_DEADLINE", default.reply_deadline.total_seconds())
+    return OutboxSettings(
+        rate=rate,
+        chat_burst=_whole(env, "TROLY_OUTBOX_CHAT_BURST", default.chat_burst, low=1, high=20),
+        in_flight=_whole(env, "TROLY_OUTBOX_IN_FLIGHT", default.in_flight, low=1, high=16),
+        lease=timedelta(seconds=lease),
+        reply_deadline=timedelta(seconds=ranged("TROLY_OUTBOX_REPLY_DEADLINE", reply, 1, 86400)),
+        poll=ranged("TROLY_OUTBOX_POLL", _number(env, "TROLY_OUTBOX_POLL", default.poll), 0.05, 10),
+    )
+
+
 def _bot_settings(env: Mapping[str, str], tz: ZoneInfo) -> BotSettings:
     workers = _whole(
         env,
@@ -312,6 +337,7 @@ def _bot_settings(env: Mapping[str, str], tz: ZoneInfo) -> BotSettings:
         message="cần số câu hỏi trả lời song song, một số nguyên từ 1 đến 256, ví dụ TROLY_BOT_WORKERS=4",
     )
     return BotSettings(
+        outbox=_outbox_settings(env),
         username=(_text(env, "TROLY_BOT_USERNAME") or "").lstrip("@") or None,
         workers=workers or None,  # 0: unset, the default by CPU count
         reminder_interval=_parsed(

@@ -27,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
@@ -70,7 +71,17 @@ class ChatUnreachable(PermanentFailure):
     "không nhận được tin nhắn" and nothing more is pushed to them until they write to the bot again."""
 
 
-SendFn = Callable[[int, str, Keyboard], Awaitable[None]]
+class SendFn(Protocol):
+    """The transport: send `html` with `buttons` to `chat_id`, or raise (RetryLater, PermanentFailure…).
+
+    `key` names the reminder row ("reminder:<id>"): a transport that queues messages (the bot's outbox)
+    hands each row over once, so a row sent but not yet marked when a process dies is not queued twice."""
+
+    def __call__(
+        self, chat_id: int, html: str, buttons: Keyboard, *, key: str | None = None
+    ) -> Awaitable[None]: ...
+
+
 Clock = Callable[[], datetime]
 
 
@@ -322,7 +333,9 @@ class ReminderDispatcher:
         if outgoing is None:
             return "skipped"
         try:
-            await self.send(outgoing.chat_id, outgoing.screen.html, outgoing.screen.buttons)
+            await self.send(
+                outgoing.chat_id, outgoing.screen.html, outgoing.screen.buttons, key=f"reminder:{claim.id}"
+            )
         except RetryLater as exc:
             self.throttle.pause(exc.seconds)
             await asyncio.to_thread(self._mark_failed, claim, f"RetryLater: {exc}", retry_after=exc.seconds)

@@ -9,8 +9,8 @@ import logging
 import pytest
 
 from bot import texts
-from tests.bot_fixtures import until
 from tests.bot.task_bot_fixtures import button, task_bot
+from tests.bot_fixtures import until
 
 THAO, SON, MAI, HANH, STRANGER = 1006, 1008, 1010, 1004, 1999  # CB006 leads Sở Nội vụ; CB004 is quản trị
 GROUP = -100_778

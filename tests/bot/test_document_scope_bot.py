@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import select
 
 from retrieval.engine import RetrievalEngine
+from tests.bot.task_bot_fixtures import NOW, TaskBot, buttons, prepare_home
 from tests.bot_fixtures import polling
 from tests.fakes.fake_openai import FakeOpenAI, Recorded
 from tests.fakes.fake_telegram import FakeTelegram
-from tests.bot.task_bot_fixtures import NOW, TaskBot, buttons, prepare_home
 from tests.retrieval.test_document_scope import LIMITED, MODEL, PUBLIC_DOC, QUESTION
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,9 @@ thread with its own event loop, so that synchronous tests, async tests and child
 
 Like Telegram it answers 400 for a text over 4096 characters (after entity parsing) and for HTML it cannot
 parse (an unescaped ``<`` or ``&``, an unknown or unbalanced tag), checks callback data (≤ 64 bytes), and can
-be told to fail the next N calls with 429 (``retry_after``) or a 5xx, and to refuse chosen chats (403 bot
+be told to fail the next N calls with 429 (``retry_after``) or a 5xx (``fail_next``), to fail every call for a
+while (``fail_for``: a 429 storm), to hold calls (``delay_next``, ``latency``: hung requests and lost
+responses), and to refuse chosen chats (403 bot
 blocked, 400 chat not found: ``refuse_chat``). PTB posts form fields whose values are
 JSON-encoded (strings are sent as they are); JSON bodies and query strings are accepted too.
 
@@ -298,6 +300,11 @@ class FakeTelegram:
             self._callback_seq = itertools.count(1)
             self.callback_answers: list[dict[str, Any]] = []
             self._failures: list[_Failure] = []
+            self._storms: list[
+                tuple[float, int, int, str | None]
+            ] = []  # (until, status, retry_after, method)
+            self._delays: list[list[Any]] = []  # [remaining, seconds, method]: slow answers
+            self.latency = 0.0  # seconds every call waits before it is handled (a slow network)
             self._refused: dict[int, int] = {}  # chat id -> 403 (bot blocked) or 400 (chat not found)
             self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
             self.webhook: dict[str, Any] = {}
@@ -698,6 +705,22 @@ class FakeTelegram:
         with self._cond:
             self._failures.append(_Failure(n, status, retry_after, method.lower() if method else None))
 
+    def fail_for(
+        self, seconds: float, status: int = 429, retry_after: int = 1, method: str | None = None
+    ) -> None:
+        """For the next ``seconds``, answer every call (of ``method``, or any) with ``status`` (a 429 storm
+        with a fixed ``retry_after``, or a 5xx outage)."""
+        with self._cond:
+            until = time.monotonic() + seconds
+            self._storms.append((until, status, retry_after, method.lower() if method else None))
+
+    def delay_next(self, n: int, seconds: float, method: str | None = None) -> None:
+        """Hold the next ``n`` calls (of ``method``) for ``seconds`` before handling them: with a client
+        timeout shorter than that, a hung request — and since the call is then handled anyway, a message
+        Telegram accepted whose answer the bot never saw (a lost response)."""
+        with self._cond:
+            self._delays.append([n, seconds, method.lower() if method else None])
+
     # -- test API: observing ---------------------------------------------------------------------------
 
     @property
@@ -806,6 +829,15 @@ class FakeTelegram:
             params = await self._params(request)
         except Exception as exc:
             return self._error(400, f"Bad Request: can't parse request: {exc}")
+        delay = self.latency
+        with self._cond:
+            for d in self._delays:
+                if d[0] > 0 and (d[2] is None or d[2] == method.lower()):
+                    d[0] -= 1
+                    delay += d[1]
+                    break
+        if delay > 0:
+            await asyncio.sleep(delay)  # the simulated network or server time of this call
         call = Call(method, params)
         with self._cond:
             self._calls.append(call)
@@ -833,6 +865,11 @@ class FakeTelegram:
 
     def _maybe_fail(self, method: str) -> None:
         with self._cond:
+            now = time.monotonic()
+            for until, status, retry_after, only in self._storms:
+                if now < until and (only is None or only == method.lower()):
+                    self._failures.insert(0, _Failure(1, status, retry_after, only))
+                    break
             for f in self._failures:
                 if f.remaining > 0 and (f.method is None or f.method == method.lower()):
                     f.remaining -= 1

@@ -251,7 +251,7 @@ async def main():
     global sent
     db = Database.open(url)
     async with Bot(token, base_url=api_url) as bot:
-        async def send(chat_id, html, buttons):
+        async def send(chat_id, html, buttons, key=None):
             global sent
             if 0 <= crash <= sent:
                 os._exit(3)

@@ -42,6 +42,7 @@ def run_checks(settings: Settings) -> list[Check]:
         check_timezone,
         check_database,
         check_migrations,
+        check_outbox,
         check_model,
         check_index,
         check_chroma,
@@ -194,6 +195,56 @@ def check_migrations(settings: Settings) -> Check:
         "Lược đồ tự nâng cấp khi bot hoặc một lệnh `troly officials/tasks` mở CSDL; sao lưu trước "
         "(`troly backup`) rồi chạy `troly officials list` để nâng cấp ngay.",
     )  # fmt: skip
+
+
+def check_outbox(settings: Settings) -> Check:
+    """Messages the bot gave up on (replies after 15 minutes, notices after 24 hours of retries) in the last
+    7 days, and messages waiting for long: what an administrator must know about deliveries."""
+    from datetime import timedelta
+
+    from tasks.db import current_revision, make_engine
+    from tasks.outbox import stats
+    from tasks.timeutil import utcnow
+
+    if _missing_sqlite_file(settings) is not None:
+        return Check("", OK, "")
+    try:
+        engine = make_engine(settings.database_url, connect_args=_timeout_args(settings.database_url))
+    except Exception:
+        return Check("", OK, "")
+    try:
+        try:
+            if "outbox" not in _tables(engine) or current_revision(engine) is None:
+                return Check("", OK, "")
+        except Exception:
+            return Check("", OK, "")  # unreachable: already reported by check_database
+        from sqlalchemy.orm import Session
+
+        now = utcnow()
+        with Session(engine) as session:
+            report = stats(session, now, now - timedelta(days=7))
+    finally:
+        engine.dispose()
+    waiting = ""
+    if report.pending:
+        age = int(report.oldest_pending.total_seconds() // 60) if report.oldest_pending else 0
+        waiting = f"; {report.pending} tin đang chờ gửi (lâu nhất {age} phút)"
+    if report.failed:
+        last = report.failures[0]
+        return Check(
+            "Hộp thư đi", WARN,
+            f"{report.failed} tin không gửi được trong 7 ngày qua (gần nhất: chat {last.chat_id}, "
+            f"{last.failed_at:%d/%m/%Y %H:%M} UTC, {last.attempts} lần thử: {(last.error or '')[:120]}){waiting}",
+            "Xem nhật ký bot (dòng \"KHÔNG gửi được\"); kiểm tra kết nối tới api.telegram.org và mã bot. "
+            "Tin trả lời được thử lại 15 phút, thông báo 24 giờ (docs/trien-khai.md, hộp thư đi).",
+        )  # fmt: skip
+    return Check("Hộp thư đi", OK, f"{report.sent} tin đã gửi trong 7 ngày qua, không tin nào bị bỏ{waiting}")
+
+
+def _tables(engine) -> set[str]:
+    from sqlalchemy import inspect
+
+    return set(inspect(engine).get_table_names())
 
 
 def expected_model_id(settings: Settings) -> tuple[str | None, str]:
