@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from app.documents_admin import NotAdmin, require_admin
 from app.viewer import Viewer
+from tasks import audit
 from tasks import columns as C
 from tasks.importing import ImportReport, import_officials, import_tasks
+from tasks.normalize import Via
 from tasks.spreadsheets import SUPPORTED, SpreadsheetError, read_table
 from tasks.timeutil import format_local
 from tasks.ui import Screen, admin_data, button, esc
@@ -39,6 +41,7 @@ ADMIN_ONLY = (
     "Chỉ quản trị viên mới nhập danh sách cán bộ hoặc danh sách nhiệm vụ qua chat. Anh/chị hãy gửi bảng tính "
     "cho quản trị viên của đơn vị."
 )
+NO_HEADER_ROW = "dòng tên cột"  # in `read_table`'s message when a sheet has no header row of that kind
 WHAT = {OFFICIALS: "danh sách cán bộ", TASKS: "danh sách nhiệm vụ"}
 UNKNOWN_SHEET = (
     "Không nhận ra bảng tính “{name}”: dòng tiêu đề cần có các cột của danh sách cán bộ (Mã cán bộ, Họ và "
@@ -65,12 +68,21 @@ def recognise(path: Path) -> str | None:
     are named most wins, and at least two of them must be there. Raises `SpreadsheetError` for a file that
     cannot be read at all (its Vietnamese message is shown as is)."""
     scores: dict[str, int] = {}
+    failures: list[SpreadsheetError] = []
     for kind, headers, required in (
         (OFFICIALS, C.OFFICIAL_HEADERS, C.OFFICIAL_REQUIRED),
         (TASKS, C.TASK_HEADERS, C.TASK_REQUIRED),
     ):
-        table = read_table(path, headers, required=required)
+        try:
+            table = read_table(path, headers, required=required)
+        except SpreadsheetError as exc:  # no header row of this kind, or no readable file at all
+            failures.append(exc)
+            scores[kind] = 0
+            continue
         scores[kind] = len(set(table.headers) & set(required))
+    unreadable = [f for f in failures if NO_HEADER_ROW not in str(f)]
+    if len(failures) == 2 and unreadable:
+        raise unreadable[0]
     kind = max(scores, key=lambda k: (scores[k], k == TASKS))
     return kind if scores[kind] >= 2 else None
 
@@ -118,8 +130,19 @@ def preview_import(session: Session, viewer: Viewer, path: Path, display_name: s
 
 
 def run_import(session: Session, viewer: Viewer, path: Path, kind: str, display_name: str) -> Screen:
-    """ "Nhập": the real import (validated again; all or nothing), audited with the administrator's code."""
+    """The "Nhập" button: the real import (validated again; all or nothing). Its rows are audited as an
+    import (via import, actor the administrator's code: the conflict rule depends on it), and one more audit
+    row via bot records who imported which file from the chat, with the counts."""
     report = _import(session, viewer, path, kind, dry_run=False, display_name=display_name)
+    if report.ok:
+        official = require_admin(session, viewer, ADMIN_ONLY)
+        audit.record(
+            session, actor=official.code, via=Via.BOT, entity="import", key=display_name, field=kind,
+            old=None, new=None, at=viewer.now,
+            note=f"Nhập {WHAT[kind]} qua chat: {report.created} mới, {report.updated} cập nhật, "
+            f"{report.unchanged} không đổi, {len(report.conflicts)} giá trị giữ nguyên.",
+        )  # fmt: skip
+        session.commit()
     return Screen(report_html(report, viewer.tz, preview=False))
 
 

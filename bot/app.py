@@ -43,6 +43,7 @@ from bot.dialogue import DEFAULT_TTL_SECONDS, FollowUpContext
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
+from bot.index_watch import setup_index_watch
 from bot.reminders import request_plan, setup_reminders
 from bot.service import Engine, QAService, default_workers
 from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
@@ -195,6 +196,7 @@ def build_application(
         application, settings, store, interval=settings.bot.reminder_interval if reminders else None
     )
     setup_log_retention(application, settings, store)  # daily: delete the question log past its retention
+    setup_index_watch(application, store)  # documents added/removed in chat by another process: reload
     application.bot_data[BOT_DATA_KEY] = BotDeps(
         qa=qa,
         answers=answers
