@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.viewer import Viewer, official_of
+from retrieval.doc_cards import build_card
 from retrieval.loaders import SUPPORTED_SUFFIXES, LoadError, load, sidecar_path
 from retrieval.scope import EVERYONE
 from tasks import audit, index_generation
@@ -121,8 +122,8 @@ def check_document(file_name: str, data: bytes) -> CheckedDocument:
             loaded = load(path, name)
         except LoadError as exc:
             raise DocumentRefused(f"Không đưa tệp vào kho. {exc}") from None
-    meta = loaded.meta
-    return CheckedDocument(name, meta.doc_number, meta.doc_type, meta.title or None)
+    card = build_card(loaded.meta, loaded.fields, loaded.body)  # the type/title the document card will show
+    return CheckedDocument(name, card.doc_number, card.doc_type, card.title or None)
 
 
 # --- who may read it ------------------------------------------------------------------------------------

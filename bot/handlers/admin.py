@@ -197,7 +197,9 @@ async def _check_and_ask_scope(
         checked = await asyncio.to_thread(documents_admin.check_document, state["file_name"], data)
     except (NotLinked, NotAdmin, DocumentRefused) as exc:
         log.info("Từ chối thêm văn bản %r của user=%s: %s", state["file_name"], user_id, exc)
-        html = texts.NOT_LINKED if isinstance(exc, NotLinked) else "❌ " + esc(str(exc))
+        html = texts.NOT_LINKED if isinstance(exc, NotLinked) else esc(str(exc))
+        if isinstance(exc, DocumentRefused):
+            html = "❌ " + html
         await sending.send(update, context.bot, html, chat_id=chat_id, edit_message_id=edit_message_id)
         return
     state = {**state, "stage": "scope", "label": checked.label}
