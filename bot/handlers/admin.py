@@ -462,9 +462,9 @@ async def _add(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict, 
     if dialogues(context).pop(user_id, DOCUMENT) is None:
         await query.answer(STEP_GONE, show_alert=True)
         return
-    await query.answer("Đang thêm…")
     who = viewer(context, user_id)
     await task_store(context).run(documents_admin.require_admin, who)
+    await query.answer("Đang thêm…")
     label = esc(state.get("label") or state["file_name"])
     await _edit(update, context, f"⏳ Đang tải tệp “{esc(state['file_name'])}”…")
     raw = await _download(context, state["file_id"])
