@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +26,18 @@ from app.documents_admin import DocumentRefused, NotAdmin
 from app.viewer import NotLinked
 from bot import incoming, render, sending, texts
 from bot.deps import deps
-from bot.handlers import media
+from bot.handlers import admin_sheets, media
+from bot.handlers.admin_common import (
+    DOCUMENT,
+    IMPORT,
+    REMOVAL,
+    STEP_GONE,
+    STEP_TTL_SECONDS,
+    download,
+    edit,
+    new_step_number,
+    refuse,
+)
 from bot.handlers.tasks import dialogues, viewer
 from bot.index_watch import remember_generation
 from bot.tasks_db import task_store
@@ -37,8 +45,6 @@ from tasks.ui import MAX_ALERT_CHARS, Callback, admin_data, button, esc, parse_c
 
 log = logging.getLogger(__name__)
 
-IMPORT, DOCUMENT, REMOVAL = "admin_import", "admin_doc", "admin_rm"
-STEP_TTL_SECONDS = 30 * 60
 UNITS_PER_PAGE = 8
 CAPTION_COMMANDS = ("themvanban", "xoavanban")
 
@@ -48,7 +54,6 @@ ADD_USAGE = (
 )
 REMOVE_USAGE = "Cách dùng: <code>/xoavanban SỐ_HIỆU</code>, ví dụ <code>/xoavanban 221-KL/TW</code>."
 PRIVATE_ONLY = "Việc quản trị kho văn bản và nhập bảng tính chỉ làm trong tin nhắn riêng với bot."
-STEP_GONE = "Thao tác này đã hết hạn hoặc đã xong. Hãy gửi lại tệp hoặc lệnh."
 
 
 # --- which messages are ours --------------------------------------------------------------------------
@@ -84,20 +89,6 @@ class _AdminFile(filters.MessageFilter):
 ADMIN_FILE = _AdminFile(name="admin_file")
 
 
-def _nonce() -> int:
-    return secrets.randbelow(10**9) + 1
-
-
-async def _download(context: ContextTypes.DEFAULT_TYPE, file_id: str) -> bytes:
-    file = await context.bot.get_file(file_id)
-    return bytes(await file.download_as_bytearray())
-
-
-async def _refuse(update: Update, context: ContextTypes.DEFAULT_TYPE, exc: Exception) -> None:
-    html = texts.NOT_LINKED if isinstance(exc, NotLinked) else esc(str(exc))
-    await sending.send(update, context.bot, html)
-
-
 # --- files ----------------------------------------------------------------------------------------------
 
 
@@ -116,14 +107,14 @@ async def admin_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await add_document_file(update, context)
         return
     if admin_imports.is_sheet(name):
-        await import_sheet(update, context)
+        await admin_sheets.import_sheet(update, context)
         return
     try:
         await task_store(context).run(documents_admin.require_admin, viewer(context, user.id))
     except (NotLinked, NotAdmin):
         await media.non_text(update, context)
         return
-    nonce = _nonce()
+    nonce = new_step_number()
     state = {"nonce": nonce, "file_id": message.document.file_id, "file_name": name,
              "size": message.document.file_size, "units": [], "stage": "offered"}  # fmt: skip
     dialogues(context).put(user.id, DOCUMENT, state, STEP_TTL_SECONDS)
@@ -133,54 +124,11 @@ async def admin_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
-async def import_sheet(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, user = update.effective_message, update.effective_user
-    document = message.document
-    who = viewer(context, user.id)
-    try:
-        await task_store(context).run(admin_imports.check_admin, who)
-    except (NotLinked, NotAdmin) as exc:
-        log.info("Từ chối nhập bảng tính từ user=%s: %s", user.id, type(exc).__name__)
-        await _refuse(update, context, exc)
-        return
-    name = Path(document.file_name or "bang-tinh.xlsx").name
-    if (document.file_size or 0) > admin_imports.MAX_SHEET_BYTES:
-        await sending.send(update, context.bot, esc(f"Tệp “{name}” lớn quá 20 MB: không tải được qua bot."))
-        return
-    nonce = _nonce()
-    data = await _download(context, document.file_id)
-    preview = await task_store(context).run(_preview, who, data, name, nonce)
-    if preview.ok:
-        state = {"nonce": nonce, "file_id": document.file_id, "file_name": name, "kind": preview.kind}
-        dialogues(context).put(user.id, IMPORT, state, STEP_TTL_SECONDS)
-    log.info("Xem trước bảng tính %s (%s) của user=%s: %s", name, preview.kind, user.id,
-             "hợp lệ" if preview.ok else "có lỗi")  # fmt: skip
-    await sending.send(update, context.bot, preview.screen.html, preview.screen.buttons)
-
-
-def _with_file(data: bytes, name: str, fn: Any, *args: Any) -> Any:
-    """`fn(path, *args)` with `data` saved under a private temporary folder as `name` (removed after)."""
-    suffix = Path(name).suffix.lower()
-    stem = re.sub(r"[^\w.() -]", "_", Path(name).stem).strip(" .")[:100] or "bang-tinh"
-    with tempfile.TemporaryDirectory(prefix="troly-sheet-") as folder:
-        path = Path(folder) / f"{stem}{suffix}"
-        path.write_bytes(data)
-        return fn(path, *args)
-
-
-def _preview(session: Any, who: Any, data: bytes, name: str, nonce: int) -> admin_imports.Preview:
-    return _with_file(data, name, lambda path: admin_imports.preview_import(session, who, path, name, nonce))
-
-
-def _run_import(session: Any, who: Any, data: bytes, name: str, kind: str) -> Any:
-    return _with_file(data, name, lambda path: admin_imports.run_import(session, who, path, kind, name))
-
-
 async def add_document_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/themvanban`` in a file's caption: check the file, then ask who may read it."""
     message, user = update.effective_message, update.effective_user
     document = message.document
-    state = {"nonce": _nonce(), "file_id": document.file_id, "file_name": document.file_name or "",
+    state = {"nonce": new_step_number(), "file_id": document.file_id, "file_name": document.file_name or "",
              "size": document.file_size, "units": [], "stage": "scope"}  # fmt: skip
     await _check_and_ask_scope(update, context, user.id, state, edit_message_id=None)
 
@@ -193,7 +141,7 @@ async def _check_and_ask_scope(
         await task_store(context).run(documents_admin.require_admin, viewer(context, user_id))
         documents_admin.safe_file_name(state["file_name"])
         documents_admin.check_size(state.get("size"))
-        data = await _download(context, state["file_id"])
+        data = await download(context, state["file_id"])
         checked = await asyncio.to_thread(documents_admin.check_document, state["file_name"], data)
     except (NotLinked, NotAdmin, DocumentRefused) as exc:
         log.info("Từ chối thêm văn bản %r của user=%s: %s", state["file_name"], user_id, exc)
@@ -247,7 +195,7 @@ async def remove_document(update: Update, context: ContextTypes.DEFAULT_TYPE, re
     try:
         await task_store(context).run(documents_admin.require_admin, viewer(context, user.id))
     except (NotLinked, NotAdmin) as exc:
-        await _refuse(update, context, exc)
+        await refuse(update, context, exc)
         return
     reference = " ".join(reference.split())[:100]
     if not reference:
@@ -270,7 +218,7 @@ async def remove_document(update: Update, context: ContextTypes.DEFAULT_TYPE, re
     except DocumentRefused as exc:
         await sending.send(update, context.bot, "❌ " + esc(str(exc)))
         return
-    nonce = _nonce()
+    nonce = new_step_number()
     label = _card_name(card)
     dialogues(context).put(
         user.id, REMOVAL, {"nonce": nonce, "source": card["source"], "label": label}, STEP_TTL_SECONDS
@@ -315,42 +263,6 @@ async def on_admin_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     except (NotLinked, NotAdmin) as exc:
         store.pop(query.from_user.id, kind)
         await query.answer(shorten(str(exc), MAX_ALERT_CHARS), show_alert=True)
-
-
-async def _edit(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, html: str, buttons: list | None = None
-) -> None:
-    message = update.callback_query.message
-    await sending.send(update, context.bot, html, buttons or [], chat_id=message.chat.id,
-                       edit_message_id=message.message_id)  # fmt: skip
-
-
-async def _import_confirmed(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback, state: dict
-) -> None:
-    query = update.callback_query
-    if dialogues(context).pop(query.from_user.id, IMPORT) is None:  # another press, another process
-        await query.answer(STEP_GONE, show_alert=True)
-        return
-    await query.answer("Đang nhập…")
-    await _edit(update, context, f"⏳ Đang nhập “{esc(state['file_name'])}”…")
-    raw = await _download(context, state["file_id"])
-    screen = await task_store(context).run(
-        _run_import, viewer(context, query.from_user.id), raw, state["file_name"], state["kind"]
-    )
-    log.info(
-        "Nhập bảng tính %s (%s) qua chat bởi user=%s", state["file_name"], state["kind"], query.from_user.id
-    )
-    await _edit(update, context, screen.html)
-
-
-async def _import_cancelled(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback, state: dict
-) -> None:
-    query = update.callback_query
-    dialogues(context).pop(query.from_user.id, IMPORT)
-    await query.answer()
-    await _edit(update, context, f"Đã huỷ: không nhập gì từ “{esc(state['file_name'])}”.")
 
 
 async def _offer_pressed(
@@ -421,7 +333,7 @@ async def _show_picker(update: Update, context: ContextTypes.DEFAULT_TYPE, state
         f"📄 <b>{esc(state.get('label') or state['file_name'])}</b>: chọn các đơn vị được đọc (cả các đơn vị "
         f"cấp dưới), rồi bấm «Xong». Trang {page}/{pages}."
     )
-    await _edit(update, context, html, rows)
+    await edit(update, context, html, rows)
 
 
 def _choices_for_admin(session: Any, who: Any) -> list[documents_admin.UnitChoice]:
@@ -452,7 +364,7 @@ async def _document_cancelled(
     query = update.callback_query
     dialogues(context).pop(query.from_user.id, DOCUMENT)
     await query.answer()
-    await _edit(update, context, f"Đã huỷ: không thêm “{esc(state['file_name'])}” vào kho.")
+    await edit(update, context, f"Đã huỷ: không thêm “{esc(state['file_name'])}” vào kho.")
 
 
 async def _add(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict, scope: list[str]) -> None:
@@ -466,23 +378,23 @@ async def _add(update: Update, context: ContextTypes.DEFAULT_TYPE, state: dict, 
     await task_store(context).run(documents_admin.require_admin, who)
     await query.answer("Đang thêm…")
     label = esc(state.get("label") or state["file_name"])
-    await _edit(update, context, f"⏳ Đang tải tệp “{esc(state['file_name'])}”…")
-    raw = await _download(context, state["file_id"])
-    await _edit(update, context, f"⏳ Đang đọc và lập chỉ mục <b>{label}</b>… (có thể mất vài chục giây)")
+    await edit(update, context, f"⏳ Đang tải tệp “{esc(state['file_name'])}”…")
+    raw = await download(context, state["file_id"])
+    await edit(update, context, f"⏳ Đang đọc và lập chỉ mục <b>{label}</b>… (có thể mất vài chục giây)")
     qa = deps(context).qa
     engine = await qa.engine()
     try:
         added = await qa.run(documents_admin.store_and_ingest, engine, state["file_name"], raw, scope)
     except DocumentRefused as exc:
         log.info("Không thêm được văn bản %r: %s", state["file_name"], exc)
-        await _edit(update, context, "❌ " + esc(str(exc)))
+        await edit(update, context, "❌ " + esc(str(exc)))
         return
     generation = await task_store(context).run(documents_admin.record_added, who, added)
     remember_generation(context.application, generation)
     readers = "toàn tỉnh" if not scope else "chỉ " + ", ".join(scope) + " (và đơn vị cấp dưới)"
     log.info("Đã thêm văn bản %s (%d đoạn, phạm vi: %s) qua chat bởi user=%s", added.source, added.passages,
              readers, user_id)  # fmt: skip
-    await _edit(
+    await edit(
         update, context,
         f"✅ Đã thêm <b>{label}</b> vào kho văn bản: {added.passages} đoạn; người đọc: {esc(readers)}. "
         "Có thể hỏi bot về văn bản này ngay.",
@@ -503,18 +415,18 @@ async def _remove_confirmed(
     who = viewer(context, user_id)
     await task_store(context).run(documents_admin.require_admin, who)
     await query.answer("Đang xoá…")
-    await _edit(update, context, f"⏳ Đang xoá <b>{esc(state['label'])}</b> khỏi kho…")
+    await edit(update, context, f"⏳ Đang xoá <b>{esc(state['label'])}</b> khỏi kho…")
     qa = deps(context).qa
     engine = await qa.engine()
     try:
         await qa.run(documents_admin.remove_and_reindex, engine, state["source"])
     except DocumentRefused as exc:
-        await _edit(update, context, "❌ " + esc(str(exc)))
+        await edit(update, context, "❌ " + esc(str(exc)))
         return
     generation = await task_store(context).run(documents_admin.record_removed, who, state["source"])
     remember_generation(context.application, generation)
     log.info("Đã xoá văn bản %s qua chat bởi user=%s", state["source"], user_id)
-    await _edit(update, context, f"🗑 Đã xoá <b>{esc(state['label'])}</b> khỏi kho văn bản.")
+    await edit(update, context, f"🗑 Đã xoá <b>{esc(state['label'])}</b> khỏi kho văn bản.")
 
 
 async def _remove_cancelled(
@@ -523,12 +435,12 @@ async def _remove_cancelled(
     query = update.callback_query
     dialogues(context).pop(query.from_user.id, REMOVAL)
     await query.answer()
-    await _edit(update, context, f"Đã giữ lại <b>{esc(state['label'])}</b>: không xoá gì.")
+    await edit(update, context, f"Đã giữ lại <b>{esc(state['label'])}</b>: không xoá gì.")
 
 
 _ACTIONS = {
-    "i": _import_confirmed,
-    "ix": _import_cancelled,
+    "i": admin_sheets.import_confirmed,
+    "ix": admin_sheets.import_cancelled,
     "add": _offer_pressed,
     "all": _everyone,
     "lim": _limited,
