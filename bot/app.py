@@ -45,6 +45,7 @@ from bot.engine_pool import Engine, QAService, default_workers
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
+from bot.index_watch import setup_index_watch
 from bot.outbox_sender import OUTBOX_KEY, OutboxSender, reminder_send
 from bot.reminders import request_plan, setup_reminders
 
@@ -201,6 +202,7 @@ def build_application(
         send=reminder_send(sender),
     )  # fmt: skip
     setup_log_retention(application, settings, store)  # daily: delete the question log past its retention
+    setup_index_watch(application, store)  # documents added/removed in chat by another process: reload
     application.bot_data[BOT_DATA_KEY] = BotDeps(
         qa=qa,
         answers=answers

@@ -171,6 +171,29 @@ class RetrievalEngine:
             self._searcher = None
         return report
 
+    def reload(self) -> None:
+        """Read the index again from disk: another process changed it (a document added or removed in chat).
+
+        The passage table, document bodies, manifest and lexical index are re-read into a new `Store`
+        (under the index's file lock, so never half-written); derived caches (searcher, document cards)
+        are dropped. Vectors live in Chroma: a Chroma server (TROLY_CHROMA_URL) shared by the processes
+        already holds the new ones; with the embedded Chroma each process keeps the client it opened.
+        """
+        with self._lock, self._file_lock():
+            old = self._store
+            fresh = Store(self.index_dir, self._chroma_url)
+            if old is not None:  # keep the open Chroma client: one per process and path
+                fresh._client = old._client
+                fresh.version = old.version + 1
+            self._store = fresh
+            self._searcher = None
+            self._catalog = None
+
+    def source_path(self, source: str) -> Path | None:
+        """The file an indexed `source` was read from (the manifest's record), or None when not indexed."""
+        entry = self.store.manifest.get("files", {}).get(source)
+        return Path(entry["path"]) if entry and entry.get("path") else None
+
     def ensure_index(self) -> IngestReport | None:
         """First use on an empty index ingests the default corpus; a different model rebuilds it."""
         store = self.store

@@ -592,3 +592,18 @@ class OutboxBudget(Base):
     stamps: Mapped[Any] = mapped_column(JSON)
     paused_until: Mapped[float] = mapped_column(default=0.0)
     updated_at: Mapped[float] = mapped_column(default=0.0)
+
+
+class IndexGeneration(Base):
+    """A counter every bot process watches: bumped when the document index changes (a document added or
+    removed in chat), so processes sharing the database reload their copy of the index within seconds.
+
+    One row per index (`key`, "corpus"). Written by `tasks.index_generation`.
+    """
+
+    __tablename__ = "index_generations"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by: Mapped[str | None] = mapped_column(Text)

@@ -30,6 +30,13 @@ random answer tokens, not ids, and are parsed in bot/keyboards.py.)
     td:xy:<task_id>             cancel: confirmed (with the reason given)
     bc:x:<unit_id> | bc:d:<unit_id>   report file (.xlsx | .docx) of a unit subtree
     nv:menu | nv:on | nv:off | nv:h | nv:h:<hour> | nv:we:<0|1> | nv:dg:<0|1>   /nhacviec choices
+    ad:i:<n> | ad:ix:<n>        administrators: import the sheet previewed as pending import <n> | drop it
+    ad:add:<n>                  "Thêm vào kho văn bản" under a document file (pending document <n>)
+    ad:all:<n> | ad:lim:<n>     who may read it: "Toàn tỉnh" | "Chỉ đơn vị …" (opens the unit picker)
+    ad:u:<n>:<unit_id>          picker: (un)tick a unit    ad:pg:<n>:<page>   picker: another page (≥ 1)
+    ad:ok:<n> | ad:dx:<n>       picker: done (add with the ticked units) | stop adding the document
+    ad:rm:<n> | ad:rmx:<n>      /xoavanban: confirm removing pending document <n> | keep it
+    (`<n>` is the number of the pending step kept in the dialogue store, never a file name or a path.)
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ from vntext.display import esc, format_date, shorten
 __all__ = ["esc", "format_date", "shorten"]  # the one set of text helpers, re-exported for the task screens
 
 MAX_CALLBACK_BYTES = 64
-CALLBACK_PATTERN = r"^(t|td|bc|nv):"  # for the bot's CallbackQueryHandler(pattern=...)
+CALLBACK_PATTERN = r"^(t|td|bc|nv|ad):"  # for the bot's CallbackQueryHandler(pattern=...)
 ALL_UNITS_ID = 0  # the synthetic "Tất cả đơn vị" root in td:/bc: data
 PROGRESS_STEPS = (0, 25, 50, 75, 100)  # the progress buttons, under every task card and reminder
 MAX_ALERT_CHARS = 190  # a callback answer (toast/alert) may hold 200 characters
@@ -112,6 +119,17 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("nv", "h"): -1,  # 0 or 1 argument
     ("nv", "we"): 1,
     ("nv", "dg"): 1,
+    ("ad", "i"): 1,
+    ("ad", "ix"): 1,
+    ("ad", "add"): 1,
+    ("ad", "all"): 1,
+    ("ad", "lim"): 1,
+    ("ad", "u"): 2,
+    ("ad", "pg"): 2,
+    ("ad", "ok"): 1,
+    ("ad", "dx"): 1,
+    ("ad", "rm"): 1,
+    ("ad", "rmx"): 1,
 }
 _INT = re.compile(r"[0-9]{1,12}")  # ASCII digits only (\d takes "١"), used with fullmatch
 
@@ -132,7 +150,7 @@ def parse_callback(data: str | None) -> Callback | None:
     args = tuple(int(a) for a in raw)
     if (prefix, action) == ("t", "p") and args[1] > 100:
         return None
-    if (prefix, action) == ("t", "pg") and args[0] < 1:
+    if (prefix, action) in (("t", "pg"), ("ad", "pg")) and args[-1] < 1:
         return None
     return Callback(prefix, action, args)
 
@@ -205,3 +223,8 @@ def unit_id_arg(value: int) -> int | None:
 def manage_data(action: str, task_id: int, arg: int | None = None) -> str:
     """`td:` task-management buttons of /tiendo: t (view), ra, rp, ry (reassign), x, xy (cancel)."""
     return f"td:{action}:{task_id}" + ("" if arg is None else f":{arg}")
+
+
+def admin_data(action: str, pending: int, arg: int | None = None) -> str:
+    """`ad:` buttons of the administrators' dialogues (imports, documents); `pending` is the step's number."""
+    return f"ad:{action}:{pending}" + ("" if arg is None else f":{arg}")

@@ -19,6 +19,11 @@ date) are left alone when they were last changed through another channel than an
 (the spreadsheet's save time), and so is the assignee when it was reassigned (CLI, bot) after it; a cancelled
 task keeps its status, progress, date and assignee whatever the file says (a sheet never revives it). Each
 kept field is returned as a `KeptValue` (with its reason) for the caller to report.
+
+A sheet sent in chat has no save time worth trusting (the download is brand new, and the xlsx property may be
+anything), so `keep_since_last_import` compares with the task's own history instead: a value last set through
+another channel than an import (the bot, the command line) is kept, whatever the file says — a file can then
+never undo a change made after the task was last imported.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tasks import audit
@@ -39,6 +44,7 @@ PROGRESS_FIELDS = ("status", "progress", "completed_on")
 # Fields a spreadsheet never changes on a cancelled task: cancelling is done with a reason through
 # `troly tasks cancel` or the bot, and a sheet must not revive the task or hand it to someone.
 CANCELLED_KEPT_FIELDS = (*PROGRESS_FIELDS, "assignee")
+CONFLICT_NOTE = "Xung đột:"  # how an audited conflict's note begins (the value was kept, not written)
 _LOCKED_KEY = "troly_locked_task_ids"
 _CHUNK = 500  # ids per SELECT … IN (…): well under every driver's parameter limit
 
@@ -135,12 +141,33 @@ def _assignee_changed_at(session: Session, task: Task) -> tuple[datetime, str] |
     return (row[0], row[1]) if row is not None else None
 
 
-def _keep_newer(session: Session, task: Task, wanted: dict[str, Any], since: datetime) -> list[KeptValue]:
+def _last_assignee_change(session: Session, task: Task) -> tuple[datetime, str] | None:
+    """(when, via) of the last audited change of `task`'s assignee by any channel, conflicts left out (an
+    import's conflict row records a value it did NOT write)."""
+    row = session.execute(
+        select(AuditLog.at, AuditLog.via)
+        .where(
+            AuditLog.entity == "task",
+            AuditLog.entity_key == task.code,
+            AuditLog.field == "assignee",
+            ~func.coalesce(AuditLog.note, "").startswith(CONFLICT_NOTE),
+        )
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _keep_newer(
+    session: Session, task: Task, wanted: dict[str, Any], since: datetime | None
+) -> list[KeptValue]:
     """The values of `task` a writer from a source saved at `since` (an import) must leave alone.
 
     - A cancelled task keeps its status, progress, completion date and assignee (a sheet never revives it).
     - Progress fields changed through another channel after `since` are kept (the bot is newer).
     - An assignee changed through the CLI or the bot after `since` is kept (same rule as progress).
+    `since` None: the source's time is unknown (a sheet sent in chat): "after `since`" becomes "after the
+    task was last imported", i.e. the last change of the field came through another channel.
     Removes the kept fields from `wanted`.
     """
     kept: list[KeptValue] = []
@@ -155,21 +182,27 @@ def _keep_newer(session: Session, task: Task, wanted: dict[str, Any], since: dat
         for name in CANCELLED_KEPT_FIELDS:
             wanted.pop(name, None)
         return kept
-    if task.progress_updated_via != Via.IMPORT and task.progress_updated_at > since:
+    after = "sau khi tệp được lưu" if since is not None else "sau lần nhập gần nhất"
+    if task.progress_updated_via != Via.IMPORT and (since is None or task.progress_updated_at > since):
         for name in PROGRESS_FIELDS:
             if name in wanted and getattr(task, name) != wanted[name]:
                 kept.append(
                     KeptValue(name, getattr(task, name), wanted[name], task.progress_updated_at,
-                              str(task.progress_updated_via), "cập nhật sau khi tệp được lưu")
+                              str(task.progress_updated_via), f"cập nhật {after}")
                 )  # fmt: skip
         for name in PROGRESS_FIELDS:
             wanted.pop(name, None)
     if "assignee" in wanted and wanted["assignee"] is not task.assignee:
-        changed = _assignee_changed_at(session, task)
-        if changed is not None and changed[0] > since:
+        if since is None:
+            last = _last_assignee_change(session, task)
+            changed = last if last is not None and last[1] != str(Via.IMPORT) else None
+        else:
+            changed = _assignee_changed_at(session, task)
+            changed = changed if changed is not None and changed[0] > since else None
+        if changed is not None:
             kept.append(
                 KeptValue("assignee", task.assignee, wanted["assignee"], changed[0], changed[1],
-                          "giao lại sau khi tệp được lưu")
+                          f"giao lại {after}")
             )  # fmt: skip
             wanted.pop("assignee")
     return kept
@@ -184,6 +217,7 @@ def change_task(
     via: Via | str,
     now: datetime,
     keep_newer_than: datetime | None = None,
+    keep_since_last_import: bool = False,
     stamp: bool = False,
     note: str | None = None,
     log: Callable[..., Any] | None = None,
@@ -193,7 +227,9 @@ def change_task(
     `values` may be a function of the fresh task (an import's empty cells keep the current values).
     `keep_newer_than`: leave the progress fields (and the assignee) alone if they were last changed, through a
     channel other than an import, after this instant, and every such field of a cancelled task; the values kept are returned in `WriteResult.kept` and audited as
-    conflicts (old = the value kept, new = the one ignored). `stamp`: a person stating a value makes it
+    conflicts (old = the value kept, new = the one ignored). `keep_since_last_import`: the same for a source
+    without a trustworthy time (a sheet sent in chat): keep every such field last changed through another
+    channel than an import, whenever that was. `stamp`: a person stating a value makes it
     theirs and newer even when it equals the stored one (the bot), so who/when are stamped anyway. Stamps `updated_at/_via` when anything changed
     and `progress_updated_at/_via` when a progress field did. Raises `RuntimeError` if the task is not
     locked in the current transaction (a programming error: the compare would use a stale row).
@@ -212,8 +248,8 @@ def change_task(
     via = Via(via)
     wanted = dict(values(task) if callable(values) else values)
     result = WriteResult(task)
-    if keep_newer_than is not None:
-        result.kept = _keep_newer(session, task, wanted, keep_newer_than)
+    if keep_newer_than is not None or keep_since_last_import:
+        result.kept = _keep_newer(session, task, wanted, None if keep_since_last_import else keep_newer_than)
     for name, new in wanted.items():
         old = getattr(task, name)
         if old != new:
@@ -230,14 +266,18 @@ def change_task(
             )
             setattr(task, name, new)
             result.changed[name] = (old, new)
+    saved = (
+        "tệp gửi qua chat, không rõ giờ lưu"
+        if keep_since_last_import
+        else f"tệp lưu lúc {keep_newer_than.isoformat() if keep_newer_than else '?'}"
+    )
     for kept in result.kept:
         log(
             actor=actor, via=via, entity="task", key=task.code, field=kept.field,
             old=kept.kept, new=kept.ignored, at=now,
             note=(
-                f"Xung đột: giữ giá trị cập nhật qua {kept.changed_via} lúc {kept.changed_at.isoformat()} "
-                f"({kept.reason}; tệp lưu lúc {keep_newer_than.isoformat() if keep_newer_than else '?'}); "
-                "bỏ qua giá trị trong tệp."
+                f"{CONFLICT_NOTE} giữ giá trị cập nhật qua {kept.changed_via} lúc {kept.changed_at.isoformat()} "
+                f"({kept.reason}; {saved}); bỏ qua giá trị trong tệp."
             ),
         )  # fmt: skip
     if result.changed or stamp:

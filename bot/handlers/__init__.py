@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import documents, feedback, linking, progress, stats, tasks
+from bot.handlers import admin, documents, feedback, linking, progress, stats, tasks
 from bot.handlers.callbacks import on_callback
 from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
@@ -74,6 +74,15 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
     application.add_handler(
         CommandHandler("thongke", stats.thongke_command, filters=NEW_MESSAGE, block=False)
     )
+
+    # Administrators from the chat: sheets to import, documents to add (/themvanban, also as a file's
+    # caption) or remove (/xoavanban), and their ad: buttons (bot.handlers.admin).
+    application.add_handler(CommandHandler("themvanban", admin.themvanban_command, filters=NEW_MESSAGE))
+    application.add_handler(
+        CommandHandler("xoavanban", admin.xoavanban_command, filters=NEW_MESSAGE, block=False)
+    )
+    application.add_handler(MessageHandler(NEW_MESSAGE & admin.ADMIN_FILE, admin.admin_file, block=False))
+    application.add_handler(CallbackQueryHandler(admin.on_admin_callback, pattern=r"^ad:", block=False))
 
     # Linking by a shared contact (private chats; in groups a contact falls through to `non_text`).
     application.add_handler(MessageHandler(NEW_MESSAGE & PRIVATE & filters.CONTACT, linking.contact_message))

@@ -119,16 +119,24 @@ def apply_fields(obj: Any, values: dict[str, Any], record: Callable[[str, Any, A
     return changed
 
 
-def run_all_or_nothing(session: Session, report: ImportReport, work: Callable[[], None]) -> ImportReport:
-    """Run `work` in one transaction: commit when the report has no error, roll back otherwise."""
+def run_all_or_nothing(
+    session: Session, report: ImportReport, work: Callable[[], None], *, dry_run: bool = False
+) -> ImportReport:
+    """Run `work` in one transaction: commit when the report has no error, roll back otherwise.
+
+    `dry_run`: roll back even without errors, keeping the counts: the report says exactly what the import
+    would do (the same validation and the same writes, none of them kept)."""
     try:
         work()
+        if dry_run:
+            session.rollback()
+            report.dry_run = True
         if report.errors:
             session.rollback()
             report.created = report.updated = report.unchanged = report.units_created = 0
             report.conflicts.clear()
             report.deactivated.clear()
-        else:
+        elif not dry_run:
             session.commit()
     except BaseException:
         session.rollback()

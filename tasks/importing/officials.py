@@ -78,6 +78,7 @@ def import_officials(
     full: bool = False,
     sheet: str | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Load or update the roster (and its unit tree) from `path`; commits only if every row is valid.
 
@@ -87,6 +88,7 @@ def import_officials(
     imported unit by unit) unless `full`: then the file is the complete roster and every active official
     missing from it is deactivated (never deleted; `report.deactivated` lists their open tasks, which need a
     new assignee). `sheet` names the sheet to read (default: the visible one holding the headers).
+    `dry_run`: validate and apply in a transaction that is rolled back (the report is the preview).
     """
     path = Path(path)
     actor = actor or f"import:{path.name}"
@@ -116,7 +118,7 @@ def import_officials(
         if full:
             _deactivate_missing(session, rows, report, actor, now)
 
-    return run_all_or_nothing(session, report, work)
+    return run_all_or_nothing(session, report, work, dry_run=dry_run)
 
 
 def _parse_official_rows(table: Table, report: ImportReport) -> tuple[list[_OfficialRow], list[_UnitRow]]:

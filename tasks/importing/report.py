@@ -62,6 +62,7 @@ class ImportReport:
     conflicts: list[Conflict] = field(default_factory=list)
     deactivated: list[Deactivated] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False  # a preview: nothing was written (the counts say what an import would do)
 
     @property
     def ok(self) -> bool:

@@ -118,6 +118,8 @@ def import_tasks(
     sheet: str | None = None,
     progress: Progress | None = None,
     before_write: Callable[[], None] | None = None,
+    dry_run: bool = False,
+    trust_file_time: bool = True,
 ) -> ImportReport:
     """Load or update tasks from `path`; commits only if every row is valid.
 
@@ -128,7 +130,11 @@ def import_tasks(
     `sheet`: the sheet to read (default: the visible one holding the headers). `progress(stage, done,
     total)` is called while reading, checking and writing. `before_write` runs after every row is validated
     and the existing tasks are read, before any lock is taken (tests use it to interleave a concurrent change
-    deterministically).
+    deterministically). `dry_run`: the same validation and writes in a transaction rolled back at the end
+    (the report is the preview). `trust_file_time=False`: the file's save time means nothing (a sheet sent
+    in chat, downloaded just now): every value changed through the bot or the command line since the task
+    was last imported is kept and reported as a conflict (`tasks.writes`, `keep_since_last_import`), and
+    `report.file_time` stays None.
     """
     path = Path(path)
     actor = actor or f"import:{path.name}"
@@ -140,13 +146,14 @@ def import_tasks(
         table = open_table(path, C.TASK_HEADERS, C.TASK_REQUIRED, report, sheet, progress)
         if table is None:
             return
-        report.file_time = as_utc(as_of) if as_of else file_timestamp(path, table)
+        if trust_file_time:
+            report.file_time = as_utc(as_of) if as_of else file_timestamp(path, table)
         rows = _parse_task_rows(session, table, report, import_date, progress)
         if report.errors:
             return
         _apply_tasks(session, rows, report, actor, now, progress, before_write)
 
-    return run_all_or_nothing(session, report, work)
+    return run_all_or_nothing(session, report, work, dry_run=dry_run)
 
 
 def _parse_task_rows(
@@ -333,8 +340,9 @@ def _apply_tasks(
             return {**plain, **asdict(derive_state(current, r.status, r.progress, r.completed_on))}
 
         result = change_task(
-            session, task, wanted, actor=actor, via=Via.IMPORT, now=now, keep_newer_than=file_time, log=log
-        )
+            session, task, wanted, actor=actor, via=Via.IMPORT, now=now, keep_newer_than=file_time,
+            keep_since_last_import=file_time is None, log=log,
+        )  # fmt: skip
         for kept in result.kept:
             report.conflicts.append(
                 Conflict(

@@ -24,7 +24,7 @@ from tests.bot.task_bot_fixtures import task_bot
 from tests.fakes.fake_telegram import FakeTelegram
 
 USER = 7007  # linked to CB007 below: task buttons reach the database
-PREFIXES = ["fb", "src", "t", "td", "bc", "nv"]
+PREFIXES = ["fb", "src", "t", "td", "bc", "nv", "ad"]
 ACTIONS = [
     "u",
     "d",
@@ -43,6 +43,15 @@ ACTIONS = [
     "h",
     "we",
     "dg",
+    "i",
+    "ix",
+    "add",
+    "all",
+    "lim",
+    "ok",
+    "dx",
+    "rm",
+    "rmx",
 ]
 ODD_DIGITS = "0123456789²³¹١٢٣٤۵߁०੦๑٠"
 
@@ -153,6 +162,9 @@ def _check(threaded, data: str) -> dict:
         "bc:x:99999999999999999999",
         "nv:h:99999999999999999999",
         "nv:h:²",
+        "ad:pg:1:0",
+        "ad:u:1",
+        "ad:rm:99999999999999999999",
         "fb:1:u:x",
         "src:1:01",
         "fb: 1:u",

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
@@ -309,6 +310,7 @@ class FakeTelegram:
             self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
             self.webhook: dict[str, Any] = {}
             self.webhook_deliveries: list[dict[str, Any]] = []
+            self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content): getFile
             self._cond.notify_all()
 
     def start(self) -> FakeTelegram:
@@ -591,6 +593,41 @@ class FakeTelegram:
         self.push_update({"message": msg})
         return msg
 
+    def push_document(
+        self,
+        chat_id: int,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        mime_type: str = "application/octet-stream",
+        chat_type: str = "private",
+        reply_to_message_id: int | None = None,
+    ) -> dict[str, Any]:
+        """Queue a message carrying a file a user sent; ``getFile`` and the file URL then serve ``content``.
+
+        A caption starting with a command gets its ``bot_command`` entity, as Telegram sends it."""
+        msg = self._base_message(
+            chat_id, user_id, chat_type=chat_type, username=None, first_name=None, chat_title=None,
+            reply_to_bot=False, reply_to_message_id=reply_to_message_id, message_thread_id=None,
+        )  # fmt: skip
+        file_id = f"doc-{chat_id}-{msg['message_id']}"
+        msg["document"] = {
+            "file_id": file_id, "file_unique_id": f"ud{chat_id}x{msg['message_id']}", "file_name": file_name,
+            "mime_type": mime_type, "file_size": len(content),
+        }  # fmt: skip
+        if caption is not None:
+            msg["caption"] = caption
+            ents = self.auto_entities(caption)
+            if ents:
+                msg["caption_entities"] = ents
+        with self._cond:
+            self._files[file_id] = (f"documents/{file_id}{Path(file_name).suffix}", content)
+            self._messages[(chat_id, msg["message_id"])] = msg
+        self.push_update({"message": msg})
+        return msg
+
     def push_callback(
         self, chat_id: int, user_id: int, data: str, message_id: int, *, username: str | None = None
     ) -> str:
@@ -821,7 +858,26 @@ class FakeTelegram:
         return params
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        return web.Response(body=b"fake file content")
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        with self._cond:
+            served = next((content for p, content in self._files.values() if p == path), None)
+        return web.Response(body=served if served is not None else b"fake file content")
+
+    async def _api_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id") or "")
+        with self._cond:
+            found = self._files.get(file_id)
+        if found is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, content = found
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]

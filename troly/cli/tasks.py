@@ -112,7 +112,8 @@ def _report_import(report: ImportReport, as_json: bool, what: str, tz: ZoneInfo 
         _fail("\n".join(lines))
     if as_json:
         return
-    summary = f"Đã nhập {what} từ “{name}”: {report.created} mới, {report.updated} cập nhật, {report.unchanged} không đổi"
+    done = "Kiểm tra (chưa ghi gì)" if report.dry_run else "Đã nhập"
+    summary = f"{done} {what} từ “{name}”: {report.created} mới, {report.updated} cập nhật, {report.unchanged} không đổi"
     if report.kind == "officials":
         summary += f"; {report.units_created} đơn vị mới"
     if report.sheet:
@@ -151,6 +152,13 @@ SheetOption = Annotated[
     str | None,
     typer.Option("--sheet", help="Tên trang tính cần nhập (mặc định: trang hiện có dòng tiêu đề phù hợp)."),
 ]
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Chỉ kiểm tra và báo trước kết quả (lỗi theo dòng, số mới/cập nhật), không ghi gì.",
+    ),
+]
 
 _STAGES = {"read": "Đọc tệp", "check": "Kiểm tra", "write": "Ghi"}
 
@@ -188,13 +196,15 @@ def officials_import(
         ),
     ] = False,
     sheet: SheetOption = None,
+    dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Nhập/cập nhật danh sách cán bộ và cây đơn vị (tất cả hoặc không gì cả)."""
     with _session() as (_settings, session), _import_progress(not as_json) as progress:
         report = import_officials(
-            session, file, actor=f"import:{file.name}", full=full, sheet=sheet, progress=progress
-        )
+            session, file, actor=f"import:{file.name}", full=full, sheet=sheet, progress=progress,
+            dry_run=dry_run,
+        )  # fmt: skip
     _report_import(report, as_json, "danh sách cán bộ")
 
 
@@ -322,13 +332,15 @@ def officials_list(as_json: JsonOption = False) -> None:
 def tasks_import(
     file: Annotated[Path, typer.Argument(help="Bảng tính .xlsx hoặc .csv nhiệm vụ.")],
     sheet: SheetOption = None,
+    dry_run: DryRunOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Nhập/cập nhật nhiệm vụ (tất cả hoặc không gì cả, báo lỗi theo từng dòng)."""
     with _session() as (settings, session), _import_progress(not as_json) as progress:
         report = import_tasks(
-            session, file, actor=f"import:{file.name}", tz=settings.tz, sheet=sheet, progress=progress
-        )
+            session, file, actor=f"import:{file.name}", tz=settings.tz, sheet=sheet, progress=progress,
+            dry_run=dry_run,
+        )  # fmt: skip
     _report_import(report, as_json, "nhiệm vụ", settings.tz)
 
 
