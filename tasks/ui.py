@@ -29,6 +29,16 @@ random answer tokens, not ids, and are parsed in bot/keyboards.py.)
     td:xy:<task_id>             cancel: confirmed (with the reason given)
     bc:x:<unit_id> | bc:d:<unit_id>   report file (.xlsx | .docx) of a unit subtree
     nv:menu | nv:on | nv:off | nv:h | nv:h:<hour> | nv:we:<0|1> | nv:dg:<0|1>   /nhacviec choices
+    gv:p:<official_id>          assign form: this assignee (among the names offered)
+    gv:u:<unit_id>              assign form: this lead unit
+    gv:d:<n>                    assign form: the n-th suggested document (1–5; 0 = keep it as typed)
+    gv:s | gv:dp                assign form: no assigning document | the usual product ("Báo cáo …")
+    gv:ok | gv:e | gv:x         assign form: "Giao việc" | "Sửa" | "Huỷ"
+    gv:f:<n>                    assign form: change field n (1 người … 6 đơn vị chủ trì)
+    gv:a:<task_id> | gv:c:<task_id>   a new task's card: "Nhận việc" | "Trao đổi"
+    gh:r:<task_id>              "Xin gia hạn": ask for the new date and the reason
+    gh:y:<request_id> | gh:n:<request_id>   decide an extension: "Đồng ý" | "Không đồng ý"
+    gh:k:<request_id>           no note after the decision    gh:x   stop asking for more time
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ from vntext.display import esc, format_date, shorten
 __all__ = ["esc", "format_date", "shorten"]  # the one set of text helpers, re-exported for the task screens
 
 MAX_CALLBACK_BYTES = 64
-CALLBACK_PATTERN = r"^(t|td|bc|nv):"  # for the bot's CallbackQueryHandler(pattern=...)
+CALLBACK_PATTERN = r"^(t|td|bc|nv|gv|gh):"  # for the bot's CallbackQueryHandler(pattern=...)
 ALL_UNITS_ID = 0  # the synthetic "Tất cả đơn vị" root in td:/bc: data
 PROGRESS_STEPS = (0, 25, 50, 75, 100)  # the progress buttons, under every task card and reminder
 MAX_ALERT_CHARS = 190  # a callback answer (toast/alert) may hold 200 characters
@@ -74,7 +84,7 @@ class Screen:
 
 @dataclass(frozen=True)
 class Callback:
-    """A parsed button press: `prefix` ("t", "td", "bc", "nv"), `action` and integer arguments."""
+    """A parsed button press: `prefix` ("t", "td", "bc", "nv", "gv", "gh"), `action` and integer arguments."""
 
     prefix: str
     action: str
@@ -110,7 +120,25 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("nv", "h"): -1,  # 0 or 1 argument
     ("nv", "we"): 1,
     ("nv", "dg"): 1,
+    ("gv", "p"): 1,
+    ("gv", "u"): 1,
+    ("gv", "d"): 1,
+    ("gv", "s"): 0,
+    ("gv", "dp"): 0,
+    ("gv", "ok"): 0,
+    ("gv", "e"): 0,
+    ("gv", "x"): 0,
+    ("gv", "f"): 1,
+    ("gv", "a"): 1,
+    ("gv", "c"): 1,
+    ("gh", "r"): 1,
+    ("gh", "y"): 1,
+    ("gh", "n"): 1,
+    ("gh", "k"): 1,
+    ("gh", "x"): 0,
 }
+ASSIGN_FIELDS = 6  # gv:f:<1…6>
+MAX_DOCUMENT_CHOICES = 5  # gv:d:<0…5>
 _INT = re.compile(r"[0-9]{1,12}")  # ASCII digits only (\d takes "١"), used with fullmatch
 
 
@@ -131,6 +159,10 @@ def parse_callback(data: str | None) -> Callback | None:
     if (prefix, action) == ("t", "p") and args[1] > 100:
         return None
     if (prefix, action) == ("t", "pg") and args[0] < 1:
+        return None
+    if (prefix, action) == ("gv", "f") and not 1 <= args[0] <= ASSIGN_FIELDS:
+        return None
+    if (prefix, action) == ("gv", "d") and args[0] > MAX_DOCUMENT_CHOICES:
         return None
     return Callback(prefix, action, args)
 
@@ -199,3 +231,13 @@ def unit_id_arg(value: int) -> int | None:
 def manage_data(action: str, task_id: int, arg: int | None = None) -> str:
     """`td:` task-management buttons of /tiendo: t (view), ra, rp, ry (reassign), x, xy (cancel)."""
     return f"td:{action}:{task_id}" + ("" if arg is None else f":{arg}")
+
+
+def assign_data(action: str, arg: int | None = None) -> str:
+    """`gv:` buttons of the assign form and of a new task's card (see the grammar above)."""
+    return f"gv:{action}" + ("" if arg is None else f":{arg}")
+
+
+def extension_data(action: str, arg: int | None = None) -> str:
+    """`gh:` buttons: ask for more time (r), decide (y / n), no note (k), stop (x)."""
+    return f"gh:{action}" + ("" if arg is None else f":{arg}")
