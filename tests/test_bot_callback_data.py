@@ -24,7 +24,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.test_bot_tasks_support import task_bot
 
 USER = 7007  # linked to CB007 below: task buttons reach the database
-PREFIXES = ["fb", "src", "t", "td", "bc", "nv"]
+PREFIXES = ["fb", "src", "t", "td", "bc", "nv", "gv", "gh"]
 ACTIONS = [
     "u",
     "d",
@@ -43,6 +43,16 @@ ACTIONS = [
     "h",
     "we",
     "dg",
+    "ok",
+    "e",
+    "f",
+    "a",
+    "s",
+    "dp",
+    "r",
+    "y",
+    "n",
+    "k",
 ]
 ODD_DIGITS = "0123456789²³¹١٢٣٤۵߁०੦๑٠"
 
@@ -153,6 +163,13 @@ def _check(threaded, data: str) -> dict:
         "bc:x:99999999999999999999",
         "nv:h:99999999999999999999",
         "nv:h:²",
+        "gv:f:0",
+        "gv:f:7",
+        "gv:d:6",
+        "gv:ok:1",
+        "gh:y",
+        "gh:x:1",
+        "gv:a:99999999999999999999",
         "fb:1:u:x",
         "src:1:01",
         "fb: 1:u",
