@@ -461,7 +461,7 @@ def _free_text(
             state["notes"].append(f"⚠️ {esc(found.error.reason)}")
     content = rest.strip(" ,;:-–")
     if any(ch.isalnum() for ch in content):
-        state["content"] = content[:MAX_CONTENT]
+        state["content"] = (content[:1].upper() + content[1:])[:MAX_CONTENT]  # "báo cáo …" → "Báo cáo …"
     refs = find_refs(content) if state["content"] else []
     if refs:
         if cards is None:

@@ -243,7 +243,7 @@ async def test_a_leaders_free_text_becomes_the_card_to_confirm(tbot):
     await _press(tbot, THAO, ask, tx.DEFAULT_PRODUCT)
     card = tbot.message(THAO, ask["message_id"])
     assert card["text"].startswith("📝 Phiếu giao việc")
-    for line in ("👤 Người thực hiện: Đặng Hữu Tâm (CB007)", "📝 Việc: báo cáo tình hình triển khai KL 221",
+    for line in ("👤 Người thực hiện: Đặng Hữu Tâm (CB007)", "📝 Việc: Báo cáo tình hình triển khai KL 221",
                  "📅 Hạn: 15/12/2026", "📄 Văn bản giao: Kết luận 221-KL/TW", "🏢 Chủ trì: Sở Nội vụ"):  # fmt: skip
         assert line in card["text"], line
     await _press(tbot, THAO, card, "✅ Giao việc")
