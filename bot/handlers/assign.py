@@ -29,7 +29,8 @@ from app.outcome import Step
 from app.viewer import NotLinked
 from bot import incoming, render, sending, texts
 from bot.deps import deps
-from bot.handlers.tasks import dialogues, in_group_refusal, viewer
+from bot.handlers.progress import CANCEL
+from bot.handlers.tasks import RESULT, dialogues, in_group_refusal, viewer
 from bot.reminders import reminder_dispatcher, request_plan
 from bot.tasks_db import task_store
 from tasks.errors import InvalidOperation, NotFound, PermissionDenied
@@ -45,6 +46,10 @@ TTL = {
     extensions.NOTE: extensions.NOTE_TTL_SECONDS,
 }
 FORM_BUTTONS = ("p", "u", "d", "s", "dp", "ok", "e", "f", "x")
+# The other dialogues waiting for a text ("Hoàn thành" → the result, "Hủy nhiệm vụ" → the reason): one
+# dialogue per person at a time, the latest started wins (starting one of ours drops those; one of those
+# started later is answered first).
+OTHER_KINDS = (RESULT, CANCEL)
 
 
 # --- sending a step ---------------------------------------------------------------------------------------
@@ -85,10 +90,13 @@ async def _show(
     """Keep or drop the dialogue `kind` (None: not a dialogue's step), answer the press or the message,
     then tell the others."""
     if kind is not None:
+        store = dialogues(context)
         if step.state is None:
-            dialogues(context).pop(user_id, kind)
+            store.pop(user_id, kind)
         else:
-            dialogues(context).put(user_id, kind, step.state, TTL[kind])
+            for other in (*OTHER_KINDS, *(k for k in TTL if k != kind)):
+                store.pop(user_id, other)
+            store.put(user_id, kind, step.state, TTL[kind])
     query = update.callback_query
     if query is not None:
         toast = shorten(step.toast, MAX_ALERT_CHARS) if step.toast else None
@@ -163,7 +171,18 @@ async def giahan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _show(update, context, step, user.id, extensions.EXTEND if step.state else None)
 
 
-# --- follow-up texts --------------------------------------------------------------------------------------
+# --- follow-up texts ---------------------------------------------------------------------------------------
+
+
+def _waits_for_text(store: Any, user_id: int, kind: str) -> bool:
+    """Whether another dialogue of `kind` waits for this person's next text (a cancellation whose reason
+    is given waits for a button, not a text)."""
+    item = store.get(user_id, kind)
+    if item is None or store.expired(item):
+        return False
+    state = item.state
+    reason = state.get("reason") if isinstance(state, dict) else getattr(state, "reason", None)
+    return kind != CANCEL or reason is None
 
 
 async def dialogue_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -173,6 +192,8 @@ async def dialogue_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if message is None or user is None or message.text is None or not _private(update):
         return
     store = dialogues(context)
+    if any(_waits_for_text(store, user.id, k) for k in OTHER_KINDS):
+        return  # "Hoàn thành" or "Hủy nhiệm vụ" was pressed after: that dialogue takes the text
     who = viewer(context, user.id)
     text = message.text
     try:

@@ -434,3 +434,17 @@ async def test_extension_refusals_before_asking(tbot):
     answer = await _press(tbot, TAM, card, "⏳ Xin gia hạn")
     assert answer["text"].startswith(f"Nhiệm vụ {NEW_CODE} đã có đề nghị gia hạn đến 30/12/2026 đang chờ")
     assert len(_requests(tbot, NEW_CODE)) == 1
+
+
+async def test_a_completion_started_during_the_form_takes_the_next_text_then_the_form_goes_on(tbot):
+    (ask,) = await tbot.send(THAO, "/giaoviec")
+    assert "bước 1/6" in ask["text"]
+    code = tbot.open_tasks_of("CB006")[0].code
+    await tbot.send(THAO, "/viec", n=2)
+    card = next(m for m in reversed(tbot.replies(THAO)) if code in m["text"] and buttons(m))
+    await _press(tbot, THAO, card, "✅ Hoàn thành", n=1)
+    (done,) = await tbot.send(THAO, "Đã trình báo cáo")
+    assert done["text"].startswith(f"✅ Đã ghi nhận nhiệm vụ {code} hoàn thành")
+    assert tbot.task(code).result_note == "Đã trình báo cáo"
+    (ask,) = await tbot.send(THAO, "Tâm")  # the form is still there
+    assert "bước 2/6" in ask["text"]
