@@ -168,7 +168,7 @@ async def giahan_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     except NotLinked:
         await sending.send(update, context.bot, texts.NOT_LINKED)
         return
-    await _show(update, context, step, user.id, extensions.EXTEND if step.state else None)
+    await _show(update, context, step, user.id, extensions.EXTEND)
 
 
 # --- follow-up texts ---------------------------------------------------------------------------------------
@@ -204,6 +204,8 @@ async def dialogue_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             if store.expired(item):
                 store.pop(user.id, kind)
                 continue
+            if kind == assign.ASSIGN and item.state.get("step") == "confirm":
+                continue  # the card waits for a button: a text is an ordinary message meanwhile
             state = dict(item.state)
             if kind == assign.ASSIGN:
                 step = await _with_lookup(context, assign.answer, who, state, text)
@@ -294,7 +296,7 @@ async def _extension_button(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     store = task_store(context)
     if data.action == "r":
         step = await store.run(extensions.start, who, data.args[0])
-        await _show(update, context, step, user_id, extensions.EXTEND if step.state else None)
+        await _show(update, context, step, user_id, extensions.EXTEND)
     elif data.action == "x":
         item = dialogues(context).pop(user_id, extensions.EXTEND)
         step = await store.run(extensions.stop, item.state if item is not None else None)

@@ -246,6 +246,8 @@ async def test_a_leaders_free_text_becomes_the_card_to_confirm(tbot):
     for line in ("👤 Người thực hiện: Đặng Hữu Tâm (CB007)", "📝 Việc: Báo cáo tình hình triển khai KL 221",
                  "📅 Hạn: 15/12/2026", "📄 Văn bản giao: Kết luận 221-KL/TW", "🏢 Chủ trì: Sở Nội vụ"):  # fmt: skip
         assert line in card["text"], line
+    (answer,) = await tbot.send(THAO, "Nghị quyết 57 đặt mục tiêu gì?")  # while the card waits: a question
+    assert answer["text"].startswith("Trả lời cho: Nghị quyết 57")
     await _press(tbot, THAO, card, "✅ Giao việc")
     assert tbot.message(THAO, card["message_id"])["text"].startswith(f"✅ Đã giao nhiệm vụ {NEW_CODE}")
     assert tbot.task(NEW_CODE).deadline == date(2026, 12, 15)
