@@ -40,6 +40,9 @@ HELP = (
     "/viec — việc được giao cho bạn: cập nhật tiến độ, báo hoàn thành (/tasks)\n"
     "/tiendo — lãnh đạo: tiến độ đơn vị và các đơn vị trực thuộc, việc quá hạn, biểu đồ (/progress)\n"
     "/baocao — lãnh đạo: báo cáo tiến độ bằng tệp Excel và Word\n"
+    "/giaoviec — lãnh đạo: giao việc cho cán bộ trong đơn vị (hỏi từng bước, hoặc một dòng "
+    "<i>/giaoviec CB007 | nội dung | 15/12 | sản phẩm | KL 221</i>) (/assign)\n"
+    "/giahan <i>mã nhiệm vụ ngày lý do</i> — xin gia hạn một nhiệm vụ được giao (/extend)\n"
     "/thongke — quản trị viên: câu hỏi được hỏi nhiều nhất và chưa trả lời được (không kèm tên người hỏi)\n"
     "/nhacviec — cài đặt nhắc việc: bật/tắt, giờ nhận, cuối tuần\n"
     "/lienket — liên kết tài khoản Telegram với hồ sơ cán bộ (chia sẻ số điện thoại hoặc nhập mã)\n"
@@ -181,6 +184,8 @@ COMMANDS_VI: tuple[BotCommandText, ...] = (
     BotCommandText("viec", "Việc được giao cho tôi: tiến độ, báo hoàn thành"),
     BotCommandText("tiendo", "Lãnh đạo: tiến độ đơn vị, việc quá hạn, biểu đồ"),
     BotCommandText("baocao", "Lãnh đạo: báo cáo tiến độ (Excel, Word)"),
+    BotCommandText("giaoviec", "Lãnh đạo: giao việc cho cán bộ"),
+    BotCommandText("giahan", "Xin gia hạn một nhiệm vụ"),
     BotCommandText("nhacviec", "Cài đặt nhắc việc: bật/tắt, giờ nhận"),
     BotCommandText("lienket", "Liên kết tài khoản Telegram với hồ sơ cán bộ"),
     BotCommandText("trogiup", "Hướng dẫn sử dụng và danh sách lệnh"),
@@ -192,6 +197,8 @@ COMMANDS_EN: tuple[BotCommandText, ...] = (
     BotCommandText("tasks", "My assigned tasks: report progress, mark done"),
     BotCommandText("progress", "Leaders: progress of units, overdue tasks, chart"),
     BotCommandText("baocao", "Leaders: progress report files (Excel, Word)"),
+    BotCommandText("assign", "Leaders: assign a task to an official"),
+    BotCommandText("extend", "Ask for more time on a task"),
     BotCommandText("nhacviec", "Reminder settings: on/off, hour"),
     BotCommandText("lienket", "Link this Telegram account to an official"),
     BotCommandText("help", "How to use the assistant"),

@@ -57,7 +57,17 @@ def overdue_days(task: Any, today: date) -> int:
     return max(0, (today - task.deadline).days)
 
 
+def extended_from(task: Any) -> str:
+    """ " · gia hạn từ 15/12/2026" when an approved extension moved the deadline (`original_deadline`)."""
+    first = getattr(task, "original_deadline", None)
+    return f" · gia hạn từ {format_date(first)}" if first and first != task.deadline else ""
+
+
 def _deadline_line(task: Any, today: date) -> str:
+    return _deadline_state(task, today) + extended_from(task)
+
+
+def _deadline_state(task: Any, today: date) -> str:
     when = format_date(task.deadline)
     if task.is_done:
         done_on = task.completed_on

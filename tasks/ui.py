@@ -37,6 +37,16 @@ random answer tokens, not ids, and are parsed in bot/keyboards.py.)
     ad:ok:<n> | ad:dx:<n>       picker: done (add with the ticked units) | stop adding the document
     ad:rm:<n> | ad:rmx:<n>      /xoavanban: confirm removing pending document <n> | keep it
     (`<n>` is the number of the pending step kept in the dialogue store, never a file name or a path.)
+    gv:p:<official_id>          assign form: this assignee (among the names offered)
+    gv:u:<unit_id>              assign form: this lead unit
+    gv:d:<n>                    assign form: the n-th suggested document (1–5; 0 = keep it as typed)
+    gv:s | gv:dp                assign form: no assigning document | the usual product ("Báo cáo …")
+    gv:ok | gv:e | gv:x         assign form: "Giao việc" | "Sửa" | "Huỷ"
+    gv:f:<n>                    assign form: change field n (1 người … 6 đơn vị chủ trì)
+    gv:a:<task_id> | gv:c:<task_id>   a new task's card: "Nhận việc" | "Trao đổi"
+    gh:r:<task_id>              "Xin gia hạn": ask for the new date and the reason
+    gh:y:<request_id> | gh:n:<request_id>   decide an extension: "Đồng ý" | "Không đồng ý"
+    gh:k:<request_id>           no note after the decision    gh:x   stop asking for more time
 """
 
 from __future__ import annotations
@@ -50,7 +60,7 @@ from vntext.display import esc, format_date, shorten
 __all__ = ["esc", "format_date", "shorten"]  # the one set of text helpers, re-exported for the task screens
 
 MAX_CALLBACK_BYTES = 64
-CALLBACK_PATTERN = r"^(t|td|bc|nv|ad):"  # for the bot's CallbackQueryHandler(pattern=...)
+CALLBACK_PATTERN = r"^(t|td|bc|nv|ad|gv|gh):"  # for the bot's CallbackQueryHandler(pattern=...)
 ALL_UNITS_ID = 0  # the synthetic "Tất cả đơn vị" root in td:/bc: data
 PROGRESS_STEPS = (0, 25, 50, 75, 100)  # the progress buttons, under every task card and reminder
 MAX_ALERT_CHARS = 190  # a callback answer (toast/alert) may hold 200 characters
@@ -82,7 +92,7 @@ class Screen:
 
 @dataclass(frozen=True)
 class Callback:
-    """A parsed button press: `prefix` ("t", "td", "bc", "nv"), `action` and integer arguments."""
+    """A parsed button press: `prefix` ("t", "td", "bc", "nv", "gv", "gh"), `action` and integer arguments."""
 
     prefix: str
     action: str
@@ -130,7 +140,25 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("ad", "dx"): 1,
     ("ad", "rm"): 1,
     ("ad", "rmx"): 1,
+    ("gv", "p"): 1,
+    ("gv", "u"): 1,
+    ("gv", "d"): 1,
+    ("gv", "s"): 0,
+    ("gv", "dp"): 0,
+    ("gv", "ok"): 0,
+    ("gv", "e"): 0,
+    ("gv", "x"): 0,
+    ("gv", "f"): 1,
+    ("gv", "a"): 1,
+    ("gv", "c"): 1,
+    ("gh", "r"): 1,
+    ("gh", "y"): 1,
+    ("gh", "n"): 1,
+    ("gh", "k"): 1,
+    ("gh", "x"): 0,
 }
+ASSIGN_FIELDS = 6  # gv:f:<1…6>
+MAX_DOCUMENT_CHOICES = 5  # gv:d:<0…5>
 _INT = re.compile(r"[0-9]{1,12}")  # ASCII digits only (\d takes "١"), used with fullmatch
 
 
@@ -151,6 +179,10 @@ def parse_callback(data: str | None) -> Callback | None:
     if (prefix, action) == ("t", "p") and args[1] > 100:
         return None
     if (prefix, action) in (("t", "pg"), ("ad", "pg")) and args[-1] < 1:
+        return None
+    if (prefix, action) == ("gv", "f") and not 1 <= args[0] <= ASSIGN_FIELDS:
+        return None
+    if (prefix, action) == ("gv", "d") and args[0] > MAX_DOCUMENT_CHOICES:
         return None
     return Callback(prefix, action, args)
 
@@ -228,3 +260,13 @@ def manage_data(action: str, task_id: int, arg: int | None = None) -> str:
 def admin_data(action: str, pending: int, arg: int | None = None) -> str:
     """`ad:` buttons of the administrators' dialogues (imports, documents); `pending` is the step's number."""
     return f"ad:{action}:{pending}" + ("" if arg is None else f":{arg}")
+
+
+def assign_data(action: str, arg: int | None = None) -> str:
+    """`gv:` buttons of the assign form and of a new task's card (see the grammar above)."""
+    return f"gv:{action}" + ("" if arg is None else f":{arg}")
+
+
+def extension_data(action: str, arg: int | None = None) -> str:
+    """`gh:` buttons: ask for more time (r), decide (y / n), no note (k), stop (x)."""
+    return f"gh:{action}" + ("" if arg is None else f":{arg}")

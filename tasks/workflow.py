@@ -356,6 +356,38 @@ def _reason_problem(reason: str, what: str) -> str | None:
     return None
 
 
+def extension_refusal(session: Session, actor: Official | None, task: Task) -> str | None:
+    """Why `actor` may not ask for more time on `task` now (the Vietnamese sentence), or None: only the
+    assignee, on an open task not waiting for review, without another request pending. The chat asks this
+    before it asks for a date and a reason; `request_extension` asks it again under the write lock."""
+    if not _active(actor) or actor is None or task.assignee_id != actor.id:
+        return f"Chỉ người được giao ({task.assignee.full_name}) mới xin gia hạn nhiệm vụ {task.code}."
+    if reason_closed := _closed_reason(task):
+        return reason_closed
+    if task.is_waiting_review:
+        return f"Nhiệm vụ {task.code} đã nộp sản phẩm và đang chờ duyệt; không cần gia hạn."
+    pending = session.scalar(
+        select(ExtensionRequest).where(
+            ExtensionRequest.task_id == task.id, ExtensionRequest.status == "pending"
+        )
+    )
+    if pending is not None:
+        return (
+            f"Nhiệm vụ {task.code} đã có đề nghị gia hạn đến {format_date(pending.requested_deadline)} đang chờ "
+            "quyết định."
+        )
+    return None
+
+
+def extension_date_problem(task: Task, new_deadline: date, today: date) -> str | None:
+    """Why `new_deadline` cannot be asked for `task` (not after the current deadline, or past), or None."""
+    if new_deadline <= task.deadline:
+        return f"Thời hạn mới ({format_date(new_deadline)}) phải sau thời hạn hiện tại ({format_date(task.deadline)})."
+    if new_deadline < today:
+        return f"Thời hạn {format_date(new_deadline)} đã qua: hôm nay là {format_date(today)}."
+    return None
+
+
 def request_extension(
     session: Session,
     actor: Official | None,
@@ -374,40 +406,13 @@ def request_extension(
     found = _locked(session, task)
     if isinstance(found, Refused):
         return found
-    if not _active(actor) or actor is None or found.assignee_id != actor.id:
-        return _refuse(
-            session,
-            f"Chỉ người được giao ({found.assignee.full_name}) mới xin gia hạn nhiệm vụ {found.code}.",
-        )
-    if reason_closed := _closed_reason(found):
-        return _refuse(session, reason_closed)
-    if found.is_waiting_review:
-        return _refuse(
-            session, f"Nhiệm vụ {found.code} đã nộp sản phẩm và đang chờ duyệt; không cần gia hạn."
-        )
+    if blocked := extension_refusal(session, actor, found):
+        return _refuse(session, blocked)
     why = " ".join(nfc(reason or "").split())
     if problem := _reason_problem(why, "lý do xin gia hạn"):
         return _refuse(session, problem)
-    if new_deadline <= found.deadline:
-        return _refuse(
-            session,
-            f"Thời hạn mới ({format_date(new_deadline)}) phải sau thời hạn hiện tại ({format_date(found.deadline)}).",
-        )
-    if new_deadline < today:
-        return _refuse(
-            session, f"Thời hạn {format_date(new_deadline)} đã qua: hôm nay là {format_date(today)}."
-        )
-    pending = session.scalar(
-        select(ExtensionRequest).where(
-            ExtensionRequest.task_id == found.id, ExtensionRequest.status == "pending"
-        )
-    )
-    if pending is not None:
-        return _refuse(
-            session,
-            f"Nhiệm vụ {found.code} đã có đề nghị gia hạn đến {format_date(pending.requested_deadline)} đang chờ "
-            "quyết định.",
-        )
+    if problem := extension_date_problem(found, new_deadline, today):
+        return _refuse(session, problem)
     chosen = approvers(session, found)
     if not chosen:
         return _refuse(
@@ -495,6 +500,39 @@ def decide_extension(
             from tasks.reminders import plan_reminders as replan
         replan(session, now)
     return ExtensionDecided(found, request, [request.requested_by])
+
+
+def annotate_extension(
+    session: Session,
+    actor: Official | None,
+    request_id: int,
+    note: str,
+    via: str = Via.BOT,
+    *,
+    now: datetime | None = None,
+) -> ExtensionDecided | Refused:
+    """The decider's note sent right after the decision (in chat a decision is one press, and the note,
+    optional, follows as the next message). Only the person who decided, once, ≤ 500 characters. Commits
+    (the request's `note` and an audit entry); `notify`: the requester."""
+    now = as_utc(now) if now else utcnow()
+    begin_write(session)  # one note: the second of two racing writers sees the first one's
+    request = session.get(ExtensionRequest, request_id, populate_existing=True)
+    if request is None:
+        return _refuse(session, f"Không tìm thấy đề nghị gia hạn số {request_id}.")
+    if not _active(actor) or actor is None or request.decided_by_id != actor.id:
+        return _refuse(session, "Chỉ người đã quyết định đề nghị gia hạn này mới ghi chú được.")
+    remark = _one_line(note)
+    if problem := _reason_problem(remark, "ghi chú"):
+        return _refuse(session, problem)
+    if request.note:
+        return _refuse(session, "Đề nghị gia hạn này đã có ghi chú.")
+    request.note = remark
+    audit.record(
+        session, actor=actor.code, via=via, entity="task", key=request.task.code, field="extension_note",
+        new=remark, at=now, note="Ghi chú về quyết định gia hạn",
+    )  # fmt: skip
+    session.commit()
+    return ExtensionDecided(request.task, request, [request.requested_by])
 
 
 # --- hand in, review --------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, documents, feedback, linking, progress, stats, tasks
+from bot.handlers import admin, assign, documents, feedback, linking, progress, stats, tasks
 from bot.handlers.callbacks import on_callback
 from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
@@ -33,10 +33,24 @@ NEW_MESSAGE = filters.UpdateType.MESSAGE  # not edits, not channel posts
 PRIVATE = filters.ChatType.PRIVATE
 CONVERSATION_GROUP = -1
 CANCEL_REASON_GROUP = -3
+ASSIGN_GROUP = -4  # the assign form, an extension request, a decision's note; a leader's "giao …"
 FEEDBACK_COMMENT_GROUP = -2
 
 
 def register_handlers(application: Application, extra: Iterable[BaseHandler] = ()) -> None:
+    # Assigning work and asking for more time (/giaoviec, /giahan, gv:, gh:): their follow-up texts first.
+    application.add_handler(
+        MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, assign.dialogue_text),
+        group=ASSIGN_GROUP,
+    )
+    application.add_handler(
+        CommandHandler(["giaoviec", "assign"], assign.giaoviec_command, filters=NEW_MESSAGE)
+    )
+    application.add_handler(CommandHandler(["giahan", "extend"], assign.giahan_command, filters=NEW_MESSAGE))
+    application.add_handler(
+        CallbackQueryHandler(assign.on_callback, pattern=assign.CALLBACK_PATTERN, block=False)
+    )
+
     # Conversation states: a cancellation's reason (group -3), the comment after a 👎 (group -2),
     # a completion's result (group -1).
     application.add_handler(

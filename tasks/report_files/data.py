@@ -47,6 +47,7 @@ class OverdueRow:
     days_late: int
     progress: int
     status: str
+    original_deadline: date | None = None  # the first deadline, when an extension moved it ("gia hạn từ …")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ def collect_report(session: Session, unit: Unit | None, *, today: date) -> Repor
             Task.deadline,
             Task.progress,
             Task.status,
+            Task.original_deadline,
         )
         .join(Official, Official.id == Task.assignee_id)
         .join(Unit, Unit.id == Task.lead_unit_id)
@@ -120,8 +122,9 @@ def collect_report(session: Session, unit: Unit | None, *, today: date) -> Repor
             (today - deadline).days,
             progress,
             TaskStatus(status).label,
+            first if first != deadline else None,
         )
-        for code, content, name, ocode, uname, deadline, progress, status in rows
+        for code, content, name, ocode, uname, deadline, progress, status, first in rows
     ]
     parent = unit.parent.name if unit is not None and unit.parent is not None else None
     return ReportData(

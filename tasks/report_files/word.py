@@ -22,7 +22,7 @@ from tasks.kpi import (
 )
 from tasks.normalize import format_date
 from tasks.progress_view import pct, sorted_rows
-from tasks.report_files.data import KPI_EXPLANATION, TITLE, ReportData
+from tasks.report_files.data import KPI_EXPLANATION, TITLE, OverdueRow, ReportData
 from tasks.reporting import Counts, UnitProgress
 
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -172,7 +172,7 @@ def write_docx(data: ReportData, target: str | Path | BinaryIO, *, place: str | 
             ["STT", "Mã nhiệm vụ", "Nội dung", "Người thực hiện", "Đơn vị chủ trì", "Thời hạn", "Quá hạn (ngày)",
              "Tiến độ"],
             [[str(i), o.code, o.content if len(o.content) <= 300 else o.content[:299] + "…", o.assignee, o.unit,
-              format_date(o.deadline), str(o.days_late), f"{o.progress}%"] for i, o in enumerate(shown, start=1)],
+              _deadline_cell(o), str(o.days_late), f"{o.progress}%"] for i, o in enumerate(shown, start=1)],
             [1.0, 2.0, 5.0, 2.6, 2.6, 2.0, 1.5, 1.4],
         )  # fmt: skip
         if len(data.overdue) > len(shown):
@@ -238,3 +238,9 @@ def docx_bytes(data: ReportData, *, place: str | None = None) -> bytes:
     buffer = io.BytesIO()
     write_docx(data, buffer, place=place)
     return buffer.getvalue()
+
+
+def _deadline_cell(row: OverdueRow) -> str:
+    """ "30/12/2026", with "(gia hạn từ 15/12/2026)" under it when an approved extension moved it."""
+    when = format_date(row.deadline)
+    return f"{when}\n(gia hạn từ {format_date(row.original_deadline)})" if row.original_deadline else when

@@ -82,14 +82,16 @@ def write_xlsx(data: ReportData, target: str | Path | BinaryIO) -> None:
     overdue = _sheet(
         wb, "Quá hạn",
         ["STT", "Mã nhiệm vụ", "Nội dung", "Người thực hiện", "Mã cán bộ", "Đơn vị chủ trì", "Thời hạn",
-         "Số ngày quá hạn", "Tiến độ (%)", "Trạng thái"],
-        [6, 14, 60, 26, 12, 36, 12, 15, 11, 16], [*intro, f"{len(data.overdue)} nhiệm vụ quá hạn"],
+         "Số ngày quá hạn", "Tiến độ (%)", "Trạng thái", "Gia hạn từ"],
+        [6, 14, 60, 26, 12, 36, 12, 15, 11, 16, 12], [*intro, f"{len(data.overdue)} nhiệm vụ quá hạn"],
     )  # fmt: skip
     for i, r in enumerate(data.overdue, start=1):  # plain values (fast) except the date, which needs a format
         deadline = WriteOnlyCell(overdue, value=r.deadline)
         deadline.number_format = "dd/mm/yyyy"
+        first = WriteOnlyCell(overdue, value=r.original_deadline)  # empty unless an extension moved it
+        first.number_format = "dd/mm/yyyy"
         overdue.append([i, r.code, r.content, r.assignee, r.assignee_code, r.unit, deadline, r.days_late, r.progress,
-                        r.status])  # fmt: skip
+                        r.status, first])  # fmt: skip
     if data.documents:
         _documents_sheet(wb, data, intro)
     people = _sheet(

@@ -70,6 +70,19 @@ class SearchingEngine(FakeEngine):
         ordered = sorted(self.passages.values(), key=lambda p: (not named(p), p.id))
         return [SearchHit(p, 1.0 / (i + 1), i + 1) for i, p in enumerate(ordered[:k])]
 
+    def find_documents(self, text: str, audience: Any = None) -> list[dict]:
+        """Cards (the fields the bot reads) of the documents among the passages that `text` names."""
+        from retrieval.docrefs import document_keys, find_refs, ref_matches
+
+        refs = find_refs(text)
+        docs = {p.doc.source: p.doc for p in self.passages.values()}
+        return [
+            {"source": d.source, "doc_number": d.doc_number, "doc_type": d.doc_type, "date": d.date,
+             "title": d.title}
+            for d in docs.values()
+            if any(ref_matches(r, document_keys(d.doc_number, d.doc_type)) for r in refs)
+        ]  # fmt: skip
+
 
 @dataclass
 class TaskBot:

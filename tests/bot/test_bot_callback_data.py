@@ -24,7 +24,7 @@ from tests.bot.task_bot_fixtures import task_bot
 from tests.fakes.fake_telegram import FakeTelegram
 
 USER = 7007  # linked to CB007 below: task buttons reach the database
-PREFIXES = ["fb", "src", "t", "td", "bc", "nv", "ad"]
+PREFIXES = ["fb", "src", "t", "td", "bc", "nv", "ad", "gv", "gh"]
 ACTIONS = [
     "u",
     "d",
@@ -52,6 +52,15 @@ ACTIONS = [
     "dx",
     "rm",
     "rmx",
+    "e",
+    "f",
+    "a",
+    "s",
+    "dp",
+    "r",
+    "y",
+    "n",
+    "k",
 ]
 ODD_DIGITS = "0123456789²³¹١٢٣٤۵߁०੦๑٠"
 
@@ -165,6 +174,13 @@ def _check(threaded, data: str) -> dict:
         "ad:pg:1:0",
         "ad:u:1",
         "ad:rm:99999999999999999999",
+        "gv:f:0",
+        "gv:f:7",
+        "gv:d:6",
+        "gv:ok:1",
+        "gh:y",
+        "gh:x:1",
+        "gv:a:99999999999999999999",
         "fb:1:u:x",
         "src:1:01",
         "fb: 1:u",

@@ -40,6 +40,8 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
         "viec",
         "tiendo",
         "baocao",
+        "giaoviec",
+        "giahan",
         "nhacviec",
         "lienket",
         "trogiup",
@@ -48,6 +50,7 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
     assert vi["hoi"].startswith("Hỏi về văn bản")
     assert vi["viec"].startswith("Việc được giao") and vi["tiendo"].startswith("Lãnh đạo: tiến độ")
     assert vi["nhacviec"].startswith("Cài đặt nhắc việc")
+    assert vi["giaoviec"].startswith("Lãnh đạo: giao việc") and vi["giahan"] == "Xin gia hạn một nhiệm vụ"
     # English clients: English aliases where they exist (/tasks = /viec, /progress = /tiendo).
     assert list(en) == [
         "ask",
@@ -55,6 +58,8 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
         "tasks",
         "progress",
         "baocao",
+        "assign",
+        "extend",
         "nhacviec",
         "lienket",
         "help",
