@@ -37,15 +37,19 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from app.my_tasks import RESULT_TTL_SECONDS
 from bot import texts
 from bot.deps import BOT_DATA_KEY, BotDeps
-from bot.dialogue import DEFAULT_TTL_SECONDS, FollowUpContext
+from bot.dialogue import DEFAULT_TTL_SECONDS, DatabaseDialogueStore, FollowUpContext
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
+from bot.handlers.tasks import DIALOGUES_KEY
 from bot.reminders import request_plan, setup_reminders
 from bot.service import Engine, QAService, default_workers
+from bot.settings import file_url_for
 from bot.tasks_db import TASKS_KEY, SharedDatabaseAnswerLog, TaskStore, clock_from_settings
+from tasks.dialogue_state import DialogueStore as DialogueRows
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +123,6 @@ class RetryingRateLimiter(AIORateLimiter):
             raise wrapped.original from None
 
 
-def _file_base_url(base_url: str) -> str:
-    """``http://host/bot`` → ``http://host/file/bot`` (Telegram's layout, also used by local Bot API servers)."""
-    if base_url.endswith("/bot"):
-        return base_url[: -len("/bot")] + "/file/bot"
-    return base_url
-
-
 def build_application(
     settings: Any,
     engine: Engine | None = None,
@@ -186,11 +183,22 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if base_url:
-        builder = builder.base_url(base_url).base_file_url(_file_base_url(base_url))
+        builder = builder.base_url(base_url)
+    # Files sent to the bot (products, sheets) are downloaded from TELEGRAM_API_FILE_URL (settings.bot), or
+    # from the file address of an explicitly given `base_url`.
+    file_url = settings.bot.api_file_url if base_url == settings.telegram_api_base_url else None
+    file_url = file_url or (file_url_for(base_url) if base_url else None)
+    if file_url:
+        builder = builder.base_file_url(file_url)
     application = builder.build()
     # The task database: opened (and migrated) once, on first use or at start-up with the answer log.
     store = TaskStore(settings.database_url, tz=tz, clock=clock_from_settings(settings))
     application.bot_data[TASKS_KEY] = store
+    # Multi-step dialogues ("Hoàn thành", a cancellation's reason, a review comment, the forms) live in the
+    # database: they survive a restart and cross bot processes sharing it.
+    application.bot_data[DIALOGUES_KEY] = DatabaseDialogueStore(
+        lambda: DialogueRows(store.database().sessions), ttl=RESULT_TTL_SECONDS
+    )
     setup_reminders(
         application, settings, store, interval=settings.bot.reminder_interval if reminders else None
     )

@@ -4,8 +4,10 @@
   product/result, "Hủy nhiệm vụ" waiting for the reason — one per (user, kind), expiring after its ttl.
 - `FollowUpStore`: per-chat follow-up context, the documents the conversation was last about.
 
-Both are in memory today (`MemoryDialogueStore`, `FollowUpContext`); a restart forgets them, which costs the
-user one repeated step. The next issue backs them with the database; the handlers use only the protocols.
+The bot keeps dialogues in the database (`DatabaseDialogueStore`, over `tasks.dialogue_state`): a step
+survives a restart, and when two bot processes share one database a button pressed in one is followed by a
+message the other receives. `MemoryDialogueStore` stays for tests and tools. States are plain JSON data
+(dicts, lists, strings, numbers), so either store holds them. The handlers use only the protocol.
 
 Follow-up context:
 
@@ -92,6 +94,70 @@ class MemoryDialogueStore:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class DatabaseDialogueStore:
+    """`DialogueStore` in the `dialogue_states` table (`tasks.dialogue_state.DialogueStore`), shared by every
+    bot process on the database. One row per (user, kind), key ``user:<id>:<kind>``.
+
+    The protocol lets `get` return an expired step (the caller says it expired and cleans up), so a row is
+    kept `grace` seconds past the step's own expiry (`expires`, Unix time, stored with the state); after that
+    the table's expiry drops it. `rows` returns the row store lazily (the database opens on first use).
+    Each call is one short transaction (milliseconds; called from the handlers, as the protocol is).
+    """
+
+    def __init__(
+        self,
+        rows: Callable[[], Any],
+        ttl: float = 10 * 60,
+        *,
+        clock: Callable[[], float] = time.time,
+        grace: float = 24 * 3600,
+    ) -> None:
+        self._rows = rows
+        self.ttl = ttl
+        self._clock = clock
+        self.grace = grace
+
+    @staticmethod
+    def key(user_id: int, kind: str) -> str:
+        return f"user:{user_id}:{kind}"
+
+    @staticmethod
+    def _dialogue(row: Any) -> Dialogue | None:
+        data = row.data if row is not None else None
+        if not isinstance(data, dict) or "expires" not in data:
+            return None
+        return Dialogue(row.kind, data.get("state"), float(data["expires"]))
+
+    def _store(self, user_id: int, kind: str, state: Any, expires: float) -> None:
+        from datetime import timedelta
+
+        keep = max(expires - self._clock(), 0.0) + self.grace
+        self._rows().put(
+            self.key(user_id, kind), kind, {"state": state, "expires": expires}, timedelta(seconds=keep)
+        )
+
+    def get(self, user_id: int, kind: str) -> Dialogue | None:
+        return self._dialogue(self._rows().get(self.key(user_id, kind), kind))
+
+    def put(self, user_id: int, kind: str, state: Any, ttl: float | None = None) -> Dialogue:
+        expires = self._clock() + (self.ttl if ttl is None else ttl)
+        self._store(user_id, kind, state, expires)
+        return Dialogue(kind, state, expires)
+
+    def update(self, user_id: int, kind: str, state: Any) -> None:
+        """Replace the state of a waiting step, keeping its expiry (nothing when there is none)."""
+        item = self.get(user_id, kind)
+        if item is not None:
+            self._store(user_id, kind, state, item.expires)
+
+    def pop(self, user_id: int, kind: str) -> Dialogue | None:
+        """Atomic across processes: of two pops of the same step, one gets it."""
+        return self._dialogue(self._rows().pop(self.key(user_id, kind), kind))
+
+    def expired(self, dialogue: Dialogue) -> bool:
+        return self._clock() > dialogue.expires
 
 
 # --- follow-up context ------------------------------------------------------------------------------------

@@ -29,6 +29,9 @@ random answer tokens, not ids, and are parsed in bot/keyboards.py.)
     td:xy:<task_id>             cancel: confirmed (with the reason given)
     bc:x:<unit_id> | bc:d:<unit_id>   report file (.xlsx | .docx) of a unit subtree
     nv:menu | nv:on | nv:off | nv:h | nv:h:<hour> | nv:we:<0|1> | nv:dg:<0|1>   /nhacviec choices
+    sp:ok:<task_id>             review of a handed-in product: "Đạt" (the task is done)
+    sp:no:<task_id>             "Chưa đạt": ask for the comment (the next text message)
+    sp:nc:<task_id>             "Chưa đạt" without a comment     sp:x:<task_id>   don't send it back after all
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from vntext.display import esc, format_date, shorten
 __all__ = ["esc", "format_date", "shorten"]  # the one set of text helpers, re-exported for the task screens
 
 MAX_CALLBACK_BYTES = 64
-CALLBACK_PATTERN = r"^(t|td|bc|nv):"  # for the bot's CallbackQueryHandler(pattern=...)
+CALLBACK_PATTERN = r"^(t|td|bc|nv|sp):"  # for the bot's CallbackQueryHandler(pattern=...)
 ALL_UNITS_ID = 0  # the synthetic "Tất cả đơn vị" root in td:/bc: data
 PROGRESS_STEPS = (0, 25, 50, 75, 100)  # the progress buttons, under every task card and reminder
 MAX_ALERT_CHARS = 190  # a callback answer (toast/alert) may hold 200 characters
@@ -74,7 +77,7 @@ class Screen:
 
 @dataclass(frozen=True)
 class Callback:
-    """A parsed button press: `prefix` ("t", "td", "bc", "nv"), `action` and integer arguments."""
+    """A parsed button press: `prefix` ("t", "td", "bc", "nv", "sp"), `action` and integer arguments."""
 
     prefix: str
     action: str
@@ -110,6 +113,10 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("nv", "h"): -1,  # 0 or 1 argument
     ("nv", "we"): 1,
     ("nv", "dg"): 1,
+    ("sp", "ok"): 1,
+    ("sp", "no"): 1,
+    ("sp", "nc"): 1,
+    ("sp", "x"): 1,
 }
 _INT = re.compile(r"[0-9]{1,12}")  # ASCII digits only (\d takes "١"), used with fullmatch
 
@@ -199,3 +206,10 @@ def unit_id_arg(value: int) -> int | None:
 def manage_data(action: str, task_id: int, arg: int | None = None) -> str:
     """`td:` task-management buttons of /tiendo: t (view), ra, rp, ry (reassign), x, xy (cancel)."""
     return f"td:{action}:{task_id}" + ("" if arg is None else f":{arg}")
+
+
+def review_data(action: str, task_id: int) -> str:
+    """`sp:` product review buttons: ok (Đạt), no (Chưa đạt → comment), nc (Chưa đạt, no comment), x (keep)."""
+    if action not in ("ok", "no", "nc", "x"):
+        raise ValueError(f"unknown review action {action!r}")
+    return f"sp:{action}:{task_id}"
