@@ -1052,7 +1052,9 @@ class FakeTelegram:
         )
         markup = self._check_markup(params.get("reply_markup"))
         width, height = (
-            png_size(params["photo"].get("content", b"")) if isinstance(params["photo"], dict) else None
+            png_size(params["photo"].get("content", b""))
+            if isinstance(params["photo"], dict)
+            else (None, None)
         )
         photo = [
             {

@@ -244,7 +244,7 @@ async def product_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         pending = None
     task_ref: int | str | None = None
     note = caption if command is None else (command.group(2) or "")
-    card_id = _replied_task(message)
+    card_id = _replied_task(message)  # the task of the card this file replies to
     try:
         if command is not None and command.group(1):
             code = products.task_code_in(command.group(1)) or command.group(1)
@@ -283,8 +283,9 @@ async def product_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     received = [Received(kind, name, data, mime_type=mime, file_id=file_id)]
     if note.strip():
         received.append(Received("text", text=note.strip()))
+    replied = message.reply_to_message if card_id is not None and task_ref == card_id else None
     await _hand_in(update, context, task_ref, received, pending,
-                   card_message_id=card_id if pending is None else None)  # fmt: skip
+                   card_message_id=replied.message_id if replied is not None and pending is None else None)  # fmt: skip
     raise ApplicationHandlerStop
 
 
