@@ -40,7 +40,7 @@ from telegram.ext import (
 from app.my_tasks import RESULT_TTL_SECONDS
 from bot import texts
 from bot.deps import BOT_DATA_KEY, BotDeps
-from bot.dialogue import DEFAULT_TTL_SECONDS, DatabaseDialogueStore, FollowUpContext
+from bot.dialogue import DEFAULT_TTL_SECONDS, DatabaseDialogueStore, DatabaseFollowUpContext, FollowUpContext
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
@@ -199,6 +199,7 @@ def build_application(
     application.bot_data[DIALOGUES_KEY] = DatabaseDialogueStore(
         lambda: DialogueRows(store.database().sessions), ttl=RESULT_TTL_SECONDS
     )
+    qa.context = DatabaseFollowUpContext(lambda: DialogueRows(store.database().sessions), ttl=context_ttl)
     setup_reminders(
         application, settings, store, interval=settings.bot.reminder_interval if reminders else None
     )

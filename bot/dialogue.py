@@ -9,7 +9,8 @@ survives a restart, and when two bot processes share one database a button press
 message the other receives. `MemoryDialogueStore` stays for tests and tools. States are plain JSON data
 (dicts, lists, strings, numbers), so either store holds them. The handlers use only the protocol.
 
-Follow-up context:
+Follow-up context (kept in the database too, `DatabaseFollowUpContext`, with `FollowUpContext` in memory as its
+fallback when the database cannot be used):
 
 "còn mục tiêu đến 2045 thì sao?" right after a question on NQ 57 is a question on NQ 57: the bot passes the
 last referred document numbers to ``engine.ask(..., context_docs=...)``. The context expires after
@@ -18,6 +19,7 @@ last referred document numbers to ``engine.ask(..., context_docs=...)``. The con
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -26,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 DEFAULT_TTL_SECONDS = 30 * 60
+log = logging.getLogger(__name__)
 
 
 # --- multi-step dialogues ------------------------------------------------------------------------------
@@ -223,3 +226,51 @@ class FollowUpContext:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class DatabaseFollowUpContext:
+    """`FollowUpStore` in the `dialogue_states` table (key ``followup:<chat id>``), so the documents a chat was
+    last about survive a restart and are shared by every bot process on the database.
+
+    The context is a convenience: when the database cannot be used, the chat's context is kept in memory
+    (`fallback`) and the question is still answered. `rows` returns the row store lazily."""
+
+    KIND = "followup"
+
+    def __init__(self, rows: Callable[[], Any], ttl: float = DEFAULT_TTL_SECONDS) -> None:
+        self._rows = rows
+        self.ttl = ttl
+        self.fallback = FollowUpContext(ttl)
+
+    @staticmethod
+    def key(chat_id: int) -> str:
+        return f"followup:{chat_id}"
+
+    def get(self, chat_id: int) -> tuple[str, ...]:
+        try:
+            row = self._rows().get(self.key(chat_id), self.KIND)
+        except Exception as exc:
+            log.warning("Không đọc được ngữ cảnh hội thoại của chat %s: %r", chat_id, exc)
+            return self.fallback.get(chat_id)
+        docs = row.data.get("docs") if row is not None and isinstance(row.data, dict) else None
+        return tuple(str(d) for d in docs) if isinstance(docs, list) else ()
+
+    def remember(self, chat_id: int, docs: Iterable[str]) -> None:
+        """Record the documents a question referred to; an empty list keeps the previous context."""
+        from datetime import timedelta
+
+        docs = tuple(dict.fromkeys(d for d in docs if d))
+        if not docs:
+            return
+        try:
+            self._rows().put(self.key(chat_id), self.KIND, {"docs": list(docs)}, timedelta(seconds=self.ttl))
+        except Exception as exc:
+            log.warning("Không lưu được ngữ cảnh hội thoại của chat %s: %r", chat_id, exc)
+            self.fallback.remember(chat_id, docs)
+
+    def clear(self, chat_id: int) -> None:
+        self.fallback.clear(chat_id)
+        try:
+            self._rows().pop(self.key(chat_id), self.KIND)
+        except Exception as exc:
+            log.warning("Không xoá được ngữ cảnh hội thoại của chat %s: %r", chat_id, exc)
