@@ -145,8 +145,10 @@ class DatabaseDialogueStore:
         return self._dialogue(self._rows().get(self.key(user_id, kind), kind))
 
     def put(self, user_id: int, kind: str, state: Any, ttl: float | None = None) -> Dialogue:
+        """Start a step (replacing the user's step of that kind); rows past their expiry are swept here."""
         expires = self._clock() + (self.ttl if ttl is None else ttl)
         self._store(user_id, kind, state, expires)
+        self._rows().expire()
         return Dialogue(kind, state, expires)
 
     def update(self, user_id: int, kind: str, state: Any) -> None:
