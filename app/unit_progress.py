@@ -35,9 +35,19 @@ def unit_progress(session: Session, viewer: Viewer, unit_name: str | None = None
     official = official_of(session, viewer)
     if official.role not in (Role.LANH_DAO, Role.QUAN_TRI):
         own = work_answer(session, official, Intent(IntentKind.PROGRESS, mine=True), today=viewer.today)
-        return Screen(f"{esc(progress_view.LEADERS_ONLY)}\n\n{own.html}", own.buttons)
+        screen = Screen(f"{esc(progress_view.LEADERS_ONLY)}\n\n{own.html}", own.buttons)
+        return _with_waiting_reviews(session, official, viewer, screen)
     unit_id = find_unit(session, unit_name, allow_abbreviation=True).id if unit_name else None
-    return progress_view.progress_screen(session, official, unit_id, today=viewer.today)
+    screen = progress_view.progress_screen(session, official, unit_id, today=viewer.today)
+    return _with_waiting_reviews(session, official, viewer, screen)
+
+
+def _with_waiting_reviews(session: Session, official, viewer: Viewer, screen: Screen) -> Screen:
+    """Products waiting for this viewer's review too long go on top of their /tiendo (the delay is theirs)."""
+    from app.products import waiting_reviews_html
+
+    waiting = waiting_reviews_html(session, official, viewer.today)
+    return Screen(f"{waiting}\n\n{screen.html}", screen.buttons) if waiting else screen
 
 
 def unit_screen(session: Session, viewer: Viewer, callback: Callback) -> Screen:

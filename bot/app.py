@@ -37,17 +37,21 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from app.my_tasks import RESULT_TTL_SECONDS
 from bot import texts
 from bot.db_runner import TASKS_KEY, SessionRunner, SharedDatabaseAnswerLog, clock_from_settings
 from bot.deps import BOT_DATA_KEY, BotDeps
-from bot.dialogue import DEFAULT_TTL_SECONDS, FollowUpContext
+from bot.dialogue import DEFAULT_TTL_SECONDS, DatabaseDialogueStore, DatabaseFollowUpContext, FollowUpContext
 from bot.engine_pool import Engine, QAService, default_workers
 from bot.feedback import AnswerLog
 from bot.handlers import register_handlers
 from bot.handlers.stats import setup_log_retention
+from bot.handlers.tasks import DIALOGUES_KEY
 from bot.index_watch import setup_index_watch
 from bot.outbox_sender import OUTBOX_KEY, OutboxSender, reminder_send
 from bot.reminders import request_plan, setup_reminders
+from bot.settings import file_url_for
+from tasks.dialogue_state import DialogueStore as DialogueRows
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +125,6 @@ class RetryingRateLimiter(AIORateLimiter):
             raise wrapped.original from None
 
 
-def _file_base_url(base_url: str) -> str:
-    """``http://host/bot`` → ``http://host/file/bot`` (Telegram's layout, also used by local Bot API servers)."""
-    if base_url.endswith("/bot"):
-        return base_url[: -len("/bot")] + "/file/bot"
-    return base_url
-
-
 def build_application(
     settings: Any,
     engine: Engine | None = None,
@@ -188,7 +185,13 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if base_url:
-        builder = builder.base_url(base_url).base_file_url(_file_base_url(base_url))
+        builder = builder.base_url(base_url)
+    # Files sent to the bot (products, sheets) are downloaded from TELEGRAM_API_FILE_URL (settings.bot), or
+    # from the file address of an explicitly given `base_url`.
+    file_url = settings.bot.api_file_url if base_url == settings.telegram_api_base_url else None
+    file_url = file_url or (file_url_for(base_url) if base_url else None)
+    if file_url:
+        builder = builder.base_file_url(file_url)
     application = builder.build()
     # The task database: opened (and migrated) once, on first use or at start-up with the answer log.
     store = SessionRunner(settings.database_url, tz=tz, clock=clock_from_settings(settings))
@@ -197,6 +200,12 @@ def build_application(
     # under the budget shared by every process (started in post_init, stopped in post_shutdown).
     sender = OutboxSender(application.bot, store, settings.bot.outbox)
     application.bot_data[OUTBOX_KEY] = sender
+    # Multi-step dialogues ("Hoàn thành", a cancellation's reason, a review comment, the forms) live in the
+    # database: they survive a restart and cross bot processes sharing it.
+    application.bot_data[DIALOGUES_KEY] = DatabaseDialogueStore(
+        lambda: DialogueRows(store.database().sessions), ttl=RESULT_TTL_SECONDS
+    )
+    qa.context = DatabaseFollowUpContext(lambda: DialogueRows(store.database().sessions), ttl=context_ttl)
     setup_reminders(
         application, settings, store, interval=settings.bot.reminder_interval if reminders else None,
         send=reminder_send(sender),

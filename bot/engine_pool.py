@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from bot.dialogue import FollowUpContext
+from bot.dialogue import FollowUpContext, FollowUpStore
 from retrieval.scope import PUBLIC, Audience
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class QAService:
             self._factory = engine
         else:
             self._engine = engine  # type: ignore[assignment]
-        self.context = context or FollowUpContext()
+        self.context: FollowUpStore = context or FollowUpContext()
         self.workers = workers or default_workers()
         self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="retrieval")
         self._ready: asyncio.Future | None = None

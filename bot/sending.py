@@ -198,6 +198,30 @@ async def deliver_now(bot: Bot, out: Outgoing) -> int | None:
     return sent_id
 
 
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A document or photo to deliver: `file_id` re-sends a file Telegram already has (a product handed in,
+    shown to the approver) without uploading it; `caption` is Telegram HTML (≤ 1024 characters);
+    `buttons` as for `Outgoing`."""
+
+    chat_id: int
+    kind: Literal["document", "photo"]
+    file_id: str
+    caption: str = ""
+    buttons: Buttons = ()
+
+
+async def deliver_file(bot: Bot, out: OutgoingFile) -> int | None:
+    """Send `out`; the message id."""
+    send = bot.send_photo if out.kind == "photo" else bot.send_document
+    field = "photo" if out.kind == "photo" else "document"
+    message = await send(  # type: ignore[operator]
+        chat_id=out.chat_id, caption=out.caption or None, reply_markup=inline_markup(out.buttons),
+        **{field: out.file_id},
+    )  # fmt: skip
+    return message.message_id
+
+
 async def clear_buttons(bot: Bot, chat_id: int, message_id: int | None) -> None:
     """Remove the inline keyboard of a message (a prompt that is no longer current); quietly a no-op when
     the message cannot be edited."""

@@ -23,3 +23,14 @@ class BotSettings:
     outbox: OutboxSettings = field(
         default_factory=OutboxSettings
     )  # TROLY_OUTBOX_*: rate budget, K in flight, lease, deadlines
+    # TELEGRAM_API_FILE_URL: where files sent to the bot are downloaded from (PTB's `base_file_url`); None:
+    # Telegram's own. Default: TELEGRAM_API_BASE_URL with its trailing "/bot" replaced by "/file/bot".
+    api_file_url: str | None = None
+
+
+def file_url_for(base_url: str) -> str:
+    """``http://host/bot`` → ``http://host/file/bot`` (Telegram's layout, also used by local Bot API servers
+    and the test fake); any other address is kept as it is."""
+    if base_url.endswith("/bot"):
+        return base_url[: -len("/bot")] + "/file/bot"
+    return base_url

@@ -38,6 +38,7 @@ HELP = (
     "/hoi <i>câu hỏi</i> — hỏi về văn bản (tiếng Anh: /ask)\n"
     "/vanban — các văn bản trong kho; <i>/vanban 57</i> — thông tin một văn bản\n"
     "/viec — việc được giao cho bạn: cập nhật tiến độ, báo hoàn thành (/tasks)\n"
+    "/nopsanpham <i>mã nhiệm vụ</i> — nộp sản phẩm (tệp, ảnh, nội dung, đường dẫn) để lãnh đạo duyệt (/submit)\n"
     "/tiendo — lãnh đạo: tiến độ đơn vị và các đơn vị trực thuộc, việc quá hạn, biểu đồ (/progress)\n"
     "/baocao — lãnh đạo: báo cáo tiến độ bằng tệp Excel và Word\n"
     "/giaoviec — lãnh đạo: giao việc cho cán bộ trong đơn vị (hỏi từng bước, hoặc một dòng "
@@ -182,6 +183,7 @@ COMMANDS_VI: tuple[BotCommandText, ...] = (
     BotCommandText("hoi", "Hỏi về văn bản, nghị quyết (kèm nguồn)"),
     BotCommandText("vanban", "Các văn bản trong kho; /vanban 57: một văn bản"),
     BotCommandText("viec", "Việc được giao cho tôi: tiến độ, báo hoàn thành"),
+    BotCommandText("nopsanpham", "Nộp sản phẩm của nhiệm vụ để lãnh đạo duyệt"),
     BotCommandText("tiendo", "Lãnh đạo: tiến độ đơn vị, việc quá hạn, biểu đồ"),
     BotCommandText("baocao", "Lãnh đạo: báo cáo tiến độ (Excel, Word)"),
     BotCommandText("giaoviec", "Lãnh đạo: giao việc cho cán bộ"),
@@ -195,6 +197,7 @@ COMMANDS_EN: tuple[BotCommandText, ...] = (
     BotCommandText("ask", "Ask about documents and resolutions (with sources)"),
     BotCommandText("vanban", "Documents in the library; /vanban 57: one document"),
     BotCommandText("tasks", "My assigned tasks: report progress, mark done"),
+    BotCommandText("submit", "Hand in a task's product for review"),
     BotCommandText("progress", "Leaders: progress of units, overdue tasks, chart"),
     BotCommandText("baocao", "Leaders: progress report files (Excel, Word)"),
     BotCommandText("assign", "Leaders: assign a task to an official"),

@@ -132,8 +132,26 @@ def leader_digest(session: Session, leader: Official, now: datetime, tz: ZoneInf
         lines.append(f"👤 Giao lại: {n['reassigned']}")
     if n["cancelled"]:
         lines.append(f"🗑 Hủy: {n['cancelled']}")
+    lines += waiting_review_lines(
+        session, leader, today
+    )  # reviews late against this leader, not the official
     lines += unreachable_lines(session, leader.unit, tz)  # officials Telegram refuses to deliver to
     return "\n".join(lines)
+
+
+def waiting_review_lines(session: Session, leader: Official, today: date) -> list[str]:
+    """ "📥 Sản phẩm chờ anh/chị duyệt quá 3 ngày làm việc: N (codes)" when `leader` is the one late."""
+    from tasks.workflow import REVIEW_WAIT_WORKING_DAYS, waiting_reviews
+
+    waiting = waiting_reviews(session, today, approver=leader)
+    if not waiting:
+        return []
+    codes = ", ".join(esc(w.task.code) for w in waiting[:5]) + (", …" if len(waiting) > 5 else "")
+    return [
+        "",
+        f"📥 Sản phẩm chờ anh/chị duyệt quá {REVIEW_WAIT_WORKING_DAYS} ngày làm việc: <b>{len(waiting)}</b> "
+        f"({codes})",
+    ]
 
 
 def digest_screen(session: Session, leader: Official, now: datetime, tz: ZoneInfo = DEFAULT_TZ) -> Screen:

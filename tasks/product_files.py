@@ -74,14 +74,23 @@ def _file_problem(item: ProductItem) -> str | None:
         return f"Tệp “{shown}” rỗng."
     if len(data) > MAX_PRODUCT_BYTES:
         return f"Tệp “{shown}” nặng {len(data) / 1024 / 1024:.1f} MB; tối đa {MAX_PRODUCT_BYTES // 1024 // 1024} MB."
-    suffix = Path(item.name).suffix.casefold() if item.name else (".jpg" if item.kind == "photo" else "")
+    if problem := upload_problem(item.name, item.kind):
+        return problem
+    if data.startswith(_EXECUTABLE_MAGIC):
+        return f"Không nhận tệp “{shown}”: đây là chương trình chạy được, không phải sản phẩm."
+    return None
+
+
+def upload_problem(name: str, kind: str) -> str | None:
+    """The type check by name alone (`kind` "file" | "photo"): what a chat front end can refuse before
+    downloading a file it was told about. None when the name is acceptable."""
+    shown = name or ("ảnh" if kind == "photo" else "tệp")
+    suffix = Path(name).suffix.casefold() if name else (".jpg" if kind == "photo" else "")
     if suffix not in ALLOWED_EXTENSIONS:
         return (
             f"Không nhận tệp “{shown}”: chỉ nhận văn bản (PDF, Word, Excel, PowerPoint…), ảnh và tệp nén. "
             "Hãy gửi lại đúng loại tệp."
         )
-    if data.startswith(_EXECUTABLE_MAGIC):
-        return f"Không nhận tệp “{shown}”: đây là chương trình chạy được, không phải sản phẩm."
     return None
 
 

@@ -47,6 +47,9 @@ random answer tokens, not ids, and are parsed in bot/keyboards.py.)
     gh:r:<task_id>              "Xin gia hạn": ask for the new date and the reason
     gh:y:<request_id> | gh:n:<request_id>   decide an extension: "Đồng ý" | "Không đồng ý"
     gh:k:<request_id>           no note after the decision    gh:x   stop asking for more time
+    sp:ok:<task_id>             review of a handed-in product: "Đạt" (the task is done)
+    sp:no:<task_id>             "Chưa đạt": ask for the comment (the next text message)
+    sp:nc:<task_id>             "Chưa đạt" without a comment     sp:x:<task_id>   don't send it back after all
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ from vntext.display import esc, format_date, shorten
 __all__ = ["esc", "format_date", "shorten"]  # the one set of text helpers, re-exported for the task screens
 
 MAX_CALLBACK_BYTES = 64
-CALLBACK_PATTERN = r"^(t|td|bc|nv|ad|gv|gh):"  # for the bot's CallbackQueryHandler(pattern=...)
+CALLBACK_PATTERN = r"^(t|td|bc|nv|ad|gv|gh|sp):"  # for the bot's CallbackQueryHandler(pattern=...)
 ALL_UNITS_ID = 0  # the synthetic "Tất cả đơn vị" root in td:/bc: data
 PROGRESS_STEPS = (0, 25, 50, 75, 100)  # the progress buttons, under every task card and reminder
 MAX_ALERT_CHARS = 190  # a callback answer (toast/alert) may hold 200 characters
@@ -92,7 +95,8 @@ class Screen:
 
 @dataclass(frozen=True)
 class Callback:
-    """A parsed button press: `prefix` ("t", "td", "bc", "nv", "gv", "gh"), `action` and integer arguments."""
+    """A parsed button press: `prefix` ("t", "td", "bc", "nv", "ad", "gv", "gh", "sp"), `action` and integer
+    arguments."""
 
     prefix: str
     action: str
@@ -156,6 +160,10 @@ _SHAPES: dict[tuple[str, str], int] = {
     ("gh", "n"): 1,
     ("gh", "k"): 1,
     ("gh", "x"): 0,
+    ("sp", "ok"): 1,
+    ("sp", "no"): 1,
+    ("sp", "nc"): 1,
+    ("sp", "x"): 1,
 }
 ASSIGN_FIELDS = 6  # gv:f:<1…6>
 MAX_DOCUMENT_CHOICES = 5  # gv:d:<0…5>
@@ -270,3 +278,10 @@ def assign_data(action: str, arg: int | None = None) -> str:
 def extension_data(action: str, arg: int | None = None) -> str:
     """`gh:` buttons: ask for more time (r), decide (y / n), no note (k), stop (x)."""
     return f"gh:{action}" + ("" if arg is None else f":{arg}")
+
+
+def review_data(action: str, task_id: int) -> str:
+    """`sp:` product review buttons: ok (Đạt), no (Chưa đạt → comment), nc (Chưa đạt, no comment), x (keep)."""
+    if action not in ("ok", "no", "nc", "x"):
+        raise ValueError(f"unknown review action {action!r}")
+    return f"sp:{action}:{task_id}"

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import find_dotenv, load_dotenv
 
-from bot.settings import DEFAULT_REMINDER_INTERVAL, BotSettings
+from bot.settings import DEFAULT_REMINDER_INTERVAL, BotSettings, file_url_for
 from retrieval.settings import DEFAULT_QUERY_THREADS, LLMSettings, RetrievalSettings, default_batch_threads
 from tasks.outbox_settings import OutboxSettings
 from tasks.settings import TaskSettings
@@ -355,4 +355,26 @@ def _bot_settings(env: Mapping[str, str], tz: ZoneInfo) -> BotSettings:
             _fake_now(tz),
             "cần một thời điểm ISO 8601, ví dụ TROLY_FAKE_NOW=2026-11-23T08:00:00+07:00 (chỉ dùng khi kiểm thử)",
         ),
+        api_file_url=_file_url(env),
     )
+
+
+def _file_url(env: Mapping[str, str]) -> str | None:
+    """TELEGRAM_API_FILE_URL, else derived from TELEGRAM_API_BASE_URL (…/bot → …/file/bot), else None."""
+
+    def parse(raw: str) -> str:
+        if not raw.startswith(("http://", "https://")):
+            raise ValueError(raw)
+        return raw.rstrip("/")
+
+    explicit = _parsed(
+        env,
+        "TELEGRAM_API_FILE_URL",
+        None,
+        parse,
+        "cần một địa chỉ http(s), ví dụ TELEGRAM_API_FILE_URL=http://127.0.0.1:8081/file/bot",
+    )
+    if explicit:
+        return explicit
+    base = _text(env, "TELEGRAM_API_BASE_URL")
+    return file_url_for(base) if base else None

@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, assign, documents, feedback, linking, progress, stats, tasks
+from bot.handlers import admin, assign, documents, feedback, linking, products, progress, stats, tasks
 from bot.handlers.callbacks import on_callback
 from bot.handlers.commands import help_command, start, unknown_command
 from bot.handlers.errors import error_handler
@@ -35,6 +35,9 @@ CONVERSATION_GROUP = -1
 CANCEL_REASON_GROUP = -3
 ASSIGN_GROUP = -4  # the assign form, an extension request, a decision's note; a leader's "giao …"
 FEEDBACK_COMMENT_GROUP = -2
+REVIEW_COMMENT_GROUP = (
+    -5
+)  # a reviewer's "Chưa đạt" comment (before the assign group: one handler per group runs)
 
 
 def register_handlers(application: Application, extra: Iterable[BaseHandler] = ()) -> None:
@@ -65,6 +68,18 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
         MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, tasks.result_text),
         group=CONVERSATION_GROUP,
     )
+    # Products: a file or photo handed in (group -1, beside the text result: the filters do not overlap),
+    # an approver's comment after «Chưa đạt» (group -4).
+    application.add_handler(
+        MessageHandler(
+            NEW_MESSAGE & PRIVATE & (filters.Document.ALL | filters.PHOTO), products.product_media
+        ),
+        group=CONVERSATION_GROUP,
+    )
+    application.add_handler(
+        MessageHandler(NEW_MESSAGE & PRIVATE & filters.TEXT & ~filters.COMMAND, products.review_comment_text),
+        group=REVIEW_COMMENT_GROUP,
+    )
 
     # Commands.
     application.add_handler(CommandHandler("start", start, filters=NEW_MESSAGE))  # + deep-link codes
@@ -72,6 +87,9 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
     # Questions may take a while: block=False lets the application go on with other updates meanwhile.
     application.add_handler(CommandHandler(["hoi", "ask"], ask_command, filters=NEW_MESSAGE, block=False))
     application.add_handler(CommandHandler(["viec", "tasks"], tasks.viec_command, filters=NEW_MESSAGE))
+    application.add_handler(
+        CommandHandler(["nopsanpham", "submit"], products.nopsanpham_command, filters=NEW_MESSAGE)
+    )
     application.add_handler(
         CommandHandler("vanban", documents.vanban_command, filters=NEW_MESSAGE, block=False)
     )
@@ -107,6 +125,9 @@ def register_handlers(application: Application, extra: Iterable[BaseHandler] = (
         CallbackQueryHandler(feedback.on_reason_callback, pattern=feedback.CALLBACK_PATTERN, block=False)
     )
     application.add_handler(CallbackQueryHandler(tasks.on_task_callback, pattern=TASK_CALLBACK_PATTERN))
+    application.add_handler(
+        CallbackQueryHandler(products.on_review_callback, pattern=products.CALLBACK_PATTERN)
+    )
     # Progress drill-down, chart, report files (td:, bc:) and reminder settings (nv:).
     application.add_handler(
         CallbackQueryHandler(progress.on_progress_callback, pattern=progress.CALLBACK_PATTERN, block=False)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
@@ -81,7 +81,12 @@ def _pending_cancel(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Pending
     if item is not None and store.expired(item):
         store.pop(user_id, CANCEL)
         return None
-    return item.state if item is not None else None
+    if item is None or not isinstance(item.state, dict):
+        return None
+    try:
+        return PendingCancel(**item.state)  # stored as plain JSON (the store may be the database)
+    except TypeError:
+        return None
 
 
 # --- which messages are navigable screens ------------------------------------------------------------------
@@ -314,7 +319,7 @@ async def _manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, dat
     if data.action == "x":
         code, screen = await store.run(unit_progress.start_cancel, who, data.args[0])
         pending = PendingCancel(data.args[0], code, query.message.chat.id, query.message.message_id)
-        dialogues(context).put(user.id, CANCEL, pending, CANCEL_TTL_SECONDS)
+        dialogues(context).put(user.id, CANCEL, asdict(pending), CANCEL_TTL_SECONDS)
         await query.answer(texts.CANCEL_REASON_TOAST)
         await _show(update, context, screen, PROGRESS)
         return
@@ -370,7 +375,7 @@ async def cancel_reason_text(update: Update, context: ContextTypes.DEFAULT_TYPE)
         dialogues(context).pop(user.id, CANCEL)
         await _refuse(update, context, exc)
         raise ApplicationHandlerStop from None
-    dialogues(context).update(user.id, CANCEL, replace(item, reason=" ".join(text.split())))
+    dialogues(context).update(user.id, CANCEL, asdict(replace(item, reason=" ".join(text.split()))))
     await _send_screen(update, context, message.chat.id, screen, PROGRESS)
     raise ApplicationHandlerStop
 

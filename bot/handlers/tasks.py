@@ -8,20 +8,23 @@ Rules kept here (the Telegram side of them):
 - A button's data is parsed by the one grammar (`tasks.ui.parse_callback`); anything else — e.g. a button of
   an older version still in a chat — gets the stale-button note. Every press re-reads who the sender is and
   re-checks the permission (in the use case); a refused press is logged and audited.
-- "Hoàn thành" asks for the product/result: the user's next private text is the result (a "result" step of
-  the `DialogueStore`, expiring after `RESULT_TTL_SECONDS`), with «Bỏ qua» and «Hủy» buttons.
+- "Hoàn thành" asks for the product/result: the user's next private message is it (a "result" step of
+  the `DialogueStore`, expiring after `RESULT_TTL_SECONDS`). Pressed by the assignee, the product — a text
+  here, a file or photo in `bot.handlers.products` — is handed in for review (mode "product", «Hủy»);
+  pressed by a leader, the text completes the task at once (mode "result", «Bỏ qua» and «Hủy»).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from app import documents, my_tasks
+from app import documents, my_tasks, products
 from app.my_tasks import RESULT_TTL_SECONDS
 from app.viewer import NotLinked, Viewer
 from bot import render, sending, texts
@@ -41,17 +44,34 @@ RESULT = "result"
 
 @dataclass(frozen=True)
 class PendingResult:
-    """A user pressed "Hoàn thành" on `task_id`: their next text is the result."""
+    """A user pressed "Hoàn thành" on `task_id`: their next message is the product (`mode` "product") or
+    the result (`mode` "result"). Stored as plain JSON (`asdict`) in the `DialogueStore`."""
 
     task_id: int
     task_code: str
     chat_id: int
     card_message_id: int | None
     prompt_message_id: int | None = None
+    mode: str = "result"
+
+    @classmethod
+    def of(cls, state: Any) -> PendingResult | None:
+        """The pending step from a stored state (None for anything else, e.g. a state of an older version)."""
+        try:
+            return cls(**state) if isinstance(state, dict) else None
+        except TypeError:
+            return None
 
 
 def dialogues(context: ContextTypes.DEFAULT_TYPE) -> DialogueStore:
+    """The application's dialogue store (the database-backed one, set up by `bot.app.build_application`)."""
     return context.application.bot_data.setdefault(DIALOGUES_KEY, MemoryDialogueStore(RESULT_TTL_SECONDS))
+
+
+def pending_result(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> tuple[Any, PendingResult | None]:
+    """(the stored dialogue, its `PendingResult`) of the user's "result" step, (None, None) when none."""
+    item = dialogues(context).get(user_id, RESULT)
+    return (item, PendingResult.of(item.state)) if item is not None else (None, None)
 
 
 def viewer(context: ContextTypes.DEFAULT_TYPE, user_id: int) -> Viewer:
@@ -149,23 +169,24 @@ async def _progress(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Ca
 async def _ask_result(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
     user_id, task_id = query.from_user.id, data.args[0]
-    start = await session_runner(context).run(my_tasks.start_completion, viewer(context, user_id), task_id)
+    start = await session_runner(context).run(products.start_completion, viewer(context, user_id), task_id)
     chat_id = query.message.chat.id
-    pending = PendingResult(task_id, start.code, chat_id, query.message.message_id)
-    dialogues(context).put(user_id, RESULT, pending)
+    pending = PendingResult(task_id, start.code, chat_id, query.message.message_id, mode=start.mode)
+    dialogues(context).put(user_id, RESULT, asdict(pending))
     await query.answer(texts.DONE_ASK_TOAST)
     sent = await sending.send(update, context.bot, start.prompt.html, start.prompt.buttons, chat_id=chat_id,
                               reply_to=query.message.message_id)  # fmt: skip
     if sent is not None:
-        dialogues(context).update(user_id, RESULT, replace(pending, prompt_message_id=sent))
+        dialogues(context).update(user_id, RESULT, asdict(replace(pending, prompt_message_id=sent)))
 
 
 async def _skip(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
     store = dialogues(context)
-    item = store.get(query.from_user.id, RESULT)
-    if item is None or item.state.task_id != data.args[0] or store.expired(item):
-        if item is not None and item.state.task_id == data.args[0]:
+    item, pending = pending_result(context, query.from_user.id)
+    mine = pending is not None and pending.task_id == data.args[0]
+    if item is None or not mine or store.expired(item):
+        if item is not None and mine:
             store.pop(query.from_user.id, RESULT)
         await query.answer(texts.DONE_EXPIRED, show_alert=True)
         await sending.clear_buttons(context.bot, query.message.chat.id, query.message.message_id)
@@ -177,13 +198,12 @@ async def _skip(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callba
 async def _stop_completing(update: Update, context: ContextTypes.DEFAULT_TYPE, data: Callback) -> None:
     query = update.callback_query
     store = dialogues(context)
-    item = store.get(query.from_user.id, RESULT)
-    if item is not None and item.state.task_id == data.args[0]:
+    _item, pending = pending_result(context, query.from_user.id)
+    mine = pending is not None and pending.task_id == data.args[0]
+    if mine:
         store.pop(query.from_user.id, RESULT)
     await query.answer()
-    code = (
-        item.state.task_code if item is not None and item.state.task_id == data.args[0] else str(data.args[0])
-    )
+    code = pending.task_code if mine and pending is not None else str(data.args[0])
     await sending.send(update, context.bot, texts.DONE_CANCELLED.format(code=render.escape(code)),
                        chat_id=query.message.chat.id, edit_message_id=query.message.message_id)  # fmt: skip
 
@@ -249,10 +269,9 @@ async def result_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if message is None or user is None or message.text is None:
         return
     store = dialogues(context)
-    item = store.get(user.id, RESULT)
-    if item is None or item.state.chat_id != message.chat.id:
+    item, pending = pending_result(context, user.id)
+    if item is None or pending is None or pending.chat_id != message.chat.id:
         return
-    pending: PendingResult = item.state
     if store.expired(item):
         store.pop(user.id, RESULT)
         await sending.clear_buttons(context.bot, pending.chat_id, pending.prompt_message_id)
@@ -265,6 +284,11 @@ async def result_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await sending.send(
             update, context.bot, texts.DONE_CANCELLED.format(code=render.escape(pending.task_code))
         )
+        raise ApplicationHandlerStop
+    if pending.mode == "product":
+        from bot.handlers.products import hand_in_text
+
+        await hand_in_text(update, context, pending, text)
         raise ApplicationHandlerStop
     if folded in {_folded(w) for w in texts.RESULT_SKIP_WORDS}:
         await complete_pending(update, context, user.id, None)
@@ -286,9 +310,9 @@ async def complete_pending(
 ) -> None:  # fmt: skip
     """Complete the user's pending task with `note` (None: no result), show who did it, update the card."""
     item = dialogues(context).pop(user_id, RESULT)
-    if item is None:
+    pending = PendingResult.of(item.state) if item is not None else None
+    if pending is None:
         return
-    pending: PendingResult = item.state
     via_button = update.callback_query is not None  # «Bỏ qua» on the prompt: the prompt itself is edited
     if not via_button:
         await sending.clear_buttons(context.bot, pending.chat_id, pending.prompt_message_id)

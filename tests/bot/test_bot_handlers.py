@@ -38,6 +38,7 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
         "hoi",
         "vanban",
         "viec",
+        "nopsanpham",
         "tiendo",
         "baocao",
         "giaoviec",
@@ -56,6 +57,7 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
         "ask",
         "vanban",
         "tasks",
+        "submit",
         "progress",
         "baocao",
         "assign",
@@ -66,6 +68,7 @@ async def test_commands_menu_is_published_in_vietnamese_and_english(inprocess_bo
         "start",
     ]
     assert en["tasks"].startswith("My assigned tasks") and en["progress"].startswith("Leaders: progress")
+    assert vi["nopsanpham"].startswith("Nộp sản phẩm") and en["submit"].startswith("Hand in")
 
 
 async def test_help_and_its_english_alias(inprocess_bot):

@@ -176,15 +176,26 @@ async def _press_done(bot, chat_id: int, code: str) -> tuple[dict, dict]:
 
 
 async def test_done_asks_for_the_result_and_the_next_text_completes_the_task(tbot):
+    """The assignee's "Hoàn thành" hands the text in as the product ("chờ duyệt"); the leader of the lead
+    unit (CB009, Sở Tài chính: the tasks' assigner is not an official) approves it: done on the hand-in day."""
+    (hello,) = await tbot.send(YEN, "/start")  # the approver has a chat with the bot
     card, prompt = await _press_done(tbot, MAI, "NV-086")
     assert prompt["text"].startswith("Báo hoàn thành nhiệm vụ NV-086")
     assert "sản phẩm / kết quả" in prompt["text"] and "hết hạn sau 10 phút" in prompt["text"]
-    assert [b["text"] for b in buttons(prompt)] == ["⏭ Bỏ qua", "✖️ Hủy"]
+    assert "được chuyển đến Lê Ngọc Yến (CB009) để duyệt" in prompt["text"]
+    assert [b["text"] for b in buttons(prompt)] == ["✖️ Hủy"]
     assert prompt["reply_to_message_id"] == card["message_id"]
+    before_yen = len(tbot.replies(YEN))
     (reply,) = await tbot.send(MAI, "Đã trình Báo cáo số 125/BC-STC <ngày 20/11> & phụ lục")
-    assert reply["text"].startswith("✅ Đã ghi nhận nhiệm vụ NV-086 hoàn thành ngày 22/11/2026.")
-    assert "Người cập nhật: Lê Hồng Mai (CB010), lúc 09:00 ngày 22/11/2026." in reply["text"]
-    assert "Kết quả: Đã trình Báo cáo số 125/BC-STC <ngày 20/11> & phụ lục" in reply["text"]
+    assert reply["text"].startswith("📤 Đã nộp sản phẩm nhiệm vụ NV-086")
+    assert "Đã trình Báo cáo số 125/BC-STC <ngày 20/11> & phụ lục" in reply["text"]
+    assert "chờ duyệt" in reply["text"] and "(CB009)" in reply["text"]
+    assert tbot.task("NV-086").status.value == "cho_duyet"
+    review = await until(lambda: len(tbot.replies(YEN)) > before_yen and tbot.replies(YEN)[-1])
+    assert review["text"].startswith("📥 Sản phẩm chờ duyệt: nhiệm vụ NV-086")
+    assert [b["text"] for b in buttons(review)] == ["✅ Đạt", "↩️ Chưa đạt"]
+    answer = await tbot.press(YEN, button(review, "✅ Đạt")["callback_data"], review["message_id"])
+    assert answer["text"] == "Đã duyệt: đạt."
     task = tbot.task("NV-086")
     assert (task.status.value, task.progress, task.completed_on, task.result_note) == (
         "hoan_thanh",
@@ -193,26 +204,38 @@ async def test_done_asks_for_the_result_and_the_next_text_completes_the_task(tbo
         "Đã trình Báo cáo số 125/BC-STC <ngày 20/11> & phụ lục",
     )
     fields = {a.field for a in tbot.audit("NV-086") if a.actor == "CB010" and a.via == "bot"}
+    assert {"status", "product"} <= fields
+    fields = {a.field for a in tbot.audit("NV-086") if a.actor == "CB009" and a.via == "bot"}
     assert {"status", "progress", "completed_on", "result_note"} <= fields
-    # The card now says who finished it, and only "Văn bản giao" is left; the prompt lost its buttons.
+    # The card now says it was handed in; the prompt lost its buttons; Mai is told the verdict.
     edited = await until(lambda: (m := tbot.message(MAI, card["message_id"]))["edits"] and m)
-    assert (
-        edited["text"].startswith("✅ ")
-        and "✅ Lê Hồng Mai (CB010) đã báo hoàn thành lúc 09:00" in edited["text"]
-    )
-    assert "🏁 Kết quả: Đã trình Báo cáo số 125/BC-STC" in edited["text"]
-    assert [b["text"] for b in buttons(edited)] == ["📄 Văn bản giao"]
+    assert "📤 Lê Hồng Mai (CB010) đã nộp sản phẩm lúc 09:00" in edited["text"]
     assert not buttons(tbot.message(MAI, prompt["message_id"]))
+    told = await until(lambda: (m := tbot.replies(MAI)[-1])["text"].startswith("✅ Sản phẩm") and m)
+    assert told["text"].startswith(
+        "✅ Sản phẩm nhiệm vụ NV-086 đã được Lê Ngọc Yến (CB009) duyệt: đạt. Nhiệm vụ hoàn thành ngày 22/11/2026."
+    )
+    assert "🏁 Kết quả: Đã trình Báo cáo số 125/BC-STC" in told["text"]
+    assert [b["text"] for b in buttons(told)] == ["📄 Văn bản giao"]
     # The conversation is over: the next text is a question again.
     (answer,) = await tbot.send(MAI, "NQ 57 nói gì?")
     assert answer["text"].startswith("Trả lời cho: NQ 57 nói gì?")
     assert [q for q, _ in tbot.engine.calls] == ["NQ 57 nói gì?"]
+    assert hello["text"]
 
 
-async def test_skip_completes_without_a_result_and_cancel_leaves_the_task_open(tbot):
-    _card, prompt = await _press_done(tbot, MAI, "NV-114")
-    await tbot.press(MAI, button(prompt, "⏭ Bỏ qua")["callback_data"], prompt["message_id"])
-    done = await until(lambda: (m := tbot.message(MAI, prompt["message_id"]))["edits"] and m)
+async def test_a_leader_completes_a_task_of_their_unit_directly_with_or_without_a_result(tbot):
+    """ "Hoàn thành" pressed by a leader who may change the task is the approval itself: the old direct
+    completion, with «Bỏ qua» (no result) and «Hủy»."""
+    (start,) = await tbot.send(YEN, "/start")
+    task_id = _task_id(tbot, "NV-114")
+    answer = await tbot.press(YEN, f"t:done:{task_id}", start["message_id"], n_messages=1)
+    assert answer["text"] == texts.DONE_ASK_TOAST
+    prompt = tbot.replies(YEN)[-1]
+    assert prompt["text"].startswith("Báo hoàn thành nhiệm vụ NV-114")
+    assert [b["text"] for b in buttons(prompt)] == ["⏭ Bỏ qua", "✖️ Hủy"]
+    await tbot.press(YEN, button(prompt, "⏭ Bỏ qua")["callback_data"], prompt["message_id"])
+    done = await until(lambda: (m := tbot.message(YEN, prompt["message_id"]))["edits"] and m)
     assert (
         done["text"].startswith("✅ Đã ghi nhận nhiệm vụ NV-114 hoàn thành")
         and "Không kèm kết quả." in done["text"]
@@ -220,6 +243,19 @@ async def test_skip_completes_without_a_result_and_cancel_leaves_the_task_open(t
     task = tbot.task("NV-114")
     assert task.status.value == "hoan_thanh" and task.result_note is None
 
+    await tbot.press(YEN, f"t:done:{_task_id(tbot, 'NV-086')}", start["message_id"], n_messages=1)
+    (too_long,) = await tbot.send(YEN, "x" * 1500)
+    assert too_long["text"].startswith("Kết quả hơi dài (1500 ký tự)")
+
+    await tbot.press(YEN, f"t:done:{_task_id(tbot, 'NV-086')}", start["message_id"], n_messages=1)
+    (reply,) = await tbot.send(YEN, "Đã trình Báo cáo số 125/BC-STC")
+    assert reply["text"].startswith("✅ Đã ghi nhận nhiệm vụ NV-086 hoàn thành ngày 22/11/2026.")
+    assert "Người cập nhật: Lê Ngọc Yến (CB009), lúc 09:00 ngày 22/11/2026." in reply["text"]
+    assert "Kết quả: Đã trình Báo cáo số 125/BC-STC" in reply["text"]
+    assert tbot.task("NV-086").status.value == "hoan_thanh"
+
+
+async def test_skip_completes_without_a_result_and_cancel_leaves_the_task_open(tbot):
     _card, prompt = await _press_done(tbot, MAI, "NV-010")
     await tbot.press(MAI, button(prompt, "✖️ Hủy")["callback_data"], prompt["message_id"])
     cancelled = await until(lambda: (m := tbot.message(MAI, prompt["message_id"]))["edits"] and m)
@@ -231,8 +267,9 @@ async def test_skip_completes_without_a_result_and_cancel_leaves_the_task_open(t
 
 async def test_typing_huy_cancels_and_an_overlong_result_is_refused(tbot):
     _card, _prompt = await _press_done(tbot, MAI, "NV-010")
-    (too_long,) = await tbot.send(MAI, "x" * 1500)
-    assert too_long["text"].startswith("Kết quả hơi dài (1500 ký tự)")
+    (too_long,) = await tbot.send(MAI, "x" * 4090)  # a product as text: ≤ 4000 characters, else a file
+    assert too_long["text"] == "Nội dung dài 4090 ký tự; tối đa 4000. Hãy gửi thành tệp."
+    assert tbot.task("NV-010").status.value == "dang_thuc_hien"
     (cancel,) = await tbot.send(MAI, "Hủy")
     assert cancel["text"] == "Đã hủy. Nhiệm vụ NV-010 chưa được đánh dấu hoàn thành."
     assert tbot.task("NV-010").status.value == "dang_thuc_hien"
@@ -240,19 +277,24 @@ async def test_typing_huy_cancels_and_an_overlong_result_is_refused(tbot):
 
 
 async def test_the_result_question_expires(tbot):
-    from bot.dialogue import MemoryDialogueStore
+    from bot.dialogue import DatabaseDialogueStore
     from bot.handlers.tasks import DIALOGUES_KEY
+    from tasks.dialogue_state import DialogueStore as DialogueRows
 
-    clock = [0.0]
-    tbot.application.bot_data[DIALOGUES_KEY] = MemoryDialogueStore(ttl=600, clock=lambda: clock[0])
+    clock = [1_000_000.0]
+    tbot.application.bot_data[DIALOGUES_KEY] = DatabaseDialogueStore(
+        lambda: DialogueRows(tbot.store.database().sessions), ttl=600, clock=lambda: clock[0]
+    )
     _card, prompt = await _press_done(tbot, MAI, "NV-010")
-    clock[0] = 601.0
+    clock[0] += 601.0
     (answer,) = await tbot.send(MAI, "NQ 57 nói gì?")  # after expiry: an ordinary question
     assert answer["text"].startswith("Trả lời cho:")
     assert tbot.task("NV-010").status.value == "dang_thuc_hien"
-    _card, prompt = await _press_done(tbot, MAI, "NV-010")
-    clock[0] = 1300.0
-    late = await tbot.press(MAI, button(prompt, "⏭ Bỏ qua")["callback_data"], prompt["message_id"])
+    (start,) = await tbot.send(YEN, "/start")  # a leader's direct completion expires the same way
+    await tbot.press(YEN, f"t:done:{_task_id(tbot, 'NV-010')}", start["message_id"], n_messages=1)
+    prompt = tbot.replies(YEN)[-1]
+    clock[0] += 700.0
+    late = await tbot.press(YEN, button(prompt, "⏭ Bỏ qua")["callback_data"], prompt["message_id"])
     assert late["text"] == texts.DONE_EXPIRED and late["show_alert"]
     assert tbot.task("NV-010").status.value == "dang_thuc_hien"
 

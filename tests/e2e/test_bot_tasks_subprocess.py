@@ -1,6 +1,7 @@
 """End to end: the operator's commands and ``troly bot`` as child processes, on the real engine and corpus,
 against the fake Telegram server — link by an invitation code (/start <code>), /viec, "Văn bản giao" through
-real retrieval, and "Hoàn thành" with a result, checked in the database the bot wrote."""
+real retrieval, and "Hoàn thành" with a result (handed in, then approved by the leader of the lead unit),
+checked in the database the bot wrote."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 TIMEOUT = 60
 USER = 4242
+LEADER = 4243  # CB009, lãnh đạo of Sở Tài chính: reviews its products
 
 
 def _troly(home: Path, tg: FakeTelegram, *args: str) -> dict:
@@ -53,6 +55,7 @@ def test_link_by_code_then_viec_document_and_done_in_the_real_bot(troly_home, tm
         assert _troly(home, tg, "tasks", "import", str(TASKS_XLSX))
         invite = _troly(home, tg, "officials", "invite", "CB010", "--bot-username", tg.bot_username)
         assert invite["link"] == f"https://t.me/{tg.bot_username}?start={invite['code']}"
+        leader_invite = _troly(home, tg, "officials", "invite", "CB009", "--bot-username", tg.bot_username)
 
         # No reminder job here: on a working day it would message the linked official in the middle of the
         # conversation this test reads (reminders have their own tests: test_bot_reminders*.py).
@@ -87,17 +90,29 @@ def test_link_by_code_then_viec_document_and_done_in_the_real_bot(troly_home, tm
             tg.push_callback(USER, USER, button(card, "✅ Hoàn thành")["callback_data"], card["message_id"])
             (prompt,) = _wait_new(tg, USER, before, 1)
             assert prompt["text"].startswith("Báo hoàn thành nhiệm vụ NV-071")
+            tg.push_message(LEADER, LEADER, f"/start {leader_invite['code']}")
+            _wait_new(tg, LEADER, 0, 1)
             tg.push_message(USER, USER, "Đã ban hành Kế hoạch số 12/KH-STC")
             (reply,) = _wait_new(tg, USER, before + 1, 1)
-            assert reply["text"].startswith("✅ Đã ghi nhận nhiệm vụ NV-071 hoàn thành")
+            assert reply["text"].startswith("📤 Đã nộp sản phẩm nhiệm vụ NV-071")
             assert (
-                "Lê Hồng Mai (CB010)" in reply["text"]
-                and "Kết quả: Đã ban hành Kế hoạch số 12/KH-STC" in reply["text"]
+                "Lê Ngọc Yến (CB009)" in reply["text"]
+                and "Đã ban hành Kế hoạch số 12/KH-STC" in reply["text"]
             )
             edited = tg.wait_for(
                 lambda: (m := tg.message(USER, card["message_id"])) and m.get("edit_date") and m
             )
-            assert "đã báo hoàn thành" in edited["text"]
+            assert "Lê Hồng Mai (CB010) đã nộp sản phẩm" in edited["text"]
+            # The leader approves: done, with the hand-in day as completion day.
+            (review,) = _wait_new(tg, LEADER, 1, 1)
+            tg.push_callback(LEADER, LEADER, button(review, "✅ Đạt")["callback_data"], review["message_id"])
+            told = tg.wait_for(
+                lambda: next(
+                    (m for m in tg.sent_messages(USER) if m["text"].startswith("✅ Sản phẩm")), None
+                ),
+                timeout=TIMEOUT,
+            )
+            assert "duyệt: đạt" in told["text"]
             assert not [c for c in tg.call_log() if c.status and c.status >= 400]
         finally:
             code = bot.terminate()
@@ -121,7 +136,13 @@ def test_link_by_code_then_viec_document_and_done_in_the_real_bot(troly_home, tm
             audited = s.scalars(
                 select(AuditLog).where(AuditLog.entity_key == "NV-071", AuditLog.via == "bot")
             ).all()
-            assert {a.field for a in audited} >= {"status", "progress", "completed_on", "result_note"}
-            assert {a.actor for a in audited} == {"CB010"}
+            assert {a.field for a in audited} >= {
+                "status",
+                "progress",
+                "completed_on",
+                "result_note",
+                "product",
+            }
+            assert {a.actor for a in audited} == {"CB010", "CB009"}
     finally:
         db.dispose()

@@ -18,6 +18,10 @@ responses), and to refuse chosen chats (403 bot
 blocked, 400 chat not found: ``refuse_chat``). PTB posts form fields whose values are
 JSON-encoded (strings are sent as they are); JSON bodies and query strings are accepted too.
 
+Files: a document or photo pushed with ``push_media(..., content=b"…")`` is registered under its ``file_id``;
+``getFile`` answers its ``file_path`` (400 "file is too big" over the Bot API's 20 MB, as Telegram does) and
+``/file/bot<token>/<file_path>`` serves the bytes (``downloads`` lists what was fetched).
+
 Webhook mode: ``setWebhook`` records the URL and secret; from then on every pushed update is POSTed to that
 URL with the ``X-Telegram-Bot-Api-Secret-Token`` header (retried while the bot is not listening yet, as
 Telegram does), and ``getUpdates`` answers 409 as Telegram does while a webhook is set.
@@ -46,6 +50,7 @@ T = TypeVar("T")
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API serves files up to 20 MB (getFile refuses larger ones)
 
 # Parameters whose values PTB sends as raw strings (everything else is JSON-encoded).
 _STRING_PARAMS = {
@@ -310,7 +315,8 @@ class FakeTelegram:
             self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
             self.webhook: dict[str, Any] = {}
             self.webhook_deliveries: list[dict[str, Any]] = []
-            self._files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, content): getFile
+            self._files: dict[str, dict[str, Any]] = {}  # file_id -> {"content", "size", "path"}
+            self.downloads: list[str] = []  # file paths fetched from /file/bot<token>/…
             self._cond.notify_all()
 
     def start(self) -> FakeTelegram:
@@ -546,8 +552,17 @@ class FakeTelegram:
         caption: str | None = None,
         username: str | None = None,
         reply_to_bot: bool = False,
+        content: bytes | None = None,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        file_size: int | None = None,
+        reply_to_message_id: int | None = None,
     ) -> dict[str, Any]:
-        """Queue a non-text message: sticker, photo, voice, audio, video, document, animation, location…"""
+        """Queue a non-text message: sticker, photo, voice, audio, video, document, animation, location…
+
+        A document or photo is downloadable (`getFile`, then the file URL): ``content`` (default a few bytes),
+        ``file_name`` / ``mime_type`` of a document, ``file_size`` as Telegram reports it (default the
+        content's length; a larger one makes `getFile` refuse, as for a real file over 20 MB)."""
         msg = self._base_message(
             chat_id,
             user_id,
@@ -556,10 +571,19 @@ class FakeTelegram:
             first_name=None,
             chat_title=None,
             reply_to_bot=reply_to_bot,
-            reply_to_message_id=None,
+            reply_to_message_id=reply_to_message_id,
             message_thread_id=None,
         )
         fid = {"file_id": f"file-{kind}-{msg['message_id']}", "file_unique_id": f"u{msg['message_id']}"}
+        data = b"fake file content" if content is None else content
+        size = len(data) if file_size is None else file_size
+        if kind in ("document", "photo"):
+            fid["file_size"] = size
+            suffix = ".jpg" if kind == "photo" else ""
+            with self._cond:
+                self._files[fid["file_id"]] = {
+                    "content": data, "size": size, "path": f"{kind}s/{fid['file_id']}{suffix}",
+                }  # fmt: skip
         payloads: dict[str, Any] = {
             "sticker": {
                 **fid,
@@ -576,7 +600,11 @@ class FakeTelegram:
             "video": {**fid, "width": 640, "height": 360, "duration": 5},
             "video_note": {**fid, "length": 240, "duration": 5},
             "animation": {**fid, "width": 320, "height": 240, "duration": 2},
-            "document": {**fid, "file_name": "van-ban.pdf", "mime_type": "application/pdf"},
+            "document": {
+                **fid,
+                "file_name": file_name or "van-ban.pdf",
+                "mime_type": mime_type or "application/pdf",
+            },
             "location": {"latitude": 21.0285, "longitude": 105.8542},
             "contact": {"phone_number": "+84900000000", "first_name": "Cán bộ", "user_id": user_id},
         }
@@ -623,7 +651,9 @@ class FakeTelegram:
             if ents:
                 msg["caption_entities"] = ents
         with self._cond:
-            self._files[file_id] = (f"documents/{file_id}{Path(file_name).suffix}", content)
+            self._files[file_id] = {
+                "content": content, "size": len(content), "path": f"documents/{file_id}{Path(file_name).suffix}",
+            }  # fmt: skip
             self._messages[(chat_id, msg["message_id"])] = msg
         self.push_update({"message": msg})
         return msg
@@ -858,26 +888,13 @@ class FakeTelegram:
         return params
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        if request.match_info["token"] != self.token:
-            return web.Response(status=401)
         path = request.match_info["path"]
         with self._cond:
-            served = next((content for p, content in self._files.values() if p == path), None)
-        return web.Response(body=served if served is not None else b"fake file content")
-
-    async def _api_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
-        file_id = str(params.get("file_id") or "")
-        with self._cond:
-            found = self._files.get(file_id)
-        if found is None:
-            raise ApiError(400, "Bad Request: invalid file_id")
-        path, content = found
-        return {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_size": len(content),
-            "file_path": path,
-        }
+            self.downloads.append(path)
+            found = next((f for f in self._files.values() if f["path"] == path), None)
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401, text="Unauthorized")
+        return web.Response(body=found["content"] if found else b"fake file content")
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
@@ -1082,6 +1099,17 @@ class FakeTelegram:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._updates_event.wait(), remaining)
 
+    async def _api_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id") or "")
+        with self._cond:
+            found = self._files.get(file_id)
+        if found is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if found["size"] > MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": found["size"],
+                "file_path": found["path"]}  # fmt: skip
+
     async def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self._known_chat(params)
         if "text" not in params:
@@ -1099,11 +1127,13 @@ class FakeTelegram:
         )
         markup = self._check_markup(params.get("reply_markup"))
         width, height = (
-            png_size(params["photo"].get("content", b"")) if isinstance(params["photo"], dict) else None
+            png_size(params["photo"].get("content", b""))
+            if isinstance(params["photo"], dict)
+            else (None, None)
         )
         photo = [
             {
-                "file_id": "photo-file-id",
+                "file_id": params["photo"] if isinstance(params["photo"], str) else "photo-file-id",
                 "file_unique_id": "photo-u",
                 "width": width or 800,
                 "height": height or 600,
@@ -1123,7 +1153,8 @@ class FakeTelegram:
         )
         markup = self._check_markup(params.get("reply_markup"))
         name = doc.get("filename") if isinstance(doc, dict) else "document"
-        document = {"file_id": "doc-file-id", "file_unique_id": "doc-u", "file_name": name}
+        file_id = doc if isinstance(doc, str) else "doc-file-id"  # re-sent by file_id, or uploaded
+        document = {"file_id": file_id, "file_unique_id": "doc-u", "file_name": name}
         return self._new_bot_message(
             chat, params, document=document, caption=caption, caption_entities=entities, reply_markup=markup
         )
