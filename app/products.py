@@ -28,7 +28,7 @@ from tasks import workflow
 from tasks.authorization import authorize_task
 from tasks.errors import InvalidOperation, NotFound
 from tasks.models import Official, Task, TaskProduct
-from tasks.normalize import Via, nfc
+from tasks.normalize import Role, Via, nfc
 from tasks.product_files import MAX_PRODUCT_BYTES, ProductItem, upload_problem
 from tasks.task_card import card_html, task_screen
 from tasks.ui import Screen, button, esc, format_date, review_data, shorten, stop_completing_data
@@ -100,8 +100,8 @@ def _names(officials: list[Official]) -> str:
 
 
 def _approvers_for(session: Session, task: Task, official: Official) -> list[Official]:
-    chosen = workflow.approvers(session, task)
-    return [a for a in chosen if a.id != official.id] or chosen
+    """Who reviews the official's product: never the official themself (see `workflow.approvers`)."""
+    return workflow.approvers(session, task, exclude=official)
 
 
 def start_completion(session: Session, viewer: Viewer, task_id: int) -> HandIn:
@@ -116,6 +116,10 @@ def start_completion(session: Session, viewer: Viewer, task_id: int) -> HandIn:
         start = my_tasks.start_completion(session, viewer, task_id)  # raises the usual "đã hoàn thành"
         return HandIn("result", start.code, start.prompt)
     chosen = _approvers_for(session, task, official)
+    if not chosen and official.role in (Role.LANH_DAO, Role.QUAN_TRI):
+        # a top leader's (or an administrator's) own task: nobody above reviews it, their word completes it
+        start = my_tasks.start_completion(session, viewer, task_id)
+        return HandIn("result", start.code, start.prompt)
     if not chosen:
         raise InvalidOperation(
             f"Chưa có lãnh đạo nào của {task.lead_unit.name} để duyệt sản phẩm; hãy báo quản trị viên."

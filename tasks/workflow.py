@@ -139,9 +139,14 @@ def _active(official: Official | None) -> bool:
     return official is not None and official.active
 
 
-def approvers(session: Session, task: Task) -> list[Official]:
-    """Who decides extensions and reviews products of `task` (see the module docstring), in id order."""
-    if task.assigner_official_id is not None and _active(task.assigner):
+def approvers(session: Session, task: Task, *, exclude: Official | None = None) -> list[Official]:
+    """Who decides extensions and reviews products of `task` (see the module docstring), in id order.
+
+    `exclude`: the official asking (nobody decides their own request): a leader who is the only leader of the
+    lead unit, or the task's own assigner, is passed over for the leaders of the units above; [] when nobody is
+    left (a top leader's own task)."""
+    skip = exclude.id if exclude is not None else None
+    if task.assigner_official_id is not None and _active(task.assigner) and task.assigner_official_id != skip:
         assert task.assigner is not None
         return [task.assigner]
     for unit in task.lead_unit.ancestors_and_self():
@@ -152,6 +157,7 @@ def approvers(session: Session, task: Task) -> list[Official]:
                 .order_by(Official.id)
             )
         )
+        leaders = [leader for leader in leaders if leader.id != skip]
         if leaders:
             return leaders
     return []
@@ -413,7 +419,7 @@ def request_extension(
         return _refuse(session, problem)
     if problem := extension_date_problem(found, new_deadline, today):
         return _refuse(session, problem)
-    chosen = approvers(session, found)
+    chosen = approvers(session, found, exclude=actor)
     if not chosen:
         return _refuse(
             session,
@@ -566,7 +572,7 @@ def submit_product(
         )
     if reason := _closed_reason(found):
         return _refuse(session, reason)
-    chosen = approvers(session, found)
+    chosen = approvers(session, found, exclude=actor)
     if not chosen:
         return _refuse(
             session,

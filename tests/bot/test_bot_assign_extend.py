@@ -446,7 +446,10 @@ async def test_a_completion_started_during_the_form_takes_the_next_text_then_the
     card = next(m for m in reversed(tbot.replies(THAO)) if code in m["text"] and buttons(m))
     await _press(tbot, THAO, card, "✅ Hoàn thành", n=1)
     (done,) = await tbot.send(THAO, "Đã trình báo cáo")
-    assert done["text"].startswith(f"✅ Đã ghi nhận nhiệm vụ {code} hoàn thành")
-    assert tbot.task(code).result_note == "Đã trình báo cáo"
+    # a department head's own task: the product goes to the leaders above for review (never to themself)
+    assert (
+        done["text"].startswith(f"📤 Đã nộp sản phẩm nhiệm vụ {code}") and "Hồ Hữu Thảo" not in done["text"]
+    )
+    assert tbot.task(code).status.value == "cho_duyet"
     (ask,) = await tbot.send(THAO, "Tâm")  # the form is still there
     assert "bước 2/6" in ask["text"]

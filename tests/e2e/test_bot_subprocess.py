@@ -62,7 +62,8 @@ def test_start_replies_with_the_welcome(running_bot):
         msg["text"].startswith("Xin chào") and "Trợ lý công vụ" in msg["text"] and "/lienket" in msg["text"]
     )
     assert {c["command"] for c in tg.commands[("default", "")]} == {
-        "hoi", "vanban", "viec", "nopsanpham", "tiendo", "baocao", "nhacviec", "lienket", "trogiup", "start",
+        "hoi", "vanban", "viec", "nopsanpham", "giaoviec", "giahan", "tiendo", "baocao", "nhacviec", "lienket",
+        "trogiup", "start",
     }  # fmt: skip
 
 

@@ -130,6 +130,23 @@ def test_without_an_assigner_the_leader_of_the_lead_unit_or_above_decides(sessio
     assert approvers(session, imported) == []
 
 
+def test_nobody_decides_their_own_request_the_leaders_above_do(session: Session, org: Org) -> None:
+    """A department head's own task: their product and their extension go up to the province's leaders."""
+    own = Task(code="NV-002", content="x", assignee=org.leader_a, lead_unit=org.so_a, deadline=TODAY,
+               product="p", assigned_by="UBND tỉnh", created_at=T0, updated_at=T0,
+               progress_updated_at=T0)  # fmt: skip
+    session.add(own)
+    session.commit()
+    assert approvers(session, own) == [org.leader_a]
+    assert approvers(session, own, exclude=org.leader_a) == []  # the test tree has no leader above Sở A
+    top = Task(code="NV-003", content="x", assignee=org.staff_b, lead_unit=org.xa_b, deadline=TODAY,
+               product="p", assigned_by="x", created_at=T0, updated_at=T0, progress_updated_at=T0)  # fmt: skip
+    session.add(top)
+    session.commit()
+    assert approvers(session, top, exclude=org.staff_b) == [org.leader_b]
+    assert approvers(session, top, exclude=org.leader_b) == []
+
+
 def pending_reminder_deadlines(session: Session, task: Task) -> set[date | None]:
     rows = session.scalars(
         select(Reminder.deadline).where(
