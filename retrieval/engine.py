@@ -21,6 +21,7 @@ from retrieval.judge import Judge
 from retrieval.routing import route
 from retrieval.scope import EVERYONE, PUBLIC, Audience
 from retrieval.search import HybridSearcher, QueryPlan
+from retrieval.sentences import embed_candidates
 from retrieval.settings import DEFAULT_QUERY_THREADS, RetrievalSettings
 from retrieval.store import Store
 from retrieval.textnorm import nfc
@@ -72,6 +73,7 @@ class RetrievalEngine:
         self._searcher: HybridSearcher | None = None
         self._catalog: tuple[int, Catalog] | None = None
         self._lock = threading.RLock()
+        self._sentences_checked = -1  # store version whose sentence vectors were checked
 
     @classmethod
     def from_settings(
@@ -200,7 +202,26 @@ class RetrievalEngine:
         stale = store.manifest.get("model_id") not in (None, self.embedder.model_id)
         if (not store.passages or stale) and self.default_corpus:
             return self.ingest(self.default_corpus)
+        if self._sentences_checked != store.version:
+            self._backfill_sentences()
+            self._sentences_checked = store.version
         return None
+
+    def _backfill_sentences(self) -> None:
+        """An index made before quotes were chosen by meaning lacks the sentence vectors: embed them once
+        (about a minute for the shipped corpus on two cores), under the index's file lock."""
+        store = self.store
+        missing = store.sentences.missing(store.passages)
+        if not missing:
+            return
+        with self._lock, self._file_lock():
+            missing = store.sentences.missing(store.passages)
+            if not missing:
+                return
+            found = embed_candidates(self.embedder, [store.passages[pid] for pid in missing])
+            for pid, vectors in found.items():
+                store.sentences.set(pid, vectors)
+            store.sentences.save()
 
     def search(
         self, query: str, k: int = 5, *, context_docs: Sequence[str] = (), audience: Audience = PUBLIC

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.chunking import split_sentences
+import numpy as np
+
 from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
@@ -31,7 +32,8 @@ from retrieval.judge import (
 )
 from retrieval.lexicon import default_lexicon
 from retrieval.search import QueryPlan
-from retrieval.sections import is_heading, section_answer
+from retrieval.sections import section_answer
+from retrieval.sentences import _TABLE_RULE, candidate_sentences
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
@@ -41,36 +43,13 @@ NOT_FOUND = (
 )
 
 UNKNOWN_DOCUMENT = "Kho văn bản hiện chưa có"  # how a refusal naming a document the corpus lacks begins
-MIN_WORDS = 4  # a quote of fewer words is a fragment ("là lực"), not an answer
 MAX_QUOTE = 800  # characters; a longer sentence is clipped at a word boundary with "…"
 MAX_LIST_ITEMS = 10
 
 _LIST_MARK = re.compile(r"^\s*(?:[-•+*]\s+|\(?\d{1,2}[.)]\s+|\(?[a-zđ]\)\s+|\([ivx]+\)\s+)")
-_TABLE_RULE = re.compile(r"^\|[\s:|-]+\|?$")
 
 
-def is_fragment(sentence: str) -> bool:
-    return len(WORD_RE.findall(sentence)) < MIN_WORDS
-
-
-def _sentences(text: str) -> list[str]:
-    """Answer candidates: whole sentences of each line (list items stay whole lines' sentences), table rows.
-
-    Headings and fragments are not candidates.
-    """
-    out: list[str] = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if not line or _TABLE_RULE.match(line) or is_heading(line):
-            continue
-        if line.startswith("|"):
-            out.append(line)
-            continue
-        for sentence in split_sentences(line):
-            # an article's rhetorical question ("Quan điểm chỉ đạo … ra sao?") repeats the query, answers nothing
-            if not is_fragment(sentence) and not is_heading(sentence) and not sentence.rstrip().endswith("?"):
-                out.append(sentence)
-    return out
+_sentences = candidate_sentences  # the composer's name for the answer candidates
 
 
 def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> float:
@@ -116,9 +95,37 @@ def _query_terms(question: str) -> tuple[set[str], set[str]]:
     return terms, bigrams
 
 
-def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_chars: int = 900):
+# Meaning in the sentence score: `MEANING_WEIGHT` × how far the sentence's cosine similarity to the question
+# exceeds `MEANING_FLOOR` (e5 places unrelated Vietnamese sentences around 0.75–0.8), in units of 0.1. Set on the
+# dev answer set (evals/answers_dev.jsonl), never on the test set.
+MEANING_WEIGHT = 4.0
+MEANING_FLOOR = 0.78
+
+
+def _meaning(plan: QueryPlan | None, hit: SearchHit, count: int) -> np.ndarray | None:
+    """Cosine similarity of each candidate sentence of the hit's passage to the question (None when unknown)."""
+    if plan is None or plan.query_vector is None or plan.sentence_vectors is None:
+        return None
+    vectors = plan.sentence_vectors.get(hit.passage.id)
+    if vectors is None or vectors.shape[0] != count or count == 0:
+        return None
+    q = np.asarray(plan.query_vector, dtype=np.float32)
+    return vectors.astype(np.float32) @ q
+
+
+def select_sentences(
+    question: str,
+    hits: list[SearchHit],
+    limit: int = 3,
+    max_chars: int = 900,
+    *,
+    plan: QueryPlan | None = None,
+):
     """Pick up to `limit` whole sentences from the top passages, best first, as (hit, sentence) pairs.
 
+    A sentence scores by the question's words it holds (and their pairs), by holding the asked kind of value
+    (a date, a number), and by meaning: its stored vector's similarity to the question (`plan`'s vectors,
+    see retrieval.sentences), which is what finds the answer to a question in everyday words.
     Further sentences must score close to the best one (and closer still when they come from another
     passage), so the answer stays on the point instead of collecting loosely related lines.
     """
@@ -126,9 +133,13 @@ def select_sentences(question: str, hits: list[SearchHit], limit: int = 3, max_c
     kind = asked_type(question)
     scored: list[tuple[float, int, int, SearchHit, str]] = []
     for hi, hit in enumerate(hits[:3]):
-        for si, sentence in enumerate(_sentences(hit.passage.text)):
-            s = _sentence_score(q_terms, q_bigrams, sentence) * (1.0 - 0.15 * hi)
-            s *= _answer_type_factor(kind, sentence)
+        sentences = _sentences(hit.passage.text)
+        meaning = _meaning(plan, hit, len(sentences))
+        for si, sentence in enumerate(sentences):
+            s = _sentence_score(q_terms, q_bigrams, sentence)
+            if meaning is not None:
+                s += MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
+            s *= (1.0 - 0.15 * hi) * _answer_type_factor(kind, sentence)
             scored.append((s, hi, si, hit, sentence))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     chosen: list[tuple[float, int, int, SearchHit, str]] = []
@@ -265,9 +276,10 @@ def evidence(
     question: str, hits: list[SearchHit], plan: QueryPlan, stats: CorpusStats
 ) -> tuple[list[tuple[SearchHit, str]], dict[str, float]]:
     """The chosen sentences and the judge's features for them (what `compose` decides on)."""
-    picked = select_sentences(question, hits)
-    feats = features(question, hits, stats, [s for _, s in picked], plan.ref_sources, plan.unknown_refs)
-    return picked, feats
+    # the judge was calibrated on the sentences picked by words; meaning only changes which sentences are shown
+    by_words = select_sentences(question, hits)
+    feats = features(question, hits, stats, [s for _, s in by_words], plan.ref_sources, plan.unknown_refs)
+    return select_sentences(question, hits, plan=plan), feats
 
 
 def _referenced(hits: list[SearchHit], plan: QueryPlan) -> tuple[str, ...]:

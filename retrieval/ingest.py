@@ -23,6 +23,7 @@ from retrieval.loaders import (
     load,
     sidecar_path,
 )
+from retrieval.sentences import embed_candidates
 from retrieval.store import Store
 from retrieval.types import Passage
 
@@ -203,6 +204,8 @@ def ingest(
             else:
                 report.added.append(f.source)
             store.add(passages, vectors)
+            for pid, svec in embed_candidates(embedder, passages).items():
+                store.sentences.set(pid, svec)
             store.set_document(f.source, doc.fields, doc.body, doc.ocr_pages)
             files[key] = {
                 "source": f.source,

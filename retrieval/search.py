@@ -19,6 +19,7 @@ from retrieval.embeddings import Embedder
 from retrieval.evidence import CorpusStats
 from retrieval.lexicon import default_lexicon
 from retrieval.scope import PUBLIC, Audience
+from retrieval.sentences import SentenceVectors
 from retrieval.store import Store
 from retrieval.textnorm import fold, has_diacritics
 from retrieval.types import Passage, SearchHit
@@ -44,6 +45,10 @@ class QueryPlan:
     unknown_refs: list[DocRef]  # named documents that are not in the index
     from_context: bool = False
     mentions: set[str] = field(default_factory=set)  # passages citing an unknown named document
+    # the question's vector and the stored vectors of the passages' candidate sentences (retrieval.sentences),
+    # so the composer can choose quotes by meaning without another forward pass
+    query_vector: np.ndarray | None = None
+    sentence_vectors: SentenceVectors | None = None
 
 
 def _doc_keys_by_source(store: Store) -> dict[str, set[str]]:
@@ -160,6 +165,8 @@ class HybridSearcher:
         if not self.store.passages or allowed == set():
             return [], plan
         qvec = self.embedder.embed_queries([self.dense_text(query)])[0]
+        plan.query_vector = qvec
+        plan.sentence_vectors = self.store.sentences
 
         dense: dict[str, float] = {}
         dense_rank: dict[str, int] = {}

