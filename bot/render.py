@@ -163,6 +163,8 @@ def render_document_card(card: dict, *, limit: int = TELEGRAM_MAX_CHARS) -> list
             lines.append(field("Hiệu lực", card["effective"]))
         if card.get("recipients"):
             lines.append(field("Nơi nhận", "; ".join(card["recipients"])))
+    if card.get("pham_vi"):  # a document limited to some units: the reader is one of them, say so
+        lines.append(field("Phạm vi", "chỉ dành cho " + "; ".join(card["pham_vi"])))
     lines.append(f"<b>Số đoạn trong kho:</b> {int(card.get('passages') or 0)}")
     blocks = ["\n".join(lines)]
     sections = card.get("sections") or ()

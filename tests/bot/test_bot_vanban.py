@@ -107,3 +107,11 @@ def test_render_long_listing_and_empty():
     assert render_documents([])[0].startswith("Kho văn bản chưa có")
     (card,) = render_document_card({"doc_number": "1-KL/TW", "doc_type": "Kết luận", "passages": 2})
     assert "Người ký:</b> <i>chưa có trong bản lưu</i>" in card
+
+
+def test_a_limited_documents_card_names_its_units_and_a_public_one_says_nothing():
+    limited = {"doc_number": "45/KH-STC", "doc_type": "Kế hoạch", "passages": 3, "pham_vi": ["Sở Tài chính"]}
+    (card,) = render_document_card(limited)
+    assert "Phạm vi:</b> chỉ dành cho Sở Tài chính" in card
+    (public,) = render_document_card({**limited, "pham_vi": []})
+    assert "Phạm vi" not in public
