@@ -11,10 +11,10 @@ The command line asks "as an official of unit X" (`troly ask --unit X`): `audien
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from retrieval.scope import EVERYONE, PUBLIC, Audience
-from tasks.errors import UnitNotFound
 from tasks.models import Official, Unit
 from tasks.normalize import Role
 from tasks.service import get_official_by_telegram
@@ -42,16 +42,18 @@ def _unit_and_above(unit: Unit | None) -> list[str]:
 
 def audience_of_units(session: Session | None, names: list[str]) -> Audience:
     """The audience of an official of each unit named (``--unit``, repeatable): the unit and every unit
-    above it when the roster (`session`; None: no database) holds that name (folded comparison), else the
-    name alone. No names: the public."""
+    above it from the roster (`session`; None: no database), found as `troly tasks list --unit` finds it
+    (folded, abbreviations); without a roster, the name alone. No names: the public.
+
+    Raises `tasks.errors.UnitNotFound` (Vietnamese, with suggestions) for a name the roster does not hold."""
     readable: list[str] = []
+    roster = session is not None and session.scalar(select(func.count()).select_from(Unit)) > 0
     for name in names:
         found: Unit | None = None
-        if session is not None:
-            try:
-                found = find_unit(session, name)
-            except UnitNotFound:
-                found = None
+        if roster:
+            # as `troly tasks list --unit` reads it ("Sở NV" = Sở Nội vụ); an unknown name is an error with
+            # suggestions, never a silent fall-back to the public documents
+            found = find_unit(session, name, allow_abbreviation=True)
         readable += _unit_and_above(found) if found is not None else [name]
     return Audience.of_units(readable)
 

@@ -26,9 +26,13 @@ from retrieval.textnorm import fold
 _EVERYONE_WORDS = {"toan tinh", "tat ca", "cong khai", "moi nguoi", "*"}
 
 
+_PEOPLES_COMMITTEE = re.compile(r"^(?:ubnd|uy ban nhan dan)\s+")
+
+
 def unit_key(name: str) -> str:
-    """The folded form two spellings of one unit share ("Sở  Tài Chính" → "so tai chinh")."""
-    return " ".join(fold(name).split())
+    """The folded form two spellings of one unit share: "Sở  Tài Chính" → "so tai chinh"; a commune or the
+    province named with or without its People's Committee is one unit ("UBND xã Hợp Tiến" = "xã Hợp Tiến")."""
+    return _PEOPLES_COMMITTEE.sub("", " ".join(fold(name).split()))
 
 
 def parse_scope(raw: object) -> tuple[str, ...]:

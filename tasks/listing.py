@@ -237,7 +237,20 @@ def task_lines(item: dict[str, Any]) -> list[str]:
     for product in item["product"]:
         size = f" ({product['size']} byte)" if product["size"] is not None else ""
         lines.append(f"Đã nộp: [{product['kind']}] {product['name']}{size}")
+    if item.get("history"):
+        lines.append("Lịch sử:")
     for row in item.get("history", []):
         change = f"{row['field']}: {row['old']} → {row['new']}" if row["field"] else (row["new"] or "")
-        lines.append(f"  {row['at']} {row['by']} ({row['via']}) {change} {row['note'] or ''}".rstrip())
+        lines.append(
+            f"  {_local_time(row['at'])} {row['by']} ({row['via']}) {change} {row['note'] or ''}".rstrip()
+        )
     return lines
+
+
+def _local_time(iso: str) -> str:
+    """ "2026-12-01T00:50:08.18+07:00" → "00:50 ngày 01/12/2026" (the offset is already the office's)."""
+    try:
+        at = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    return f"{at:%H:%M} ngày {format_date(at.date())}"

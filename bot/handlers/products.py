@@ -66,9 +66,10 @@ class PendingComment:
 
 
 def _data_dir(context: ContextTypes.DEFAULT_TYPE) -> Path:
-    """Where product files are kept: the data folder (TROLY_HOME)."""
+    """Where product files are kept: `files/` of the data folder (TROLY_HOME), which `troly backup`, `restore`
+    and `reset` carry; stored paths (`products/ab/<sha256>.pdf`) are relative to it."""
     settings = deps(context).settings
-    return Path(getattr(settings, "home", None) or ".troly")
+    return Path(getattr(settings, "home", None) or ".troly") / "files"
 
 
 def _private(update: Update) -> bool:

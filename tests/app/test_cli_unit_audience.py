@@ -67,6 +67,17 @@ def test_ask_and_search_answer_for_the_public_unless_a_unit_is_given(tmp_path: P
     text = troly(rostered, corpus, "search", QUESTION, "--unit", "so noi vu")
     assert "45/KH-STC" not in text
 
+    # a unit the roster does not hold is an error naming it (never a silent public answer); abbreviations
+    # are read as `tasks list --unit` reads them
+    wrong = CliRunner().invoke(
+        app,
+        ["ask", QUESTION, "--unit", "Sở Không Có"],
+        env={"TROLY_HOME": str(rostered), "TROLY_CORPUS": str(corpus), "TROLY_LLM": ""},
+    )
+    assert wrong.exit_code != 0 and "Sở Không Có" in wrong.output
+    short = json.loads(troly(rostered, corpus, "ask", QUESTION, "--unit", "Sở KH&CN", "--json"))
+    assert FIGURE in short["answer"]
+
     documents = json.loads(troly(rostered, corpus, "documents", "--json"))["documents"]
     assert {d["source"]: d["pham_vi"] for d in documents} == {"kh-45-stc.md": [UNIT], "kh-12-ubnd.md": []}
     assert f"chỉ cho: {UNIT}" in troly(rostered, corpus, "documents")

@@ -84,7 +84,7 @@ async def test_a_file_handed_in_after_hoan_thanh_goes_to_the_approver_who_sends_
     assert (task.status.value, task.submitted_on) == ("cho_duyet", TODAY)
     (product,) = _products(pbot, "NV-086")
     assert (product.kind, product.name, product.size) == ("file", "bao-cao-NV-086.pdf", len(PDF))
-    stored = pbot.settings.home / product.path
+    stored = pbot.settings.home / "files" / product.path
     assert stored.read_bytes() == PDF and product.path.startswith("products/")
     # The approver gets the file again by its file id (no upload), then the review card.
     sent = await until(
@@ -126,7 +126,7 @@ async def test_a_photo_in_reply_to_the_card_is_the_product_and_dat_completes_on_
     (reply,) = await _push_file(pbot, "photo", content=JPEG, reply_to_message_id=card["message_id"])
     assert reply["text"].startswith("📤 Đã nộp sản phẩm nhiệm vụ NV-071: 🖼 Ảnh")
     (product,) = _products(pbot, "NV-071")
-    assert product.kind == "photo" and (pbot.settings.home / product.path).read_bytes() == JPEG
+    assert product.kind == "photo" and (pbot.settings.home / "files" / product.path).read_bytes() == JPEG
     edited = await until(lambda: (m := pbot.message(MAI, card["message_id"]))["edits"] and m)
     assert "chờ duyệt" in edited["text"] and "đã nộp sản phẩm lúc 09:00" in edited["text"]
     photos = await until(
@@ -229,7 +229,7 @@ async def test_a_file_too_big_or_of_a_forbidden_type_is_refused_before_anything_
     assert pbot.tg.downloads and all("document" in d for d in pbot.tg.downloads)
     assert len(pbot.tg.downloads) == 1  # only the disguised one was fetched (its name passed)
     assert _products(pbot, "NV-086") == [] and pbot.task("NV-086").status.value != "cho_duyet"
-    assert not (pbot.settings.home / "products").exists()
+    assert not (pbot.settings.home / "files" / "products").exists()
     # Still waiting: the right file goes through.
     (ok,) = await _push_file(pbot, "document", content=PDF, file_name="bao-cao.pdf")
     assert ok["text"].startswith("📤 Đã nộp sản phẩm nhiệm vụ NV-086")

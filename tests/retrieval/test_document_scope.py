@@ -189,3 +189,9 @@ def test_an_audience_reads_every_unlimited_document_and_everyone_reads_all(names
     if scope:
         assert not PUBLIC.may_read(scope)
         assert Audience.of_units(scope).may_read(scope)
+
+
+def test_a_commune_named_with_or_without_its_peoples_committee_is_one_unit():
+    assert Audience.of_units(["UBND xã Hợp Tiến", "UBND tỉnh"]).may_read(parse_scope("xã Hợp Tiến"))
+    assert Audience.of_units(["xa hop tien"]).may_read(parse_scope(["Ủy ban nhân dân xã Hợp Tiến"]))
+    assert not Audience.of_units(["UBND xã Hợp Thành"]).may_read(parse_scope("xã Hợp Tiến"))

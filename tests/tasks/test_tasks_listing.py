@@ -4,6 +4,7 @@ of a task handed in through the cycle, and progress by document whatever the for
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,7 @@ def test_show_gives_the_contract_object_with_products_and_history(run: Runner, c
     assert first.utcoffset() == timedelta(hours=7)  # TROLY_TIMEZONE default: Asia/Ho_Chi_Minh
     human = run("tasks", "show", cycle["code"]).stdout
     assert "gia hạn từ" in human and "Đã nộp: [file] bc.pdf" in human
+    assert "Lịch sử:" in human and "T0" not in human and re.search(r"\d\d:\d\d ngày \d\d/\d\d/\d{4}", human)
     missing = run("tasks", "show", "NV-0000-9999", code=1)
     assert "Không có nhiệm vụ mã “NV-0000-9999”" in missing.stderr
 
@@ -161,7 +163,9 @@ def test_report_by_document_whatever_the_form_of_the_reference(
     refused = run("tasks", "report", "--document", "báo cáo tuần", code=1)
     assert "không phải số hiệu văn bản" in refused.stderr
     human = run("tasks", "report", "--document", "KL 221").stdout
-    assert "Kết luận 221" in human
+    assert "Kết luận 221" in human and "hoàn thành (" in human
+    none = run("tasks", "report", "--document", "NQ 99").stdout
+    assert none.startswith("Chưa có nhiệm vụ nào giao theo Nghị quyết 99")
 
 
 KINDS = ["NQ", "KL", "TB", "QD", "CT"]

@@ -56,6 +56,8 @@ def _audience(units: list[str] | None):
         database = parsed.database or ""
         if not database or database == ":memory:" or not Path(database).expanduser().is_file():
             return audience_of_units(None, units)
+    from tasks.errors import UnitNotFound
+
     try:
         db = Database.open(url, migrate=False)
         try:
@@ -63,6 +65,8 @@ def _audience(units: list[str] | None):
                 return audience_of_units(session, units)
         finally:
             db.dispose()
+    except UnitNotFound as exc:
+        fail(str(exc))
     except (SQLAlchemyError, OSError):  # no roster (not migrated, unreachable): the names alone
         return audience_of_units(None, units)
 

@@ -11,7 +11,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from tasks.service import cancel_reason, cancel_task, reassign_task
 from tasks.timeutil import DEFAULT_TZ, format_local, local_date, utcnow
 from troly.cli.common import settings as parsed_settings
 from troly.config import Settings
+from vntext.display import shorten
 
 officials_app = typer.Typer(help="Danh sách cán bộ, đơn vị và liên kết Telegram.", no_args_is_help=True)
 tasks_app = typer.Typer(help="Nhiệm vụ: nhập, xuất bảng tính, báo cáo tiến độ.", no_args_is_help=True)
@@ -488,10 +489,14 @@ def _report_document(document: str, as_json: bool) -> None:
     if as_json:
         _print_json(listing.document_report_dict(ref, report))
         return
+    rows = list(_report_rows(report))
+    if not rows or all(node.total == 0 for _, node in rows):
+        _print(f"Chưa có nhiệm vụ nào giao theo {ref.display()} (cột “Văn bản giao” của danh sách nhiệm vụ).")
+        return
     _print(f"Tiến độ nhiệm vụ giao theo {ref.display()} đến ngày {format_date(today)}:")
-    for label, node in _report_rows(report):
+    for label, node in rows:
         _print(
-            f"{label}: {node.done}/{node.total} hoàn thành, {node.overdue} quá hạn ({node.completion_rate:.0%})"
+            f"{label}: {node.done}/{node.total} hoàn thành ({node.completion_rate:.0%}), {node.overdue} quá hạn"
         )
 
 
@@ -520,8 +525,9 @@ def tasks_list(
         _print_json(result)
         return
     for item in result["tasks"]:
+        deadline = format_date(date.fromisoformat(item["deadline"]))
         _print(
-            f"{item['code']} · hạn {item['deadline']} · {item['status']} · {item['assignee']} · {item['content'][:80]}"
+            f"{item['code']} · hạn {deadline} · {item['status']} · {item['assignee']} · {shorten(item['content'], 80)}"
         )
     _print(f"{len(result['tasks'])} nhiệm vụ.")
 
