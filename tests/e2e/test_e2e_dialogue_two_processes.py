@@ -72,8 +72,12 @@ def test_a_dialogue_started_in_one_bot_process_is_finished_in_the_other(
             bots = []
             for name, tg in (("a", tg_a), ("b", tg_b)):
                 home = copy_home(troly_home, tmp_path_factory, f"dialogue_bot_{name}")
+                # Each process talks to its own fake server here (to route an update to one process), while
+                # in production both reach the one Telegram: so each must send what it wrote itself. A
+                # process's sender is woken at once by its own writes; a slow poll keeps the other away.
                 bots.append(start_bot_process(tg, home, home / "bot.log", TROLY_DATABASE_URL=url,
-                                              TROLY_FAKE_NOW=FAKE_NOW, TROLY_REMINDER_INTERVAL="0"))  # fmt: skip
+                                              TROLY_FAKE_NOW=FAKE_NOW, TROLY_REMINDER_INTERVAL="0",
+                                              TROLY_OUTBOX_POLL="10"))  # fmt: skip
             try:
                 for tg in (tg_a, tg_b):
                     tg.wait_for(lambda tg=tg: tg.call_log("getUpdates"), timeout=180)

@@ -141,7 +141,7 @@ def test_the_global_rate_holds_for_threads_sharing_the_database(db: Database) ->
 def test_the_migration_adds_and_removes_the_outbox(empty_db_url: str) -> None:
     from sqlalchemy import inspect
 
-    from tasks.db import current_revision, downgrade, make_engine, upgrade
+    from tasks.db import current_revision, downgrade, head_revision, make_engine, upgrade
 
     engine = make_engine(empty_db_url)
     try:
@@ -152,6 +152,6 @@ def test_the_migration_adds_and_removes_the_outbox(empty_db_url: str) -> None:
         downgrade(engine, "0004_cycle")
         assert not {"outbox", "outbox_budget"} & set(inspect(engine).get_table_names())
         upgrade(engine)
-        assert current_revision(engine) == "0005_outbox"
+        assert current_revision(engine) == head_revision()  # later revisions follow this one
     finally:
         engine.dispose()
