@@ -208,8 +208,9 @@ async def main():
             d = ReminderDispatcher(store.database(), reminder_send(sender), clock=clock, worker_id="child")
             while (await d.run_once()).claimed:
                 pass
-        while store.call(outbox.stats, clock(), clock()).pending:
-            await asyncio.sleep(0.2)
+        deadline = time.monotonic() + 120
+        while store.call(outbox.stats, clock(), clock()).pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)  # a look at the table under the deadline above
         await sender.stop()
     store.close()
 
