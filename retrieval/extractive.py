@@ -24,10 +24,13 @@ from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
 from retrieval.judge import (
     Judge,
     answer_type_found,
+    asked_detail_missing,
+    asked_role_missing,
     asked_type,
     asked_unit,
     default_judge,
     features,
+    off_the_asked_case,
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
@@ -329,7 +332,13 @@ def compose(
         picked = [(h, s) for h, s in picked if _cites(s, plan.unknown_refs)]
         if not picked:
             return refusal(question, hits, plan, referenced, unknown=True)
-    if not picked or not judge.accept(feats):
+    if (
+        not picked
+        or not judge.accept(feats)
+        or asked_detail_missing(question, [s for _, s in picked])
+        or asked_role_missing(question, [s for _, s in picked])
+        or off_the_asked_case(question, list({h.passage.id: h for h, _ in picked}.values()), doc_passages)
+    ):
         return refusal(question, hits, plan, referenced)
 
     wants_list = asked_type(question) == "list"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -21,8 +21,8 @@ from pathlib import Path
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats, content_terms, weighted_coverage
 from retrieval.lexicon import default_lexicon
-from retrieval.textnorm import fold
-from retrieval.types import SearchHit
+from retrieval.textnorm import DOC_NUMBER_RE, fold
+from retrieval.types import Passage, SearchHit
 
 FEATURES = (
     "dense_top",  # cosine of the best passage (e5; 0.75–0.95 in practice)
@@ -208,6 +208,150 @@ def asked_type(question: str) -> str | None:
 
 def answer_type_found(kind: str | None, text: str) -> bool:
     return bool(kind) and bool(_FOUND[kind].search(text))
+
+
+# A stated date or number, once document numbers are taken out ("66-NQ/TW", "Nghị quyết số 140", "Điều 7"): a
+# sentence that only names documents or clauses states no date and no amount.
+_REF_WORDS = re.compile(
+    r"\b(nghị quyết|nghị định|kết luận|chỉ thị|thông báo|thông tư|quyết định|công văn|kế hoạch|luật|quy định|"
+    r"điều|khoản|điểm|mục|phần|chương|số)\s+(số\s+)?[\dIVXLivxl]+\b",
+    re.IGNORECASE,
+)
+_DATES = re.compile(
+    r"\bngày \d{1,2}( tháng \d{1,2})?( năm \d{4})?|\btháng \d{1,2}( năm \d{4})?|\bnăm \d{4}|"
+    r"\d{1,2}/\d{1,2}(/\d{2,4})?|(?<!\d)(19|20)\d{2}(?!\d)|\bmột số\b",
+    re.IGNORECASE,
+)
+_STATED = {
+    "date": re.compile(
+        r"\d{1,2}/\d{1,2}(/\d{2,4})?|\b(19|20)\d{2}\b|\b(ngày|tháng|quý) \d|\bquý [IV]+\b|\bkỳ họp\b|"
+        r"\bđại hội\b|\bhằng năm\b|\bhàng năm\b|\bđịnh kỳ\b|\bgiai đoạn\b|\bngay\b",
+        re.IGNORECASE,
+    ),
+    "number": re.compile(
+        r"\d|\b(một|hai|ba|bốn|sáu|bảy|tám|chín|mười|trăm|nghìn|ngàn|triệu|tỷ|tỉ|phần trăm|gấp đôi|một nửa)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+_ROLE = re.compile(
+    r"\b(phó giám đốc|giám đốc|phó chủ tịch|chủ tịch|phó bí thư|bí thư|phó trưởng ban|trưởng ban|"
+    r"trưởng phòng|chánh văn phòng|bộ trưởng|thứ trưởng|thủ tướng|phó thủ tướng|tổng bí thư|viện trưởng|hiệu trưởng)\b"
+)
+_YES_NO = re.compile(r"\b(khong|ko|k|hong|chua)\s*[?.!]*\s*$")
+_WHO_HOLDS = re.compile(r"\b(la ai|ai la|ai giu|ai dang giu|do ai dam nhiem)\b")
+
+
+def asked_role_missing(question: str, sentences: Sequence[str]) -> bool:
+    """True when the question asks who holds an office ("Giám đốc Sở Nội vụ Phú Thọ là ai?") and no chosen
+    sentence names that office: a sentence about another official does not answer it."""
+    if not _WHO_HOLDS.search(fold(question)):
+        return False
+    roles = {m.group(1) for m in _ROLE.finditer(question.lower())}
+    text = " ".join(sentences).lower()
+    return bool(roles) and not any(re.search(rf"\b{re.escape(r)}\b", text) for r in roles)
+
+
+def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
+    """True when the question asks for a date or an amount ("vào năm nào?", "bao nhiêu?") and none of the
+    chosen `sentences` states one — document and clause numbers do not count. The passages are on the topic
+    but do not hold the asked detail: the typical near miss ("NQ 57 phủ sóng 6G vào năm nào?" over a sentence
+    on 5G/6G coverage with no year), answered with a confident but empty quote unless refused here."""
+    kind = asked_type(question)
+    if kind not in _STATED or _YES_NO.search(fold(question)):
+        return False  # "có cho mấy hộ … không?" asks yes or no; "mấy hộ" there is "those households"
+    text = _REF_WORDS.sub(" ", DOC_NUMBER_RE.sub(" ", " ".join(sentences)))
+    if kind == "number":  # a date or "một số" ("some") is not an amount
+        text = _DATES.sub(" ", text)
+    return not _STATED[kind].search(text)
+
+
+_PLACE_WORD = re.compile(
+    r"\b(?:tỉnh ủy|tỉnh uỷ|tỉnh|thành phố|xã|phường|huyện|thị xã|thị trấn|đặc khu)\s+(?=\w)", re.IGNORECASE
+)
+
+
+def asked_places(question: str) -> list[str]:
+    """Places a question names after an administrative word ("tỉnh Phú Thọ", "xã Hợp Tiến", "Tỉnh ủy Thanh
+    Hóa"), folded: the capitalised words that follow ("xã hội", "tỉnh này" are not places)."""
+    places = []
+    for m in _PLACE_WORD.finditer(question):
+        words = []
+        for word in question[m.end() :].split():
+            word = word.strip(",.;:?!()\"'«»")
+            if not word or not word[0].isupper() or word.isupper():
+                break
+            words.append(word)
+        if words:
+            places.append(fold(" ".join(words)))
+    return places
+
+
+_LONE_YEAR = re.compile(r"(?<![\d/.,-])(19|20)\d{2}(?![\d/.,])")  # not "57/2024", "15/9/2025"
+
+
+def off_the_asked_case(
+    question: str,
+    passages: Sequence[SearchHit],
+    doc_passages: Callable[[str], Sequence[Passage]] | None = None,
+) -> bool:
+    """True when a year or a place the question names ("năm 2035", "ở tỉnh Phú Thọ") is absent where the
+    answer would come from: a year from every quoted passage and the two before it in its document (a list's
+    lead-in, "Mục tiêu cụ thể đến năm 2030:", often sits in the previous passage); a place from every quoted
+    document (an article on Phú Thọ names the province once, not in every paragraph). The passages then speak
+    of another year or place — "tuổi thọ năm 2035" answered with the 2030 target, "Phú Thọ" with a national
+    figure — and the honest answer is that the corpus does not say. `doc_passages(source)` gives a document's
+    passages in order; without it only the quoted passages are read."""
+    refs = {r.number for r in find_refs(question)}
+    years = {m.group(0) for m in _LONE_YEAR.finditer(DOC_NUMBER_RE.sub(" ", question))} - refs
+    places = asked_places(question)
+    if not years and not places:
+        return False
+
+    def plain(items: Sequence[Passage]) -> str:
+        text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in items)
+        return " " + " ".join(WORD_RE.findall(fold(text))) + " "
+
+    near: list[Passage] = []
+    documents: dict[str, list[Passage]] = {}
+    for hit in passages:
+        doc = list(doc_passages(hit.passage.doc.source)) if doc_passages else []
+        at = next((i for i, p in enumerate(doc) if p.id == hit.passage.id), None)
+        near += doc[max(0, at - 2) : at + 1] if at is not None else [hit.passage]
+        documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
+    if any(f" {y} " not in plain(near) for y in years):
+        return True
+    return bool(places) and not any(_may_be_about(places, doc, plain(doc)) for doc in documents.values())
+
+
+def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) -> bool:
+    """Whether a document may be about every asked place: it names it, its address names it (a local paper
+    names its province in its address, "baothanhhoa.vn", more surely than in its paragraphs), or it is local
+    news that names no province or city at all ("UBND tỉnh tổ chức hội nghị…": the deploying province's own
+    news, which the official asking may well call by name). A resolution or an article on one names no
+    province and is not local news: a national figure does not answer for one province."""
+    meta = doc[0].doc
+    url = fold(meta.url or "")
+    if all(f" {p} " in folded or p.replace(" ", "") in url for p in places):
+        return True
+    local_news = not meta.doc_number and not meta.refers_to
+    text = " ".join(p.text for p in doc)
+    return local_news and not any(m.group(0).split()[0].lower() in _TOP_LEVEL for m in _named_places(text))
+
+
+_TOP_LEVEL = {"tỉnh", "thành"}
+
+
+def _named_places(text: str) -> list[re.Match[str]]:
+    """Mentions of a named province or city ("tỉnh Thanh Hóa", "thành phố Hà Nội") in a text."""
+    return [
+        m
+        for m in re.finditer(
+            r"\b(?:tỉnh|thành phố)\s+[A-ZĐÀÁẢÃẠÂĂÈÉÊÌÍÒÓÔƠÙÚƯỲÝ][\wÀ-ỹ]*", text, re.IGNORECASE
+        )
+        if m.group(0).split()[-1][0].isupper()
+    ]
 
 
 def _bigrams(text: str) -> set[str]:

@@ -292,17 +292,15 @@ def _only_cited(question: str, field: str, ref: DocRef, catalog: Catalog) -> Ans
             (a for a in about.about if ref_matches(ref, document_keys(a, None))), ref.full or ref.number
         )  # type: ignore[union-attr]
         name = f"{_KIND_TYPES.get(kind_of_number(number) or '', '')} {number}".strip()
+        # Not even the issuer is added: a refusal carries no citation, and a fact without one is never given.
         text = (
             f"Kho chỉ có bài viết về {name}, không có bản văn bản với khối chữ ký, nên chưa xác định được "
-            "người ký."
+            "người ký. Anh/chị có thể bổ sung bản văn bản vào kho hoặc tra cứu bản gốc."
         )
-        found = _citing(catalog, parse_full_number(number), ISSUER)
-        if found:
-            text += f" Theo {found[3].label()}, {name} do {found[0]} ban hành."
         return Answer(
             question=question,
             text=text,
-            citations=[found[3]] if found else [],
+            citations=[],
             grounded=False,
             referenced_docs=(number,),
             from_document=True,

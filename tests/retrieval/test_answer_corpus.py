@@ -101,6 +101,12 @@ def test_everyday_words_reach_the_administrative_passage(engine):
     [
         "Nghị quyết 71/NQ-CP do ai ký?",  # same number as 71-NQ/TW, another issuer, and no signature in the corpus
         "Nghị quyết 999-NQ/TW ban hành ngày nào?",
+        # the topic is there, the asked detail is not: a year, an amount, the holder of an office, a place
+        "Theo Nghị quyết 57 thì đến năm nào cả nước phủ sóng 6G?",
+        "Nghị quyết 72 muốn tuổi thọ bình quân năm 2040 đạt bao nhiêu tuổi?",
+        "Giám đốc Sở Tư pháp tỉnh Phú Thọ là ai?",
+        "Tỷ lệ hộ nghèo ở tỉnh Nghệ An năm 2025 là bao nhiêu?",
+        "Nghị quyết 68-NQ/TW do ai ký?",  # only articles on it: no signature block to read the signer from
     ],
 )
 def test_near_miss_documents_are_refused(engine, question):

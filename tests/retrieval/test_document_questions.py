@@ -258,6 +258,7 @@ def test_signer_of_a_document_known_only_through_an_article_is_not_read_from_it(
         "Kho chỉ có bài viết về Chỉ thị 26/CT-TTg, không có bản văn bản với khối chữ ký"
     ), a.text
     assert "chưa xác định được người ký" in a.text
+    assert a.citations == []  # a refusal: no fact without a citation, no citation for a fact not stated
 
 
 def test_which_document_did_someone_sign_is_answered_from_the_cards(engine):

@@ -8,11 +8,15 @@ from retrieval.judge import (
     FEATURES,
     Judge,
     answer_type_found,
+    asked_detail_missing,
+    asked_places,
+    asked_role_missing,
     asked_type,
     asked_unit,
     default_judge,
     features,
     fit_judge,
+    off_the_asked_case,
     proper_names,
 )
 from retrieval.types import DocumentMeta, Passage, SearchHit
@@ -126,3 +130,69 @@ def test_proper_names_leave_out_offices_document_types_and_acronyms():
     assert proper_names("Giám đốc Sở Nội vụ Phú Thọ là ai?") == ["phu tho"]
     assert proper_names("Nghị quyết 57-NQ/TW đặt mục tiêu gì?") == []
     assert proper_names("Bí thư Tỉnh ủy Thanh Hóa là ai?") == ["thanh hoa"]
+
+
+def test_an_asked_date_or_amount_must_be_stated_not_just_a_document_number():
+    no_year = ["Phát triển mạng di động 5G, 6G phủ sóng toàn quốc theo Nghị quyết số 57-NQ/TW."]
+    assert asked_detail_missing("NQ 57 đặt mục tiêu phủ 6G toàn quốc vào năm nào?", no_year)
+    assert not asked_detail_missing("NQ 57 đặt mục tiêu phủ 6G vào năm nào?", ["Đến năm 2030, phủ sóng 5G."])
+    # a date is not an amount, "một số" is not a count, a clause number is not a figure
+    dated = ["Ngày 28 tháng 11 năm 2025, Bộ giao một số nhiệm vụ theo Điều 7 Nghị quyết số 140/NQ-CP."]
+    assert asked_detail_missing("Nghị quyết 140/NQ-CP giao bao nhiêu nhiệm vụ?", dated)
+    assert not asked_detail_missing(
+        "Nghị quyết 140 giao bao nhiêu nhiệm vụ?", ["Giao 35 nhiệm vụ cho các bộ."]
+    )
+    assert not asked_detail_missing("Đến 2030 tăng chiều cao mấy phân?", ["tăng thêm tối thiểu 1,5 cm"])
+    # a yes/no question, and "mấy hộ" meaning "those households", ask for no amount
+    assert not asked_detail_missing(
+        "Nhà nước có cho mấy hộ làm ăn nhỏ tư vấn luật không?", ["miễn phí tư vấn"]
+    )
+    assert not asked_detail_missing("Nghị quyết 57 nói gì về 6G?", no_year)  # asks for no date or amount
+
+
+def test_who_holds_an_office_needs_a_sentence_naming_that_office():
+    other = ["Đồng chí Chủ tịch UBND tỉnh Trần Duy Đông biểu dương Sở Nội vụ."]
+    assert asked_role_missing("Giám đốc Sở Nội vụ Phú Thọ là ai?", other)
+    assert not asked_role_missing("Giám đốc Sở Nội vụ là ai?", ["Giám đốc Sở Nội vụ Nguyễn Văn A phát biểu."])
+    assert not asked_role_missing("Ai chủ trì hội nghị?", other)  # not "who holds an office"
+
+
+def test_places_are_the_capitalised_words_after_an_administrative_word():
+    assert asked_places("Trưởng Ban Tổ chức Tỉnh ủy Phú Thọ là ai?") == ["phu tho"]
+    assert asked_places("thành phố Hồ Chí Minh, tỉnh Đắk Lắk và xã Hợp Tiến") == [
+        "ho chi minh",
+        "dak lak",
+        "hop tien",
+    ]
+    assert asked_places("xã hội hóa giáo dục ở tỉnh này") == []
+
+
+def _passage(
+    i: int, text: str, source: str = "a.md", url: str | None = None, number: str | None = "72-NQ/TW"
+):
+    doc = DocumentMeta(source=source, title="Văn bản", url=url, doc_number=number)
+    return Passage(id=f"{source}{i}", text=text, section="", doc=doc, position=i)
+
+
+def test_a_year_or_place_the_passages_never_name_is_a_near_miss():
+    doc = [_passage(0, "Mục tiêu cụ thể đến năm 2030:"), _passage(1, "Tuổi thọ trung bình đạt 75,5 tuổi.")]
+    hit = [SearchHit(doc[1], score=1.0, rank=1)]
+    by_source = {"a.md": doc}
+    # the lead-in of the list, one passage back, states the year
+    assert not off_the_asked_case("Tuổi thọ trung bình năm 2030 là bao nhiêu?", hit, by_source.get)
+    assert off_the_asked_case("Tuổi thọ trung bình năm 2035 là bao nhiêu?", hit, by_source.get)
+    # a resolution's national figure does not answer for one province
+    assert off_the_asked_case("Tuổi thọ ở tỉnh Phú Thọ là bao nhiêu?", hit, by_source.get)
+    assert not off_the_asked_case("Nghị quyết 57/2024 nói gì?", hit)  # a document number is not a year
+
+
+def test_local_news_answers_for_the_province_it_names_or_for_an_unnamed_home_province():
+    def case(text: str, url: str | None = None) -> bool:
+        news = [_passage(0, text, "b.md", url, number=None)]
+        hit = [SearchHit(news[0], score=1.0, rank=1)]
+        return off_the_asked_case("Tỉnh ủy Thanh Hóa kiểm tra xã Xuân Du ngày nào?", hit, {"b.md": news}.get)
+
+    assert not case("Sáng 19/3, Phó Bí thư kiểm tra xã Xuân Du.", "http://baothanhhoa.vn/x")  # its address
+    assert not case("Sáng 19/3, UBND tỉnh Thanh Hóa kiểm tra xã Xuân Du.")  # its text
+    assert not case("Sáng 19/3, Phó Bí thư Tỉnh ủy kiểm tra xã Xuân Du.")  # the home province, unnamed
+    assert case("Sáng 19/3, Phó Bí thư Tỉnh ủy Phú Thọ kiểm tra xã Xuân Du tỉnh Phú Thọ.")  # another province
