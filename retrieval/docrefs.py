@@ -162,3 +162,17 @@ def ref_matches(ref: DocRef, keys: set[str]) -> bool:
     if ref.kind is None:
         return f"?:{ref.number}" in keys
     return f"{ref.kind}:{ref.number}" in keys
+
+
+def without_refs(text: str) -> str:
+    """`text` with its document references taken out ("KL 221 ai ký?" → "ai ký?"), spaces collapsed: what
+    an earlier question asked, to be asked again of another document ("còn NQ 66?")."""
+    text = nfc(text)
+    spans = [(m.start(), m.end()) for m in DOC_NUMBER_RE.finditer(text)]
+    spans += [(m.start(), m.end()) for m in _SHORT_RE.finditer(fold(text))]  # fold keeps positions
+    out, last = [], 0
+    for start, end in sorted(spans):  # overlapping spans ("Kết luận 221" and "221-KL/TW") are merged
+        out.append(text[last:start] if start > last else "")
+        last = max(last, end)
+    out.append(text[last:])
+    return " ".join("".join(out).split())

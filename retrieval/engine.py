@@ -260,7 +260,7 @@ class RetrievalEngine:
         (search, routing, cards, whole sections): see `retrieval.scope`.
         """
         docs, previous = split_context(context_docs)
-        q = clean_query(standalone(clean_query(question), previous))
+        q = clean_query(standalone(clean_query(question), previous, docs))
         routed = route(q, self.catalog(audience), docs)
         if routed is not None:
             routed.question = question

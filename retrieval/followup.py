@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval.docrefs import find_refs
+from retrieval.docrefs import KIND_NAMES, find_refs, kind_of_number, without_refs
 from retrieval.evidence import content_terms
 from retrieval.textnorm import fold
 
@@ -64,11 +64,31 @@ def is_follow_up(question: str) -> bool:
     return not find_refs(question) and len(content_terms(question)) <= 2
 
 
-def standalone(question: str, previous: str | None) -> str:
-    """The follow-up completed with the earlier question ("cụ thể hơn" → the earlier question itself)."""
+# "nghị quyết đó", "văn bản này", "kết luận trên", "nó": the document the previous answer was about
+_THAT_DOCUMENT = re.compile(
+    r"\b(nghi quyet|ket luan|thong bao|chi thi|cong van|quyet dinh|nghi dinh|ke hoach|van ban)\s+"
+    r"(do|nay|tren|ay|vua roi|vua noi)\b|^no\b"
+)
+
+
+def standalone(question: str, previous: str | None, docs: Sequence[str] = ()) -> str:
+    """The follow-up completed with the earlier question ("cụ thể hơn" → the earlier question itself).
+
+    `docs` are the document numbers the previous answer was about (first = main one). "nghị quyết đó về nội
+    dung gì?" names that document in place of "nghị quyết đó" (the earlier question, "… ban hành ngày nào?",
+    would otherwise be asked again); "còn NQ 66?" after "KL 221 ai ký?" asks the earlier question of the new
+    document only ("NQ 66 (ai ký)"), never of both."""
     if not previous or not is_follow_up(question):
         return question
     q = fold(question).strip()
     if _MORE.match(q):
         return previous
+    that = _THAT_DOCUMENT.search(fold(question))  # fold keeps positions: the match indexes `question`
+    if that and docs:
+        number = docs[0]
+        name = f"{KIND_NAMES.get(kind_of_number(number) or '', 'Văn bản')} {number}"
+        return f"{question[: that.start()]}{name}{question[that.end() :]}".strip()
+    if find_refs(question) and find_refs(previous):
+        asked = without_refs(previous).rstrip("?").strip()
+        return f"{question.rstrip()} ({asked})" if asked else question
     return f"{question.rstrip()} ({previous.strip().rstrip('?')})"

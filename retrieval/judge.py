@@ -582,7 +582,7 @@ def training_rows(engine, questions) -> tuple[list[dict[str, float]], list[int],
         history = [h for h in (q.extra.get("history") or []) if isinstance(h, str)]
         docs = context_after(engine, history)
         plain_docs, previous = split_context(docs)
-        text = clean_query(standalone(clean_query(q.question), previous))
+        text = clean_query(standalone(clean_query(q.question), previous, plain_docs))
         if route(text, engine.catalog(), plain_docs) is not None:
             continue  # answered from a document card or a clause: the judge is not asked
         hits, plan = engine.search_with_plan(text, 5, context_docs=docs)

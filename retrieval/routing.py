@@ -232,13 +232,22 @@ def _subject_after(rest: str) -> str | None:
     return subject
 
 
+def _as_written(iso: str, sentence: str) -> str:
+    """The date `iso` as the citing sentence writes it ("15/9/2025", "17 tháng 5 năm 2025"): the official
+    finds the very words of the source; `display_date` when the sentence writes it otherwise."""
+    for m in re.finditer(_DATE_TEXT, sentence):
+        if _iso(m.group(0)) == iso:
+            return m.group(0)
+    return display_date(iso)
+
+
 def _from_citing(question: str, field: str, found: tuple[str, str, str, Citation]) -> Answer:
     value, number, _sentence, cit = found
     name = f"{_KIND_TYPES.get(kind_of_number(number) or '', '')} {number}".strip()
     if field == SUBJECT:
         text = f"Theo {cit.label()}, {name} là văn bản về {value}."
     elif field == DATE:
-        text = f"Theo {cit.label()}, {name} được ban hành ngày {display_date(value)}."
+        text = f"Theo {cit.label()}, {name} được ban hành ngày {_as_written(value, _sentence)}."
     else:
         text = f"Theo {cit.label()}, {name} do {value} ban hành."
     return Answer(

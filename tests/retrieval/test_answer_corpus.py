@@ -118,7 +118,7 @@ def test_a_document_known_only_by_citing_sentences_is_dated_from_them_not_confus
     # CV 6225 and TB 624 cite "Nghị quyết số 71/NQ-CP ngày 01/4/2025": the date is answered from that sentence,
     # cited as CV 6225 / TB 624, never from Nghị quyết 71-NQ/TW (22/8/2025).
     answer = ask(engine, "Nghị quyết 71/NQ-CP của Chính phủ ban hành ngày nào?")
-    assert answer.grounded and "01/04/2025" in answer.text and "22/8/2025" not in answer.text
+    assert answer.grounded and "01/4/2025" in answer.text and "22/8/2025" not in answer.text
     assert answer.citations and all(c.doc_number != "71-NQ/TW" for c in answer.citations)
 
 
@@ -179,4 +179,4 @@ def test_the_signer_of_a_document_only_cited_is_not_answered_from_the_citing_sen
 
 def test_a_date_stated_before_ban_hanh_dates_a_document_only_cited(engine):
     answer = ask(engine, "Nghị quyết 281/NQ-CP ban hành ngày nào?")
-    assert answer.grounded and "15/09/2025" in answer.text and answer.citations
+    assert answer.grounded and "15/9/2025" in answer.text and answer.citations

@@ -213,7 +213,7 @@ CITED_ELSEWHERE = [
     (
         "nq 68 ban hanh ngay nao",
         "Theo Nghị quyết 198/2025/QH15 ngày 17/05/2025, Điều 16, khoản 3, Nghị quyết 68-NQ/TW được ban hành ngày "
-        "04/05/2025.",
+        "04 tháng 5 năm 2025.",
         "198/2025/QH15",
         "Điều 16, khoản 3",
     ),

@@ -1,0 +1,43 @@
+"""Follow-up questions completed from the previous one: the document it was about, what it asked."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retrieval.docrefs import find_refs, without_refs
+from retrieval.followup import standalone
+
+
+def test_that_document_is_named_in_place_of_the_earlier_question():
+    earlier = "Nghị quyết 281/NQ-CP ban hành ngày nào?"
+    assert standalone("nghị quyết đó về nội dung gì?", earlier, ["281/NQ-CP"]) == (
+        "Nghị quyết 281/NQ-CP về nội dung gì?"
+    )
+    assert standalone("Văn bản này do ai ký?", "KL 221 ban hành ngày nào?", ["221-KL/TW"]) == (
+        "Kết luận 221-KL/TW do ai ký?"
+    )
+    # without the document the answer was about, the earlier question still completes it
+    assert standalone("nghị quyết đó về nội dung gì?", earlier, []).endswith(
+        "(Nghị quyết 281/NQ-CP ban hành ngày nào)"
+    )
+
+
+def test_another_document_is_asked_what_the_earlier_question_asked_not_both():
+    out = standalone("còn NQ 66?", "KL 221 ai ký?", ["221-KL/TW"])
+    assert out == "còn NQ 66? (ai ký)"
+    assert [r.number for r in find_refs(out)] == ["66"]
+    assert standalone("còn mục tiêu đến 2045 thì sao?", "NQ 57 mục tiêu 2030?", ["57-NQ/TW"]).endswith(
+        "(NQ 57 mục tiêu 2030)"
+    )
+
+
+def test_without_refs_takes_out_every_reference_and_only_them():
+    assert without_refs("Kết luận 221-KL/TW và NQ 57 ai ký?") == "và ai ký?"
+    assert without_refs("Nghị quyết số 66 ban hành năm 2025?") == "ban hành năm 2025?"
+
+
+@given(st.text(alphabet="abcdeghiklmnoqrstuvxyàáạảãâầấậăđêếệôơưứữ ?,", max_size=60))
+def test_taking_out_refs_only_removes_text(text):
+    out = without_refs(text)
+    assert len(out) <= len(" ".join(text.split()))
+    if not find_refs(text):
+        assert out == " ".join(text.split())
