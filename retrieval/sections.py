@@ -233,7 +233,7 @@ def _item_kind(mark: str) -> str:
     return "dash" if mark in "-•+*" else ("num" if mark.strip("()").rstrip(".)").isdigit() else "alpha")
 
 
-def _first_sentences(text: str, limit: int = ITEM_CHARS) -> str:
+def first_sentences(text: str, limit: int = ITEM_CHARS) -> str:
     """Whole sentences from the start of an item up to about `limit` characters (at least one)."""
     out = ""
     for s in split_sentences(text):
@@ -378,7 +378,7 @@ def section_answer(
                 continue
             items = paragraphs[:2]
         budget = max(250, ANSWER_CHARS // min(max(len(items), 1), MAX_ITEMS))
-        items = [_first_sentences(it, budget) for it in items]
+        items = [first_sentences(it, budget) for it in items]
         m = _ORDINAL.search(q)
         nth = (int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS.get(m.group(1))) if m else None
         if nth and kind is not None and 1 <= nth <= len(items):
