@@ -18,7 +18,6 @@ import re
 from dataclasses import dataclass, field
 
 from retrieval.chunking import split_sentences
-from retrieval.sections import is_heading
 
 _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii", "xiii", "xiv", "xv"]
 _LETTERS = "abcdđeghiklmnopqrstuvxy"  # Vietnamese lists skip f, j, w, z and put đ after d
@@ -29,6 +28,20 @@ _LINE_MARK = re.compile(
 )
 _END_PUNCT = '.;:!?…"”)'
 SUBHEADING_WORDS = 14  # a marked line of at most this many words, without final punctuation, may head items
+
+
+_HEADING = re.compile(r"^\s*(#+\s|(?:[IVX]+|[A-Z])[-.–]\s)")
+
+
+def is_heading(line: str) -> bool:
+    """A heading line: Markdown `#`, a Roman-numeral section title, or a line in capitals."""
+    text = line.strip()
+    if not text:
+        return False
+    if _HEADING.match(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
 
 
 @dataclass

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from retrieval.extractive import _sentences, enumeration
-from retrieval.sections import is_heading
+from retrieval.lists import is_heading
 from retrieval.types import SearchHit
 
 pytestmark = pytest.mark.slow
