@@ -215,6 +215,31 @@ def list_quote(lead: str, items: list[str]) -> tuple[str, str]:
     return f"Gồm {len(items)} ý. ", (f"{lead}\n" if lead else "") + body
 
 
+def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]] | None) -> str:
+    """The passage's text and, when the next passage of its document continues the same section, that one's
+    too: a list cut by the chunker is shown whole. A next passage under a "heading" that is really its own
+    first paragraph (a sentence marked as a heading in the source) continues the section as well."""
+    if doc_passages is None:
+        return passage.text
+    ordered = list(doc_passages(passage.doc.source))
+    at = next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+    if at is None or at + 1 >= len(ordered):
+        return passage.text
+    nxt = ordered[at + 1]
+    own = nxt.section.split(" › ")[-1].rstrip("…").strip()
+    parent = " › ".join(nxt.section.split(" › ")[:-1])
+    continues = (
+        nxt.section == passage.section
+        or nxt.section.startswith(passage.section + " › ")
+        or (bool(own) and nxt.text.startswith(own) and passage.section.startswith(parent))
+    )
+    if not continues:
+        return passage.text
+    # a long paragraph cut in two by the chunker ("…các chỉ tiêu đề ra;" | "đối với …") is joined back
+    cut = passage.text.rstrip()[-1:] not in ".!?:…" and (nxt.text[:1].islower() or nxt.text[:1] == "(")
+    return f"{passage.text}{' ' if cut else chr(10)}{nxt.text}"
+
+
 def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
     if len(sentence) <= limit:
         return sentence
@@ -337,9 +362,12 @@ def compose(
     for n, (hit, sentences) in enumerate(by_passage.values()):
         listed = None
         if wants_list and n == 0:
-            listed = next(filter(None, (enumeration(hit.passage.text, s) for s in sentences)), None)
+            text = _with_next(hit.passage, doc_passages)
+            listed = next(filter(None, (enumeration(text, s) for s in sentences)), None)
         if listed:
             head, quote = list_quote(*listed)
+        elif wants_list and n > 0 and parts and parts[0].startswith("Gồm "):
+            continue  # the whole list answers; sentences of other passages only distract from it
         else:
             # a sub-heading alone ("- Mục tiêu tổng quát đến năm 2030") stands for the paragraph under it
             shown = [subheading_content(hit.passage.text, s) or s for s in sentences]

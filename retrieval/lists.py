@@ -99,7 +99,7 @@ def block_list(lines: list[str], idx: int) -> Enumeration | None:
     - a line ending with ":" followed by marked lines announces them;
     - a sub-heading line followed by items of another marker heads them;
     - a marked line brings its siblings (same marker kind); unmarked paragraphs and items of inner markers
-      between them belong to the item above.
+      between them belong to the item above (a paragraph chosen there brings the list of that item).
 
     Which marker is outer is read from the passage itself: the kind that appears first ("-" before "+").
     """
@@ -120,7 +120,13 @@ def block_list(lines: list[str], idx: int) -> Enumeration | None:
         items = _siblings(lines, idx + 1, kind, order)
         return Enumeration(lead=own, items=items, kind=kind) if len(items) >= 2 else None
     if here is None:
-        return None
+        # a paragraph between items belongs to the item above it
+        j = idx - 1
+        while j >= 0 and line_mark(lines[j]) is None:
+            if is_heading(lines[j]) or lines[j].rstrip().endswith(":"):
+                return None
+            j -= 1
+        return block_list(lines, j) if j >= 0 else None
     kind = mark_kind(here[0])
     start, j = idx, idx - 1
     while j >= 0:
@@ -261,8 +267,8 @@ def _lines(text: str) -> list[str]:
 def find_list(text: str, sentence: str) -> Enumeration | None:
     """The enumeration a chosen sentence of a passage belongs to, heads or announces, or None.
 
-    Markers inside the sentence's own paragraph come first ("…các báo cáo: (i) …; (ii) …"), then a list on
-    its own lines, then clauses after a lead-in ("… bao gồm: A; B; C."). A list whose items are all sub-headings
+    A list inside the sentence's paragraph comes first (markers: "…các báo cáo: (i) …; (ii) …", or clauses
+    after a lead-in in the sentence or the next one: "… bao gồm: A; B; C."), then a list on its own lines. A list whose items are all sub-headings
     ("- Mục tiêu tổng quát …", "- Mục tiêu cụ thể …") is an outline, not an answer: None.
     """
     lines = _lines(text)
@@ -270,13 +276,13 @@ def find_list(text: str, sentence: str) -> Enumeration | None:
     if idx is None:
         return None
     paragraph = _strip_mark(lines[idx])
-    found = inline_list(paragraph)
+    # the innermost list first: one inside the chosen sentence's paragraph, unless the paragraph announces
+    # the lines below it
+    found = None if paragraph.endswith(":") else paragraph_list(paragraph, sentence)
     if found is None:
         found = block_list(lines, idx)
         if found is not None and all(is_subheading(it) for it in found.items):
             found = None
-    if found is None:
-        found = paragraph_list(paragraph, sentence)
     if found is not None:
         found.lead = _strip_mark(found.lead)
     return found
