@@ -22,7 +22,7 @@ import numpy as np
 
 from retrieval.chunking import split_sentences
 from retrieval.evidence import WORD_RE
-from retrieval.lists import is_heading
+from retrieval.sections import is_heading
 
 MIN_WORDS = 4  # a quote of fewer words is a fragment ("là lực"), not an answer
 _TABLE_RULE = re.compile(r"^\|[\s:|-]+\|?$")
