@@ -34,9 +34,10 @@ from retrieval.judge import (
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
+from retrieval.lists import find_list, subheading_content
 from retrieval.search import QueryPlan
-from retrieval.sections import section_answer
-from retrieval.sentences import _TABLE_RULE, candidate_sentences
+from retrieval.sections import first_sentences, section_answer
+from retrieval.sentences import candidate_sentences
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
@@ -49,7 +50,7 @@ UNKNOWN_DOCUMENT = "Kho văn bản hiện chưa có"  # how a refusal naming a d
 MAX_QUOTE = 800  # characters; a longer sentence is clipped at a word boundary with "…"
 MAX_LIST_ITEMS = 10
 
-_LIST_MARK = re.compile(r"^\s*(?:[-•+*]\s+|\(?\d{1,2}[.)]\s+|\(?[a-zđ]\)\s+|\([ivx]+\)\s+)")
+LIST_CHARS = 3000  # what the items of one list may take together (a Telegram message holds 4096)
 
 
 _sentences = candidate_sentences  # the composer's name for the answer candidates
@@ -194,32 +195,52 @@ def lead_with_fact(question: str, picked: list[tuple[SearchHit, str]]) -> list[t
 
 
 def enumeration(text: str, sentence: str) -> tuple[str, list[str]] | None:
-    """The list a sentence belongs to or announces, as (lead-in, items), or None.
+    """The list a sentence belongs to or announces, as (lead-in, items), or None (see `retrieval.lists`).
 
-    A sentence ending with ":" announces the list items on the following lines; a sentence that is itself a
-    list item brings its sibling items. Items are whole lines without their markers.
+    A sentence ending with ":" announces the list items on the following lines; a sub-heading heads the items
+    below it; a sentence that is itself a list item brings its sibling items; markers inside a paragraph
+    ("(i) …; (ii) …") and clauses after "… gồm:" are lists too.
     """
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not _TABLE_RULE.match(ln.strip())]
-    idx = next((i for i, ln in enumerate(lines) if sentence in ln), None)
-    if idx is None:
-        return None
-    if lines[idx].rstrip().endswith(":") and idx + 1 < len(lines) and _LIST_MARK.match(lines[idx + 1]):
-        start = idx + 1
-        lead = lines[idx]
-    elif _LIST_MARK.match(lines[idx]):
-        start = idx
-        while start > 0 and _LIST_MARK.match(lines[start - 1]):
-            start -= 1
-        lead = lines[start - 1] if start > 0 and lines[start - 1].rstrip().endswith(":") else ""
-    else:
-        # "…theo nguyên tắc 6 rõ: rõ người, rõ việc, …" — the list is inside the sentence itself
-        return None
-    items = []
-    for ln in lines[start:]:
-        if not _LIST_MARK.match(ln):
-            break
-        items.append(_LIST_MARK.sub("", ln, count=1).strip())
-    return (lead, items) if len(items) >= 2 else None
+    found = find_list(text, sentence)
+    return (found.lead, found.items) if found is not None else None
+
+
+def list_quote(lead: str, items: list[str]) -> tuple[str, str]:
+    """(count sentence, quote) of a whole list: every item's first sentence(s), at most `MAX_LIST_ITEMS` items,
+    within a Telegram message."""
+    shown = items[:MAX_LIST_ITEMS]
+    budget = max(200, LIST_CHARS // max(len(shown), 1))
+    body = "\n".join(
+        f"{i}. {_clip(first_sentences(it, budget), budget)}" for i, it in enumerate(shown, start=1)
+    )
+    if len(items) > len(shown):
+        body += f"\n(còn {len(items) - len(shown)} ý nữa — xem nguyên văn)"
+    return f"Gồm {len(items)} ý. ", (f"{lead}\n" if lead else "") + body
+
+
+def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]] | None) -> str:
+    """The passage's text and, when the next passage of its document continues the same section, that one's
+    too: a list cut by the chunker is shown whole. A next passage under a "heading" that is really its own
+    first paragraph (a sentence marked as a heading in the source) continues the section as well."""
+    if doc_passages is None:
+        return passage.text
+    ordered = list(doc_passages(passage.doc.source))
+    at = next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+    if at is None or at + 1 >= len(ordered):
+        return passage.text
+    nxt = ordered[at + 1]
+    own = nxt.section.split(" › ")[-1].rstrip("…").strip()
+    parent = " › ".join(nxt.section.split(" › ")[:-1])
+    continues = (
+        nxt.section == passage.section
+        or nxt.section.startswith(passage.section + " › ")
+        or (bool(own) and nxt.text.startswith(own) and passage.section.startswith(parent))
+    )
+    if not continues:
+        return passage.text
+    # a long paragraph cut in two by the chunker ("…các chỉ tiêu đề ra;" | "đối với …") is joined back
+    cut = passage.text.rstrip()[-1:] not in ".!?:…" and (nxt.text[:1].islower() or nxt.text[:1] == "(")
+    return f"{passage.text}{' ' if cut else chr(10)}{nxt.text}"
 
 
 def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
@@ -348,17 +369,18 @@ def compose(
     parts: list[str] = []
     citations: list[Citation] = []
     for n, (hit, sentences) in enumerate(by_passage.values()):
-        listed = enumeration(hit.passage.text, sentences[0]) if wants_list and n == 0 else None
+        listed = None
+        if wants_list and n == 0:
+            text = _with_next(hit.passage, doc_passages)
+            listed = next(filter(None, (enumeration(text, s) for s in sentences)), None)
         if listed:
-            lead, items = listed
-            shown = items[:MAX_LIST_ITEMS]
-            body = "\n".join(f"- {_clip(it)}" for it in shown)
-            if len(items) > len(shown):
-                body += f"\n(còn {len(items) - len(shown)} ý nữa — xem nguyên văn)"
-            quote = (f"{lead}\n" if lead else "") + body
-            head = f"Gồm {len(items)} ý. "
+            head, quote = list_quote(*listed)
+        elif wants_list and n > 0 and parts and parts[0].startswith("Gồm "):
+            continue  # the whole list answers; sentences of other passages only distract from it
         else:
-            quote = " ".join(_clip(s) for s in sentences)
+            # a sub-heading alone ("- Mục tiêu tổng quát đến năm 2030") stands for the paragraph under it
+            shown = [subheading_content(hit.passage.text, s) or s for s in sentences]
+            quote = " ".join(_clip(s) for s in shown)
             head = ""
         cit = Citation.from_passage(hit.passage, quote=quote)
         citations.append(cit)

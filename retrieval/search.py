@@ -202,6 +202,7 @@ class HybridSearcher:
                 lex_rank[ids[i]] = rank
 
         ref_set = set(plan.ref_sources)
+        asked = {r.number for r in plan.refs}
         fused: dict[str, float] = {}
         for pid in set(dense_rank) | set(lex_rank):
             score = 0.0
@@ -210,7 +211,8 @@ class HybridSearcher:
             if pid in lex_rank:
                 score += LEXICAL_WEIGHT / (RRF_K + lex_rank[pid] + 1)
             if self.store.passages[pid].doc.source in ref_set:
-                score += REF_BOOST
+                foreign = _under_other_document(self.store.passages[pid], asked)
+                score += REF_BOOST * (FOREIGN_SECTION if foreign else 1.0)
             elif pid in plan.mentions:
                 score += MENTION_BOOST
             fused[pid] = score
@@ -263,6 +265,22 @@ def _strong_prior(ordered: list[str], fused: dict[str, float], named) -> list[st
         return ordered
     rest = [p for p in ordered if p not in outside]
     return rest[:2] + outside + rest[2:]
+
+
+FOREIGN_SECTION = 0.5  # share of the boost for a named article's passage under another document's heading
+
+
+def _under_other_document(p: Passage, asked: set[str]) -> bool:
+    """True for a passage of an article about several documents whose nearest heading naming documents names
+    only others: under "(2) Nghị quyết 70-NQ/TW" of an article on NQ 70, 71 and 72, a question on NQ 72 is
+    not answered (the article's title, the first heading, does not count)."""
+    if not asked or len(p.doc.refers_to) < 2:
+        return False
+    for heading in reversed(p.section.split(" › ")[1:]):
+        named = {r.number for r in find_refs(heading)}
+        if named:
+            return not (named & asked)
+    return False
 
 
 def _alnum(number: str) -> str:

@@ -17,6 +17,7 @@ from retrieval.chunking import split_sentences
 from retrieval.citations import format_document_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import WORD_RE
+from retrieval.lists import is_heading, ordinal
 from retrieval.textnorm import fold
 from retrieval.types import Citation, Passage
 
@@ -32,20 +33,6 @@ CUES = (
     "nhiem vu",
     "giai phap",
 )
-_HEADING = re.compile(r"^\s*(#+\s|(?:[IVX]+|[A-Z])[-.–]\s)")
-
-
-def is_heading(line: str) -> bool:
-    """A heading line: Markdown `#`, a Roman-numeral section title, or a line in capitals."""
-    text = line.strip()
-    if not text:
-        return False
-    if _HEADING.match(text):
-        return True
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 4 and all(c.isupper() for c in letters)
-
-
 # words a section question may carry besides the section's name
 _FILLER = set(
     [
@@ -155,6 +142,8 @@ _FILLER |= set(
         "tieu",
     ]
 )
+# the names of document types ("Thông báo 627 nêu …", "Chỉ thị 26 …") are filler too
+_FILLER |= {"thong", "chi", "thi", "quy", "dinh", "cong", "van", "ke", "hoach", "huong", "dan", "bai", "viet"}
 _ORDINAL = re.compile(r"\b(?:y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
 _ORDINAL_WORDS = {
     "nhat": 1,
@@ -233,7 +222,7 @@ def _item_kind(mark: str) -> str:
     return "dash" if mark in "-•+*" else ("num" if mark.strip("()").rstrip(".)").isdigit() else "alpha")
 
 
-def _first_sentences(text: str, limit: int = ITEM_CHARS) -> str:
+def first_sentences(text: str, limit: int = ITEM_CHARS) -> str:
     """Whole sentences from the start of an item up to about `limit` characters (at least one)."""
     out = ""
     for s in split_sentences(text):
@@ -241,6 +230,64 @@ def _first_sentences(text: str, limit: int = ITEM_CHARS) -> str:
             return out + " […]"
         out = f"{out} {s}".strip()
     return out
+
+
+_NUMBERED = re.compile(
+    r"^\s*(?:[IVXLC]{1,6}|\d{1,2}(?:\.\d{1,2}){0,2}|[a-zđ]|\(\d{1,2}\))[-.–)]?\s|^\s*(?:Điều|Chương|Phần|Mục)\s"
+)
+
+
+def _name_in(label: str, cue_words: list[str]) -> str:
+    """The section's name as the heading writes it: "Cụ thể, về quan điểm chỉ đạo" → "quan điểm chỉ đạo" (a
+    heading that introduces the section "về …" is named by the asked name)."""
+    words = label.split()
+    folded = [fold(w).strip(",.:;") for w in words]
+    n = len(cue_words)
+    if not n or folded[:n] == cue_words:
+        return label
+    for i in range(1, len(words) - n + 1):
+        if folded[i : i + n] == cue_words and folded[i - 1] == "ve":
+            return " ".join(words[i : i + n]).rstrip(",.:;")
+    return label
+
+
+_CHILD_MARK = re.compile(r"^\(?(\d{1,2}|[a-zđ])[.)]$")
+
+
+def _numbered_children(inside: Sequence[Passage], children: list[str], depth: int) -> list[str]:
+    """The items of a section whose sub-sections are numbered ("1.", "2." or "a)", "b)"), in numbering order:
+    each numbered line of the section's passages that continues the numbering, and a sub-section's title where
+    its passage does not repeat it (the chunker leaves a short title out, and packs "3." with "2." when both are
+    short). [] when the sub-sections are not numbered."""
+    marks = [child.split(" ")[0] for child in children]
+    if not all(_CHILD_MARK.match(m) for m in marks):
+        return []
+    numeric = marks[0].strip("(").rstrip(".)").isdigit()
+    items: list[str] = []
+    seen: set[str] = set()
+    for p in inside:
+        parts = p.section.split(" › ")
+        lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
+        child = parts[depth] if len(parts) > depth else None
+        if child is not None and child not in seen:
+            seen.add(child)
+            mark = child.split(" ")[0]
+            if (
+                _CHILD_MARK.match(mark)
+                and ordinal(mark) == len(items) + 1
+                and not any(ln.startswith(mark + " ") for ln in lines)
+            ):
+                items.append(re.sub(r"^\s*\(?(?:\d{1,2}|[a-zđ])[.)]\s*", "", child))
+        for line in lines:
+            m = _ITEM.match(line)
+            if m is None:
+                continue
+            mark = m.group("mark")
+            if mark.strip("(").rstrip(".)").isdigit() != numeric or not _CHILD_MARK.match(mark):
+                continue
+            if ordinal(mark) == len(items) + 1:
+                items.append(line[m.end() :].strip())
+    return items
 
 
 def section_answer(
@@ -321,7 +368,10 @@ def section_answer(
             parts = p.section.split(" › ")
             if len(parts) > depth0 and parts[depth0] not in children:
                 children.append(parts[depth0])
-        if len(children) >= 2:
+        in_order = _numbered_children(inside, children, depth0) if len(children) >= 2 else []
+        if len(in_order) >= len(children) >= 2:
+            kind, items = "num", in_order
+        elif len(children) >= 2:
             kind = "num"
             for child in children:
                 part = next(p for p in inside if p.section.split(" › ")[depth0:][:1] == [child])
@@ -356,9 +406,13 @@ def section_answer(
         doc = first.doc
         doc_label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
         depth = prefix.count(" › ") + 1
-        ref = ".".join(first.section_ref.split(".")[:depth]) if first.section_ref else ""
+        # the reference counts only numbered headings ("Cụ thể, về quan điểm chỉ đạo" has none)
+        numbered = sum(1 for seg in prefix.split(" › ") if _NUMBERED.match(seg))
+        ref = ".".join(first.section_ref.split(".")[:numbered]) if first.section_ref and numbered else ""
         own_heading = prefix.split(" › ")[-1].split(". ")[-1] if joined else prefix.split(" › ")[-1]
-        label = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", own_heading).rstrip("…:").strip()
+        label = _name_in(
+            re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", own_heading).rstrip("…:").strip(), cue_words
+        )
         if label.isupper():
             label = label[:1] + label[1:].lower()
         inline: list[str] = []
@@ -378,7 +432,7 @@ def section_answer(
                 continue
             items = paragraphs[:2]
         budget = max(250, ANSWER_CHARS // min(max(len(items), 1), MAX_ITEMS))
-        items = [_first_sentences(it, budget) for it in items]
+        items = [first_sentences(it, budget) for it in items]
         m = _ORDINAL.search(q)
         nth = (int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS.get(m.group(1))) if m else None
         if nth and kind is not None and 1 <= nth <= len(items):
@@ -402,7 +456,7 @@ def section_answer(
         if joined and listed:
             head = f"{label} ({doc_label}) gồm {len(items)} ý:"
         elif listed and fold(prefix.split(" › ")[0]).find(cue_words[0]) >= 0 and depth == 1:
-            head = f"{doc_label} nêu {len(items)} {label.lower()} ({where}):"
+            head = f"{doc_label} nêu {len(items)} {label.lower()}" + (f" ({where}):" if ref else ":")
         cit = dataclasses.replace(Citation.from_passage(first, quote=body), section=prefix, section_ref=ref)
         return f"{head}\n{body}", [cit]
     return None

@@ -147,3 +147,74 @@ def test_leading_with_the_fact_only_reorders_what_was_chosen(order, question):
     for asked, fact in numbers.items():
         if asked in question:
             assert fact in out[0][1]
+
+
+def _doc_hit(pid: str, section: str, text: str, position: int, section_ref: str = "") -> SearchHit:
+    p = Passage(id=pid, text=text, section=section, doc=DOC, position=position, section_ref=section_ref)
+    return SearchHit(passage=p, score=1.0, rank=position + 1, dense=0.9)
+
+
+LIST_STATS = CorpusStats(["mục tiêu thể lực bệnh tật", "doanh nghiệp", "ngân sách", "báo cáo"])
+
+
+def test_a_list_cut_by_the_chunker_is_shown_whole_and_alone():
+    first = _doc_hit(
+        "a",
+        "Mục tiêu › (4) Nghị quyết 72",
+        "- Mục tiêu đến năm 2030\n+ Nâng cao thể lực, tầm vóc của Nhân dân.\nĐến năm 2030 tăng chiều cao.\n"
+        "+ Giảm gánh nặng bệnh tật.",
+        0,
+    )
+    # the next passage sits under a "heading" that is really its first paragraph: it continues the list
+    second = _doc_hit(
+        "b",
+        "Mục tiêu › Đến năm 2030, người dân được miễn viện phí…",
+        "Đến năm 2030, người dân được miễn viện phí ở mức cơ bản.\n+ Bảo hiểm y tế bao phủ toàn dân.",
+        1,
+    )
+    other = _doc_hit(
+        "c", "Tầm nhìn", "Đến năm 2045 tuổi thọ trung bình đạt 80 tuổi, hệ thống y tế hiện đại.", 2
+    )
+    answer = compose(
+        "mục tiêu đến năm 2030 gồm những nhóm nào",
+        [first, other],
+        QueryPlan("q", [], [], []),
+        LIST_STATS,
+        ACCEPT,
+        doc_passages=lambda source: [first.passage, second.passage, other.passage],
+    )
+    assert answer.text.startswith("Gồm 3 ý.")
+    assert "Mục tiêu đến năm 2030\n1. Nâng cao thể lực" in answer.text
+    assert "3. Bảo hiểm y tế bao phủ toàn dân." in answer.text
+    assert "2045" not in answer.text and len(answer.citations) == 1  # nothing else distracts from the list
+
+
+def test_a_sub_heading_is_never_quoted_alone():
+    hit = _hit(
+        "- Mục tiêu tổng quát đến năm 2030\nBảo đảm vững chắc an ninh năng lượng quốc gia trong mọi tình huống.\n"
+        "- Tầm nhìn đến năm 2045\nNgành năng lượng phát triển bền vững."
+    )
+    answer = compose(
+        "mục tiêu tổng quát đến năm 2030 là gì", [hit], QueryPlan("q", [], [], []), LIST_STATS, ACCEPT
+    )
+    assert "Mục tiêu tổng quát đến năm 2030: Bảo đảm vững chắc an ninh năng lượng" in answer.text
+
+
+def test_a_paragraph_cut_in_two_is_joined_back_for_its_inline_list():
+    first = _doc_hit(
+        "a",
+        "1. Các Bộ",
+        "- Hoàn thiện các báo cáo: (i) Báo cáo tình hình thực hiện; (ii) Báo cáo vướng mắc;",
+        0,
+    )
+    second = _doc_hit("b", "1. Các Bộ", "(iii) Báo cáo cắt giảm thủ tục. Các báo cáo gửi Bộ Tư pháp.", 1)
+    answer = compose(
+        "các Bộ hoàn thiện những báo cáo nào",
+        [first],
+        QueryPlan("q", [], [], []),
+        LIST_STATS,
+        ACCEPT,
+        doc_passages=lambda source: [first.passage, second.passage],
+    )
+    assert answer.text.startswith("Gồm 3 ý.")
+    assert "3. Báo cáo cắt giảm thủ tục." in answer.text and "gửi Bộ Tư pháp" not in answer.text
