@@ -272,18 +272,57 @@ _PLACE_WORD = re.compile(
 )
 
 
+_AT_PLACE = re.compile(r"\b(?:ở|tại)\s+(?=[A-ZĐ\u00c0-\u00dd\u0102\u01a0\u01af\u1ea0-\u1ef8])")
+
+
+_OFFICE_WORDS = {
+    "bo",
+    "ban",
+    "so",
+    "van",
+    "uy",
+    "hoi",
+    "trung",
+    "quoc",
+    "chinh",
+    "dang",
+    "toa",
+    "vien",
+    "cuc",
+    "tong",
+    "truong",
+    "benh",
+    "cong",
+    "ngan",
+    "kho",
+    "nha",
+    "phong",
+    "trung tam",
+    "hoc",
+    "dai",
+    "mat",
+    "doan",
+}
+
+
 def asked_places(question: str) -> list[str]:
     """Places a question names after an administrative word ("tỉnh Phú Thọ", "xã Hợp Tiến", "Tỉnh ủy Thanh
-    Hóa"), folded: the capitalised words that follow ("xã hội", "tỉnh này" are not places)."""
+    Hóa") or after "ở / tại" ("ở Phú Thọ"), folded: the capitalised words that follow ("xã hội", "tỉnh này",
+    "tại Hội nghị" are not places)."""
     places = []
-    for m in _PLACE_WORD.finditer(question):
+    marks = [(m, 1) for m in _PLACE_WORD.finditer(question)] + [(m, 2) for m in _AT_PLACE.finditer(question)]
+    for m, least in marks:
         words = []
         for word in question[m.end() :].split():
             word = word.strip(",.;:?!()\"'«»")
             if not word or not word[0].isupper() or word.isupper():
                 break
             words.append(word)
-        if words:
+        # after "ở / tại" only a name of two words or more that is not an office ("ở Phú Thọ"; not "tại Hội
+        # nghị", "tại Bộ Tài chính", "ở Văn phòng Chính phủ")
+        if least > 1 and words and fold(words[0]) in _OFFICE_WORDS:
+            continue
+        if len(words) >= least and fold(" ".join(words)) not in places:
             places.append(fold(" ".join(words)))
     return places
 

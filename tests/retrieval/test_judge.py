@@ -165,6 +165,9 @@ def test_places_are_the_capitalised_words_after_an_administrative_word():
         "hop tien",
     ]
     assert asked_places("xã hội hóa giáo dục ở tỉnh này") == []
+    # after "ở / tại": a name of two words or more, never an office or a meeting
+    assert asked_places("Tỉ lệ có thẻ bảo hiểm y tế ở Phú Thọ năm 2025?") == ["phu tho"]
+    assert asked_places("phát biểu tại Hội nghị, ở Bộ Tài chính, tại Văn Phòng Chính Phủ, ở Huế") == []
 
 
 def _passage(
