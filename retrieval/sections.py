@@ -144,6 +144,53 @@ _FILLER |= set(
 )
 # the names of document types ("Thông báo 627 nêu …", "Chỉ thị 26 …") are filler too
 _FILLER |= {"thong", "chi", "thi", "quy", "dinh", "cong", "van", "ke", "hoach", "huong", "dan", "bai", "viet"}
+# how officials ask for a list politely or completely: "liệt kê giúp mình từng cái", "kể tên đủ giúp em",
+# "anh chị liệt kê hộ", "nêu đủ các ý", "tóm tắt từng quan điểm", "mấy nhóm tất cả"
+_FILLER |= {
+    "giup",
+    "ho",
+    "dum",
+    "gium",
+    "em",
+    "anh",
+    "chi",
+    "ban",
+    "minh",
+    "toi",
+    "tung",
+    "cai",
+    "du",
+    "het",
+    "tat",
+    "ca",
+    "ten",
+    "tom",
+    "y",
+    "nhom",
+    "dua",
+    "xem",
+    "vui",
+    "long",
+    "nha",
+    "voi",
+    "khong",
+    "di",
+    "luon",
+    "the",
+    "lon",
+    "day",
+    "ro",
+    "mot",
+    "nhe",
+    "dang",
+    "duoc",
+    "ay",
+    "kia",
+    "ne",
+    "hay",
+    "lai",
+    "qua",
+}
 _ORDINAL = re.compile(r"\b(?:y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
 _ORDINAL_WORDS = {
     "nhat": 1,
@@ -300,9 +347,7 @@ def section_answer(
         return None
     # words beyond the section's name must name the section too ("nhiệm vụ trọng tâm"); otherwise the
     # question asks a detail inside it, left to sentence selection
-    extra = _residual(question.split(" (", 1)[0], cue) if " (" in question else _residual(question, cue)
-    if len(extra) > 3:
-        return None
+    extra_all = _residual(question.split(" (", 1)[0], cue) if " (" in question else _residual(question, cue)
     # a follow-up arrives as "còn 2045 thì sao? (the earlier question)": its own year and cue come first
     own = fold(question.split(" (", 1)[0])
     years = re.findall(r"\b(20\d\d)\b", own) or re.findall(r"\b(20\d\d)\b", q)
@@ -319,6 +364,12 @@ def section_answer(
         is_article = passages[0].doc.doc_type == "Bài viết"
         if is_article and not asked_numbers:
             continue
+        # the document's own title words only say which document ("NQ 66 về xây dựng và thi hành pháp luật
+        # có mấy nhiệm vụ, giải pháp?"): they are not a detail inside the section
+        title = set(WORD_RE.findall(fold(passages[0].doc.title or "")))
+        extra = [w for w in extra_all if w not in title]
+        if len(extra) > 3:
+            continue
         other_numbers = {
             r.number
             for ref in passages[0].doc.refers_to
@@ -333,7 +384,12 @@ def section_answer(
                 if pre not in prefixes:
                     prefixes.append(pre)
 
-        def fits(pre: str, is_article: bool = is_article, other_numbers: set[str] = other_numbers) -> bool:
+        def fits(
+            pre: str,
+            is_article: bool = is_article,
+            other_numbers: set[str] = other_numbers,
+            extra: list[str] = extra,
+        ) -> bool:
             f = fold(pre).replace(",", "")
             words = set(WORD_RE.findall(f))
             if is_article:

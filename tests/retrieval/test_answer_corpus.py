@@ -183,3 +183,18 @@ def test_the_signer_of_a_document_only_cited_is_not_answered_from_the_citing_sen
 def test_a_date_stated_before_ban_hanh_dates_a_document_only_cited(engine):
     answer = ask(engine, "Nghị quyết 281/NQ-CP ban hành ngày nào?")
     assert answer.grounded and "15/9/2025" in answer.text and answer.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [
+        # how officials ask for a whole list: politely, completely, naming the document by its subject
+        ("NQ 57 có bao nhiêu quan điểm chỉ đạo thế, kể hết ra giúp tôi với", 5),
+        ("Nghị quyết 57 về khoa học công nghệ có mấy nhóm nhiệm vụ giải pháp, nêu tên từng nhóm nhé", 7),
+        ("nghị quyết 71 về giáo dục đào tạo nêu mấy quan điểm chỉ đạo vậy bạn, liệt kê đầy đủ", 6),
+    ],
+)
+def test_a_whole_section_is_listed_however_the_list_is_asked_for(engine, question, count):
+    answer = ask(engine, question)
+    assert answer.grounded and f"nêu {count} " in answer.text.split("\n")[0], answer.text[:300]
+    assert f"\n{count}. " in answer.text  # every item, numbered to the last
