@@ -76,7 +76,8 @@ _UNITS = {
     "money": (
         re.compile(
             r"\b(bao nhieu tien|may tien|muc luong|tien luong|luong co so|hoc phi|le phi|phu cap|gia (dien|nuoc|ve)|"
-            r"bao nhieu (dong|von|kinh phi)|muc thu|thu (toi da|toi thieu) bao nhieu|muc ho tro)\b"
+            r"bao nhieu (dong|von|kinh phi)|muc thu|thu (toi da|toi thieu) bao nhieu|muc ho tro|"
+            r"bao nhieu (ty|trieu|nghin|ngan)( dong)?|tong (muc )?dau tu|tong von)\b"
         ),
         re.compile(
             r"\d\s*(đồng|nghìn|ngàn|triệu|tỷ|tỉ|usd|vnđ|vnd|đ\b)|(nghìn|triệu|tỷ|tỉ) đồng", re.IGNORECASE
@@ -250,7 +251,8 @@ def asked_role_missing(question: str, sentences: Sequence[str]) -> bool:
         return False
     roles = {m.group(1) for m in _ROLE.finditer(question.lower())}
     text = " ".join(sentences).lower()
-    return bool(roles) and not any(re.search(rf"\b{re.escape(r)}\b", text) for r in roles)
+    # "Chủ tịch" is not "Phó Chủ tịch": a deputy named in the sentence does not answer for the head
+    return bool(roles) and not any(re.search(rf"(?<!phó )\b{re.escape(r)}\b", text) for r in roles)
 
 
 def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
@@ -264,6 +266,13 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     text = _REF_WORDS.sub(" ", DOC_NUMBER_RE.sub(" ", " ".join(sentences)))
     if kind == "number":  # a date or "một số" ("some") is not an amount
         text = _DATES.sub(" ", text)
+        unit = asked_unit(question)
+        # "bao nhiêu tỷ đồng?" over sentences with no sum of money; an allowance ("phụ cấp") may be a share of
+        # the salary, so a percentage answers a money question, never the other way round
+        if unit == "money" and not (unit_found("money", text) or unit_found("percent", text)):
+            return True
+        if unit == "percent" and not unit_found("percent", text):
+            return True
     return not _STATED[kind].search(text)
 
 
@@ -357,7 +366,13 @@ def off_the_asked_case(
     for hit in passages:
         doc = list(doc_passages(hit.passage.doc.source)) if doc_passages else []
         at = next((i for i, p in enumerate(doc) if p.id == hit.passage.id), None)
-        near += doc[max(0, at - 2) : at + 1] if at is not None else [hit.passage]
+        # the passage and the two before it in the same section (another section's "Mục tiêu đến năm 2035"
+        # says nothing of this one)
+        near += (
+            [p for p in doc[max(0, at - 2) : at + 1] if p.section == hit.passage.section]
+            if at is not None
+            else [hit.passage]
+        )
         documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
     if any(f" {y} " not in plain(near) for y in years):
         return True

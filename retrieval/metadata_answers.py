@@ -24,7 +24,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         SIGNER,
         re.compile(
             r"\b(ai ky|ai da ky|nguoi ky|nguoi da ky|ky thay mat|thay mat .{0,40} ky|ky ten|ky boi ai|"
-            r"ky thay|ky thua lenh|chu ky cua ai|ai la nguoi ky)\b"
+            r"ky thay|ky thua lenh|chu ky cua ai|ai la nguoi ky|"
+            r"(dong chi|ong|ba|nguoi|lanh dao|can bo|vi) nao (da )?ky|ky boi (dong chi|ong|ba) nao)\b"
         ),
     ),
     (
@@ -59,11 +60,15 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 def metadata_field(question: str) -> str | None:
     """Which card field a question asks for (`SIGNER`, `DATE`, `ISSUER`, `SUBJECT`, `EFFECTIVE`) or None."""
+    fields = metadata_fields(question)
+    return fields[0] if fields else None
+
+
+def metadata_fields(question: str) -> list[str]:
+    """Every card field a question asks for, in the order of `_PATTERNS` ("Kết luận 127 của cơ quan nào, về
+    vấn đề gì?" → [ISSUER, SUBJECT]); [] when none."""
     q = " ".join(fold(question).split())
-    for name, rx in _PATTERNS:
-        if rx.search(q):
-            return name
-    return None
+    return [name for name, rx in _PATTERNS if rx.search(q)]
 
 
 def doc_name(card: DocumentCard) -> str:

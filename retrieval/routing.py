@@ -39,6 +39,7 @@ from retrieval.metadata_answers import (
     answer_metadata,
     doc_name,
     metadata_field,
+    metadata_fields,
 )
 from retrieval.textnorm import DOC_NUMBER_RE, fold
 from retrieval.types import Answer, Citation, Passage
@@ -108,7 +109,7 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
             ref = parse_full_number(card.doc_number) if card and card.doc_number else None
             found = _citing(catalog, ref, ISSUER, skip=sources[0]) if ref else None
             return _from_citing(question, ISSUER, found) if found else answers[0]
-        return answers[0]
+        return _with_more_fields(question, field, answers[0], catalog, sources[0])
     return Answer(
         from_document=True,
         question=question,
@@ -117,6 +118,27 @@ def route(question: str, catalog: Catalog, context_docs: Sequence[str] = ()) -> 
         grounded=any(a.grounded for a in answers),
         referenced_docs=tuple(d for a in answers for d in a.referenced_docs),
     )
+
+
+def _with_more_fields(question: str, field: str, answer: Answer, catalog: Catalog, source: str) -> Answer:
+    """The answer to every field a question asks ("… của cơ quan nào, về vấn đề gì?"), each from the card and
+    cited; a date comes with the signer or the issuer in one sentence already ("do Bộ Chính trị ban hành,
+    ngày …"), and an issuer with the date."""
+    # a signer's and an issuer's sentence carry the date already ("… ký thay mặt Bộ Chính trị, ngày …")
+    extra = [
+        f for f in metadata_fields(question) if f != field and not (f == DATE and field in (SIGNER, ISSUER))
+    ]
+    extra = [f for f in extra if not (f == ISSUER and field == DATE)]
+    if not extra or not answer.grounded:
+        return answer
+    card = catalog.card(source)
+    texts, citations = [answer.text], list(answer.citations)
+    for f in extra:
+        more = answer_metadata(question, f, card, catalog.passages(source), catalog.body(source))  # type: ignore[arg-type]
+        if more.grounded and more.text not in texts:
+            texts.append(more.text)
+            citations += [c for c in more.citations if c not in citations]
+    return dataclasses.replace(answer, text="\n".join(texts), citations=citations)
 
 
 _DATE_RE = re.compile(

@@ -268,3 +268,19 @@ def test_which_document_did_someone_sign_is_answered_from_the_cards(engine):
     )
     assert [c.doc_number for c in a.citations] == ["6225/BVHTTDL-VP"]
     assert "Quyết định" not in a.text.split(":")[0]
+
+
+def test_every_field_a_question_asks_is_answered_each_cited(engine):
+    a = engine.ask("KL 127 là của cơ quan nào ban hành, về vấn đề gì vậy?")
+    assert a.grounded and "do Bộ Chính trị, Ban Bí thư ban hành" in a.text, a.text
+    assert "sắp xếp tổ chức bộ máy" in a.text and len(a.citations) >= 2
+    # the signer's sentence carries the date: it is not said twice
+    a = engine.ask("kết luận 221 do ai ký, ký hôm nào")
+    assert a.text.count("28/11/2025") == 1, a.text
+
+
+def test_which_comrade_signed_is_a_signer_question(engine):
+    a = engine.ask("Kết luận 221 do đồng chí nào ký?")
+    assert "Trần Cẩm Tú" in a.text
+    a = engine.ask("nghị quyết 57 vị nào ký ban hành")
+    assert not a.grounded and not a.citations and "chưa xác định được người ký" in a.text

@@ -155,6 +155,20 @@ def test_who_holds_an_office_needs_a_sentence_naming_that_office():
     assert asked_role_missing("Giám đốc Sở Nội vụ Phú Thọ là ai?", other)
     assert not asked_role_missing("Giám đốc Sở Nội vụ là ai?", ["Giám đốc Sở Nội vụ Nguyễn Văn A phát biểu."])
     assert not asked_role_missing("Ai chủ trì hội nghị?", other)  # not "who holds an office"
+    deputy = ["Đồng chí Đầu Thanh Tùng, Phó Chủ tịch UBND tỉnh phát biểu tại hội nghị."]
+    assert asked_role_missing("Chủ tịch UBND tỉnh hiện nay là ai?", deputy)  # a deputy is not the head
+    assert not asked_role_missing("Phó Chủ tịch UBND tỉnh là ai?", deputy)
+
+
+def test_an_asked_sum_of_money_or_share_must_be_stated_in_that_unit():
+    works = ["Giao Bộ Xây dựng tháo gỡ vướng mắc của 12 dự án cao tốc."]
+    assert asked_detail_missing("Cao tốc Đồng Đăng có tổng mức đầu tư bao nhiêu tỷ đồng?", works)
+    assert not asked_detail_missing("Dự án có tổng mức đầu tư bao nhiêu?", ["tổng mức đầu tư 14.000 tỷ đồng"])
+    # an allowance may be a share of the salary
+    assert not asked_detail_missing(
+        "Phụ cấp ưu đãi cho nhân viên được bao nhiêu?", ["tối thiểu 30% cho nhân viên"]
+    )
+    assert asked_detail_missing("Tỷ lệ giải ngân đạt bao nhiêu phần trăm?", ["Đã giải ngân 120 tỷ đồng."])
 
 
 def test_places_are_the_capitalised_words_after_an_administrative_word():
