@@ -2,9 +2,9 @@
 
 One PostgreSQL database, one real Chroma server (``chroma run``) holding the vectors (``troly ingest`` with
 ``TROLY_CHROMA_URL``), one fake Telegram, a round-robin proxy (nginx's ``upstream``) and N ``troly bot
---webhook`` processes behind it, each with its own port and its own copy of the index folder (passages,
-BM25; no embedded vectors), all registering the proxy's URL with the same secret — as docs/trien-khai.md
-describes for production.
+--webhook`` processes behind it, each with its own port, sharing one TROLY_HOME (the index folder:
+passages, BM25, no embedded vectors left), all registering the proxy's URL with the same secret — as
+docs/trien-khai.md describes for production. Each process's output goes to its own log file.
 
 Users (``Roster``): officials in units of one leader and 15 cán bộ, every one linked to Telegram, and
 public users who only ask about documents. ``Crowd`` drives them all at once against the fake server with
@@ -218,7 +218,7 @@ def scale_stack(
     """Everything running, every process ready (model loaded, webhook registered, first reminder sweep
     done). `index_dir`: a built index of the shipped corpus (its `index/` folder is copied)."""
     with chroma_server(workdir / "chroma-server") as chroma:
-        base = workdir / "home0"
+        base = workdir / "home"
         shutil.copytree(index_dir, base / "index")
         report = troly_ingest(base, chroma.url, url)  # vectors onto the server (copied from the local index)
         shutil.rmtree(
@@ -233,11 +233,9 @@ def scale_stack(
                 stack = Stack(tg, proxy, bots, url, chroma.url, report)
                 try:
                     for i, port in enumerate(ports):
-                        home = workdir / f"home{i + 1}"
-                        shutil.copytree(base / "index", home / "index")
                         bots.append(
                             start_bot_process(
-                                tg, home, home / "bot.log",
+                                tg, base, workdir / f"bot{i + 1}.log",
                                 ("--webhook", f"{proxy.base_url}/telegram", "--listen", "127.0.0.1",
                                  "--port", str(port), "--url-path", "telegram"),
                                 TROLY_DATABASE_URL=url, TROLY_CHROMA_URL=chroma.url, TELEGRAM_WEBHOOK_SECRET=SECRET,
