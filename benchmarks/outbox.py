@@ -32,8 +32,6 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from telegram import Bot  # noqa: E402
-from tests.fake_telegram import FakeTelegram  # noqa: E402
-from tests.test_tasks_reminders import add_task  # noqa: E402
 
 from benchmarks.report import summary, write_section  # noqa: E402
 from bot.db_runner import SessionRunner  # noqa: E402
@@ -44,6 +42,8 @@ from tasks.models import Official, Unit  # noqa: E402
 from tasks.normalize import Role  # noqa: E402
 from tasks.outbox_settings import OutboxSettings  # noqa: E402
 from tasks.reminders.dispatcher import ReminderDispatcher  # noqa: E402
+from tests.fakes.fake_telegram import FakeTelegram  # noqa: E402
+from tests.tasks.test_tasks_reminders import add_task  # noqa: E402
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 PG = os.environ.get("TROLY_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

@@ -7,6 +7,7 @@ touches Chroma, BM25 or the embedding model directly. The model is loaded lazily
 from __future__ import annotations
 
 import fcntl
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,8 @@ from retrieval.textnorm import nfc
 from retrieval.types import Answer, Passage, SearchHit
 
 MAX_QUERY_CHARS = 2000
+
+log = logging.getLogger(__name__)
 
 
 class QueryError(ValueError):
@@ -140,12 +143,28 @@ class RetrievalEngine:
             store, searcher = self.store, self.searcher
             if store.passages:
                 store.collection()
+                self._log_vectors(store)
                 searcher.stats()
                 searcher.restorer()
                 searcher.plan("Nghị quyết 9999-NQ/TW")  # document keys, and the mentions of unknown refs
                 searcher.search("khoi dong nghi quyet 57", 1)
                 self.catalog()  # document cards: built once per index version, not on the first question
                 self.ask("khởi động")  # derived structures of the composer (rarity, accents, judge) once
+
+    @staticmethod
+    def _log_vectors(store: Store) -> None:
+        """Say where dense search reads its vectors, and warn when some passages have none there (a Chroma
+        server that is new or was emptied: those passages would only be found by their words)."""
+        missing = len(store.missing_vectors())
+        total = len(store.passages)
+        if missing:
+            log.warning(
+                "Tìm theo nghĩa: %s thiếu vectơ của %d/%d đoạn (chỉ tìm được các đoạn này theo từ ngữ). "
+                "Chạy `troly ingest` để bổ sung.",
+                store.vectors_where(), missing, total,
+            )  # fmt: skip
+        else:
+            log.info("Tìm theo nghĩa: %s, đủ vectơ của %d đoạn.", store.vectors_where(), total)
 
     @contextmanager
     def _file_lock(self):

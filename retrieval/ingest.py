@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from retrieval.chunking import CHUNKER_VERSION, chunk_document
 from retrieval.embeddings import Embedder
 from retrieval.loaders import (
@@ -38,6 +40,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)  # Vietnamese, e.g. two files with the same content
     ocr_pages: dict[str, list[int]] = field(default_factory=dict)  # source → 1-based pages read by OCR
     passages_added: int = 0
+    vectors_restored: int = 0  # passages already indexed whose vector Chroma lacked (a new or emptied server)
     total_passages: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
@@ -52,6 +55,7 @@ class IngestReport:
             "warnings": self.warnings,
             "ocr_pages": self.ocr_pages,
             "passages_added": self.passages_added,
+            "vectors_restored": self.vectors_restored,
             "total_passages": self.total_passages,
             "seconds": round(self.seconds, 2),
             "rebuilt": self.rebuilt,
@@ -221,6 +225,7 @@ def ingest(
     finally:
         if bar:
             bar[0].stop()
+    report.vectors_restored = _restore_vectors(store, embedder)
     if todo or report.removed or report.rebuilt:
         store.rebuild_lexical()
         store.save()
@@ -229,6 +234,28 @@ def ingest(
     report.total_passages = len(store.passages)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _restore_vectors(store: Store, embedder: Embedder, batch: int = 256) -> int:
+    """Embed again the indexed passages whose vector Chroma does not hold; how many.
+
+    The passage table lives in TROLY_HOME, the vectors in Chroma: pointing TROLY_CHROMA_URL at a new server
+    (or one emptied, or restored from an older copy) leaves every file "unchanged" while the server has no
+    vector, and dense search would silently find nothing. The files' hashes cannot tell; the collection can.
+    """
+    missing = store.missing_vectors()
+    if not missing:
+        return 0
+    # moving from the embedded Chroma to a server: the vectors already made on this machine are copied
+    copied = store.embedded_vectors(missing)
+    if copied:
+        part = [store.passages[pid] for pid in missing if pid in copied]
+        store.add(part, np.stack([copied[p.id] for p in part]))
+    rest = [pid for pid in missing if pid not in copied]
+    for start in range(0, len(rest), batch):
+        part = [store.passages[pid] for pid in rest[start : start + batch]]
+        store.add(part, embedder.embed_passages([p.indexed_text for p in part]))
+    return len(missing)
 
 
 def _keepers(found: list[_Found], digests: dict[str, str], files: dict[str, dict]) -> dict[str, str]:

@@ -214,6 +214,56 @@ class Store:
         self.sentences.remove(ids)
         self.version += 1
 
+    def missing_vectors(self) -> list[str]:
+        """Passages of the table whose vector is not in the Chroma collection (in table order): a Chroma
+        server that is new, was emptied, or was restored from an older copy. Ids only are read."""
+        if not self.passages:
+            return []
+        col = self.collection()
+        if col.count() == len(self.passages):
+            return []
+        present: set[str] = set()
+        offset, page = 0, 5000
+        while True:
+            ids = col.get(include=[], limit=page, offset=offset)["ids"]
+            present.update(ids)
+            if len(ids) < page:
+                break
+            offset += page
+        return [pid for pid in self.passages if pid not in present]
+
+    def embedded_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Vectors of `ids` kept by the embedded Chroma under this folder, when the index now lives on a
+        server (moving from one process to several): copied instead of embedded again. Empty otherwise."""
+        name = self.manifest.get("collection")
+        local = self.folder / "chroma"
+        if not (self._chroma_url and name and ids and (local / "chroma.sqlite3").is_file()):
+            return {}
+        import chromadb
+
+        try:
+            client = chromadb.PersistentClient(
+                path=str(local), settings=chromadb.Settings(anonymized_telemetry=False)
+            )
+            col = client.get_collection(name, embedding_function=None)
+            found: dict[str, np.ndarray] = {}
+            for start in range(0, len(ids), 1000):
+                got = col.get(ids=ids[start : start + 1000], include=["embeddings"])
+                found.update(
+                    zip(got["ids"], (np.asarray(v, dtype=np.float32) for v in got["embeddings"]), strict=True)
+                )
+            return found
+        except Exception:  # no such collection, another model's, a damaged folder: embed instead
+            return {}
+
+    def vectors_where(self) -> str:
+        """Where the vectors live, for people: the Chroma server's URL or the embedded folder."""
+        return (
+            f"máy chủ Chroma {self._chroma_url}"
+            if self._chroma_url
+            else f"Chroma nhúng {self.folder / 'chroma'}"
+        )
+
     def dense_query(
         self, vector: np.ndarray, n: int, sources: list[str] | None = None
     ) -> list[tuple[str, float]]:

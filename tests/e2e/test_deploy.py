@@ -22,7 +22,7 @@ def documented(name: str) -> bool:
     return f"`{name}`" in CLI_DOC or name in {"POSTGRES_PASSWORD", "PYTHONUNBUFFERED"}
 
 
-@pytest.mark.parametrize("name", ["troly-bot.service", "troly-chroma.service"])
+@pytest.mark.parametrize("name", ["troly-bot.service", "troly-bot@.service", "troly-chroma.service"])
 def test_systemd_unit_verifies(tmp_path: Path, name: str) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed on this machine (the unit file is checked where it is)")
@@ -34,12 +34,12 @@ def test_systemd_unit_verifies(tmp_path: Path, name: str) -> None:
         stub.write_text("#!/bin/sh\n", encoding="utf-8")
         stub.chmod(0o755)
     (install / ".env").write_text("TELEGRAM_BOT_TOKEN=x\n", encoding="utf-8")
-    unit = tmp_path / name
+    unit = tmp_path / name.replace("@.", "@8443.")  # a template is verified as one of its instances
     unit.write_text((DEPLOY / name).read_text(encoding="utf-8").replace("/opt/troly", str(install)))
     result = subprocess.run(
         ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
     )
-    problems = [line for line in (result.stdout + result.stderr).splitlines() if name in line]
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if unit.name in line]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr
 
 
@@ -52,6 +52,22 @@ def test_systemd_unit_runs_the_bot_as_an_unprivileged_user_with_a_private_data_f
     for name in re.findall(r"^Environment=(\w+)=", text, flags=re.M):
         assert documented(name), name
     assert "troly-bot.service" in GUIDE and "troly-chroma.service" in GUIDE
+
+
+def test_the_template_unit_runs_one_webhook_process_per_port_behind_nginx() -> None:
+    text = (DEPLOY / "troly-bot@.service").read_text(encoding="utf-8")
+    settings = dict(re.findall(r"^(\w+)=(.*)$", text, flags=re.M))
+    assert re.fullmatch(
+        r"\S+/troly bot --webhook https://\S+ --listen 127\.0\.0\.1 --port %i", settings["ExecStart"]
+    )
+    assert settings["User"] == "troly" and settings["EnvironmentFile"].endswith(".env")
+    # the same data folder and rules as the single unit (only the command differs)
+    single = dict(
+        re.findall(r"^(\w+)=(.*)$", (DEPLOY / "troly-bot.service").read_text(encoding="utf-8"), flags=re.M)
+    )
+    for key in ("UMask", "StateDirectory", "ReadWritePaths", "ProtectSystem", "Restart"):
+        assert settings[key] == single[key], key
+    assert "troly-bot@.service" in GUIDE and "upstream" in GUIDE
 
 
 def test_compose_file_parses_and_wires_bot_postgres_and_chroma() -> None:

@@ -24,7 +24,10 @@ Files: a document or photo pushed with ``push_media(..., content=b"…")`` is re
 
 Webhook mode: ``setWebhook`` records the URL and secret; from then on every pushed update is POSTed to that
 URL with the ``X-Telegram-Bot-Api-Secret-Token`` header (retried while the bot is not listening yet, as
-Telegram does), and ``getUpdates`` answers 409 as Telegram does while a webhook is set.
+Telegram does), and ``getUpdates`` answers 409 as Telegram does while a webhook is set. ``pushed_updates``
+(and ``update_id_of_message`` / ``update_id_of_callback``) tell which update carried what, e.g. to find
+which bot process a proxy handed it to. Every call is logged with its arrival time (``Call.at``,
+``time.monotonic()``), for rate checks.
 """
 
 from __future__ import annotations
@@ -297,6 +300,7 @@ class FakeTelegram:
         with self._cond:
             self._calls: list[Call] = []
             self._updates: list[dict[str, Any]] = []
+            self._pushed: list[dict[str, Any]] = []  # every update pushed, in order (polling or webhook)
             self._update_ids = itertools.count(1)
             self._msg_ids: dict[int, itertools.count] = {}
             self._messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -685,6 +689,7 @@ class FakeTelegram:
             if "update_id" not in update:
                 update["update_id"] = next(self._update_ids)
             webhook = dict(self.webhook) if self.webhook.get("url") else None
+            self._pushed.append(update)
             if webhook is None:
                 self._updates.append(update)
             self._cond.notify_all()
@@ -828,6 +833,30 @@ class FakeTelegram:
                         }
                     )
         return found
+
+    def pushed_updates(self) -> list[dict[str, Any]]:
+        """Every update pushed so far (with its ``update_id``), oldest first."""
+        with self._cond:
+            return list(self._pushed)
+
+    def update_id_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The ``update_id`` of the pushed update carrying the user's message ``message_id`` in ``chat_id``."""
+        for u in self.pushed_updates():
+            m = u.get("message")
+            if m and m["chat"]["id"] == chat_id and m["message_id"] == message_id:
+                return u["update_id"]
+        return None
+
+    def update_id_of_callback(self, query_id: str) -> int | None:
+        """The ``update_id`` of the pushed button press whose callback query id is ``query_id``."""
+        return next(
+            (
+                u["update_id"]
+                for u in self.pushed_updates()
+                if (u.get("callback_query") or {}).get("id") == query_id
+            ),
+            None,
+        )
 
     def pending_updates(self) -> int:
         """Updates a polling bot has not acknowledged yet (fetched updates are dropped at its next call)."""

@@ -3,56 +3,22 @@
 from __future__ import annotations
 
 import json
-import socket
+import shutil
 import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.polling import wait_until
+from tests.chroma_server import chroma_server as running_chroma
 from troly.cli import app
-
-CHROMA = "import sys; from chromadb.cli.cli import app; sys.argv[0] = 'chroma'; app()"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def heartbeat(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = (tmp_path / "chroma.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CHROMA, "run", "--path", str(tmp_path / "chroma"), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        wait_until(lambda: heartbeat(url) or proc.poll() is not None, 120, "the Chroma server")
-        assert proc.poll() is None, (tmp_path / "chroma.log").read_text()
-        yield url, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    with running_chroma(tmp_path / "server") as server:
+        yield server.url, server.proc
 
 
 def env_for(home: Path, chroma_url: str) -> dict[str, str]:
@@ -113,3 +79,67 @@ def test_reset_deletes_the_index_collection_on_the_server(chroma_server, tmp_pat
     names = [c.name for c in client.list_collections()]
     assert "troly_test-model" not in names and "another_app" in names  # only ours
     assert not (home / "index").exists()
+
+
+@pytest.mark.slow
+def test_ingest_fills_a_new_chroma_server_and_doctor_tells_when_it_is_empty(
+    chroma_server, tmp_path: Path, monkeypatch
+) -> None:
+    """An index made with the embedded Chroma, then TROLY_CHROMA_URL set (moving to several processes, as
+    docs/trien-khai.md §8 says): every file is "unchanged", yet the server holds no vector. `troly ingest`
+    copies the vectors made on this machine; once the server is emptied again and no local copy is left, it
+    embeds them again. `troly doctor` says when vectors are missing."""
+    import chromadb
+
+    from tests.engine_fixtures import ROOT
+
+    monkeypatch.chdir(tmp_path)
+    url, _ = chroma_server
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("tb-659-TB-VPCP-2025.md", "kl-221-KL-TW-2025-11-28.md"):
+        (corpus / name).write_text((ROOT / "corpus" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    home = tmp_path / "home"
+    embedded = {**env_for(home, ""), "TROLY_CORPUS": str(corpus)}
+    served = {**embedded, "TROLY_CHROMA_URL": url}
+    runner = CliRunner()
+
+    def ingest(env: dict[str, str]) -> dict:
+        result = runner.invoke(app, ["ingest", "--json"], env=env)
+        assert result.exit_code == 0, result.stdout + result.stderr
+        return json.loads(result.stdout)
+
+    def chroma_check() -> dict:
+        result = runner.invoke(app, ["doctor", "--json"], env=served)
+        return {c["name"]: c for c in json.loads(result.stdout)["checks"]}["Máy chủ Chroma"]
+
+    first = ingest(embedded)
+    total = first["total_passages"]
+    assert total > 5 and first["vectors_restored"] == 0
+
+    check = chroma_check()
+    assert check["status"] == "error" and f"thiếu vectơ của {total}/{total} đoạn" in check["message"]
+    assert "troly ingest" in check["fix"]
+
+    moved = ingest(served)  # nothing changed in the files, the server is new: vectors copied over
+    assert (moved["added"], moved["updated"], moved["vectors_restored"]) == ([], [], total)
+    client = chromadb.HttpClient(
+        host="127.0.0.1",
+        port=int(url.rsplit(":", 1)[1]),
+        settings=chromadb.Settings(anonymized_telemetry=False),
+    )
+    (collection,) = client.list_collections()
+    assert collection.count() == total
+    check = chroma_check()
+    assert check["status"] == "ok" and f"có đủ vectơ của {total} đoạn" in check["message"]
+    assert ingest(served)["vectors_restored"] == 0  # a second run does nothing
+
+    # The server emptied and no embedded copy left: the passages are embedded again.
+    client.delete_collection(collection.name)
+    shutil.rmtree(home / "index" / "chroma")
+    again = ingest(served)
+    assert again["vectors_restored"] == total and client.get_collection(collection.name).count() == total
+
+    # Dense search reads the server: the nearest passage of a question is found through it.
+    search = runner.invoke(app, ["search", "Kết luận 221 do ai ký", "--json"], env=served)
+    assert json.loads(search.stdout)["results"][0]["doc_number"] == "221-KL/TW"

@@ -114,6 +114,11 @@ def ingest_cmd(
             f"{len(report.removed)} tệp đã xoá, {len(report.unchanged)} tệp không đổi; "
             f"tổng {report.total_passages} đoạn ({report.seconds:.1f} giây)."
         )
+        if report.vectors_restored:
+            out.print(
+                f"Đã nhúng lại {report.vectors_restored} đoạn mà {engine.store.vectors_where()} chưa có "
+                "vectơ (máy chủ mới hoặc đã bị xoá)."
+            )
         for source, message in report.errors:
             err.print(f"[yellow]Bỏ qua[/] {source}: {message}")
         for warning in report.warnings:

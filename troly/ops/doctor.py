@@ -328,7 +328,32 @@ def check_chroma(settings: Settings) -> Check:
             "Máy chủ Chroma", ERROR, f"không kết nối được {settings.chroma_url}: {exc}",
             "Khởi động máy chủ (`chroma run --path /var/lib/troly/chroma --port 8000`) hoặc sửa TROLY_CHROMA_URL.",
         )  # fmt: skip
-    return Check("Máy chủ Chroma", OK, f"{settings.chroma_url} đang chạy")
+    missing, total = _vectors_on_server(settings)
+    if missing:
+        return Check(
+            "Máy chủ Chroma", ERROR,
+            f"{settings.chroma_url} đang chạy nhưng thiếu vectơ của {missing}/{total} đoạn của chỉ mục "
+            "(máy chủ mới, bị xoá hoặc khôi phục từ bản cũ): tìm theo nghĩa bỏ sót các đoạn này",
+            "Chạy `troly ingest` (chỉ bổ sung vectơ còn thiếu), rồi khởi động lại bot.",
+        )  # fmt: skip
+    held = f", có đủ vectơ của {total} đoạn" if total else ""
+    return Check("Máy chủ Chroma", OK, f"{settings.chroma_url} đang chạy{held}")
+
+
+def _vectors_on_server(settings: Settings) -> tuple[int, int]:
+    """(passages of the index whose vector the server lacks, passages of the index); (0, 0) when there is
+    no index yet (the index check says so)."""
+    if not (settings.index_dir / "manifest.json").is_file():
+        return 0, 0
+    from retrieval.store import Store
+
+    try:
+        store = Store(settings.index_dir, settings.chroma_url)
+        if not store.passages or not store.manifest.get("collection"):
+            return 0, 0
+        return len(store.missing_vectors()), len(store.passages)
+    except Exception:  # a damaged index: the index check reports it
+        return 0, 0
 
 
 def check_tesseract(settings: Settings) -> Check:
