@@ -34,7 +34,7 @@ from retrieval.judge import (
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
-from retrieval.lists import find_list, subheading_content
+from retrieval.lists import find_list, line_mark, ordinal, subheading_content
 from retrieval.search import QueryPlan
 from retrieval.sections import first_sentences, section_answer
 from retrieval.sentences import candidate_sentences
@@ -243,6 +243,30 @@ def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]
     return f"{passage.text}{' ' if cut else chr(10)}{nxt.text}"
 
 
+def _with_previous(
+    passage: Passage, doc_passages: Callable[[str], Sequence[Passage]] | None, text: str
+) -> str:
+    """`text` (the passage, maybe with the next one) preceded by the previous passage of the same section when
+    the passage opens in the middle of a list ("d) …", "3. …"): the chunker cut the list after its lead-in and
+    first items ("Quỹ … thực hiện các chức năng sau đây: a) … b) … c) …" | "d) … đ) …"), and the answer must
+    count and show it from its first item."""
+    if doc_passages is None:
+        return text
+    first = next((ln.strip() for ln in passage.text.split("\n") if ln.strip()), "")
+    found = line_mark(first)
+    if found is None or (ordinal(found[0]) or 1) <= 1:
+        return text
+    ordered = list(doc_passages(passage.doc.source))
+    at = next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+    prev = ordered[at - 1] if at else None
+    # the chunker may file the cut-off items under the lead-in as a heading ("… › 2. Quỹ … thực…")
+    if prev is None or not (
+        prev.section == passage.section or passage.section.startswith(prev.section + " › ")
+    ):
+        return text
+    return f"{prev.text}\n{text}"
+
+
 def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
     if len(sentence) <= limit:
         return sentence
@@ -371,7 +395,7 @@ def compose(
     for n, (hit, sentences) in enumerate(by_passage.values()):
         listed = None
         if wants_list and n == 0:
-            text = _with_next(hit.passage, doc_passages)
+            text = _with_previous(hit.passage, doc_passages, _with_next(hit.passage, doc_passages))
             listed = next(filter(None, (enumeration(text, s) for s in sentences)), None)
         if listed:
             head, quote = list_quote(*listed)

@@ -218,3 +218,30 @@ def test_a_paragraph_cut_in_two_is_joined_back_for_its_inline_list():
     )
     assert answer.text.startswith("Gồm 3 ý.")
     assert "3. Báo cáo cắt giảm thủ tục." in answer.text and "gửi Bộ Tư pháp" not in answer.text
+
+
+def test_a_list_whose_first_items_the_chunker_left_in_the_previous_passage_is_shown_from_its_first_item():
+    first = _doc_hit(
+        "a",
+        "Điều 9. Hỗ trợ tài chính",
+        "1. Doanh nghiệp được hỗ trợ lãi suất.\n2. Quỹ hỗ trợ thực hiện các chức năng sau đây:\n"
+        "a) Cho vay doanh nghiệp nhỏ;\nb) Cho vay khởi nghiệp;",
+        0,
+    )
+    # the rest of the list, filed by the chunker under the lead-in as if it were a heading
+    second = _doc_hit(
+        "b",
+        "Điều 9. Hỗ trợ tài chính › 2. Quỹ hỗ trợ thực hiện…",
+        "c) Đầu tư vào các quỹ đầu tư địa phương;\nd) Tiếp nhận vốn ủy thác để hỗ trợ doanh nghiệp.",
+        1,
+    )
+    answer = compose(
+        "quỹ hỗ trợ có những chức năng nào",
+        [second],
+        QueryPlan("q", [], [], []),
+        CorpusStats(["quỹ hỗ trợ chức năng", "doanh nghiệp", "vốn ủy thác"]),
+        ACCEPT,
+        doc_passages=lambda source: [first.passage, second.passage],
+    )
+    assert answer.text.startswith("Gồm 4 ý."), answer.text
+    assert "1. Cho vay doanh nghiệp nhỏ;" in answer.text and "4. Tiếp nhận vốn ủy thác" in answer.text
