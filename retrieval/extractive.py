@@ -26,10 +26,12 @@ from retrieval.judge import (
     answer_type_found,
     asked_detail_missing,
     asked_role_missing,
+    asked_roles,
     asked_type,
     asked_unit,
     default_judge,
     features,
+    holds_role,
     off_the_asked_case,
     unit_found,
 )
@@ -135,8 +137,11 @@ def select_sentences(
     """
     q_terms, q_bigrams = _query_terms(question)
     kind = asked_type(question)
+    roles = asked_roles(question)  # "Giám đốc Sở Tư pháp là ai?": the sentence naming that office
     scored: list[tuple[float, int, int, SearchHit, str]] = []
-    for hi, hit in enumerate(hits[:3]):
+    # a "who holds this office" question reads all five passages: the one sentence naming the office may sit
+    # in a passage ranked below the meeting's opening lines
+    for hi, hit in enumerate(hits[: 5 if roles else 3]):
         sentences = _sentences(hit.passage.text)
         meaning = _meaning(plan, hit, len(sentences))
         for si, sentence in enumerate(sentences):
@@ -144,6 +149,8 @@ def select_sentences(
             if meaning is not None:
                 s += MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
             s *= (1.0 - 0.15 * hi) * _answer_type_factor(kind, sentence)
+            if roles and holds_role(roles, sentence):
+                s *= 3.0  # the office asked about, with its body: what the question is about
             scored.append((s, hi, si, hit, sentence))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     chosen: list[tuple[float, int, int, SearchHit, str]] = []
@@ -175,7 +182,8 @@ def lead_with_fact(question: str, picked: list[tuple[SearchHit, str]]) -> list[t
     """The chosen (hit, sentence) pairs with the sentence that holds the asked fact first.
 
     A "how much / when / who" question is answered by the sentence with the amount in the asked unit
-    (money, percentage, area, head count), the date or the name; the official reads it first. Sentences of
+    (money, percentage, area, head count), the date or the name — for "who holds this office", the sentence
+    naming the office; the official reads it first. Sentences of
     one passage stay together and in document order.
     """
     kind, unit = asked_type(question), asked_unit(question)
@@ -185,8 +193,11 @@ def lead_with_fact(question: str, picked: list[tuple[SearchHit, str]]) -> list[t
     def holds(sentence: str) -> bool:
         return unit_found(unit, sentence) if unit else answer_type_found(kind, sentence)
 
-    first = None
-    if kind == "date" and not unit:  # a full date ("22/12/2024") answers "ngày nào" better than a bare year
+    roles = asked_roles(question)
+    first = next((h.passage.id for h, s in picked if holds_role(roles, s)), None) if roles else None
+    if (
+        first is None and kind == "date" and not unit
+    ):  # a full date ("22/12/2024") answers "ngày nào" better than a bare year
         first = next((h.passage.id for h, s in picked if _FULL_DATE.search(s)), None)
     first = first or next((h.passage.id for h, s in picked if holds(s)), None)
     if first is None:

@@ -93,7 +93,12 @@ _UNITS = {
     ),
     "people": (
         re.compile(r"\bbao nhieu (dan|nguoi|ca|ho|hoc sinh|benh nhan)\b"),
-        re.compile(r"\d\s*(dân|người|ca|hộ|học sinh|bệnh nhân|nhân khẩu)\b", re.IGNORECASE),
+        # a head count is written with the people it counts: "5.448 trường hợp", "184 cán bộ", "30 bác sĩ"
+        re.compile(
+            r"\d\s*(dân|người|ca|hộ|học sinh|sinh viên|bệnh nhân|nhân khẩu|trường hợp|lượt|cán bộ|công chức|"
+            r"viên chức|lao động|giáo viên|nhà giáo|bác sĩ|cá nhân|tập thể|đảng viên|thành viên|đại biểu)\b",
+            re.IGNORECASE,
+        ),
     ),
 }
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
@@ -244,15 +249,71 @@ _YES_NO = re.compile(r"\b(khong|ko|k|hong|chua)\s*[?.!]*\s*$")
 _WHO_HOLDS = re.compile(r"\b(la ai|ai la|ai giu|ai dang giu|do ai dam nhiem)\b")
 
 
+_ROLE_STOP = {
+    "la",
+    "ai",
+    "tinh",
+    "thanh",
+    "tai",
+    "bao",
+    "phat",
+    "hien",
+    "nay",
+    "cua",
+    "da",
+    "duoc",
+    "o",
+    "trong",
+    "xa",
+    "phuong",
+    "huyen",
+    "dang",
+    "moi",
+    "nam",
+    "ve",
+    "do",
+    "giu",
+    "nhiem",
+}
+
+
+def asked_roles(question: str) -> set[str]:
+    """The offices a "who holds it" question asks about ("Giám đốc Sở Tư pháp … là ai?" → {"giám đốc"}), lower
+    case; empty for any other question."""
+    if not _WHO_HOLDS.search(fold(question)):
+        return set()
+    roles = set()
+    for m in _ROLE.finditer(question.lower()):
+        # the office with its body: "Giám đốc Sở Tư pháp" (not any Giám đốc), "Chủ tịch UBND"; the body ends
+        # before a question word or a place ("… Sở Tư pháp Thanh Hóa": a capital after a lower-case word)
+        words: list[str] = []
+        previous_lower = False
+        for word in question[m.end() :].split()[:4]:
+            w = word.strip(",.;:?!()")
+            if not w or fold(w) in _ROLE_STOP or (previous_lower and w[0].isupper()):
+                break
+            words.append(w.lower())
+            previous_lower = w[0].islower()
+            if word[-1:] in ",.;:?!":
+                break
+        roles.add(" ".join([m.group(1), *words]))
+    return roles
+
+
+def holds_role(roles: set[str], sentence: str) -> bool:
+    """Whether the sentence names one of the offices (a "Phó …" does not stand for the head) and a person: "cơ
+    cấu giám đốc sở tư pháp tham gia cấp ủy" speaks of the office, not of who holds it."""
+    text = sentence.lower()
+    named = any(re.search(rf"(?<!phó )\b{re.escape(r)}\b", text) for r in roles)
+    return named and bool(proper_names(sentence))
+
+
 def asked_role_missing(question: str, sentences: Sequence[str]) -> bool:
     """True when the question asks who holds an office ("Giám đốc Sở Nội vụ Phú Thọ là ai?") and no chosen
     sentence names that office: a sentence about another official does not answer it."""
-    if not _WHO_HOLDS.search(fold(question)):
-        return False
-    roles = {m.group(1) for m in _ROLE.finditer(question.lower())}
-    text = " ".join(sentences).lower()
+    roles = asked_roles(question)
     # "Chủ tịch" is not "Phó Chủ tịch": a deputy named in the sentence does not answer for the head
-    return bool(roles) and not any(re.search(rf"(?<!phó )\b{re.escape(r)}\b", text) for r in roles)
+    return bool(roles) and not any(holds_role(roles, s) for s in sentences)
 
 
 def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:

@@ -198,3 +198,14 @@ def test_a_whole_section_is_listed_however_the_list_is_asked_for(engine, questio
     answer = ask(engine, question)
     assert answer.grounded and f"nêu {count} " in answer.text.split("\n")[0], answer.text[:300]
     assert f"\n{count}. " in answer.text  # every item, numbered to the last
+
+
+def test_who_holds_an_office_is_answered_by_the_sentence_naming_it(engine):
+    answer = ask(engine, "Giám đốc Sở Tư pháp báo cáo tại hội nghị tổng kết ngày 16/1 ở Thanh Hóa là ai?")
+    assert answer.grounded and "Mai Xuân Bình" in answer.text.split("\n")[0], answer.text[:300]
+
+
+def test_a_sentence_on_the_office_without_its_holder_does_not_answer_who_holds_it(engine):
+    # NQ 66 speaks of "giám đốc sở tư pháp" joining the provincial committee, naming nobody
+    answer = ask(engine, "Hiện nay ai là giám đốc sở tư pháp tỉnh Lạng Sơn?")
+    assert not answer.grounded and not answer.citations, answer.text[:300]

@@ -11,6 +11,7 @@ from retrieval.judge import (
     asked_detail_missing,
     asked_places,
     asked_role_missing,
+    asked_roles,
     asked_type,
     asked_unit,
     default_judge,
@@ -213,3 +214,16 @@ def test_local_news_answers_for_the_province_it_names_or_for_an_unnamed_home_pro
     assert not case("Sáng 19/3, UBND tỉnh Thanh Hóa kiểm tra xã Xuân Du.")  # its text
     assert not case("Sáng 19/3, Phó Bí thư Tỉnh ủy kiểm tra xã Xuân Du.")  # the home province, unnamed
     assert case("Sáng 19/3, Phó Bí thư Tỉnh ủy Phú Thọ kiểm tra xã Xuân Du tỉnh Phú Thọ.")  # another province
+
+
+def test_the_office_asked_about_carries_its_body_not_the_place():
+    assert asked_roles("Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị là ai?") == {"giám đốc sở tư pháp"}
+    assert asked_roles("Trưởng Ban Tổ chức Tỉnh ủy Phú Thọ là ai?") == {"trưởng ban tổ chức"}
+    assert asked_roles("Chủ tịch UBND tỉnh Phú Thọ là ai?") == {"chủ tịch ubnd"}
+    assert asked_roles("Giám đốc Sở Nội vụ chủ trì hội nghị nào?") == set()  # not "who holds it"
+    # another director does not answer for the director of justice
+    other = ["Giám đốc Sở Nội vụ Nguyễn Văn A báo cáo tại hội nghị."]
+    assert asked_role_missing("Giám đốc Sở Tư pháp là ai?", other)
+    assert not asked_role_missing(
+        "Giám đốc Sở Tư pháp là ai?", ["Giám đốc Sở Tư pháp Mai Xuân Bình báo cáo."]
+    )
