@@ -21,6 +21,7 @@ import numpy as np
 from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
+from retrieval.fact_lead import FACT_LEAD, short_fact
 from retrieval.judge import (
     Judge,
     answer_type_found,
@@ -422,6 +423,12 @@ def compose(
         sep = "\n" if listed else " "
         parts.append(f"{head}Theo {format_citation_label(cit)}:{sep}{quote}")
     doc_refs = tuple(dict.fromkeys(c.doc_number for c in citations if c.doc_number))
+    if parts and not parts[0].startswith("Gồm "):
+        # the asked fact first, copied from the first quote ("Trả lời ngắn: tối thiểu 1,5 cm."), then the quotes
+        first_sentences_ = next(iter(by_passage.values()))[1]
+        fact = short_fact(question, " ".join(first_sentences_))
+        if fact:
+            parts.insert(0, f"{FACT_LEAD} {fact}.")
     return Answer(
         question=question,
         text="\n\n".join(parts),

@@ -79,11 +79,15 @@ def test_answer_starts_with_its_citation_and_quotes_only_the_passage():
     plan = QueryPlan("q", [], [], [])
     answer = compose("kinh phí nghiên cứu phát triển đạt bao nhiêu GDP", [hit], plan, stats, ACCEPT)
     assert answer.grounded
-    assert (
-        answer.text
-        == "Theo Nghị quyết 57-NQ/TW ngày 22/12/2024, mục II.1: Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP."
+    # the asked amount first, copied from the quote; then the quote, introduced by its citation
+    assert answer.text == (
+        "Trả lời ngắn: đạt 2% GDP.\n\n"
+        "Theo Nghị quyết 57-NQ/TW ngày 22/12/2024, mục II.1: Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP."
     )
     assert answer.citations[0].quote in hit.passage.text
+    # a question asking for no date, amount or person opens with the citation itself
+    answer = compose("kinh phí nghiên cứu phát triển", [hit], plan, stats, ACCEPT)
+    assert answer.text.startswith("Theo Nghị quyết 57-NQ/TW")
 
 
 def test_weak_evidence_is_refused():

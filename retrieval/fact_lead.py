@@ -1,0 +1,97 @@
+"""The short sentence an answer opens with: the asked fact itself, taken from the quoted sentence.
+
+"Đến 2030 trẻ em phải cao thêm mấy phân?" is answered by a long cited sentence ("Đến năm 2030, tăng chiều cao
+trung bình của trẻ em … thêm tối thiểu 1,5 cm; tuổi thọ trung bình đạt 75,5 tuổi …"); the official should read
+the fact first: "Trả lời ngắn: tối thiểu 1,5 cm." The fact is copied, never rephrased: an amount with its
+qualifier and unit, a date, or a person's name — the one whose surrounding words best match the question. When
+the sentence holds no such value, or the question asks for none, there is no opening sentence (None).
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.evidence import STOPWORDS, WORD_RE
+from retrieval.judge import asked_type, asked_unit
+from retrieval.textnorm import DOC_NUMBER_RE, fold
+
+# an amount: optional qualifier, the number (1,5 / 5.448 / 150 - 170), its unit (the words a number is counted in)
+_AMOUNT = re.compile(
+    r"(?:(?:tối thiểu|tối đa|ít nhất|khoảng|trên|dưới|đạt|gần|hơn|không quá|không dưới|từ)\s+)?"
+    r"(?<![\w/.,-])\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?"
+    r"(?:\s*(?:%|‰)(?:\s+GDP)?|\s+(?:nghìn tỷ|triệu tỷ|tỷ|triệu|nghìn|ngàn)?\s*(?:đồng|USD|usd)|"
+    r"\s+(?:lần|năm|tháng|ngày|tuổi|cm|km|ha|GW|MW|triệu tấn|tấn|người|trường hợp|cán bộ|doanh nghiệp|"
+    r"bác sĩ|giường bệnh|học sinh|sinh viên|nhiệm vụ|chương trình|dự án|xã|phường|tỉnh|hộ|lao động|"
+    r"nghìn|triệu|tỷ)(?:\s+(?:dầu quy đổi|GDP|đồng|người|lao động|doanh nghiệp))?)?"
+)
+_DATE = re.compile(
+    r"(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|"
+    r"(?:trong\s+)?(?:tháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}|quý\s+[IV]+(?:/|\s+năm\s+)\d{4})|"
+    r"(?:trước|từ|đến|trong)?\s*năm\s+\d{4}"
+)
+_UPPER = "A-ZĐÀÁẢÃẠÂẦẤẨẪẬĂẰẮẲẴẶÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+# a person's name: two to four capitalised words ("Mai Xuân Bình", "Trần Duy Đông")
+_NAME = re.compile(rf"(?<!\w)[{_UPPER}]\w+(?:\s+[{_UPPER}]\w+){{1,3}}")
+_NOT_PEOPLE = ("Sở", "Bộ", "Ban", "Ủy", "Uỷ", "Văn", "Nghị", "Kết", "Thông", "Chỉ", "Quyết", "Công", "Trung", "Đảng",
+               "Quốc", "Chính", "Hội", "Tỉnh", "Thành", "Theo", "Sáng", "Chiều", "Ngày", "Đồng", "Phó", "Giám", "Chủ",
+               "Bí", "Trưởng", "Thủ", "Viện", "Tòa", "Toà", "Mặt", "Nhà", "Hà", "Việt", "Phú", "Thanh")  # fmt: skip
+# how a question names the unit it wants (folded) → how a sentence writes it
+_ASKED_UNITS = (
+    ("phan|cm|centimet", "cm"),
+    ("tuoi", "tuổi"),
+    ("phan tram|%|ty le|ti le", "%"),
+    ("dong|tien|ty dong|trieu dong", "đồng"),
+    ("ha|hecta", "ha"),
+    ("km|cay so", "km"),
+    ("nguoi|truong hop|ca nhan", "người"),
+    ("nguoi|truong hop|ca nhan", "trường hợp"),
+    ("lan", "lần"),
+    ("doanh nghiep", "doanh nghiệp"),
+)
+FACT_LEAD = "Trả lời ngắn:"  # how the opening sentence starts (the bot and the docs show it as is)
+WINDOW = 8  # words before a value that say what it is
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in WORD_RE.findall(fold(text)) if w not in STOPWORDS}
+
+
+def _closest(question: str, sentence: str, spans: list[re.Match[str]]) -> re.Match[str] | None:
+    """The value whose preceding words share most with the question (the first on a tie)."""
+    asked = _words(question)
+    best, best_score = None, -1
+    for m in spans:
+        before = " ".join(sentence[: m.start()].split()[-WINDOW:])
+        score = len(asked & _words(before))
+        if score > best_score:
+            best, best_score = m, score
+    return best
+
+
+def short_fact(question: str, sentence: str) -> str | None:
+    """The asked fact copied from `sentence` ("tối thiểu 1,5 cm", "ngày 15/10/2025", "Mai Xuân Bình"), or None
+    when the question asks for no date, amount or person, or the sentence holds none."""
+    kind, unit = asked_type(question), asked_unit(question)
+    text = DOC_NUMBER_RE.sub(lambda m: " " * len(m.group(0)), sentence)  # "66-NQ/TW" is no amount
+    if kind == "date":
+        spans = [m for m in _DATE.finditer(text) if m.group(0).strip()]
+    elif kind == "number" or unit:
+        dates = [(m.start(), m.end()) for m in _DATE.finditer(text)]
+        spans = [
+            m
+            for m in _AMOUNT.finditer(text)
+            if not any(s <= m.start() < e for s, e in dates) and not re.fullmatch(r"\d{1,2}", m.group(0))
+        ]
+        if unit == "percent":
+            spans = [m for m in spans if "%" in m.group(0)] or spans
+        wanted = [u for q, u in _ASKED_UNITS if re.search(rf"\b{q}\b", fold(question))]
+        if wanted:  # "mấy phân" is answered in cm, "bao nhiêu tuổi" in tuổi
+            spans = [m for m in spans if any(u in m.group(0) for u in wanted)] or spans
+    elif kind == "person":
+        spans = [m for m in _NAME.finditer(text) if m.group(0).split()[0] not in _NOT_PEOPLE]
+    else:
+        return None
+    found = _closest(question, text, spans)
+    if found is None:
+        return None
+    return " ".join(sentence[found.start() : found.end()].split()).strip(" ,;:")

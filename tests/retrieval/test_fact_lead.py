@@ -1,0 +1,39 @@
+"""The short opening sentence: the asked fact copied from the quote, or nothing."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from retrieval.fact_lead import short_fact
+
+TARGETS = (
+    "Đến năm 2030, tăng chiều cao trung bình của trẻ em và thanh thiếu niên từ 1 - 18 tuổi thêm tối thiểu 1,5 cm; "
+    "tuổi thọ trung bình đạt 75,5 tuổi, trong đó số năm sống khỏe mạnh đạt tối thiểu 68 năm."
+)
+
+
+def test_the_amount_the_question_asks_for_with_its_qualifier_and_unit():
+    assert short_fact("Đến 2030 trẻ em phải cao thêm mấy phân?", TARGETS) == "tối thiểu 1,5 cm"
+    assert short_fact("Tuổi thọ trung bình năm 2030 là bao nhiêu tuổi?", TARGETS) == "đạt 75,5 tuổi"
+    both = "Quy mô kinh tế số đạt tối thiểu 30% GDP; chi cho nghiên cứu phát triển (R&D) đạt 2% GDP."
+    assert short_fact("Chi cho nghiên cứu phát triển bao nhiêu phần trăm GDP?", both) == "đạt 2% GDP"
+    money = "giải quyết thôi việc cho 5.448 trường hợp với kinh phí 5.535 tỷ đồng."
+    assert short_fact("Thôi việc cho bao nhiêu người?", money) == "5.448 trường hợp"
+    assert short_fact("Kinh phí thôi việc hết bao nhiêu tiền?", money) == "5.535 tỷ đồng"
+
+
+def test_a_date_a_person_and_nothing_else():
+    cites = "Hoàn thành trước ngày 15/10/2025 theo Nghị quyết số 66-NQ/TW."
+    assert short_fact("Phải hoàn thành khi nào?", cites) == "ngày 15/10/2025"
+    assert (
+        short_fact("NQ 66 giao bao nhiêu nhiệm vụ?", "Thực hiện Nghị quyết số 66-NQ/TW.") is None
+    )  # no amount
+    who = "Giám đốc Sở Tư pháp Mai Xuân Bình báo cáo kết quả hoạt động của ngành Tư pháp tại hội nghị."
+    assert short_fact("Giám đốc Sở Tư pháp là ai?", who) == "Mai Xuân Bình"
+    assert short_fact("NQ 57 nói gì về kinh tế số?", "Quy mô kinh tế số đạt tối thiểu 30% GDP.") is None
+
+
+@given(st.text(max_size=200))
+def test_the_fact_is_always_copied_from_the_sentence(sentence):
+    for question in ("bao nhiêu?", "khi nào?", "ai là người ký?", "mấy phần trăm?"):
+        fact = short_fact(question, sentence)
+        assert fact is None or fact in " ".join(sentence.split())
