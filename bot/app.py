@@ -182,6 +182,7 @@ def build_application(
         .read_timeout(20)
         .write_timeout(20)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if base_url:
@@ -284,11 +285,19 @@ async def _post_init(application: Application) -> None:
     log.info("Bot @%s đã khởi động.", application.bot.username)
 
 
+async def _post_stop(application: Application) -> None:
+    """Updates are done: finish the sends under way while the bot's HTTP client is still open (it is closed
+    at shutdown); what is left waits in the outbox for another process or the next start."""
+    sender: OutboxSender | None = application.bot_data.get(OUTBOX_KEY)
+    if sender is not None:
+        await sender.stop()
+
+
 async def _post_shutdown(application: Application) -> None:
     deps: BotDeps = application.bot_data[BOT_DATA_KEY]
     sender: OutboxSender | None = application.bot_data.get(OUTBOX_KEY)
     if sender is not None:
-        await sender.stop()  # the sends under way finish; what is left waits in the outbox
+        await sender.stop()  # no-op after post_stop; here for a start that failed before running
     deps.qa.shutdown()
     close = getattr(deps.answers, "close", None)
     if callable(close):
@@ -379,6 +388,25 @@ class _WebhookHandler(tornado.web.RequestHandler):
             log.error("Webhook: lỗi khi nhận update", exc_info=(typ, value, tb))
 
 
+async def _ready_or_stopped(application: Application, stop: asyncio.Event) -> bool:
+    """Wait for the retrieval engine to be warm (True) or for a stop signal (False). A failed warm-up still
+    opens the port: questions then get the error reply, task commands keep working."""
+    deps: BotDeps | None = application.bot_data.get(BOT_DATA_KEY)
+    if deps is None or not application.bot_data.get("troly_warmup", True):
+        return not stop.is_set()
+    ready = deps.qa.start()
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({ready, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if stop.is_set():
+        log.info("Nhận tín hiệu dừng trong lúc khởi động: thoát, không mở cổng webhook.")
+        return False
+    log.info("Bộ tra cứu đã sẵn sàng: mở cổng webhook.")
+    return True
+
+
 async def _serve_webhook(
     application: Application, webhook_url: str, listen: str, port: int, secret_token: str, url_path: str
 ) -> None:
@@ -401,6 +429,10 @@ async def _serve_webhook(
     try:
         if application.post_init:
             await application.post_init(application)
+        # Behind a load balancer, a process takes updates only once it can answer them: until the engine is
+        # warm the port stays closed and nginx sends everything to the other processes.
+        if not await _ready_or_stopped(application, stop):
+            return
         server.listen(port, address=listen)
         await application.bot.set_webhook(
             url=webhook_url,

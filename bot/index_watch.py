@@ -41,7 +41,15 @@ def setup_index_watch(
     async def watch(context: CallbackContext) -> None:
         await check_generation(context.application, store, context)
 
-    application.job_queue.run_repeating(watch, interval=interval, first=interval, name=JOB_NAME)
+    # a run missed while the event loop was busy (loading the model at start) is simply run late or
+    # skipped by the next one: never a "was missed" warning in the log, never a run twice
+    application.job_queue.run_repeating(
+        watch,
+        interval=interval,
+        first=interval,
+        name=JOB_NAME,
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+    )
 
 
 async def check_generation(application: Application, store: SessionRunner, context: Any = None) -> bool:

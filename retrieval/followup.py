@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from retrieval.docrefs import KIND_NAMES, find_refs, kind_of_number, without_refs
 from retrieval.evidence import content_terms
+from retrieval.metadata_answers import metadata_field
 from retrieval.textnorm import fold
 
 PREVIOUS = "câu hỏi trước: "
@@ -91,4 +92,11 @@ def standalone(question: str, previous: str | None, docs: Sequence[str] = ()) ->
     if find_refs(question) and find_refs(previous):
         asked = without_refs(previous).rstrip("?").strip()
         return f"{question.rstrip()} ({asked})" if asked else question
+    if metadata_field(previous) and not metadata_field(question) and content_terms(question):
+        # "Kết luận 221 ban hành ngày nào?" then "còn mục tiêu đến 2045 thì sao?": a new topic about the same
+        # document; the date asked before is not asked again
+        about = docs[0] if docs else " ".join(r.display() for r in find_refs(previous))
+        if about:
+            name = f"{KIND_NAMES.get(kind_of_number(about) or '', '')} {about}".strip() if docs else about
+            return f"{question.rstrip()} ({name})"
     return f"{question.rstrip()} ({previous.strip().rstrip('?')})"

@@ -107,5 +107,5 @@ def setup_log_retention(application: Application, settings: Any, store: SessionR
         interval=RETENTION_INTERVAL,
         first=FIRST_PURGE_DELAY,
         name=RETENTION_JOB,
-        job_kwargs={"max_instances": 1, "coalesce": True},
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
