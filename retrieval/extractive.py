@@ -279,6 +279,21 @@ def _with_previous(
     return f"{prev.text}\n{text}"
 
 
+def _speaks_of_named(
+    passage: Passage, plan: QueryPlan, doc_passages: Callable[[str], Sequence[Passage]] | None
+) -> bool:
+    """Whether the passage belongs to a document the question names, or to one that names it somewhere."""
+    if passage.doc.source in plan.ref_sources:
+        return True
+    named = {(r.number, r.kind) for r in plan.refs}
+    texts = [p.text for p in doc_passages(passage.doc.source)] if doc_passages else [passage.text]
+    for text in [passage.doc.title or "", *texts]:
+        for ref in find_refs(text):
+            if any(ref.number == n and (k is None or ref.kind in (None, k)) for n, k in named):
+                return True
+    return False
+
+
 def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
     if len(sentence) <= limit:
         return sentence
@@ -389,6 +404,13 @@ def compose(
         picked = [(h, s) for h, s in picked if _cites(s, plan.unknown_refs)]
         if not picked:
             return refusal(question, hits, plan, referenced, unknown=True)
+    if plan.ref_sources and not plan.from_context:
+        # the question names a document the corpus holds: quote it, or a document that speaks of it (an article
+        # on it, a provincial report on carrying it out) — never an unrelated one that matched the other words
+        # ("Thông báo 659 giao Sở Tư pháp tỉnh Thanh Hóa làm gì?" is not answered by Thanh Hóa's news)
+        picked = [(h, s) for h, s in picked if _speaks_of_named(h.passage, plan, doc_passages)]
+        if not picked:
+            return refusal(question, hits, plan, referenced)
     if (
         not picked
         or not judge.accept(feats)

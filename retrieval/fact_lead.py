@@ -49,6 +49,7 @@ _ASKED_UNITS = (
     ("doanh nghiep", "doanh nghiệp"),
 )
 FACT_LEAD = "Trả lời ngắn:"  # how the opening sentence starts (the bot and the docs show it as is)
+_YEAR = re.compile(r"(?<![\d/.,])(?:19|20)\d{2}(?!\d|[/.,]\d)")
 WINDOW = 8  # words before a value that say what it is
 
 
@@ -91,6 +92,19 @@ def short_fact(question: str, sentence: str) -> str | None:
         spans = [m for m in _NAME.finditer(text) if m.group(0).split()[0] not in _NOT_PEOPLE]
     else:
         return None
+    years = set(_YEAR.findall(DOC_NUMBER_RE.sub(" ", question)))
+    if years and spans:
+        # "đến năm 2030 … bao nhiêu?" over "Đến năm 2026 … trên 95%, đến năm 2030 … toàn dân": a value counts
+        # only under the asked year (the last year written before it), or where no year precedes it at all
+        def under(m: re.Match[str]) -> str | None:
+            before = _YEAR.findall(text[: m.start()])
+            return before[-1] if before else None
+
+        spans = [m for m in spans if under(m) in years or (under(m) is None and not _YEAR.search(text))]
+        if kind == "date":  # the asked year itself is no answer to "khi nào" beside it
+            spans = [
+                m for m in spans if not _YEAR.fullmatch(m.group(0).split()[-1]) or m.group(0) not in years
+            ]
     found = _closest(question, text, spans)
     if found is None:
         return None

@@ -209,3 +209,16 @@ def test_a_sentence_on_the_office_without_its_holder_does_not_answer_who_holds_i
     # NQ 66 speaks of "giám đốc sở tư pháp" joining the provincial committee, naming nobody
     answer = ask(engine, "Hiện nay ai là giám đốc sở tư pháp tỉnh Lạng Sơn?")
     assert not answer.grounded and not answer.citations, answer.text[:300]
+
+
+def test_a_named_document_is_quoted_or_a_document_speaking_of_it_never_an_unrelated_one(engine):
+    # Thanh Hóa's news matches "Sở Tư pháp tỉnh Thanh Hóa" but says nothing of Thông báo 659
+    answer = ask(engine, "Thông báo 659 có giao việc gì cho Sở Tư pháp tỉnh Thanh Hóa không?")
+    assert not answer.citations or all(c.doc_number == "659/TB-VPCP" for c in answer.citations), answer.text
+
+
+def test_the_short_answer_is_the_value_of_the_asked_year(engine):
+    answer = ask(engine, "Bảo hiểm y tế năm 2026 phải bao phủ bao nhiêu phần trăm dân số?")
+    assert answer.grounded and answer.text.startswith("Trả lời ngắn: trên 95%"), answer.text[:200]
+    answer = ask(engine, "Đến năm 2030 bao phủ bảo hiểm y tế đạt mức nào?")
+    assert "Trả lời ngắn: trên 95%" not in answer.text  # 95% is the 2026 figure

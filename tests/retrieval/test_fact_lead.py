@@ -21,6 +21,16 @@ def test_the_amount_the_question_asks_for_with_its_qualifier_and_unit():
     assert short_fact("Kinh phí thôi việc hết bao nhiêu tiền?", money) == "5.535 tỷ đồng"
 
 
+def test_a_value_counts_only_under_the_asked_year():
+    cover = (
+        "Đến năm 2026, tỷ lệ bao phủ bảo hiểm y tế đạt trên 95% dân số, đến năm 2030 đạt bao phủ bảo hiểm y tế "
+        "toàn dân."
+    )
+    assert short_fact("Năm 2026 bao phủ bảo hiểm y tế bao nhiêu phần trăm?", cover) == "trên 95%"
+    assert short_fact("Đến năm 2030 bao phủ bảo hiểm y tế đạt bao nhiêu?", cover) is None  # 95% is 2026's
+    assert short_fact("Tuổi thọ trung bình năm 2035 là bao nhiêu?", TARGETS) is None
+
+
 def test_a_date_a_person_and_nothing_else():
     cites = "Hoàn thành trước ngày 15/10/2025 theo Nghị quyết số 66-NQ/TW."
     assert short_fact("Phải hoàn thành khi nào?", cites) == "ngày 15/10/2025"
