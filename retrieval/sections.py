@@ -17,6 +17,7 @@ from retrieval.chunking import split_sentences
 from retrieval.citations import format_document_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import WORD_RE
+from retrieval.judge import asked_type
 from retrieval.lists import is_heading, ordinal
 from retrieval.textnorm import fold
 from retrieval.types import Citation, Passage
@@ -353,6 +354,7 @@ def section_answer(
     years = re.findall(r"\b(20\d\d)\b", own) or re.findall(r"\b(20\d\d)\b", q)
     cue = _cue(own) or cue
     cue_words = cue.replace(",", "").split()
+    wants_count = asked_type(question) == "list"  # "có mấy …", "gồm những gì": the items, or nothing
     asked_numbers = {r.number for r in find_refs(question)}
     by_source = {source: sorted(doc_passages(source), key=lambda p: p.position) for source in sources}
     # the documents themselves first; an article only when it quotes the section of the asked document
@@ -478,11 +480,13 @@ def section_answer(
         if len(inline) >= 2 and len(inline) > len(items):
             items, kind = inline, "num"
         if len(items) < 2:
+            if wants_count:
+                continue  # "có mấy …?" over a section without items: not this section (an article's stub)
             paragraphs = [
                 ln.strip()
                 for p in inside
                 for ln in p.text.split("\n")
-                if ln.strip() and not ln.startswith("#")
+                if ln.strip() and not ln.startswith("#") and not is_heading(ln.strip())
             ]
             if not paragraphs:
                 continue

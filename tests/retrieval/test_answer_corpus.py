@@ -222,3 +222,10 @@ def test_the_short_answer_is_the_value_of_the_asked_year(engine):
     assert answer.grounded and answer.text.startswith("Trả lời ngắn: trên 95%"), answer.text[:200]
     answer = ask(engine, "Đến năm 2030 bao phủ bảo hiểm y tế đạt mức nào?")
     assert "Trả lời ngắn: trên 95%" not in answer.text  # 95% is the 2026 figure
+
+
+def test_a_count_question_over_a_section_stub_takes_the_section_that_lists_the_items(engine):
+    # several articles on NQ 68 carry a bare "III- NHIỆM VỤ, GIẢI PHÁP" heading; one lists the 8 items
+    answer = ask(engine, "NQ 68-NQ/TW có bao nhiêu nhiệm vụ, giải pháp vậy?")
+    assert answer.grounded and "gồm 8 ý" in answer.text.split("\n")[0], answer.text[:300]
+    assert "\n8. " in answer.text
