@@ -354,7 +354,7 @@ def section_answer(
     years = re.findall(r"\b(20\d\d)\b", own) or re.findall(r"\b(20\d\d)\b", q)
     cue = _cue(own) or cue
     cue_words = cue.replace(",", "").split()
-    wants_count = asked_type(question) == "list"  # "có mấy …", "gồm những gì": the items, or nothing
+    wants_count = asked_type(question) in ("list", "number")  # "có mấy / bao nhiêu …": the items, or nothing
     asked_numbers = {r.number for r in find_refs(question)}
     by_source = {source: sorted(doc_passages(source), key=lambda p: p.position) for source in sources}
     # the documents themselves first; an article only when it quotes the section of the asked document
