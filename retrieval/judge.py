@@ -429,11 +429,15 @@ def off_the_asked_case(
         at = next((i for i, p in enumerate(doc) if p.id == hit.passage.id), None)
         # the passage and the two before it in the same section (another section's "Mục tiêu đến năm 2035"
         # says nothing of this one)
-        near += (
-            [p for p in doc[max(0, at - 2) : at + 1] if p.section == hit.passage.section]
-            if at is not None
-            else [hit.passage]
-        )
+        meta = hit.passage.doc
+        if doc and not meta.doc_number and not meta.refers_to:
+            near += doc  # a news report is about one event: its year may be written once, in any paragraph
+        else:
+            near += (
+                [p for p in doc[max(0, at - 2) : at + 1] if p.section == hit.passage.section]
+                if at is not None
+                else [hit.passage]
+            )
         documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
     if any(f" {y} " not in plain(near) for y in years):
         return True

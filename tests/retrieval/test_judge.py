@@ -216,6 +216,20 @@ def test_local_news_answers_for_the_province_it_names_or_for_an_unnamed_home_pro
     assert case("Sáng 19/3, Phó Bí thư Tỉnh ủy Phú Thọ kiểm tra xã Xuân Du tỉnh Phú Thọ.")  # another province
 
 
+def test_a_news_report_states_its_year_once_for_the_whole_report():
+    news = [
+        _passage(0, "Ngày 5/1, Sở Nội vụ tổng kết công tác năm 2025.", "n.md", number=None),
+        _passage(1, "Sở nêu nhiều kết quả nổi bật.", "n.md", number=None),
+        _passage(2, "Sở đã hoàn thành đúng hạn.", "n.md", number=None),
+        _passage(3, "Sở hoàn thành 184/184 nhiệm vụ được giao.", "n.md", number=None),
+    ]
+    hit = [SearchHit(news[3], score=1.0, rank=1)]
+    assert not off_the_asked_case(
+        "Năm 2025 Sở Nội vụ hoàn thành bao nhiêu nhiệm vụ?", hit, {"n.md": news}.get
+    )
+    assert off_the_asked_case("Năm 2024 Sở Nội vụ hoàn thành bao nhiêu nhiệm vụ?", hit, {"n.md": news}.get)
+
+
 def test_the_office_asked_about_carries_its_body_not_the_place():
     assert asked_roles("Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị là ai?") == {"giám đốc sở tư pháp"}
     assert asked_roles("Trưởng Ban Tổ chức Tỉnh ủy Phú Thọ là ai?") == {"trưởng ban tổ chức"}
