@@ -126,6 +126,9 @@ async def test_a_reply_past_its_deadline_is_recorded_logged_and_shown_to_admins(
         settings = Settings.from_env({"TROLY_HOME": str(tmp_path / "home")}, dotenv=False)
         (check,) = [r for r in run_checks(settings) if r.name == "Hộp thư đi"]
         assert check.status == WARN and "1 tin không gửi được" in check.message, check
+        # the time as the office reads it, and the hint for a Telegram-side failure
+        assert "(giờ Asia/Ho_Chi_Minh)" in check.message and "UTC" not in check.message, check
+        assert "api.telegram.org" in check.fix, check
 
 
 async def test_one_chat_gets_at_most_one_message_a_second_in_order(db: Database, fake_telegram) -> None:

@@ -231,14 +231,33 @@ def check_outbox(settings: Settings) -> Check:
         waiting = f"; {report.pending} tin đang chờ gửi (lâu nhất {age} phút)"
     if report.failed:
         last = report.failures[0]
+        when = _local(last.failed_at, settings)
+        error = last.error or ""
+        # a chat Telegram refuses (blocked bot, chat gone) is the official's side, not the connection's
+        unreachable = any(
+            k in error.lower() for k in ("chat not found", "blocked", "forbidden", "deactivated")
+        )
+        fix = (
+            "Người nhận đã chặn bot hoặc chưa từng nhắn cho bot: nhờ họ mở bot và nhắn một tin; "
+            "`troly officials list` cho biết ai không nhận được tin nhắn."
+            if unreachable
+            else 'Xem nhật ký bot (dòng "KHÔNG gửi được"); kiểm tra kết nối tới api.telegram.org và mã bot.'
+        )
         return Check(
             "Hộp thư đi", WARN,
             f"{report.failed} tin không gửi được trong 7 ngày qua (gần nhất: chat {last.chat_id}, "
-            f"{last.failed_at:%d/%m/%Y %H:%M} UTC, {last.attempts} lần thử: {(last.error or '')[:120]}){waiting}",
-            "Xem nhật ký bot (dòng \"KHÔNG gửi được\"); kiểm tra kết nối tới api.telegram.org và mã bot. "
-            "Tin trả lời được thử lại 15 phút, thông báo 24 giờ (docs/trien-khai.md, hộp thư đi).",
+            f"{when}, {last.attempts} lần thử: {error[:120]}){waiting}",
+            fix + " Tin trả lời được thử lại 15 phút, thông báo 24 giờ (docs/trien-khai.md, hộp thư đi).",
         )  # fmt: skip
     return Check("Hộp thư đi", OK, f"{report.sent} tin đã gửi trong 7 ngày qua, không tin nào bị bỏ{waiting}")
+
+
+def _local(moment, settings: Settings) -> str:
+    """A stored UTC time as the office reads it: "30/11/2026 03:29 (giờ Asia/Ho_Chi_Minh)"."""
+    from datetime import UTC
+
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{aware.astimezone(settings.tz):%d/%m/%Y %H:%M} (giờ {settings.timezone_name})"
 
 
 def _tables(engine) -> set[str]:
