@@ -83,6 +83,13 @@ def bot_command(
         typer.echo(f"Lỗi: {exc}", err=True)
         raise typer.Exit(2) from None
     if webhook:
+        if not webhook.lower().startswith("https://"):
+            # Telegram only delivers to https addresses; plain http only works with a local stand-in
+            logging.getLogger("troly.bot").warning(
+                "Địa chỉ webhook %s không phải https: Telegram chỉ gửi cập nhật tới địa chỉ https "
+                "(cổng 443, 80, 88 hoặc 8443). Dùng nginx giữ chứng chỉ (docs/trien-khai.md, mục 9).",
+                webhook,
+            )
         run_webhook(
             application, webhook, listen=listen, port=port, secret_token=secret_token, url_path=url_path
         )
