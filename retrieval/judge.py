@@ -439,7 +439,7 @@ def off_the_asked_case(
                 else [hit.passage]
             )
         documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
-    if any(f" {y} " not in plain(near) for y in years):
+    if years and all(f" {y} " not in plain(near) for y in years):  # none of the asked years is there
         return True
     return bool(places) and not any(_may_be_about(places, doc, plain(doc)) for doc in documents.values())
 
