@@ -16,7 +16,7 @@ from pathlib import Path
 from retrieval.catalog import Catalog
 from retrieval.embeddings import Embedder, ModelBuilder, get_embedder
 from retrieval.extractive import compose
-from retrieval.followup import PREVIOUS, split_context, standalone
+from retrieval.followup import PREVIOUS, asks_for_more, split_context, standalone
 from retrieval.ingest import IngestReport, ingest
 from retrieval.judge import Judge
 from retrieval.routing import route
@@ -293,6 +293,7 @@ class RetrievalEngine:
             self.searcher.stats(),
             self.judge,
             doc_passages=lambda source: self.document_passages(source, audience),
+            detail=previous is not None and asks_for_more(question),
         )
         answer.question = question
         answer.referenced_docs = (*answer.referenced_docs, PREVIOUS + q)

@@ -45,6 +45,11 @@ _ORDINAL = re.compile(r"\b(y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi 
 _MORE = re.compile(r"^(cu the hon|chi tiet hon|noi ro hon|ro hon|giai thich them)\b")
 
 
+def asks_for_more(question: str) -> bool:
+    """ "cụ thể hơn", "chi tiết hơn", "nói rõ hơn", "giải thích thêm": the previous answer, at more length."""
+    return bool(_MORE.match(fold(question).strip()))
+
+
 def split_context(context_docs: Sequence[str]) -> tuple[list[str], str | None]:
     """(document numbers, the previous question or None) from what the caller passed back."""
     docs: list[str] = []

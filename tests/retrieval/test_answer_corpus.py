@@ -229,3 +229,10 @@ def test_a_count_question_over_a_section_stub_takes_the_section_that_lists_the_i
     answer = ask(engine, "NQ 68-NQ/TW có bao nhiêu nhiệm vụ, giải pháp vậy?")
     assert answer.grounded and "gồm 8 ý" in answer.text.split("\n")[0], answer.text[:300]
     assert "\n8. " in answer.text
+
+
+def test_more_detail_gives_a_longer_answer_than_the_first(engine):
+    first = ask(engine, "Kinh tế tư nhân đóng góp bao nhiêu phần trăm GDP theo NQ 68?")
+    more = ask(engine, "chi tiết hơn", "Kinh tế tư nhân đóng góp bao nhiêu phần trăm GDP theo NQ 68?")
+    assert first.grounded and more.grounded
+    assert len(more.text) > len(first.text) and more.text != first.text
