@@ -48,6 +48,8 @@ from typing import Any, TypeVar
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.loop_thread import start_loop_thread
+
 T = TypeVar("T")
 
 MAX_TEXT = 4096
@@ -324,29 +326,7 @@ class FakeTelegram:
             self._cond.notify_all()
 
     def start(self) -> FakeTelegram:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve())
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._shutdown())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="fake-telegram", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if errors:
-            raise errors[0]
+        self._loop, self._thread = start_loop_thread(self._serve, self._shutdown, "fake-telegram")
         if self.port is None:
             raise RuntimeError("fake Telegram server did not start")
         RUNNING.append(self)

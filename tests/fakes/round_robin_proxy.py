@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.loop_thread import start_loop_thread
+
 FORWARDED_HEADERS = ("Content-Type", "X-Telegram-Bot-Api-Secret-Token")
 
 
@@ -82,29 +84,7 @@ class RoundRobinProxy:
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def start(self) -> RoundRobinProxy:
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve())
-            except BaseException as exc:
-                errors.append(exc)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._shutdown())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="round-robin-proxy", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if errors:
-            raise errors[0]
+        self._loop, self._thread = start_loop_thread(self._serve, self._shutdown, "round-robin-proxy")
         if self.port is None:
             raise RuntimeError("the proxy did not start")
         return self
