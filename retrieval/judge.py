@@ -429,8 +429,7 @@ def off_the_asked_case(
         at = next((i for i, p in enumerate(doc) if p.id == hit.passage.id), None)
         # the passage and the two before it in the same section (another section's "Mục tiêu đến năm 2035"
         # says nothing of this one)
-        meta = hit.passage.doc
-        if doc and not meta.doc_number and not meta.refers_to:
+        if doc and _is_local_news(hit.passage.doc):
             near += doc  # a news report is about one event: its year may be written once, in any paragraph
         else:
             near += (
@@ -454,23 +453,16 @@ def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) ->
     url = fold(meta.url or "")
     if all(f" {p} " in folded or p.replace(" ", "") in url for p in places):
         return True
-    local_news = not meta.doc_number and not meta.refers_to
-    text = " ".join(p.text for p in doc)
-    return local_news and not any(m.group(0).split()[0].lower() in _TOP_LEVEL for m in _named_places(text))
+    return _is_local_news(meta) and not _PROVINCE.search(" ".join(p.text for p in doc))
 
 
-_TOP_LEVEL = {"tỉnh", "thành"}
+# a named province or city ("tỉnh Thanh Hóa", "thành phố Hà Nội"): "tỉnh" then a capital letter
+_PROVINCE = re.compile(r"\b(?i:tỉnh|thành phố)\s+[A-ZĐÀÁẢÃẠÂĂÈÉÊÌÍÒÓÔƠÙÚƯỲÝ]")
 
 
-def _named_places(text: str) -> list[re.Match[str]]:
-    """Mentions of a named province or city ("tỉnh Thanh Hóa", "thành phố Hà Nội") in a text."""
-    return [
-        m
-        for m in re.finditer(
-            r"\b(?:tỉnh|thành phố)\s+[A-ZĐÀÁẢÃẠÂĂÈÉÊÌÍÒÓÔƠÙÚƯỲÝ][\wÀ-ỹ]*", text, re.IGNORECASE
-        )
-        if m.group(0).split()[-1][0].isupper()
-    ]
+def _is_local_news(meta) -> bool:
+    """A news report of the province (no document number, about no document): one event, one place."""
+    return not meta.doc_number and not meta.refers_to
 
 
 def _bigrams(text: str) -> set[str]:
