@@ -30,6 +30,7 @@ from retrieval.judge import (
     asked_roles,
     asked_type,
     asked_unit,
+    asked_years,
     default_judge,
     features,
     holds_role,
@@ -120,6 +121,11 @@ def _meaning(plan: QueryPlan | None, hit: SearchHit, count: int) -> np.ndarray |
     return vectors.astype(np.float32) @ q
 
 
+def _names_year(year: str, sentence: str, passage: Passage) -> bool:
+    """Whether the sentence is of the asked year: it names it, or its section does ("Mục tiêu đến năm 2030")."""
+    return any(re.search(rf"(?<!\d){year}(?!\d)", text) for text in (sentence, passage.section))
+
+
 def select_sentences(
     question: str,
     hits: list[SearchHit],
@@ -140,6 +146,7 @@ def select_sentences(
     q_terms, q_bigrams = _query_terms(question)
     kind = asked_type(question)
     roles = asked_roles(question)  # "Giám đốc Sở Tư pháp là ai?": the sentence naming that office
+    years = asked_years(question)  # "tới năm 2027 có mấy bác sĩ?": the sentence of that year, not of 2030
     scored: list[tuple[float, int, int, SearchHit, str]] = []
     # a "who holds this office" question reads all five passages: the one sentence naming the office may sit
     # in a passage ranked below the meeting's opening lines
@@ -153,6 +160,8 @@ def select_sentences(
             s *= (1.0 - 0.15 * hi) * _answer_type_factor(kind, sentence)
             if roles and holds_role(roles, sentence):
                 s *= 3.0  # the office asked about, with its body: what the question is about
+            if years and plan is not None and any(_names_year(y, sentence, hit.passage) for y in years):
+                s *= 1.8
             scored.append((s, hi, si, hit, sentence))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     chosen: list[tuple[float, int, int, SearchHit, str]] = []
@@ -436,7 +445,9 @@ def compose(
         listed = None
         if wants_list and n == 0:
             text = _with_previous(hit.passage, doc_passages, _with_next(hit.passage, doc_passages))
-            listed = next(filter(None, (enumeration(text, s) for s in sentences)), None)
+            # a lead-in ("… ưu tiên các lĩnh vực: A; B; C") says which list is asked before a mere item does
+            leads_first = sorted(sentences, key=lambda s: ":" not in s)
+            listed = next(filter(None, (enumeration(text, s) for s in leads_first)), None)
         if listed:
             head, quote = list_quote(*listed)
         elif wants_list and n > 0 and parts and parts[0].startswith("Gồm "):

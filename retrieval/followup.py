@@ -22,6 +22,11 @@ _STARTS = (
     "con ",
     "the con ",
     "vay con ",
+    "vay ",
+    "roi ",
+    "the con ",
+    "con ve ",
+    "con voi ",
     "trong do",
     "ngoai ra",
     "cu the hon",
@@ -104,4 +109,22 @@ def standalone(question: str, previous: str | None, docs: Sequence[str] = ()) ->
         if about:
             name = f"{KIND_NAMES.get(kind_of_number(about) or '', '')} {about}".strip() if docs else about
             return f"{question.rstrip()} ({name})"
-    return f"{question.rstrip()} ({previous.strip().rstrip('?')})"
+    return f"{question.rstrip()} ({_without_years(previous, question).strip().rstrip('?').strip()})"
+
+
+_YEAR = re.compile(r"\b((den|toi|vao|trong|cho)\s+)?(nam\s+)?(19|20)\d{2}\b")
+
+
+def _without_years(previous: str, question: str) -> str:
+    """The earlier question without its years when the follow-up names its own: "đến 2035 thì sao?" after
+    "… đến 2030 có mấy trường …?" asks of 2035 only, and the earlier year would pull the 2030 sentence back."""
+    if not _YEAR.search(fold(without_refs(question))):
+        return previous
+    folded = fold(previous)  # fold keeps positions, so the matches index `previous`
+    kept, at = [], 0
+    for m in _YEAR.finditer(folded):
+        if previous[m.start() - 1 : m.start()] not in ("/", "-") and previous[m.end() : m.end() + 1] != "/":
+            kept.append(previous[at : m.start()])
+            at = m.end()
+    kept.append(previous[at:])
+    return re.sub(r"\s{2,}", " ", "".join(kept))

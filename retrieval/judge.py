@@ -46,15 +46,23 @@ FEATURES = (
 )
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# "có mấy bác sĩ", "có mấy trường", "có mấy lần": a head count or an amount, not the items of a list
+_COUNTED = (
+    r"(bac si|nguoi|giao vien|nha giao|hoc sinh|sinh vien|truong|benh vien|giuong|km|ha|phan tram|lan|thang|nam|"
+    r"ngay|tuan|gio|tuoi|ty|trieu|nghin|doanh nghiep|can bo|cong chuc|vien chuc|lao dong|ho|dan|ca|diem cau)\b"
+)
 _ASKS = {
     "date": re.compile(
-        r"\b(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|thoi han|han chot|thoi diem nao|ngay bao nhieu)\b"
+        r"\b(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|thoi han|han chot|thoi diem nao|ngay bao nhieu|"
+        r"ngay may|hom nao|thang may|nam may)\b"
     ),
     "number": re.compile(r"\b(bao nhieu|may|ty le|ti le|phan tram|bao lau|muc nao|toi thieu|toi da)\b"),
     "person": re.compile(r"\b(ai|nguoi nao|co quan nao|don vi nao|bo nao|so nao|to chuc nao|chu tri)\b"),
     "place": re.compile(r"\b(o dau|tai dau|noi nao|tinh nao|dia phuong nao|xa nao)\b"),
     "list": re.compile(
-        r"\b(gom|nhung (\w+ ){0,3}(gi|nao)|liet ke|ke ra|cac (\w+ ){0,4}nao|co may \w+|may (\w+ ){1,3}(la|gom))\b"
+        r"\b(gom|nhung (\w+ ){0,3}(gi|nao)|liet ke|ke ra|ke ten|cac (\w+ ){0,4}nao|"
+        r"(co|neu|chi ra|de ra|dat ra|chia( ra)?( thanh)?) may (?!" + _COUNTED + r")\w+|"
+        r"may (\w+ ){1,3}(la|gom)|may (?!" + _COUNTED + r")(\w+\W+){1,10}la (gi|nhung gi))\b"
     ),
 }
 _FOUND = {
@@ -178,6 +186,27 @@ def unit_found(unit: str | None, text: str) -> bool:
     return bool(unit) and bool(_UNITS[unit][1].search(text))
 
 
+def asked_years(question: str) -> set[str]:
+    """The years a question names ("tới năm 2027", "đến 2035"), not the numbers of documents it names
+    ("Nghị quyết 198/2025/QH15")."""
+    refs = {r.number for r in find_refs(question)}
+    return {m.group(0) for m in _YEAR.finditer(DOC_NUMBER_RE.sub(" ", question))} - refs
+
+
+_RAISED = re.compile(r"\b(phu cap|tang|nang|len bao nhieu|len muc)\b")
+_SUM_ASKED = re.compile(r"\b(bao nhieu tien|may tien|bao nhieu (dong|ty|trieu|nghin|ngan)|mot thang|moi thang)\b")
+
+
+def unit_answered(unit: str | None, text: str, question: str = "") -> bool:
+    """Whether `text` states an amount in the asked unit. An allowance raised by a share ("nâng phụ cấp …
+    lên tối thiểu 70%") answers "tăng phụ cấp lên bao nhiêu?", so there a percentage answers a money question;
+    "bao nhiêu tiền một tháng?" asks for a sum, and never the other way round."""
+    if unit_found(unit, text):
+        return True
+    q = fold(question)
+    return unit == "money" and bool(_RAISED.search(q)) and not _SUM_ASKED.search(q) and unit_found("percent", text)
+
+
 def proper_names(question: str) -> list[str]:
     """Proper names of a question (folded): runs of two or more capitalised words that are not a document
     type, an office or an administrative level ("Tỉnh Bắc Giang" → "bac giang", "Xã Hợp Tiến" → "hop tien")."""
@@ -220,7 +249,8 @@ def answer_type_found(kind: str | None, text: str) -> bool:
 # sentence that only names documents or clauses states no date and no amount.
 _REF_WORDS = re.compile(
     r"\b(nghị quyết|nghị định|kết luận|chỉ thị|thông báo|thông tư|quyết định|công văn|kế hoạch|luật|quy định|"
-    r"điều|khoản|điểm|mục|phần|chương|số)\s+(số\s+)?[\dIVXLivxl]+\b",
+    r"điều|khoản|điểm|mục|phần|chương|đề án|phụ lục|ban chỉ đạo|số)\s+(số\s+)?[\dIVXLivxl]+\b|"
+    r"\b(lần|phiên|kỳ họp|khóa|khoá|đợt) thứ\s+[\dIVXLivxl]+\b",
     re.IGNORECASE,
 )
 _DATES = re.compile(
@@ -316,13 +346,29 @@ def asked_role_missing(question: str, sentences: Sequence[str]) -> bool:
     return bool(roles) and not any(holds_role(roles, s) for s in sentences)
 
 
+_CONTACT = re.compile(r"\b(so dien thoai|sdt|dien thoai|hotline|duong day nong|email|thu dien tu)\b")
+_PHONE_OR_MAIL = re.compile(r"(?<![\d/])(\+84|0)\d{1,3}([ .]?\d{2,4}){2,4}(?![\d/])|\w@\w")
+_NUMBER_ASKED = re.compile(
+    r"\b(thong tu|nghi dinh|quyet dinh|van ban|cong van|ke hoach|chi thi|luat)\b.{0,60}"
+    r"\b(so may|so bao nhieu|so nao|so hieu (la )?(gi|bao nhieu))\b"
+)
+
+
 def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     """True when the question asks for a date or an amount ("vào năm nào?", "bao nhiêu?") and none of the
     chosen `sentences` states one — document and clause numbers do not count. The passages are on the topic
     but do not hold the asked detail: the typical near miss ("NQ 57 phủ sóng 6G vào năm nào?" over a sentence
     on 5G/6G coverage with no year), answered with a confident but empty quote unless refused here."""
+    joined = " ".join(sentences)
+    folded_q = fold(question)
+    if _CONTACT.search(folded_q) and not _PHONE_OR_MAIL.search(joined):
+        return True  # "xin số điện thoại …": only a number or an address answers it
+    if _NUMBER_ASKED.search(folded_q):
+        # "… là thông tư số mấy?": a document number the question does not already name
+        named = {r.number for r in find_refs(question)}
+        return not any(r.number not in named for r in find_refs(joined))
     kind = asked_type(question)
-    if kind not in _STATED or _YES_NO.search(fold(question)):
+    if kind not in _STATED or _YES_NO.search(folded_q):
         return False  # "có cho mấy hộ … không?" asks yes or no; "mấy hộ" there is "those households"
     text = _REF_WORDS.sub(" ", DOC_NUMBER_RE.sub(" ", " ".join(sentences)))
     if kind == "number":  # a date or "một số" ("some") is not an amount
@@ -330,9 +376,7 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
         unit = asked_unit(question)
         # "bao nhiêu tỷ đồng?" over sentences with no sum of money; an allowance ("phụ cấp") may be a share of
         # the salary, so a percentage answers a money question, never the other way round
-        if unit == "money" and not (unit_found("money", text) or unit_found("percent", text)):
-            return True
-        if unit == "percent" and not unit_found("percent", text):
+        if unit in ("money", "percent") and not unit_answered(unit, text, question):
             return True
     return not _STATED[kind].search(text)
 
@@ -410,12 +454,14 @@ def off_the_asked_case(
     lead-in, "Mục tiêu cụ thể đến năm 2030:", often sits in the previous passage); a place from every quoted
     document (an article on Phú Thọ names the province once, not in every paragraph). The passages then speak
     of another year or place — "tuổi thọ năm 2035" answered with the 2030 target, "Phú Thọ" with a national
-    figure — and the honest answer is that the corpus does not say. `doc_passages(source)` gives a document's
+    figure — and the honest answer is that the corpus does not say. An asked meeting ("phiên họp lần thứ 22")
+    must be named by a quoted document, like a place. `doc_passages(source)` gives a document's
     passages in order; without it only the quoted passages are read."""
     refs = {r.number for r in find_refs(question)}
     years = {m.group(0) for m in _LONE_YEAR.finditer(DOC_NUMBER_RE.sub(" ", question))} - refs
     places = asked_places(question)
-    if not years and not places:
+    ordinals = {m.group(0) for m in _ORDINAL.finditer(fold(question))}
+    if not years and not places and not ordinals:
         return False
 
     def plain(items: Sequence[Passage]) -> str:
@@ -440,7 +486,13 @@ def off_the_asked_case(
         documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
     if years and all(f" {y} " not in plain(near) for y in years):  # none of the asked years is there
         return True
+    if ordinals and not any(all(f" {o} " in plain(doc) for o in ordinals) for doc in documents.values()):
+        return True  # "Phiên họp lần thứ 22" answered from the notice of the 21st
     return bool(places) and not any(_may_be_about(places, doc, plain(doc)) for doc in documents.values())
+
+
+# "phiên họp lần thứ 22", "kỳ họp thứ 10", "khóa XIII": which meeting or term, as a year says which year
+_ORDINAL = re.compile(r"\b(?:lan|phien|ky hop|khoa|dot|hoi nghi trung uong) thu \d+\b")
 
 
 def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) -> bool:
@@ -541,14 +593,17 @@ def features(
         "lexical": math.log1p(max(0.0, hits[0].lexical)),
         "sentence_coverage": _coverage(question, chosen, stats) if chosen else 0.0,
         "type_asked": 1.0 if kind else 0.0,
-        "type_found": 1.0 if answer_type_found(kind, chosen) else 0.0,
+        # a lead-in ("… thực hiện các chức năng sau đây:") brings its list with it into the answer
+        "type_found": 1.0
+        if answer_type_found(kind, chosen) or (kind == "list" and any(s.rstrip().endswith(":") for s in sentences))
+        else 0.0,
         "named_doc": 1.0 if named_sources and hits[0].passage.doc.source in set(named_sources) else 0.0,
         "unknown_ref": 1.0 if unknown_refs else 0.0,
         "missing_number": 1.0
         if any(not re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d])", top_text) for n in numbers)
         else 0.0,
         "sentence_missing_rare": max(sentence_missing) / norm if sentence_missing else 0.0,
-        "unit_missing": 1.0 if unit and not unit_found(unit, chosen) else 0.0,
+        "unit_missing": 1.0 if unit and not unit_answered(unit, chosen, question) else 0.0,
         "year_missing": 1.0 if any(y not in chosen_folded for y in years) else 0.0,
         "name_missing": 1.0 if any(f" {n} " not in f" {top_plain} " for n in proper_names(question)) else 0.0,
     }

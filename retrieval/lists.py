@@ -226,13 +226,27 @@ def inline_list(text: str) -> Enumeration | None:
 def semicolon_list(sentence: str) -> Enumeration | None:
     """ "Các nội dung … bao gồm: A; B; C." → lead "Các nội dung … bao gồm:", items [A, B, C]."""
     head, sep, rest = sentence.partition(":")
-    if not sep or not rest.strip() or len(head.split()) < 2:
-        return None
+    if not sep or not rest.strip() or len(head.split()) < 2 or head.count("(") > head.count(")"):
+        return None  # "… của các đơn vị (các Đảng uỷ: Chính phủ, …)": a colon inside brackets leads no list
     parts = [p.strip() for p in re.split(r";\s+", rest.strip()) if p.strip()]
     if len(parts) < 2:
         return None
     parts = [_TRAILING.sub("", p.rstrip(".")).strip() for p in parts]
     return Enumeration(lead=head.strip() + ":", items=[p for p in parts if p], kind="semicolon")
+
+
+_PAREN = re.compile(r"\(([^()]{10,300})\)")
+
+
+def paren_list(sentence: str) -> Enumeration | None:
+    """ "… các cơ sở giáo dục công lập cấp xã (trường mầm non, tiểu học, trung học cơ sở, trường liên cấp) …"
+    → lead "… các cơ sở giáo dục công lập cấp xã", items [trường mầm non, tiểu học, …]: at least three short
+    comma-separated names in brackets."""
+    for m in _PAREN.finditer(sentence):
+        parts = [p.strip() for p in re.split(r",\s+|\s+và\s+", m.group(1)) if p.strip()]
+        if len(parts) >= 3 and all(len(p.split()) <= 6 for p in parts) and ":" not in m.group(1):
+            return Enumeration(lead=sentence[: m.start()].strip(), items=parts, kind="paren")
+    return None
 
 
 def paragraph_list(paragraph: str, sentence: str) -> Enumeration | None:
@@ -244,13 +258,21 @@ def paragraph_list(paragraph: str, sentence: str) -> Enumeration | None:
     at = next((i for i, s in enumerate(sentences) if sentence in s or s in sentence), None)
     if at is None:
         return None
+    start = paragraph.find(sentence)
+    if ":" in sentence and start >= 0:
+        # a long enumeration may have been cut at its semicolons: read on to the end of the whole sentence
+        end = re.search(r"[.!?](?=\s+[A-ZĐÀ-Ỹ]|\s*$)", paragraph[start + len(sentence) - 1 :])
+        whole = paragraph[start : start + len(sentence) - 1 + (end.end() if end else len(paragraph))]
+        found = semicolon_list(whole)
+        if found is not None:
+            return found
     for s in sentences[at : at + 2]:
         found = semicolon_list(s)
         if found is not None:
             if s != sentences[at]:
                 found.lead = f"{sentences[at]} {found.lead}"
             return found
-    return None
+    return paren_list(sentences[at])
 
 
 def _strip_mark(text: str) -> str:

@@ -191,6 +191,13 @@ _FILLER |= {
     "hay",
     "lai",
     "qua",
+    # how short the official wants it: "liệt kê ngắn gọn", "sơ lược", "nói nhanh"
+    "ngan",
+    "gon",
+    "so",
+    "luoc",
+    "nhanh",
+    "tat",
 }
 _ORDINAL = re.compile(r"\b(?:y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
 _ORDINAL_WORDS = {
@@ -230,6 +237,21 @@ def _residual(question: str, cue: str) -> list[str]:
         and not re.match(r"^[a-z]{2}\d+$", w)
     ]
     return [w for w in rest if w not in {"nq", "kl", "tw", "qh15", "ct", "ttg", "tb"}]
+
+
+# A Party resolution (…-NQ/TW) is laid out the same way: part III is its tasks and solutions, part IV how it is
+# carried out. A source that prints part III under "Mục III Nghị quyết 72-NQ/TW" alone is still that part.
+_PARTY_PARTS = {"iii": "nhiem vu giai phap", "iv": "to chuc thuc hien"}
+_BARE_PART = re.compile(r"^(?:muc|phan)\s+(iii|iv)\b(?!.*(?:quan diem|muc tieu|nhiem vu|giai phap|to chuc))")
+
+
+def _implied_name(prefix: str, doc_number: str | None) -> str:
+    """The folded name a bare part heading of a Party resolution stands for ("Mục III …" → "nhiem vu giai
+    phap"), or ""."""
+    if not doc_number or not doc_number.upper().endswith("-NQ/TW"):
+        return ""
+    m = _BARE_PART.match(fold(prefix.split(" › ")[-1]))
+    return _PARTY_PARTS[m.group(1)] if m else ""
 
 
 def _has_number(folded: str, number: str) -> bool:
@@ -313,6 +335,7 @@ def _numbered_children(inside: Sequence[Passage], children: list[str], depth: in
     numeric = marks[0].strip("(").rstrip(".)").isdigit()
     items: list[str] = []
     seen: set[str] = set()
+    inner: set[str | None] = set()  # sub-sections whose own list restarts at 1: their lines are not siblings
     for p in inside:
         parts = p.section.split(" › ")
         lines = [ln.strip() for ln in p.text.split("\n") if ln.strip()]
@@ -327,12 +350,17 @@ def _numbered_children(inside: Sequence[Passage], children: list[str], depth: in
             ):
                 items.append(re.sub(r"^\s*\(?(?:\d{1,2}|[a-zđ])[.)]\s*", "", child))
         for line in lines:
+            if child in inner:
+                break
             m = _ITEM.match(line)
             if m is None:
                 continue
             mark = m.group("mark")
             if mark.strip("(").rstrip(".)").isdigit() != numeric or not _CHILD_MARK.match(mark):
                 continue
+            if ordinal(mark) == 1 and items and child is not None:
+                inner.add(child)  # "(1) Đảng ủy Quốc hội …" under "(6) …": the sub-section's own list
+                break
             if ordinal(mark) == len(items) + 1:
                 items.append(line[m.end() :].strip())
     return items
@@ -402,6 +430,7 @@ def section_answer(
                     _has_number(own, n) for n in other_numbers
                 ):
                     return False
+            f = f"{f} {_implied_name(pre, passages[0].doc.doc_number)}"
             return all(w in f for w in cue_words) and all(y in f for y in years) and set(extra) <= words
 
         candidates = sorted(
@@ -473,6 +502,13 @@ def section_answer(
         )
         if label.isupper():
             label = label[:1] + label[1:].lower()
+        part = re.match(r"^(?:Mục|Phần)\s+([IVXLC]+)\b", prefix)
+        if part and depth == 1:
+            ref = part.group(1)  # "Mục III Nghị quyết 72-NQ/TW năm 2025": mục III, not its first item's "1"
+            implied = _implied_name(prefix, doc.doc_number)
+            label = {"nhiem vu giai phap": "nhiệm vụ, giải pháp", "to chuc thuc hien": "tổ chức thực hiện"}.get(
+                implied, label
+            )
         inline: list[str] = []
         for p in inside:
             for ln in p.text.split("\n"):

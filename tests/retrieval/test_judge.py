@@ -68,6 +68,10 @@ def test_answer_types():
     assert asked_type("tăng thêm bao nhiêu cm") == "number"
     assert asked_type("ai làm trưởng ban") == "person"
     assert answer_type_found("date", "ký ngày 28/11/2025") and not answer_type_found("date", "không có")
+    assert asked_type("Ngày Sức khỏe toàn dân là ngày mấy?") == "date"
+    # "có mấy / nêu mấy …" asks for the items of a list, unless it counts people or things
+    assert asked_type("TB 624 nêu mấy nguyên nhân chủ yếu của hạn chế? là gì") == "list"
+    assert asked_type("Trạm y tế xã đến năm 2027 có mấy bác sĩ?") == "number"
 
 
 def test_training_separates_the_fixture_and_keeps_answerable_refusals_low():
@@ -170,6 +174,21 @@ def test_an_asked_sum_of_money_or_share_must_be_stated_in_that_unit():
         "Phụ cấp ưu đãi cho nhân viên được bao nhiêu?", ["tối thiểu 30% cho nhân viên"]
     )
     assert asked_detail_missing("Tỷ lệ giải ngân đạt bao nhiêu phần trăm?", ["Đã giải ngân 120 tỷ đồng."])
+    # a raise may be a share; a monthly sum may not
+    raised = ["nâng phụ cấp ưu đãi nghề lên tối thiểu 70% cho giáo viên"]
+    assert not asked_detail_missing("Cô giáo được tăng tiền phụ cấp đứng lớp lên bao nhiêu?", raised)
+    assert asked_detail_missing("Lương bác sĩ bậc 2 là bao nhiêu tiền một tháng?", raised)
+
+
+def test_a_phone_number_or_a_document_number_must_be_stated_when_asked():
+    quote = ["Văn phòng Bộ chủ trì, phối hợp các đơn vị theo Công văn 6225/BVHTTDL-VP."]
+    assert asked_detail_missing("Cho mình xin số điện thoại Văn phòng Bộ để hỏi CV 6225", quote)
+    assert not asked_detail_missing("Số điện thoại Văn phòng Bộ?", ["Liên hệ Văn phòng Bộ: 024 3943 8231."])
+    rate = ["Doanh nghiệp được hỗ trợ lãi suất 2%/năm theo Nghị quyết 198/2025/QH15."]
+    assert asked_detail_missing("Thông tư hướng dẫn hỗ trợ lãi suất theo NQ 198 là thông tư số mấy?", rate)
+    assert not asked_detail_missing(
+        "Thông tư hướng dẫn hỗ trợ lãi suất là thông tư số mấy?", ["Thông tư 14/2025/TT-NHNN hướng dẫn."]
+    )
 
 
 def test_places_are_the_capitalised_words_after_an_administrative_word():
@@ -202,6 +221,10 @@ def test_a_year_or_place_the_passages_never_name_is_a_near_miss():
     # a resolution's national figure does not answer for one province
     assert off_the_asked_case("Tuổi thọ ở tỉnh Phú Thọ là bao nhiêu?", hit, by_source.get)
     assert not off_the_asked_case("Nghị quyết 57/2024 nói gì?", hit)  # a document number is not a year
+    meeting = [_passage(0, "Thủ tướng chủ trì Phiên họp lần thứ 21 Ban Chỉ đạo."), _passage(1, "Họp ngày 8/11.")]
+    at = [SearchHit(meeting[1], score=1.0, rank=1)]
+    assert off_the_asked_case("Phiên họp lần thứ 22 họp ngày nào?", at, {"a.md": meeting}.get)
+    assert not off_the_asked_case("Phiên họp lần thứ 21 họp ngày nào?", at, {"a.md": meeting}.get)
 
 
 def test_local_news_answers_for_the_province_it_names_or_for_an_unnamed_home_province():

@@ -9,6 +9,7 @@ from retrieval.lists import (
     inline_list,
     mark_kind,
     ordinal,
+    paren_list,
     semicolon_list,
     subheading_content,
 )
@@ -175,3 +176,26 @@ def test_block_items_survive_paragraphs_between_them(items, notes):
         if lines[idx].startswith("Đoạn"):
             continue
         assert found is not None and found.items == items
+
+
+def test_a_lead_in_cut_at_its_semicolons_still_brings_every_clause():
+    para = (
+        "Rà soát toàn bộ hệ thống văn bản. Trong đó, ưu tiên các lĩnh vực: Tài chính - ngân sách; đất đai và quy "
+        "hoạch; giáo dục, đào tạo, y tế. Các bộ báo cáo trước ngày 31/12."
+    )
+    # the sentence splitter may hand over the lead-in with its first clause only
+    found = find_list(para, "Trong đó, ưu tiên các lĩnh vực: Tài chính - ngân sách;")
+    assert found.lead == "Trong đó, ưu tiên các lĩnh vực:"
+    assert found.items == ["Tài chính - ngân sách", "đất đai và quy hoạch", "giáo dục, đào tạo, y tế"]
+
+
+def test_names_in_brackets_are_a_list_but_a_colon_inside_brackets_leads_none():
+    sentence = (
+        "Các tỉnh uỷ khẩn trương sắp xếp các cơ sở giáo dục công lập cấp xã (trường mầm non, tiểu học, trung học "
+        "cơ sở, trường liên cấp) trước ngày 31/12/2025."
+    )
+    found = paren_list(sentence)
+    assert found.lead.endswith("cấp xã") and found.items[-1] == "trường liên cấp" and len(found.items) == 4
+    assert paren_list("Báo cáo (nếu có) gửi Bộ Nội vụ.") is None  # one aside is not a list
+    bracketed = "Giao Ban Tổ chức tổng hợp đề án của các đơn vị (các Đảng uỷ: Chính phủ, Mặt trận); xây dựng báo cáo."
+    assert semicolon_list(bracketed) is None
