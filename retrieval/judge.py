@@ -66,7 +66,9 @@ _ASKS = {
     ),
 }
 _FOUND = {
-    "date": re.compile(r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2}|tháng \d{1,2}|năm \d{4}|\b(19|20)\d{2}\b"),
+    "date": re.compile(
+        r"\d{1,2}/\d{1,2}/\d{4}|ngày \d{1,2}|tháng \d{1,2}|năm \d{4}|\b(19|20)\d{2}\b|(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])"
+    ),
     "number": re.compile(
         r"\d|\b(một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười|trăm|nghìn|triệu|tỷ|phần trăm)\b", re.IGNORECASE
     ),
@@ -234,7 +236,7 @@ def proper_names(question: str) -> list[str]:
 
 def asked_type(question: str) -> str | None:
     """The kind of answer a question asks for: date, number, person, place, list, or None."""
-    q = fold(question)
+    q = fold(re.sub(r"\bAI\b", "tri tue nhan tao", question))  # "dạy AI" is artificial intelligence, not "ai?"
     for kind in ("date", "list", "number", "person", "place"):
         if _ASKS[kind].search(q):
             return kind
@@ -254,8 +256,9 @@ _REF_WORDS = re.compile(
     re.IGNORECASE,
 )
 _DATES = re.compile(
+    r"\b(ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\b|"  # "Ngày 11/9/2025" whole, not "Ngày 11" and then "9/20"
     r"\bngày \d{1,2}( tháng \d{1,2})?( năm \d{4})?|\btháng \d{1,2}( năm \d{4})?|\bnăm \d{4}|"
-    r"\d{1,2}/\d{1,2}(/\d{2,4})?|(?<!\d)(19|20)\d{2}(?!\d)|\bmột số\b",
+    r"(?<![\d/])\d{1,2}/\d{1,2}(/\d{2,4})?(?![\d/])|(?<!\d)(19|20)\d{2}(?!\d)|\bmột số\b",
     re.IGNORECASE,
 )
 _STATED = {

@@ -280,10 +280,20 @@ def _strip_mark(text: str) -> str:
     return m[1] if m else text.strip()
 
 
+_DANGLING_MARK = re.compile(r"(?:^|[;:.]\s)\((?:\d{1,2}|[ivx]{1,4}|[a-zđ])\)\s*$")
+
+
 def _lines(text: str) -> list[str]:
-    return [
-        ln.strip() for ln in text.split("\n") if ln.strip() and not re.match(r"^\|[\s:|-]+\|?$", ln.strip())
-    ]
+    """The passage's non-empty lines (table rules left out). A line ending with a bare inline marker ("…; (3)")
+    was broken inside its list by the source: the next line is that item, so the two are one line."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not re.match(r"^\|[\s:|-]+\|?$", ln.strip())]
+    joined: list[str] = []
+    for line in lines:
+        if joined and _DANGLING_MARK.search(joined[-1]):
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def find_list(text: str, sentence: str) -> Enumeration | None:

@@ -38,7 +38,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         DATE,
         re.compile(
-            r"\b(ban hanh (vao )?(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|hom nao)|ngay ban hanh|"
+            r"\b(ban hanh (vao )?(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|hom nao|ngay may|nam may)|"
+            r"ngay ban hanh|"
             r"ngay nao ban hanh|khi nao ban hanh|ky (vao )?(ngay nao|khi nao)|ngay ky|ra doi (khi nao|ngay nao))\b"
         ),
     ),

@@ -69,6 +69,7 @@ def test_answer_types():
     assert asked_type("ai làm trưởng ban") == "person"
     assert answer_type_found("date", "ký ngày 28/11/2025") and not answer_type_found("date", "không có")
     assert asked_type("Ngày Sức khỏe toàn dân là ngày mấy?") == "date"
+    assert asked_type("Có trường nào chuyên dạy AI cho người giỏi không?") != "person"  # AI: trí tuệ nhân tạo
     # "có mấy / nêu mấy …" asks for the items of a list, unless it counts people or things
     assert asked_type("TB 624 nêu mấy nguyên nhân chủ yếu của hạn chế? là gì") == "list"
     assert asked_type("Trạm y tế xã đến năm 2027 có mấy bác sĩ?") == "number"

@@ -199,3 +199,13 @@ def test_names_in_brackets_are_a_list_but_a_colon_inside_brackets_leads_none():
     assert paren_list("Báo cáo (nếu có) gửi Bộ Nội vụ.") is None  # one aside is not a list
     bracketed = "Giao Ban Tổ chức tổng hợp đề án của các đơn vị (các Đảng uỷ: Chính phủ, Mặt trận); xây dựng báo cáo."
     assert semicolon_list(bracketed) is None
+
+
+def test_a_list_broken_after_a_bare_marker_continues_on_the_next_line():
+    text = (
+        "### 2. Nguyên nhân chủ yếu: (1) Quyết tâm chưa đủ mạnh; (2) Thể chế chậm cập nhật; (3)\n\n"
+        "Tổ chức thực hiện còn lúng túng; (4) Kỷ luật, kỷ cương chưa nghiêm."
+    )
+    found = find_list(text, "Nguyên nhân chủ yếu: (1) Quyết tâm chưa đủ mạnh;")
+    assert len(found.items) == 4 and found.items[2].startswith("Tổ chức thực hiện")
+    assert found.items[3].startswith("Kỷ luật")
