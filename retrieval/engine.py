@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from retrieval.catalog import Catalog
+from retrieval.definitions import definition_answer
 from retrieval.embeddings import Embedder, ModelBuilder, get_embedder
 from retrieval.extractive import compose
 from retrieval.followup import PREVIOUS, asks_for_more, split_context, standalone
@@ -286,7 +287,9 @@ class RetrievalEngine:
             routed.referenced_docs = (*routed.referenced_docs, PREVIOUS + q)
             return routed
         hits, plan = self.search_with_plan(q, 5, context_docs=docs, audience=audience)
-        answer = compose(
+        allowed = self.store.allowed_sources(audience)
+        readable = (p for p in self.store.passages.values() if allowed is None or p.doc.source in allowed)
+        answer = definition_answer(q, hits, plan, readable) or compose(
             q,
             hits,
             plan,
