@@ -131,7 +131,9 @@ _FOLLOW_WORDS = {"con", "roi", "vay", "the", "sao", "nao", "a", "nua", "thi"}
 def _own_terms(question: str) -> set[str]:
     """The follow-up's own topic words (not its years, not "còn / rồi / vậy / thì sao")."""
     return {
-        w for w in content_terms(without_refs(question)) if w not in _FOLLOW_WORDS and not re.fullmatch(r"\d+", w)
+        w
+        for w in content_terms(without_refs(question))
+        if w not in _FOLLOW_WORDS and not re.fullmatch(r"\d+", w)
     }
 
 

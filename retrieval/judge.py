@@ -196,7 +196,9 @@ def asked_years(question: str) -> set[str]:
 
 
 _RAISED = re.compile(r"\b(phu cap|tang|nang|len bao nhieu|len muc)\b")
-_SUM_ASKED = re.compile(r"\b(bao nhieu tien|may tien|bao nhieu (dong|ty|trieu|nghin|ngan)|mot thang|moi thang)\b")
+_SUM_ASKED = re.compile(
+    r"\b(bao nhieu tien|may tien|bao nhieu (dong|ty|trieu|nghin|ngan)|mot thang|moi thang)\b"
+)
 
 
 def unit_answered(unit: str | None, text: str, question: str = "") -> bool:
@@ -206,7 +208,12 @@ def unit_answered(unit: str | None, text: str, question: str = "") -> bool:
     if unit_found(unit, text):
         return True
     q = fold(question)
-    return unit == "money" and bool(_RAISED.search(q)) and not _SUM_ASKED.search(q) and unit_found("percent", text)
+    return (
+        unit == "money"
+        and bool(_RAISED.search(q))
+        and not _SUM_ASKED.search(q)
+        and unit_found("percent", text)
+    )
 
 
 def proper_names(question: str) -> list[str]:
@@ -236,7 +243,9 @@ def proper_names(question: str) -> list[str]:
 
 def asked_type(question: str) -> str | None:
     """The kind of answer a question asks for: date, number, person, place, list, or None."""
-    q = fold(re.sub(r"\bAI\b", "tri tue nhan tao", question))  # "dạy AI" is artificial intelligence, not "ai?"
+    q = fold(
+        re.sub(r"\bAI\b", "tri tue nhan tao", question)
+    )  # "dạy AI" is artificial intelligence, not "ai?"
     for kind in ("date", "list", "number", "person", "place"):
         if _ASKS[kind].search(q):
             return kind
@@ -598,7 +607,8 @@ def features(
         "type_asked": 1.0 if kind else 0.0,
         # a lead-in ("… thực hiện các chức năng sau đây:") brings its list with it into the answer
         "type_found": 1.0
-        if answer_type_found(kind, chosen) or (kind == "list" and any(s.rstrip().endswith(":") for s in sentences))
+        if answer_type_found(kind, chosen)
+        or (kind == "list" and any(s.rstrip().endswith(":") for s in sentences))
         else 0.0,
         "named_doc": 1.0 if named_sources and hits[0].passage.doc.source in set(named_sources) else 0.0,
         "unknown_ref": 1.0 if unknown_refs else 0.0,

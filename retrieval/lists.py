@@ -286,7 +286,9 @@ _DANGLING_MARK = re.compile(r"(?:^|[;:.]\s)\((?:\d{1,2}|[ivx]{1,4}|[a-zđ])\)\s*
 def _lines(text: str) -> list[str]:
     """The passage's non-empty lines (table rules left out). A line ending with a bare inline marker ("…; (3)")
     was broken inside its list by the source: the next line is that item, so the two are one line."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip() and not re.match(r"^\|[\s:|-]+\|?$", ln.strip())]
+    lines = [
+        ln.strip() for ln in text.split("\n") if ln.strip() and not re.match(r"^\|[\s:|-]+\|?$", ln.strip())
+    ]
     joined: list[str] = []
     for line in lines:
         if joined and _DANGLING_MARK.search(joined[-1]):

@@ -197,7 +197,6 @@ _FILLER |= {
     "so",
     "luoc",
     "nhanh",
-    "tat",
 }
 _ORDINAL = re.compile(r"\b(?:y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
 _ORDINAL_WORDS = {
@@ -419,6 +418,7 @@ def section_answer(
             is_article: bool = is_article,
             other_numbers: set[str] = other_numbers,
             extra: list[str] = extra,
+            doc_number: str | None = passages[0].doc.doc_number,
         ) -> bool:
             f = fold(pre).replace(",", "")
             words = set(WORD_RE.findall(f))
@@ -430,7 +430,7 @@ def section_answer(
                     _has_number(own, n) for n in other_numbers
                 ):
                     return False
-            f = f"{f} {_implied_name(pre, passages[0].doc.doc_number)}"
+            f = f"{f} {_implied_name(pre, doc_number)}"
             return all(w in f for w in cue_words) and all(y in f for y in years) and set(extra) <= words
 
         candidates = sorted(
@@ -506,9 +506,10 @@ def section_answer(
         if part and depth == 1:
             ref = part.group(1)  # "Mục III Nghị quyết 72-NQ/TW năm 2025": mục III, not its first item's "1"
             implied = _implied_name(prefix, doc.doc_number)
-            label = {"nhiem vu giai phap": "nhiệm vụ, giải pháp", "to chuc thuc hien": "tổ chức thực hiện"}.get(
-                implied, label
-            )
+            label = {
+                "nhiem vu giai phap": "nhiệm vụ, giải pháp",
+                "to chuc thuc hien": "tổ chức thực hiện",
+            }.get(implied, label)
         inline: list[str] = []
         for p in inside:
             for ln in p.text.split("\n"):

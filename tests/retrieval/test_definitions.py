@@ -25,8 +25,11 @@ def test_the_asked_term_however_the_question_is_put():
 def test_the_defining_line_wins_over_lines_that_only_mention_the_term():
     passages = [
         _passage(0, "Hộ kinh doanh được miễn thuế khoán từ năm 2026."),
-        _passage(1, "Điều 3. Giải thích từ ngữ\n1. Doanh nghiệp nhỏ là …\n2. Hộ kinh doanh là loại hình kinh doanh "
-                 "do một cá nhân hoặc các thành viên hộ gia đình đăng ký thành lập. Hộ phải đăng ký thuế."),
+        _passage(
+            1,
+            "Điều 3. Giải thích từ ngữ\n1. Doanh nghiệp nhỏ là …\n2. Hộ kinh doanh là loại hình kinh doanh "
+            "do một cá nhân hoặc các thành viên hộ gia đình đăng ký thành lập. Hộ phải đăng ký thuế.",
+        ),
     ]
     passage, sentence = defining_sentence("ho kinh doanh", passages)
     assert passage.id.endswith("1")

@@ -222,7 +222,10 @@ def test_a_year_or_place_the_passages_never_name_is_a_near_miss():
     # a resolution's national figure does not answer for one province
     assert off_the_asked_case("Tuổi thọ ở tỉnh Phú Thọ là bao nhiêu?", hit, by_source.get)
     assert not off_the_asked_case("Nghị quyết 57/2024 nói gì?", hit)  # a document number is not a year
-    meeting = [_passage(0, "Thủ tướng chủ trì Phiên họp lần thứ 21 Ban Chỉ đạo."), _passage(1, "Họp ngày 8/11.")]
+    meeting = [
+        _passage(0, "Thủ tướng chủ trì Phiên họp lần thứ 21 Ban Chỉ đạo."),
+        _passage(1, "Họp ngày 8/11."),
+    ]
     at = [SearchHit(meeting[1], score=1.0, rank=1)]
     assert off_the_asked_case("Phiên họp lần thứ 22 họp ngày nào?", at, {"a.md": meeting}.get)
     assert not off_the_asked_case("Phiên họp lần thứ 21 họp ngày nào?", at, {"a.md": meeting}.get)

@@ -197,7 +197,9 @@ def test_names_in_brackets_are_a_list_but_a_colon_inside_brackets_leads_none():
     found = paren_list(sentence)
     assert found.lead.endswith("cấp xã") and found.items[-1] == "trường liên cấp" and len(found.items) == 4
     assert paren_list("Báo cáo (nếu có) gửi Bộ Nội vụ.") is None  # one aside is not a list
-    bracketed = "Giao Ban Tổ chức tổng hợp đề án của các đơn vị (các Đảng uỷ: Chính phủ, Mặt trận); xây dựng báo cáo."
+    bracketed = (
+        "Giao Ban Tổ chức tổng hợp đề án của các đơn vị (các Đảng uỷ: Chính phủ, Mặt trận); xây dựng báo cáo."
+    )
     assert semicolon_list(bracketed) is None
 
 
