@@ -40,7 +40,7 @@ from retrieval.judge import (
 from retrieval.lexicon import default_lexicon
 from retrieval.lists import find_list, line_mark, ordinal, subheading_content
 from retrieval.search import QueryPlan
-from retrieval.sections import first_sentences, section_answer
+from retrieval.sections import first_sentences, section_answer, titled_items
 from retrieval.sentences import candidate_sentences
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage, SearchHit
@@ -402,6 +402,8 @@ def compose(
 
     if doc_passages is not None and plan.ref_sources:
         section = section_answer(question, plan.ref_sources, doc_passages)
+        if section is None and asked_type(question) == "list":
+            section = titled_items(question, plan.ref_sources, doc_passages)
         if section is not None:
             text, citations = section
             return Answer(

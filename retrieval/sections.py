@@ -557,3 +557,65 @@ def section_answer(
         cit = dataclasses.replace(Citation.from_passage(first, quote=body), section=prefix, section_ref=ref)
         return f"{head}\n{body}", [cit]
     return None
+
+
+# "những đề án nào", "các chương trình gì", "mấy nhiệm vụ trọng tâm": the kind of thing the list is of
+_LIST_NOUN = re.compile(
+    r"\b(?:nhung|cac|may|bao nhieu)\s+(?P<noun>(?:\w+\s){0,2}?\w+)\s+(?:nao|gi|la gi|gom)\b"
+)
+
+
+def _heading_text(passages: Sequence[Passage], child: str) -> str:
+    """A sub-section's whole title: its passage's first line when that line is the (possibly clipped) title."""
+    short = child.rstrip("…").strip()
+    for p in passages:
+        first = p.text.lstrip("# ").split("\n", 1)[0].strip()
+        if first.startswith(short):
+            return first
+    return short
+
+
+def titled_items(
+    question: str, sources: Sequence[str], doc_passages: Callable[[str], Sequence[Passage]]
+) -> tuple[str, list[Citation]] | None:
+    """(answer, citations) for "KL 127 giao xây dựng những đề án nào?" when the named document's sub-sections
+    are titled by what is asked ("1. Xây dựng đề án sáp nhập …", "2. Xây dựng đề án sắp xếp …"): the titles of
+    the sub-sections of one section that name it, in order. None when no section has at least two such
+    sub-sections making up at least half of it."""
+    m = _LIST_NOUN.search(fold(question))
+    if m is None:
+        return None
+    noun = m.group("noun")
+    for source in sources:
+        passages = sorted(doc_passages(source), key=lambda p: p.position)
+        if not passages or passages[0].doc.doc_type == "Bài viết":
+            continue
+        children: dict[str, list[str]] = {}
+        for p in passages:
+            parts = p.section.split(" › ") if p.section else []
+            if len(parts) >= 2:
+                parent = " › ".join(parts[:-1])
+                if parts[-1] not in children.setdefault(parent, []):
+                    children[parent].append(parts[-1])
+        for parent, titles in children.items():
+            named = [t for t in titles if re.search(rf"\b{re.escape(noun)}\b", fold(t))]
+            if len(named) < 2 or 2 * len(named) < len(titles):
+                continue
+            inside = [p for p in passages if p.section.startswith(parent + " › ")]
+            items = [
+                re.sub(r"^\s*(?:\d{1,2}|[a-zđ]|[IVX]+)[.)–-]\s*", "", _heading_text(inside, t)) for t in named
+            ]
+            doc = inside[0].doc
+            label = format_document_label(doc.doc_type, doc.doc_number, doc.title, doc.date)
+            body = "\n".join(f"{i}. {it}" for i, it in enumerate(items[:MAX_ITEMS], start=1))
+            if len(items) > MAX_ITEMS:
+                body += f"\n(còn {len(items) - MAX_ITEMS} ý nữa — xem nguyên văn)"
+            ref = inside[0].section_ref.split(".")[0] if inside[0].section_ref else ""
+            where = f"mục {ref}" if ref else "phần"
+            heading = re.sub(r"^\s*(?:[IVX]+|\d+)[-.–)]\s*", "", parent.split(" › ")[-1])
+            heading = heading[:1] + heading[1:].lower() if heading.isupper() else heading
+            cit = dataclasses.replace(
+                Citation.from_passage(inside[0], quote=body), section=parent, section_ref=ref
+            )
+            return f"{label}, {where} ({heading}), gồm {len(items)} ý:\n{body}", [cit]
+    return None

@@ -100,3 +100,26 @@ def test_a_numbered_title_the_passage_leaves_out_is_still_an_item():
         "3. Các nội dung khác",
     ]
     assert "3 nhiệm vụ trọng tâm (mục III)" in text.split("\n")[0]
+
+
+def test_sub_sections_titled_by_the_asked_thing_are_the_list():
+    from retrieval.sections import titled_items
+
+    texts = [
+        (
+            "II- NỘI DUNG › 1. Xây dựng đề án sáp nhập tỉnh",
+            "1. Xây dựng đề án sáp nhập tỉnh\nGiao Ban Tổ chức …",
+        ),
+        ("II- NỘI DUNG › 2. Xây dựng đề án về tòa án", "Giao Đảng uỷ Toà án …"),
+        ("II- NỘI DUNG › 3. Rà soát quy định của Đảng", "Rà soát, sửa đổi …"),
+        ("II- NỘI DUNG › 4. Xây dựng đề án về Quân đội", "Giao Quân uỷ Trung ương …"),
+    ]
+    doc = DocumentMeta(source="kl.md", title="Kết luận", doc_type="Kết luận", doc_number="127-KL/TW")
+    passages = [
+        Passage(id=f"p{i}", text=t, section=s, doc=doc, position=i, section_ref=f"II.{i + 1}")
+        for i, (s, t) in enumerate(texts)
+    ]
+    text, cits = titled_items("KL 127 giao xây dựng những đề án nào?", ["kl.md"], lambda _: passages)
+    assert "gồm 3 ý" in text and "3. Xây dựng đề án về Quân đội" in text and "Rà soát" not in text
+    assert "(Nội dung)" in text and cits[0].section_ref == "II"
+    assert titled_items("KL 127 giao những cơ quan nào?", ["kl.md"], lambda _: passages) is None
