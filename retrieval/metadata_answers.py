@@ -134,6 +134,21 @@ def _citation(
     )
 
 
+_WRITTEN_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+
+
+def _date_line(body: str, iso: str | None) -> str | None:
+    """The line near the top of the document that writes its date in words ("Hà Nội, ngày 16 tháng 11 năm
+    2025"), when that date is the card's; None otherwise."""
+    if not iso:
+        return None
+    for line in body[:2000].split("\n"):
+        m = _WRITTEN_DATE.search(line)
+        if m and f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}" == iso:
+            return line.strip().strip("*_ ")
+    return None
+
+
 def answer_metadata(
     question: str, field: str, card: DocumentCard, passages: list[Passage], body: str
 ) -> Answer:
@@ -158,8 +173,11 @@ def answer_metadata(
     elif field == DATE:
         if when:
             by = f" do {card.issuer}" if card.issuer else ""
-            text = f"{name}{by} ban hành ngày {when}." if by else f"{name} được ban hành ngày {when}."
-            cit = _citation(card, passages[0] if passages else None, f"Ngày ban hành: {when}")
+            text = f"{name}{by} ban hành ngày {when}" if by else f"{name} được ban hành ngày {when}"
+            line = _date_line(body, card.date)
+            # the date line as the document prints it ("Hà Nội, ngày 16 tháng 11 năm 2025"): the very words
+            text += f" (văn bản ghi: “{line}”)." if line else "."
+            cit = _citation(card, passages[0] if passages else None, line or f"Ngày ban hành: {when}")
         else:
             missing = f"Bản {name} trong kho không ghi ngày ban hành, nên chưa xác định được ngày ban hành."
     elif field == ISSUER:

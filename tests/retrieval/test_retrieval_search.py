@@ -48,7 +48,12 @@ def test_ask_cites_document_number_and_date(engine):
     assert answer.grounded
     assert answer.citations[0].doc_number == "221-KL/TW"
     # answered from the document card (see tests/retrieval/test_document_questions.py), cited with number and date
-    assert answer.text == "Kết luận 221-KL/TW do Bộ Chính trị, Ban Bí thư ban hành ngày 28/11/2025."
+    # with the date line as the document prints it, the very words an official may look for
+    assert answer.text == (
+        "Kết luận 221-KL/TW do Bộ Chính trị, Ban Bí thư ban hành ngày 28/11/2025 "
+        "(văn bản ghi: “Hà Nội, ngày 28 tháng 11 năm 2025”)."
+    )
+    assert answer.citations[0].quote == "Hà Nội, ngày 28 tháng 11 năm 2025"
     assert answer.citations[0].label() == "Kết luận 221-KL/TW ngày 28/11/2025"
     assert answer.to_json()["citations"][0]["date"] == "2025-11-28"
 
