@@ -109,32 +109,7 @@ def standalone(question: str, previous: str | None, docs: Sequence[str] = ()) ->
         if about:
             name = f"{KIND_NAMES.get(kind_of_number(about) or '', '')} {about}".strip() if docs else about
             return f"{question.rstrip()} ({name})"
-    if _NEW_ASPECT.search(q) and len(_own_terms(question)) >= 2:
-        # "trình độ công nghệ thì sao?" after "NQ 68 đặt mục tiêu đến 2030 có bao nhiêu doanh nghiệp lớn …?":
-        # another aspect of the same document and year; the earlier question's own topic would win again
-        anchor = " ".join(
-            [r.display() for r in find_refs(previous)]
-            or [f"{KIND_NAMES.get(kind_of_number(d) or '', '')} {d}".strip() for d in docs[:1]]
-        )
-        plain = without_refs(previous)  # fold keeps positions: the matches index `plain`
-        own_year = _YEAR.search(fold(without_refs(question)))
-        years = [] if own_year else [plain[m.start() : m.end()] for m in _YEAR.finditer(fold(plain))]
-        if anchor:
-            return f"{question.rstrip()} ({' '.join([anchor, *years])})"
     return f"{question.rstrip()} ({_without_years(previous, question).strip().rstrip('?').strip()})"
-
-
-_NEW_ASPECT = re.compile(r"(thi sao|the nao|ra sao|sao a)\W*$|^con\b")
-_FOLLOW_WORDS = {"con", "roi", "vay", "the", "sao", "nao", "a", "nua", "thi"}
-
-
-def _own_terms(question: str) -> set[str]:
-    """The follow-up's own topic words (not its years, not "còn / rồi / vậy / thì sao")."""
-    return {
-        w
-        for w in content_terms(without_refs(question))
-        if w not in _FOLLOW_WORDS and not re.fullmatch(r"\d+", w)
-    }
 
 
 _YEAR = re.compile(r"\b((den|toi|vao|trong|cho)\s+)?(nam\s+)?(19|20)\d{2}\b")

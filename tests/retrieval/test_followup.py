@@ -44,12 +44,7 @@ def test_taking_out_refs_only_removes_text(text):
         assert out == " ".join(text.split())
 
 
-def test_another_aspect_keeps_the_document_and_year_but_not_the_earlier_topic():
-    earlier = (
-        "Nghị quyết 68 đặt mục tiêu đến 2030 có bao nhiêu doanh nghiệp lớn tham gia chuỗi giá trị toàn cầu?"
-    )
-    out = standalone("trình độ công nghệ thì sao?", earlier, ["68-NQ/TW"])
-    assert out == "trình độ công nghệ thì sao? (Nghị quyết 68 đến 2030)"
+def test_a_follow_up_with_its_own_year_or_opening_word():
     # a follow-up with nothing but a year asks the earlier question of that year only
     out = standalone("đến 2035 thì sao ạ", "NQ 71 phấn đấu đến năm 2030 có mấy trường ĐH vào top 100?", [])
     assert "2035" in out and "2030" not in out and "top 100" in out
