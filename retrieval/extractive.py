@@ -371,6 +371,26 @@ def evidence(
     return select_sentences(question, hits, plan=plan), feats
 
 
+def _with_office_holder(
+    question: str, hits: list[SearchHit], doc_passages: Callable[[str], Sequence[Passage]] | None
+) -> list[SearchHit]:
+    """For "Giám đốc Sở Tư pháp … tên là gì?": the passage of the top document that names the office with its
+    holder, in place of the fifth hit, when search left it out (a news report names each speaker once, in a
+    paragraph that shares few words with the question)."""
+    roles = asked_roles(question)
+    if not roles or not hits or doc_passages is None:
+        return hits
+    seen = {h.passage.id for h in hits}
+    for passage in doc_passages(hits[0].passage.doc.source):
+        if passage.id not in seen and any(holds_role(roles, s) for s in _sentences(passage.text)):
+            last = hits[min(len(hits), 5) - 1]
+            return [
+                *hits[:4],
+                SearchHit(passage, score=last.score, rank=5, dense=last.dense, lexical=last.lexical),
+            ]
+    return hits
+
+
 def _referenced(hits: list[SearchHit], plan: QueryPlan) -> tuple[str, ...]:
     """Canonical numbers of the named documents that were found ("NQ 57" → "57-NQ/TW"), for follow-ups."""
     in_refs = set(plan.ref_sources)
@@ -415,6 +435,7 @@ def compose(
                 referenced_docs=referenced or tuple(c.doc_number for c in citations if c.doc_number),
             )
 
+    hits = _with_office_holder(question, hits, doc_passages)
     picked, feats = evidence(question, hits, plan, stats, detail=detail)
     if plan.unknown_refs and not plan.ref_sources:
         # the named document is not held: only sentences that cite it may answer ("Theo Quy định 66-QĐ/TW …")

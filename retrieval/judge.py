@@ -57,7 +57,9 @@ _ASKS = {
         r"ngay may|hom nao|thang may|nam may)\b"
     ),
     "number": re.compile(r"\b(bao nhieu|may|ty le|ti le|phan tram|bao lau|muc nao|toi thieu|toi da)\b"),
-    "person": re.compile(r"\b(ai|nguoi nao|co quan nao|don vi nao|bo nao|so nao|to chuc nao|chu tri)\b"),
+    "person": re.compile(
+        r"\b(ai|nguoi nao|co quan nao|don vi nao|bo nao|so nao|to chuc nao|chu tri|ho ten|ten (la )?gi)\b"
+    ),
     "place": re.compile(r"\b(o dau|tai dau|noi nao|tinh nao|dia phuong nao|xa nao)\b"),
     "list": re.compile(
         r"\b(gom|nhung (\w+ ){0,3}(gi|nao)|liet ke|ke ra|ke ten|cac (\w+ ){0,4}nao|"
@@ -288,7 +290,7 @@ _ROLE = re.compile(
     r"trưởng phòng|chánh văn phòng|bộ trưởng|thứ trưởng|thủ tướng|phó thủ tướng|tổng bí thư|viện trưởng|hiệu trưởng)\b"
 )
 _YES_NO = re.compile(r"\b(khong|ko|k|hong|chua)\s*[?.!]*\s*$")
-_WHO_HOLDS = re.compile(r"\b(la ai|ai la|ai giu|ai dang giu|do ai dam nhiem)\b")
+_WHO_HOLDS = re.compile(r"\b(la ai|ai la|ai giu|ai dang giu|do ai dam nhiem|ten (la )?gi|ho ten|ten gi)\b")
 
 
 _ROLE_STOP = {
@@ -324,6 +326,12 @@ def asked_roles(question: str) -> set[str]:
     case; empty for any other question."""
     if not _WHO_HOLDS.search(fold(question)):
         return set()
+    # as typed, and with abbreviations spelled out ("GĐ Sở VHTTDL" is "Giám đốc Sở Văn hóa, Thể thao và Du lịch")
+    rewritten = default_lexicon().rewrite(question)
+    return _roles_in(question) | (_roles_in(rewritten) if rewritten != question else set())
+
+
+def _roles_in(question: str) -> set[str]:
     roles = set()
     for m in _ROLE.finditer(question.lower()):
         # the office with its body: "Giám đốc Sở Tư pháp" (not any Giám đốc), "Chủ tịch UBND"; the body ends

@@ -30,6 +30,8 @@ from retrieval.clauses import (
 from retrieval.doc_cards import _KIND_TYPES, DocumentCard
 from retrieval.docrefs import DocRef, document_keys, find_refs, kind_of_number, parse_full_number, ref_matches
 from retrieval.extractive import UNKNOWN_DOCUMENT
+from retrieval.judge import asked_type
+from retrieval.lists import line_mark, mark_kind, ordinal
 from retrieval.metadata_answers import (
     DATE,
     ISSUER,
@@ -41,6 +43,7 @@ from retrieval.metadata_answers import (
     metadata_field,
     metadata_fields,
 )
+from retrieval.sections import first_sentences
 from retrieval.textnorm import DOC_NUMBER_RE, fold
 from retrieval.types import Answer, Citation, Passage
 
@@ -470,6 +473,28 @@ def _absent(card: DocumentCard, clause: ClauseRef, body: str) -> str:
     return text + " Anh/chị kiểm tra lại số điều, khoản, mục cần tra."
 
 
+def top_items(text: str) -> list[str]:
+    """The clause's own numbered items in order ("1. …" … "7. …", or "(1) …" … "(6) …"): lines of the first
+    marker kind found, each the next number; a list that starts again at 1 inside an item is that item's own
+    (NQ 72 prints part IV's "(1) … (7)" inside its item (6)), so counting stops there. [] when not numbered."""
+    items: list[str] = []
+    kind: str | None = None
+    for line in text.split("\n")[1:]:
+        found = line_mark(line.strip())
+        if found is None or not mark_kind(found[0]).startswith(("num", "alpha")):
+            continue
+        if kind is None:
+            kind = mark_kind(found[0])
+        if mark_kind(found[0]) != kind:
+            continue
+        n = ordinal(found[0])
+        if n == len(items) + 1:
+            items.append(found[1])
+        elif n == 1 and items:
+            break
+    return items
+
+
 def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: str) -> Answer | None:
     """Exactly the named clause, quoted whole and cited; or a plain statement that the document lacks it.
 
@@ -491,6 +516,22 @@ def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: st
         )
     where = format_labels(section.labels)
     quote = section.text
+    items = top_items(section.text) if asked_type(question) == "list" else []
+    if len(items) >= 2 and not any(
+        it.rstrip().endswith(":") for it in items
+    ):  # an item with sub-items: whole
+        # "phần III có mấy nhóm nhiệm vụ? nêu tên từng nhóm": the clause's own items, counted, not its full text
+        listed = "\n".join(f"{i}. {first_sentences(it, 300)}" for i, it in enumerate(items, start=1))
+        first_line = section.text.split("\n", 1)[0]
+        passage = _passage_for(catalog.passages(source), section.labels, first_line)
+        cit = dataclasses.replace(_citation(card, passage, listed), clause=where, section_ref=where)
+        return Answer(
+            question=question,
+            text=f"Theo {cit.label()}, gồm {len(items)} ý:\n{listed}",
+            citations=[cit],
+            grounded=True,
+            referenced_docs=refs,
+        )
     if len(quote) > MAX_QUOTE_CHARS:
         cut = quote[:MAX_QUOTE_CHARS]
         quote = cut[: cut.rfind("\n")] + "\n…"

@@ -135,6 +135,29 @@ def test_clause_routing(engine, question, label, phrase):
     assert c.quote in a.text
 
 
+def test_a_list_question_about_a_clause_gets_its_items_counted(engine):
+    a = engine.ask("NQ 72 phần III có mấy nhóm nhiệm vụ giải pháp? nêu tên từng nhóm")
+    assert a.text.startswith("Theo Nghị quyết 72-NQ/TW ngày 09/09/2025, mục III, gồm 6 ý:")
+    assert (
+        "6. Đẩy mạnh phát triển y tế tư nhân" in a.text and "7." not in a.text
+    )  # part IV's list is not counted
+    a = engine.ask("KL 127 phần II có bao nhiêu nội dung? liệt kê hết giúp em")
+    assert "gồm 7 ý" in a.text and "7. Tạm dừng tổ chức đại hội đảng bộ cấp xã" in a.text
+    # an item that leads its own sub-items keeps the clause quoted whole
+    a = engine.ask("Điều 9 NQ 198 gồm những gì")
+    assert (
+        a.text.startswith("Theo Nghị quyết 198/2025/QH15 ngày 17/05/2025, Điều 9:") and "a) Cho vay" in a.text
+    )
+
+
+def test_office_holders_and_definitions_are_found_anywhere_in_their_document(engine):
+    a = engine.ask("Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị 16/1 tên là gì ạ?")
+    assert a.grounded and "Mai Xuân Bình" in a.text.split("\n")[0]
+    a = engine.ask("Theo NQ 198 thì hộ kinh doanh được hiểu thế nào?")
+    assert "Hộ kinh doanh là loại hình kinh doanh do một cá nhân hoặc các thành viên hộ gia đình" in a.text
+    assert a.citations[0].doc_number == "198/2025/QH15"
+
+
 def test_a_part_named_in_the_text_but_not_a_heading_is_not_called_absent(engine):
     # the stored copy of NQ 72 holds its part IV as a paragraph "… được nêu rõ tại Mục IV …", not a heading
     a = engine.ask("phần IV Nghị quyết 72 giao nhiệm vụ gì?")
