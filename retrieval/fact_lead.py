@@ -74,6 +74,12 @@ def short_fact(question: str, sentence: str) -> str | None:
     when the question asks for no date, amount or person, or the sentence holds none."""
     kind, unit = asked_type(question), asked_unit(question)
     text = DOC_NUMBER_RE.sub(lambda m: " " * len(m.group(0)), sentence)  # "66-NQ/TW" is no amount
+    if re.search(r"\bthu (may|bao nhieu)\b", fold(question)):
+        # "lần thứ mấy?": the ordinal itself ("Phiên họp lần thứ 21"), not the first number of the sentence
+        which = re.search(
+            r"\b(?:[Pp]hiên họp |[Kk]ỳ họp |[Hh]ội nghị )?(?:lần |khóa |khoá |đợt )?thứ \w+", sentence
+        )
+        return which.group(0) if which else None
     if kind == "date":
         spans = [m for m in _DATE.finditer(text) if m.group(0).strip()]
     elif kind == "number" or unit:

@@ -266,6 +266,8 @@ _REF_WORDS = re.compile(
     r"\b(lần|phiên|kỳ họp|khóa|khoá|đợt) thứ\s+[\dIVXLivxl]+\b",
     re.IGNORECASE,
 )
+_DOC_WORDS = re.compile(_REF_WORDS.pattern.split("|\\b(lần|")[0], re.IGNORECASE)
+_WHICH_ORDINAL = re.compile(r"\bthu (may|bao nhieu)\b")
 _DATES = re.compile(
     r"\b(ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\b|"  # "Ngày 11/9/2025" whole, not "Ngày 11" and then "9/20"
     r"\bngày \d{1,2}( tháng \d{1,2})?( năm \d{4})?|\btháng \d{1,2}( năm \d{4})?|\bnăm \d{4}|"
@@ -390,7 +392,9 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     kind = asked_type(question)
     if kind not in _STATED or _YES_NO.search(folded_q):
         return False  # "có cho mấy hộ … không?" asks yes or no; "mấy hộ" there is "those households"
-    text = _REF_WORDS.sub(" ", DOC_NUMBER_RE.sub(" ", " ".join(sentences)))
+    text = DOC_NUMBER_RE.sub(" ", " ".join(sentences))
+    # "lần thứ 21" is which meeting, not an amount — unless the question asks which ("lần thứ mấy?")
+    text = (_DOC_WORDS if _WHICH_ORDINAL.search(folded_q) else _REF_WORDS).sub(" ", text)
     if kind == "number":  # a date or "một số" ("some") is not an amount
         text = _DATES.sub(" ", text)
         unit = asked_unit(question)
@@ -480,7 +484,7 @@ def off_the_asked_case(
     refs = {r.number for r in find_refs(question)}
     years = {m.group(0) for m in _LONE_YEAR.finditer(DOC_NUMBER_RE.sub(" ", question))} - refs
     places = asked_places(question)
-    ordinals = {m.group(0) for m in _ORDINAL.finditer(fold(question))}
+    ordinals = {m.group(0) for m in _ORDINAL.finditer(_ordinal_digits(fold(question)))}
     if not years and not places and not ordinals:
         return False
 
@@ -506,13 +510,35 @@ def off_the_asked_case(
         documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
     if years and all(f" {y} " not in plain(near) for y in years):  # none of the asked years is there
         return True
-    if ordinals and not any(all(f" {o} " in plain(doc) for o in ordinals) for doc in documents.values()):
+    if ordinals and not any(
+        all(f" {o} " in _ordinal_digits(plain(doc)) for o in ordinals) for doc in documents.values()
+    ):
         return True  # "Phiên họp lần thứ 22" answered from the notice of the 21st
     return bool(places) and not any(_may_be_about(places, doc, plain(doc)) for doc in documents.values())
 
 
 # "phiên họp lần thứ 22", "kỳ họp thứ 10", "khóa XIII": which meeting or term, as a year says which year
 _ORDINAL = re.compile(r"\b(?:lan|phien|ky hop|khoa|dot|hoi nghi trung uong) thu \d+\b")
+
+
+_ORDINAL_WORDS = {
+    "nhat": 1,
+    "hai": 2,
+    "ba": 3,
+    "tu": 4,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+}
+_WORD_ORDINAL = re.compile(r"\bthu (" + "|".join(_ORDINAL_WORDS) + r"|muoi)\b")
+
+
+def _ordinal_digits(folded: str) -> str:
+    """ "lan thu sau" → "lan thu 6": an ordinal in words and in digits are the same meeting."""
+    return _WORD_ORDINAL.sub(lambda m: f"thu {_ORDINAL_WORDS.get(m.group(1), 10)}", folded)
 
 
 def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) -> bool:

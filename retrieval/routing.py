@@ -29,8 +29,8 @@ from retrieval.clauses import (
 )
 from retrieval.doc_cards import _KIND_TYPES, DocumentCard
 from retrieval.docrefs import DocRef, document_keys, find_refs, kind_of_number, parse_full_number, ref_matches
-from retrieval.extractive import UNKNOWN_DOCUMENT
-from retrieval.judge import asked_type
+from retrieval.extractive import NOT_FOUND, UNKNOWN_DOCUMENT
+from retrieval.judge import asked_detail_missing, asked_type
 from retrieval.lists import line_mark, mark_kind, ordinal
 from retrieval.metadata_answers import (
     DATE,
@@ -515,6 +515,14 @@ def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: st
             question=question, text=_absent(card, clause, body), grounded=False, referenced_docs=refs
         )
     where = format_labels(section.labels)
+    if asked_detail_missing(question, [section.text]):
+        # "khoản 1 Điều 4 … thì bị phạt bao nhiêu tiền?": the clause is there, the asked amount is not
+        return Answer(
+            question=question,
+            text=f"{where[:1].upper()}{where[1:]} của {doc_name(card)} không nêu điều anh/chị hỏi. {NOT_FOUND}",
+            grounded=False,
+            referenced_docs=refs,
+        )
     quote = section.text
     items = top_items(section.text) if asked_type(question) == "list" else []
     if len(items) >= 2 and not any(

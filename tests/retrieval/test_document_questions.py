@@ -150,6 +150,16 @@ def test_a_list_question_about_a_clause_gets_its_items_counted(engine):
     )
 
 
+def test_a_clause_that_does_not_state_the_asked_amount_is_not_quoted_as_its_answer(engine):
+    a = engine.ask(
+        "Thanh tra doanh nghiệp quá 1 lần/năm trái khoản 1 Điều 4 NQ 198 thì bị phạt bao nhiêu tiền?"
+    )
+    assert not a.grounded and not a.citations
+    assert a.text.startswith("Điều 4, khoản 1 của Nghị quyết 198/2025/QH15 không nêu điều anh/chị hỏi.")
+    a = engine.ask("khoản 1 Điều 9 NQ 198 hỗ trợ lãi suất bao nhiêu?")
+    assert a.grounded and "2%/năm" in a.text
+
+
 def test_office_holders_and_definitions_are_found_anywhere_in_their_document(engine):
     a = engine.ask("Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị 16/1 tên là gì ạ?")
     assert a.grounded and "Mai Xuân Bình" in a.text.split("\n")[0]

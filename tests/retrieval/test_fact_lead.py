@@ -47,3 +47,9 @@ def test_the_fact_is_always_copied_from_the_sentence(sentence):
     for question in ("bao nhiêu?", "khi nào?", "ai là người ký?", "mấy phần trăm?"):
         fact = short_fact(question, sentence)
         assert fact is None or fact in " ".join(sentence.split())
+
+
+def test_which_meeting_is_answered_by_its_ordinal_not_by_the_first_number():
+    sentence = "Ngày 08 tháng 11 năm 2025, Thủ tướng chủ trì Phiên họp lần thứ 21 Ban Chỉ đạo Nhà nước."
+    assert short_fact("TB 627 là kết luận phiên họp lần thứ mấy?", sentence) == "Phiên họp lần thứ 21"
+    assert short_fact("tb 627 la ket luan phien hop lan thu may", sentence) == "Phiên họp lần thứ 21"

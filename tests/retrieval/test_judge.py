@@ -233,6 +233,12 @@ def test_a_year_or_place_the_passages_never_name_is_a_near_miss():
     at = [SearchHit(meeting[1], score=1.0, rank=1)]
     assert off_the_asked_case("Phiên họp lần thứ 22 họp ngày nào?", at, {"a.md": meeting}.get)
     assert not off_the_asked_case("Phiên họp lần thứ 21 họp ngày nào?", at, {"a.md": meeting}.get)
+    sixth = [_passage(0, "Phiên họp lần thứ năm của Ban Chỉ đạo."), _passage(1, "Kết luận như sau.")]
+    at = [SearchHit(sixth[1], score=1.0, rank=1)]
+    assert off_the_asked_case("Phiên họp lần thứ sáu kết luận gì?", at, {"a.md": sixth}.get)
+    assert not off_the_asked_case("Phiên họp lần thứ 5 kết luận gì?", at, {"a.md": sixth}.get)
+    # "lần thứ mấy?" asks for the ordinal itself: there it is the stated number
+    assert not asked_detail_missing("TB 627 là kết luận phiên họp lần thứ mấy?", ["Phiên họp lần thứ 21."])
 
 
 def test_local_news_answers_for_the_province_it_names_or_for_an_unnamed_home_province():
