@@ -24,7 +24,6 @@ _STARTS = (
     "vay con ",
     "vay ",
     "roi ",
-    "the con ",
     "con ve ",
     "con voi ",
     "trong do",

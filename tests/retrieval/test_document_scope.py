@@ -40,6 +40,10 @@ pham_vi: [Sở Tài chính]
 Điều 1. Phòng Ngân sách chủ trì lập bảng tổng hợp kinh phí máy chủ dự phòng với mức trần 4.700 triệu đồng.
 
 Điều 2. Văn phòng Sở bố trí phòng họp trực tuyến cho tổ rà soát kinh phí máy chủ dự phòng.
+
+Điều 3. Giải thích từ ngữ
+
+1. Máy chủ dự phòng là máy chủ bí mật đặt tại kho số 7 để thay máy chính khi có sự cố.
 """
 
 PUBLIC_DOC = """---
@@ -102,6 +106,10 @@ def test_an_outsider_never_gets_the_limited_document(engine: RetrievalEngine, wh
         assert "4.700" not in routed.text and "Sở Tài chính" not in routed.text, q
         assert all(c.source != "kh-45-stc.md" for c in routed.citations), q
 
+    # a definition is looked up outside search: still only among the documents the audience may read
+    defined = engine.ask("Máy chủ dự phòng là gì?", audience=audience)
+    assert "kho số 7" not in defined.text and all(c.source != "kh-45-stc.md" for c in defined.citations)
+
     limited_ids = [p.id for p in engine.store.passages.values() if p.doc.source == "kh-45-stc.md"]
     assert limited_ids and all(engine.get_passage(pid, audience) is None for pid in limited_ids)
     assert engine.document_passages("kh-45-stc.md", audience) == []
@@ -119,6 +127,7 @@ def test_an_insider_gets_it_like_any_document(engine: RetrievalEngine, who: str)
     assert answer.grounded and "4.700" in answer.text
     assert any(c.source == "kh-45-stc.md" for c in answer.citations)
     assert engine.get_passage(hits[0].passage.id, audience) is not None
+    assert "kho số 7" in engine.ask("Máy chủ dự phòng là gì?", audience=audience).text
     assert {c["source"] for c in engine.document_cards(audience)} == {"kh-12-ubnd.md", "kh-45-stc.md"}
 
 
