@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from retrieval.citations import format_citation_label
+from retrieval.lexicon import default_lexicon
 from retrieval.search import QueryPlan
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage, SearchHit
@@ -29,7 +30,8 @@ MIN_TERM_WORDS = 2  # "X là gì" with a one-word X ("AI là gì") is too loose 
 def asked_term(question: str) -> str | None:
     """The folded term a definition question asks about, or None: "Theo NQ 198 thì hộ kinh doanh được hiểu thế
     nào?" → "ho kinh doanh"."""
-    q = _LEADING.sub("", fold(question).strip().rstrip("?!. "))
+    # "dn khởi nghiệp sáng tạo là gì": abbreviations written out first, as the documents define them
+    q = _LEADING.sub("", fold(default_lexicon().rewrite(question)).strip().rstrip("?!. "))
     m = _ASKED.match(q)
     if m is None:
         return None

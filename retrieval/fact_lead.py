@@ -25,7 +25,7 @@ _AMOUNT = re.compile(
     r"nghìn|triệu|tỷ)(?:\s+(?:dầu quy đổi|GDP|đồng|người|lao động|doanh nghiệp))?)?"
 )
 _DATE = re.compile(
-    r"(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|"
+    r"(?:[Nn]gày\s+)?\d{1,2}/\d{1,2}/\d{4}|[Nn]gày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|"
     r"(?:trong\s+)?(?:tháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}|quý\s+[IV]+(?:/|\s+năm\s+)\d{4})|"
     r"(?:trước|từ|đến|trong)?\s*năm\s+\d{4}"
 )
@@ -48,9 +48,11 @@ _ASKED_UNITS = (
     ("lan", "lần"),
     ("doanh nghiep", "doanh nghiệp"),
 )
+_COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+ \w+)")
 FACT_LEAD = "Trả lời ngắn:"  # how the opening sentence starts (the bot and the docs show it as is)
 _YEAR = re.compile(r"(?<![\d/.,])(?:19|20)\d{2}(?!\d|[/.,]\d)")
 WINDOW = 8  # words before a value that say what it is
+AFTER = 4  # words after it ("2 triệu doanh nghiệp hoạt động")
 
 
 def _words(text: str) -> set[str]:
@@ -58,15 +60,28 @@ def _words(text: str) -> set[str]:
 
 
 def _closest(question: str, sentence: str, spans: list[re.Match[str]]) -> re.Match[str] | None:
-    """The value whose preceding words share most with the question (the first on a tie)."""
+    """The value whose surrounding words (mostly those before it) share most with the question; None when two
+    values tie or none shares a word while several compete: a wrong short answer is worse than none, and the
+    quote below it still holds every value."""
     asked = _words(question)
-    best, best_score = None, -1
-    for m in spans:
-        before = " ".join(sentence[: m.start()].split()[-WINDOW:])
-        score = len(asked & _words(before))
-        if score > best_score:
-            best, best_score = m, score
-    return best
+    scored: list[tuple[float, re.Match[str]]] = []
+    ordered = sorted(spans, key=lambda m: m.start())
+    for i, m in enumerate(ordered):
+        # the words that describe this value: not those of the value before it, nor of another clause
+        start = max([ordered[i - 1].end() if i else 0, sentence.rfind(";", 0, m.start()) + 1])
+        end = min(
+            [ordered[i + 1].start() if i + 1 < len(ordered) else len(sentence)]
+            + [p for p in (sentence.find(";", m.end()),) if p >= 0]
+        )
+        before = " ".join(sentence[start : m.start()].split()[-WINDOW:])
+        after = " ".join(sentence[m.end() : end].split()[:AFTER])
+        scored.append((len(asked & _words(before)) + 0.5 * len(asked & _words(after)), m))
+    if not scored:
+        return None
+    scored.sort(key=lambda x: -x[0])
+    if len(scored) > 1 and (scored[0][0] == scored[1][0] or scored[0][0] == 0):
+        return None
+    return scored[0][1]
 
 
 def short_fact(question: str, sentence: str) -> str | None:
@@ -77,7 +92,7 @@ def short_fact(question: str, sentence: str) -> str | None:
     if re.search(r"\bthu (may|bao nhieu)\b", fold(question)):
         # "lần thứ mấy?": the ordinal itself ("Phiên họp lần thứ 21"), not the first number of the sentence
         which = re.search(
-            r"\b(?:[Pp]hiên họp |[Kk]ỳ họp |[Hh]ội nghị )?(?:lần |khóa |khoá |đợt )?thứ \w+", sentence
+            r"\b(?:phiên họp |kỳ họp |hội nghị )?(?:lần |khóa |khoá |đợt )?thứ \w+", sentence, re.IGNORECASE
         )
         return which.group(0) if which else None
     if kind == "date":
@@ -94,6 +109,9 @@ def short_fact(question: str, sentence: str) -> str | None:
         wanted = [u for q, u in _ASKED_UNITS if re.search(rf"\b{q}\b", fold(question))]
         if wanted:  # "mấy phân" is answered in cm, "bao nhiêu tuổi" in tuổi
             spans = [m for m in spans if any(u in m.group(0) for u in wanted)] or spans
+        counted = _COUNTED.search(fold(question))
+        if counted:  # "bao nhiêu cán bộ", "mấy nhiệm vụ": the value counted in those words
+            spans = [m for m in spans if counted.group(1) in fold(m.group(0))] or spans
     elif kind == "person":
         spans = [m for m in _NAME.finditer(text) if m.group(0).split()[0] not in _NOT_PEOPLE]
     else:

@@ -333,9 +333,13 @@ def asked_roles(question: str) -> set[str]:
     return _roles_in(question) | (_roles_in(rewritten) if rewritten != question else set())
 
 
+_FOLDED_ROLE = re.compile(fold(_ROLE.pattern))
+
+
 def _roles_in(question: str) -> set[str]:
     roles = set()
-    for m in _ROLE.finditer(question.lower()):
+    lower = question.lower()
+    for m in _FOLDED_ROLE.finditer(fold(question)):  # typed with or without diacritics; fold keeps positions
         # the office with its body: "Giám đốc Sở Tư pháp" (not any Giám đốc), "Chủ tịch UBND"; the body ends
         # before a question word or a place ("… Sở Tư pháp Thanh Hóa": a capital after a lower-case word)
         words: list[str] = []
@@ -348,16 +352,24 @@ def _roles_in(question: str) -> set[str]:
             previous_lower = w[0].islower()
             if word[-1:] in ",.;:?!":
                 break
-        roles.add(" ".join([m.group(1), *words]))
+        roles.add(" ".join([lower[m.start(1) : m.end(1)], *words]))
     return roles
 
 
 def holds_role(roles: set[str], sentence: str) -> bool:
     """Whether the sentence names one of the offices (a "Phó …" does not stand for the head) and a person: "cơ
     cấu giám đốc sở tư pháp tham gia cấp ủy" speaks of the office, not of who holds it."""
-    text = sentence.lower()
-    named = any(re.search(rf"(?<!phó )\b{re.escape(r)}\b", text) for r in roles)
+    text = fold(sentence)
+    named = any(re.search(rf"(?<!pho )\b{re.escape(form)}\b", text) for r in roles for form in _role_forms(r))
     return named and bool(proper_names(sentence))
+
+
+def _role_forms(role: str) -> list[str]:
+    """The folded office and, shortened word by word down to two words of its body, what a question typed in
+    lower case may have run into the office's name ("giam doc so tu phap thanh" → "giam doc so tu phap")."""
+    folded = fold(role).split()
+    head = next((len(m.group(1).split()) for m in [_FOLDED_ROLE.match(" ".join(folded))] if m), len(folded))
+    return [" ".join(folded[:n]) for n in range(len(folded), min(len(folded), head + 2) - 1, -1)]
 
 
 def asked_role_missing(question: str, sentences: Sequence[str]) -> bool:
@@ -389,6 +401,8 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
         # "… là thông tư số mấy?": a document number the question does not already name
         named = {r.number for r in find_refs(question)}
         return not any(r.number not in named for r in find_refs(joined))
+    if _WHICH_ORDINAL.search(folded_q):  # "lần thứ mấy?": an ordinal in digits or in words answers it
+        return not re.search(r"\bthu\s+(\d+|[ivxl]+|" + "|".join(_ORDINAL_WORDS) + r"|muoi)\b", fold(joined))
     kind = asked_type(question)
     if kind not in _STATED or _YES_NO.search(folded_q):
         return False  # "có cho mấy hộ … không?" asks yes or no; "mấy hộ" there is "those households"

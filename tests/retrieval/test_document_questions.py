@@ -161,11 +161,17 @@ def test_a_clause_that_does_not_state_the_asked_amount_is_not_quoted_as_its_answ
 
 
 def test_office_holders_and_definitions_are_found_anywhere_in_their_document(engine):
-    a = engine.ask("Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị 16/1 tên là gì ạ?")
-    assert a.grounded and "Mai Xuân Bình" in a.text.split("\n")[0]
+    for q in (
+        "Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị 16/1 tên là gì ạ?",
+        "giam doc so tu phap thanh hoa ten gi",
+    ):
+        a = engine.ask(q)
+        assert a.grounded and a.text.startswith("Trả lời ngắn: Mai Xuân Bình."), q
     a = engine.ask("Theo NQ 198 thì hộ kinh doanh được hiểu thế nào?")
     assert "Hộ kinh doanh là loại hình kinh doanh do một cá nhân hoặc các thành viên hộ gia đình" in a.text
     assert a.citations[0].doc_number == "198/2025/QH15"
+    a = engine.ask("dn khoi nghiep sang tao duoc hieu the nao")  # an abbreviation, no diacritics
+    assert "Doanh nghiệp khởi nghiệp sáng tạo là doanh nghiệp được thành lập" in a.text
 
 
 def test_a_part_named_in_the_text_but_not_a_heading_is_not_called_absent(engine):

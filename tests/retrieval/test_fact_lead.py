@@ -53,3 +53,20 @@ def test_which_meeting_is_answered_by_its_ordinal_not_by_the_first_number():
     sentence = "Ngày 08 tháng 11 năm 2025, Thủ tướng chủ trì Phiên họp lần thứ 21 Ban Chỉ đạo Nhà nước."
     assert short_fact("TB 627 là kết luận phiên họp lần thứ mấy?", sentence) == "Phiên họp lần thứ 21"
     assert short_fact("tb 627 la ket luan phien hop lan thu may", sentence) == "Phiên họp lần thứ 21"
+
+
+def test_the_value_counted_in_the_asked_words_and_never_a_guess():
+    both = (
+        "Phấn đấu đến năm 2030 có khoảng 2 triệu doanh nghiệp hoạt động trong nền kinh tế; có ít nhất 20 doanh "
+        "nghiệp lớn tham gia chuỗi giá trị toàn cầu."
+    )
+    # the words of the other value ("… doanh nghiệp hoạt động") do not describe this one
+    assert short_fact("NQ 68 mục tiêu 2030 bao nhiêu doanh nghiệp đang hoạt động?", both) == (
+        "khoảng 2 triệu doanh nghiệp"
+    )
+    staff = "Toàn ngành điều động, biệt phái 651 cán bộ về xã (đạt 162% kế hoạch)."
+    assert short_fact("Sở Nội vụ điều động bao nhiêu cán bộ về xã?", staff) == "651 cán bộ"
+    # two values the question cannot tell apart: no short answer rather than a wrong one
+    assert short_fact("bao nhiêu?", "Giao 30 nhiệm vụ, hoàn thành 08 nhiệm vụ.") is None
+    dated = "Ngày 28 tháng 11 năm 2025, Phó Thủ tướng chủ trì cuộc họp."
+    assert short_fact("cuộc họp ngày nào?", dated) == "Ngày 28 tháng 11 năm 2025"

@@ -168,6 +168,10 @@ def test_who_holds_an_office_needs_a_sentence_naming_that_office():
     named = ["Giám đốc Sở Văn hóa, Thể thao và Du lịch Lê Văn Trung báo cáo kết quả."]
     assert not asked_role_missing("GĐ Sở VHTTDL Thanh Hóa phát biểu ở hội nghị là ai?", named)
     assert asked_role_missing("Giám đốc Sở Tư pháp Thanh Hóa tên là gì?", named)
+    # typed without diacritics and in lower case, the place run into the office's name
+    judge = ["Giám đốc Sở Tư pháp Mai Xuân Bình báo cáo kết quả."]
+    assert not asked_role_missing("giam doc so tu phap thanh hoa ten gi", judge)
+    assert asked_role_missing("giam doc so tai chinh thanh hoa ten gi", judge)
 
 
 def test_an_asked_sum_of_money_or_share_must_be_stated_in_that_unit():
