@@ -53,7 +53,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(ve viec gi|ve van de gi|noi dung chinh|trich yeu|ve cai gi|noi ve (viec |van de )?gi|"
             r"ve noi dung gi|(?<!ke )ten day du|tieu de|ve linh vuc gi|ve chu de gi|co ten (la )?gi|ten (goi |chinh thuc )?la gi|"
             r"ten (cua )?(nghi quyet|ket luan|chi thi|van ban|thong bao|cong van|quyet dinh)( nay)? la gi|"
-            r"de cap (den |toi )?(van de |noi dung )?gi|ban ve (van de )?gi)\b"
+            r"de cap (den |toi )?(van de |noi dung )?gi|ban ve (van de )?gi|"
+            # a Thông báo kết luận is titled by whose conclusion it is: "Kết luận của Phó Thủ tướng …"
+            r"do ai ket luan|ket luan cua (\w+ ){0,4}(ai|nao)|"
+            r"ket luan (tai )?(cuoc hop|phien hop|hoi nghi) nao)\b"
         ),
     ),
 ]

@@ -33,6 +33,9 @@ from retrieval.textnorm import fold
         ("tb 624 do co quan nao ban hanh", ISSUER),
         ("NQ 198 về việc gì?", SUBJECT),
         ("nội dung chính của KL 127", SUBJECT),
+        ("TB 659 là thông báo kết luận của đồng chí lãnh đạo nào?", SUBJECT),  # its title says whose
+        ("tb 627 do ai ket luan", SUBJECT),
+        ("NQ 66 của BCT ban hành ngày mấy?", DATE),
         ("NQ 198 có hiệu lực từ khi nào?", EFFECTIVE),
         ("nghi quyet 198 hieu luc tu ngay nao", EFFECTIVE),
     ],
