@@ -178,7 +178,10 @@ _CAP_WORD = re.compile(r"[^\W\d_][\w]*")
 
 
 def asked_unit(question: str) -> str | None:
-    """The unit an asked amount comes in: money, percent, area, people, or None."""
+    """The unit an asked amount comes in: money, percent, area, people, or None. A question asking when, who or
+    which items asks no amount, whatever it is about ("bao giờ bỏ lệ phí môn bài?" asks a date)."""
+    if asked_type(question) in ("date", "person", "place", "list"):
+        return None
     q = fold(question)
     for unit, (ask, _) in _UNITS.items():
         if ask.search(q):
@@ -334,6 +337,7 @@ def asked_roles(question: str) -> set[str]:
 
 
 _FOLDED_ROLE = re.compile(fold(_ROLE.pattern))
+_OFFICE_BIGRAMS = {"tai chinh", "tai nguyen"}
 
 
 def _roles_in(question: str) -> set[str]:
@@ -344,9 +348,12 @@ def _roles_in(question: str) -> set[str]:
         # before a question word or a place ("… Sở Tư pháp Thanh Hóa": a capital after a lower-case word)
         words: list[str] = []
         previous_lower = False
-        for word in question[m.end() :].split()[:4]:
+        following = question[m.end() :].split()[:5]
+        for i, word in enumerate(following[:4]):
             w = word.strip(",.;:?!()")
-            if not w or fold(w) in _ROLE_STOP or (previous_lower and w[0].isupper()):
+            # "tai chinh" typed without diacritics is Tài chính (finance), not "tại" (at) a place
+            body_word = fold(" ".join(following[i : i + 2])) in _OFFICE_BIGRAMS
+            if not w or (fold(w) in _ROLE_STOP and not body_word) or (previous_lower and w[0].isupper()):
                 break
             words.append(w.lower())
             previous_lower = w[0].islower()

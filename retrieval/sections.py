@@ -529,10 +529,12 @@ def section_answer(
                 continue
             items = paragraphs[:2]
         budget = max(250, ANSWER_CHARS // min(max(len(items), 1), MAX_ITEMS))
+        whole = items
         items = [first_sentences(it, budget) for it in items]
         m = _ORDINAL.search(q)
         nth = (int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS.get(m.group(1))) if m else None
         if nth and kind is not None and 1 <= nth <= len(items):
+            items[nth - 1] = first_sentences(whole[nth - 1], ANSWER_CHARS)  # the one item asked: all of it
             where = f"mục {ref}" if ref else "phần"
             cit = dataclasses.replace(
                 Citation.from_passage(first, quote=items[nth - 1]), section=prefix, section_ref=ref

@@ -69,6 +69,8 @@ def test_answer_types():
     assert asked_type("ai làm trưởng ban") == "person"
     assert answer_type_found("date", "ký ngày 28/11/2025") and not answer_type_found("date", "không có")
     assert asked_type("Ngày Sức khỏe toàn dân là ngày mấy?") == "date"
+    assert asked_unit("bao giờ thì bỏ lệ phí môn bài?") is None  # a date is asked, not a sum of money
+    assert asked_unit("lệ phí môn bài bao nhiêu tiền?") == "money"
     assert asked_type("Có trường nào chuyên dạy AI cho người giỏi không?") != "person"  # AI: trí tuệ nhân tạo
     # "có mấy / nêu mấy …" asks for the items of a list, unless it counts people or things
     assert asked_type("TB 624 nêu mấy nguyên nhân chủ yếu của hạn chế? là gì") == "list"
