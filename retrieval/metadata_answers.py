@@ -152,6 +152,22 @@ def _date_line(body: str, iso: str | None) -> str | None:
     return None
 
 
+def _effective_day(effective: str, body: str, when: str | None) -> str:
+    """The day a relative start ("từ ngày được Quốc hội thông qua", "kể từ ngày ký") falls on, from the document
+    itself: its adoption line ("… thông qua ngày 17 tháng 5 năm 2025.") or its date; "" when neither is there."""
+    folded = fold(effective)
+    if "thong qua" in folded:
+        line = next(
+            (ln.strip() for ln in body.split("\n") if re.search(r"thông qua ngày \d", ln)),
+            None,
+        )
+        if line:
+            return f" — văn bản ghi: “{line}”"
+    if re.search(r"\bngay (ky|ban hanh)\b", folded) and when:
+        return f" — ngày ký ban hành ghi trên văn bản: {when}"
+    return ""
+
+
 def answer_metadata(
     question: str, field: str, card: DocumentCard, passages: list[Passage], body: str
 ) -> Answer:
@@ -208,6 +224,7 @@ def answer_metadata(
             holders = [s for s in sections(body) if card.effective in s.text]
             where = format_labels(max(holders, key=lambda s: len(s.labels)).labels) if holders else ""
             text = f"{name} ghi" + (f" tại {where}" if where else "") + f": “{card.effective}”"
+            text += _effective_day(card.effective, body, when)
             cit = _citation(card, p, card.effective, clause=where or None)
         else:
             missing = f"Bản {name} trong kho không ghi thời điểm có hiệu lực, nên chưa xác định được ngày có hiệu lực."

@@ -92,6 +92,8 @@ def test_the_issue_examples(engine):
     a = engine.ask("Nghị quyết 198 có hiệu lực từ khi nào?")
     assert a.grounded and "Điều 17, khoản 1" in a.text and "từ ngày được Quốc hội thông qua" in a.text
     assert a.citations[0].clause == "Điều 17, khoản 1"
+    # "from the day it was adopted": the day, as the document's adoption line writes it
+    assert "thông qua ngày 17 tháng 5 năm 2025" in a.text
     # the Government's Nghị quyết 57/NQ-CP is not the Politburo's 57-NQ/TW: no card of the wrong document
     a = engine.ask("Nghị quyết 57/NQ-CP năm 2025 của Chính phủ về vấn đề gì?")
     assert not a.text.startswith("Nghị quyết 57-NQ/TW") and "Kho văn bản hiện chưa có" in a.text
