@@ -24,6 +24,7 @@ from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
 from retrieval.fact_lead import FACT_LEAD, short_fact
 from retrieval.judge import (
     Judge,
+    about_asked_places,
     answer_type_found,
     asked_detail_missing,
     asked_role_missing,
@@ -383,7 +384,12 @@ def _with_office_holder(
     seen = {h.passage.id for h in hits}
     if any(holds_role(roles, s) for h in hits for s in _sentences(h.passage.text)):
         return hits
-    sources = list(dict.fromkeys(h.passage.doc.source for h in hits))
+    # only reports about the asked place: Thanh Hóa's Giám đốc Sở Tư pháp is not Phú Thọ's
+    sources = [
+        s
+        for s in dict.fromkeys(h.passage.doc.source for h in hits)
+        if about_asked_places(question, doc_passages(s))
+    ]
     for passage in (p for source in sources for p in doc_passages(source)):
         if passage.id not in seen and any(holds_role(roles, s) for s in _sentences(passage.text)):
             last = hits[min(len(hits), 5) - 1]
@@ -394,12 +400,21 @@ def _with_office_holder(
     return hits
 
 
-def _names_the_holder(question: str, picked: list[tuple[SearchHit, str]]) -> bool:
+def _names_the_holder(
+    question: str,
+    picked: list[tuple[SearchHit, str]],
+    doc_passages: Callable[[str], Sequence[Passage]] | None,
+) -> bool:
     """Whether a "who holds this office" question is answered outright: the first chosen sentence names the
-    office with its body and a person ("Giám đốc Sở Tư pháp Mai Xuân Bình báo cáo …"). The judge, calibrated on
-    word overlap, under-rates such a sentence when the question is typed in other words."""
+    office with its body and a person ("Giám đốc Sở Tư pháp Mai Xuân Bình báo cáo …"), in a report about the
+    asked place if one is named. The judge, calibrated on word overlap, under-rates such a sentence when the
+    question is typed in other words."""
     roles = asked_roles(question)
-    return bool(roles and picked) and holds_role(roles, lead_with_fact(question, picked)[0][1])
+    if not (roles and picked):
+        return False
+    hit, sentence = lead_with_fact(question, picked)[0]
+    doc = list(doc_passages(hit.passage.doc.source)) if doc_passages else [hit.passage]
+    return holds_role(roles, sentence) and about_asked_places(question, doc)
 
 
 def _referenced(hits: list[SearchHit], plan: QueryPlan) -> tuple[str, ...]:
@@ -462,7 +477,7 @@ def compose(
             return refusal(question, hits, plan, referenced)
     if (
         not picked
-        or not (judge.accept(feats) or _names_the_holder(question, picked))
+        or not (judge.accept(feats) or _names_the_holder(question, picked, doc_passages))
         or asked_detail_missing(question, [s for _, s in picked])
         or asked_role_missing(question, [s for _, s in picked])
         or off_the_asked_case(question, list({h.passage.id: h for h, _ in picked}.values()), doc_passages)

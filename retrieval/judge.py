@@ -562,6 +562,16 @@ def _ordinal_digits(folded: str) -> str:
     return _WORD_ORDINAL.sub(lambda m: f"thu {_ORDINAL_WORDS.get(m.group(1), 10)}", folded)
 
 
+def about_asked_places(question: str, doc: Sequence[Passage]) -> bool:
+    """Whether a document (its passages in order) may be about every place the question names — True when it
+    names none. See `_may_be_about`."""
+    places = asked_places(question)
+    if not places or not doc:
+        return True
+    text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in doc)
+    return _may_be_about(places, doc, " " + " ".join(WORD_RE.findall(fold(text))) + " ")
+
+
 def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) -> bool:
     """Whether a document may be about every asked place: it names it, its address names it (a local paper
     names its province in its address, "baothanhhoa.vn", more surely than in its paragraphs), or it is local
