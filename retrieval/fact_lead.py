@@ -68,11 +68,10 @@ def _closest(question: str, sentence: str, spans: list[re.Match[str]]) -> re.Mat
     ordered = sorted(spans, key=lambda m: m.start())
     for i, m in enumerate(ordered):
         # the words that describe this value: not those of the value before it, nor of another clause
-        start = max([ordered[i - 1].end() if i else 0, sentence.rfind(";", 0, m.start()) + 1])
-        end = min(
-            [ordered[i + 1].start() if i + 1 < len(ordered) else len(sentence)]
-            + [p for p in (sentence.find(";", m.end()),) if p >= 0]
-        )
+        start = max(ordered[i - 1].end() if i else 0, sentence.rfind(";", 0, m.start()) + 1)
+        end = ordered[i + 1].start() if i + 1 < len(ordered) else len(sentence)
+        if ";" in sentence[m.end() : end]:
+            end = sentence.index(";", m.end())
         before = " ".join(sentence[start : m.start()].split()[-WINDOW:])
         after = " ".join(sentence[m.end() : end].split()[:AFTER])
         scored.append((len(asked & _words(before)) + 0.5 * len(asked & _words(after)), m))

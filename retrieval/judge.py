@@ -269,7 +269,6 @@ _REF_WORDS = re.compile(
     r"\b(lần|phiên|kỳ họp|khóa|khoá|đợt) thứ\s+[\dIVXLivxl]+\b",
     re.IGNORECASE,
 )
-_DOC_WORDS = re.compile(_REF_WORDS.pattern.split("|\\b(lần|")[0], re.IGNORECASE)
 _WHICH_ORDINAL = re.compile(r"\bthu (may|bao nhieu)\b")
 _DATES = re.compile(
     r"\b(ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\b|"  # "Ngày 11/9/2025" whole, not "Ngày 11" and then "9/20"
@@ -409,13 +408,12 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
         named = {r.number for r in find_refs(question)}
         return not any(r.number not in named for r in find_refs(joined))
     if _WHICH_ORDINAL.search(folded_q):  # "lần thứ mấy?": an ordinal in digits or in words answers it
-        return not re.search(r"\bthu\s+(\d+|[ivxl]+|" + "|".join(_ORDINAL_WORDS) + r"|muoi)\b", fold(joined))
+        return not re.search(r"\bthu\s+(\d+|[ivxl]+)\b", _ordinal_digits(fold(joined)))
     kind = asked_type(question)
     if kind not in _STATED or _YES_NO.search(folded_q):
         return False  # "có cho mấy hộ … không?" asks yes or no; "mấy hộ" there is "those households"
     text = DOC_NUMBER_RE.sub(" ", " ".join(sentences))
-    # "lần thứ 21" is which meeting, not an amount — unless the question asks which ("lần thứ mấy?")
-    text = (_DOC_WORDS if _WHICH_ORDINAL.search(folded_q) else _REF_WORDS).sub(" ", text)
+    text = _REF_WORDS.sub(" ", text)  # "Điều 7", "lần thứ 21": which clause or meeting, not an amount
     if kind == "number":  # a date or "một số" ("some") is not an amount
         text = _DATES.sub(" ", text)
         unit = asked_unit(question)
@@ -542,7 +540,8 @@ def off_the_asked_case(
 _ORDINAL = re.compile(r"\b(?:lan|phien|ky hop|khoa|dot|hoi nghi trung uong) thu \d+\b")
 
 
-_ORDINAL_WORDS = {
+# ordinals in words, folded ("thứ sáu" → 6); sections reads "ý thứ ba" with them too
+ORDINAL_WORDS = {
     "nhat": 1,
     "hai": 2,
     "ba": 3,
@@ -553,13 +552,14 @@ _ORDINAL_WORDS = {
     "bay": 7,
     "tam": 8,
     "chin": 9,
+    "muoi": 10,
 }
-_WORD_ORDINAL = re.compile(r"\bthu (" + "|".join(_ORDINAL_WORDS) + r"|muoi)\b")
+_WORD_ORDINAL = re.compile(r"\bthu (" + "|".join(ORDINAL_WORDS) + r")\b")
 
 
 def _ordinal_digits(folded: str) -> str:
     """ "lan thu sau" → "lan thu 6": an ordinal in words and in digits are the same meeting."""
-    return _WORD_ORDINAL.sub(lambda m: f"thu {_ORDINAL_WORDS.get(m.group(1), 10)}", folded)
+    return _WORD_ORDINAL.sub(lambda m: f"thu {ORDINAL_WORDS[m.group(1)]}", folded)
 
 
 def about_asked_places(question: str, doc: Sequence[Passage]) -> bool:

@@ -524,32 +524,22 @@ def answer_clause(question: str, clause: ClauseRef, catalog: Catalog, source: st
             referenced_docs=refs,
         )
     quote = section.text
+    count = ""  # ", gồm 6 ý" when the clause's items are listed
     items = top_items(section.text) if asked_type(question) == "list" else []
-    if len(items) >= 2 and not any(
-        it.rstrip().endswith(":") for it in items
-    ):  # an item with sub-items: whole
+    if len(items) >= 2 and not any(it.rstrip().endswith(":") for it in items):
         # "phần III có mấy nhóm nhiệm vụ? nêu tên từng nhóm": the clause's own items, counted, not its full text
-        listed = "\n".join(f"{i}. {first_sentences(it, 300)}" for i, it in enumerate(items, start=1))
-        first_line = section.text.split("\n", 1)[0]
-        passage = _passage_for(catalog.passages(source), section.labels, first_line)
-        cit = dataclasses.replace(_citation(card, passage, listed), clause=where, section_ref=where)
-        return Answer(
-            question=question,
-            text=f"Theo {cit.label()}, gồm {len(items)} ý:\n{listed}",
-            citations=[cit],
-            grounded=True,
-            referenced_docs=refs,
-        )
-    if len(quote) > MAX_QUOTE_CHARS:
+        # (an item that leads sub-items of its own keeps the clause whole)
+        quote = "\n".join(f"{i}. {first_sentences(it, 300)}" for i, it in enumerate(items, start=1))
+        count = f", gồm {len(items)} ý"
+    elif len(quote) > MAX_QUOTE_CHARS:
         cut = quote[:MAX_QUOTE_CHARS]
         quote = cut[: cut.rfind("\n")] + "\n…"
     first_line = section.text.split("\n", 1)[0]
     passage = _passage_for(catalog.passages(source), section.labels, first_line)
-    cit = _citation(card, passage, quote)
-    cit = dataclasses.replace(cit, clause=where, section_ref=where)
+    cit = dataclasses.replace(_citation(card, passage, quote), clause=where, section_ref=where)
     return Answer(
         question=question,
-        text=f"Theo {cit.label()}:\n{quote}",
+        text=f"Theo {cit.label()}{count}:\n{quote}",
         citations=[cit],
         grounded=True,
         referenced_docs=refs,

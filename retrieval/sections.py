@@ -17,7 +17,7 @@ from retrieval.chunking import split_sentences
 from retrieval.citations import format_document_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import WORD_RE
-from retrieval.judge import asked_type
+from retrieval.judge import ORDINAL_WORDS, asked_type
 from retrieval.lists import is_heading, ordinal
 from retrieval.textnorm import fold
 from retrieval.types import Citation, Passage
@@ -199,19 +199,6 @@ _FILLER |= {
     "nhanh",
 }
 _ORDINAL = re.compile(r"\b(?:y|muc|diem|giai phap|nhiem vu|quan diem|muc tieu|noi dung)\s+thu\s+(\w+)")
-_ORDINAL_WORDS = {
-    "nhat": 1,
-    "hai": 2,
-    "ba": 3,
-    "tu": 4,
-    "bon": 4,
-    "nam": 5,
-    "sau": 6,
-    "bay": 7,
-    "tam": 8,
-    "chin": 9,
-    "muoi": 10,
-}
 _ITEM = re.compile(r"^\s*(?P<mark>[-•+*]|\(?\d{1,2}[.)]|\(?[a-zđ]\))\s+")
 MAX_ITEMS = 10
 ITEM_CHARS = 420
@@ -532,7 +519,7 @@ def section_answer(
         whole = items
         items = [first_sentences(it, budget) for it in items]
         m = _ORDINAL.search(q)
-        nth = (int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS.get(m.group(1))) if m else None
+        nth = (int(m.group(1)) if m.group(1).isdigit() else ORDINAL_WORDS.get(m.group(1))) if m else None
         if nth and kind is not None and 1 <= nth <= len(items):
             items[nth - 1] = first_sentences(whole[nth - 1], ANSWER_CHARS)  # the one item asked: all of it
             where = f"mục {ref}" if ref else "phần"
