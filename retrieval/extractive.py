@@ -400,23 +400,6 @@ def _with_office_holder(
     return hits
 
 
-def _names_the_holder(
-    question: str,
-    picked: list[tuple[SearchHit, str]],
-    doc_passages: Callable[[str], Sequence[Passage]] | None,
-) -> bool:
-    """Whether a "who holds this office" question is answered outright: the first chosen sentence names the
-    office with its body and a person ("Giám đốc Sở Tư pháp Mai Xuân Bình báo cáo …"), in a report about the
-    asked place if one is named. The judge, calibrated on word overlap, under-rates such a sentence when the
-    question is typed in other words."""
-    roles = asked_roles(question)
-    if not (roles and picked):
-        return False
-    hit, sentence = lead_with_fact(question, picked)[0]
-    doc = list(doc_passages(hit.passage.doc.source)) if doc_passages else [hit.passage]
-    return holds_role(roles, sentence) and about_asked_places(question, doc)
-
-
 def _referenced(hits: list[SearchHit], plan: QueryPlan) -> tuple[str, ...]:
     """Canonical numbers of the named documents that were found ("NQ 57" → "57-NQ/TW"), for follow-ups."""
     in_refs = set(plan.ref_sources)
@@ -477,7 +460,7 @@ def compose(
             return refusal(question, hits, plan, referenced)
     if (
         not picked
-        or not (judge.accept(feats) or _names_the_holder(question, picked, doc_passages))
+        or not judge.accept(feats)
         or asked_detail_missing(question, [s for _, s in picked])
         or asked_role_missing(question, [s for _, s in picked])
         or off_the_asked_case(question, list({h.passage.id: h for h, _ in picked}.values()), doc_passages)

@@ -330,6 +330,11 @@ def asked_roles(question: str) -> set[str]:
     case; empty for any other question."""
     if not _WHO_HOLDS.search(fold(question)):
         return set()
+    # a follow-up arrives as "còn giám đốc sở nội vụ thì sao? (the earlier question)": its own office, if it
+    # names one, is the one asked — not the earlier question's
+    own = question.split(" (", 1)[0]
+    if own != question and _roles_in(own):
+        question = own
     # as typed, and with abbreviations spelled out ("GĐ Sở VHTTDL" is "Giám đốc Sở Văn hóa, Thể thao và Du lịch")
     rewritten = default_lexicon().rewrite(question)
     return _roles_in(question) | (_roles_in(rewritten) if rewritten != question else set())
@@ -481,7 +486,18 @@ def asked_places(question: str) -> list[str]:
             continue
         if len(words) >= least and fold(" ".join(words)) not in places:
             places.append(fold(" ".join(words)))
+    # a province typed in lower case or without diacritics ("giam doc so tu phap nghe an la ai")
+    folded = " " + " ".join(WORD_RE.findall(fold(question))) + " "
+    places += [p for p in _provinces() if f" {p} " in folded and not any(p in q for q in places)]
     return places
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> tuple[str, ...]:
+    """Folded names of Vietnam's provinces and cities (package data `retrieval/data/provinces.txt`)."""
+    text = resources.files("retrieval.data").joinpath("provinces.txt").read_text(encoding="utf-8")
+    lines = (ln.strip() for ln in text.splitlines())
+    return tuple(" ".join(WORD_RE.findall(fold(ln))) for ln in lines if ln and not ln.startswith("#"))
 
 
 _LONE_YEAR = re.compile(r"(?<![\d/.,-])(19|20)\d{2}(?![\d/.,])")  # not "57/2024", "15/9/2025"

@@ -163,12 +163,12 @@ def test_a_clause_that_does_not_state_the_asked_amount_is_not_quoted_as_its_answ
 
 
 def test_office_holders_and_definitions_are_found_anywhere_in_their_document(engine):
-    for q in (
-        "Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị 16/1 tên là gì ạ?",
-        "giam doc so tu phap thanh hoa ten gi",
-    ):
+    a = engine.ask("Giám đốc Sở Tư pháp Thanh Hóa báo cáo tại hội nghị 16/1 tên là gì ạ?")
+    assert a.grounded and a.text.startswith("Trả lời ngắn: Mai Xuân Bình.")
+    # another province, typed in lower case without diacritics: Thanh Hóa's director does not answer for it
+    for q in ("giam doc so tu phap nghe an la ai", "GĐ so tu phap ha tinh ten gi"):
         a = engine.ask(q)
-        assert a.grounded and a.text.startswith("Trả lời ngắn: Mai Xuân Bình."), q
+        assert not a.grounded and "Mai Xuân Bình" not in a.text, q
     a = engine.ask("Theo NQ 198 thì hộ kinh doanh được hiểu thế nào?")
     assert "Hộ kinh doanh là loại hình kinh doanh do một cá nhân hoặc các thành viên hộ gia đình" in a.text
     assert a.citations[0].doc_number == "198/2025/QH15"

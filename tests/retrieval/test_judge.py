@@ -202,6 +202,12 @@ def test_a_phone_number_or_a_document_number_must_be_stated_when_asked():
     )
 
 
+def test_a_province_typed_in_lower_case_without_diacritics_is_a_place():
+    assert asked_places("giam doc so tu phap nghe an la ai") == ["nghe an"]
+    assert asked_places("Tuổi thọ ở tỉnh Phú Thọ là bao nhiêu?") == ["phu tho"]  # found once, not twice
+    assert asked_places("NQ 57 đặt mục tiêu gì?") == []
+
+
 def test_places_are_the_capitalised_words_after_an_administrative_word():
     assert asked_places("Trưởng Ban Tổ chức Tỉnh ủy Phú Thọ là ai?") == ["phu tho"]
     assert asked_places("thành phố Hồ Chí Minh, tỉnh Đắk Lắk và xã Hợp Tiến") == [
