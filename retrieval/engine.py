@@ -25,6 +25,7 @@ from retrieval.scope import EVERYONE, PUBLIC, Audience
 from retrieval.search import HybridSearcher, QueryPlan
 from retrieval.sentences import embed_candidates
 from retrieval.settings import DEFAULT_QUERY_THREADS, RetrievalSettings
+from retrieval.shorthand import expand_shorthand
 from retrieval.store import Store
 from retrieval.textnorm import nfc
 from retrieval.types import Answer, Passage, SearchHit
@@ -39,8 +40,9 @@ class QueryError(ValueError):
 
 
 def clean_query(query: str) -> str:
-    """NFC, collapsed spaces, clipped to a sane length (a pasted 10,000-character text still gets an answer)."""
-    q = " ".join(nfc(query or "").split())
+    """NFC, collapsed spaces, chat shorthand spelled out ("bn" → "bao nhiêu", retrieval.shorthand), clipped to
+    a sane length (a pasted 10,000-character text still gets an answer)."""
+    q = expand_shorthand(" ".join(nfc(query or "").split()))
     if not q or not any(ch.isalnum() for ch in q):
         raise QueryError("Câu hỏi trống. Anh/chị hãy nhập nội dung cần tra cứu.")
     return q[:MAX_QUERY_CHARS]

@@ -61,14 +61,26 @@ LIST_CHARS = 3000  # what the items of one list may take together (a Telegram me
 _sentences = candidate_sentences  # the composer's name for the answer candidates
 
 
-def _sentence_score(q_terms: set[str], q_bigrams: set[str], sentence: str) -> float:
+# A matched word counts by its rarity: idf / `RARITY_UNIT` (clipped), so "biệt phái" outweighs "sở", "tỉnh"
+RARITY_UNIT = 3.0
+
+
+def _weight(term: str, stats: CorpusStats | None) -> float:
+    if stats is None or any(ch.isdigit() for ch in term):
+        return 1.0  # a number names the document or the year as often as the fact
+    return min(1.6, max(0.4, stats.idf(term) / RARITY_UNIT))
+
+
+def _sentence_score(
+    q_terms: set[str], q_bigrams: set[str], sentence: str, stats: CorpusStats | None = None
+) -> float:
     words = WORD_RE.findall(fold(sentence))
     if not words:
         return 0.0
     wset = set(words)
     bigrams = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
-    uni = len(q_terms & wset)
-    bi = len(q_bigrams & bigrams)
+    uni = sum(_weight(t, stats) for t in q_terms & wset)
+    bi = sum(sum(_weight(w, stats) for w in b.split()) / 2 for b in q_bigrams & bigrams)
     score = (uni + 1.5 * bi) * (1.0 if len(words) >= 6 else 0.5)
     tail = sentence.rstrip()[-1:]
     if tail == "?":
@@ -135,10 +147,12 @@ def select_sentences(
     *,
     plan: QueryPlan | None = None,
     detail: bool = False,
+    stats: CorpusStats | None = None,
 ):
     """Pick up to `limit` whole sentences from the top passages, best first, as (hit, sentence) pairs.
 
-    A sentence scores by the question's words it holds (and their pairs), by holding the asked kind of value
+    A sentence scores by the question's words it holds (and their pairs), each by its rarity in the corpus
+    when `stats` is given ("môn bài" outweighs "hộ kinh doanh"), by holding the asked kind of value
     (a date, a number), and by meaning: its stored vector's similarity to the question (`plan`'s vectors,
     see retrieval.sentences), which is what finds the answer to a question in everyday words.
     Further sentences must score close to the best one (and closer still when they come from another
@@ -155,7 +169,7 @@ def select_sentences(
         sentences = _sentences(hit.passage.text)
         meaning = _meaning(plan, hit, len(sentences))
         for si, sentence in enumerate(sentences):
-            s = _sentence_score(q_terms, q_bigrams, sentence)
+            s = _sentence_score(q_terms, q_bigrams, sentence, stats)
             if meaning is not None:
                 s += MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
             s *= (1.0 - 0.15 * hi) * _answer_type_factor(kind, sentence)
@@ -368,8 +382,8 @@ def evidence(
     by_words = select_sentences(question, hits)
     feats = features(question, hits, stats, [s for _, s in by_words], plan.ref_sources, plan.unknown_refs)
     if detail:
-        return select_sentences(question, hits, 6, 1800, plan=plan, detail=True), feats
-    return select_sentences(question, hits, plan=plan), feats
+        return select_sentences(question, hits, 6, 1800, plan=plan, detail=True, stats=stats), feats
+    return select_sentences(question, hits, plan=plan, stats=stats), feats
 
 
 def _with_office_holder(

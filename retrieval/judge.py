@@ -112,6 +112,13 @@ _UNITS = {
             re.IGNORECASE,
         ),
     ),
+    "duration": (
+        # "tối đa mấy ngày", "miễn thuế bao nhiêu năm": a span of time, not a date ("ngày mấy", "năm nào")
+        re.compile(r"\b(bao nhieu|may|toi da|toi thieu) (ngay|thang|tuan|gio|nam)\b(?! (nao|may|bao nhieu))"),
+        re.compile(
+            r"\d\s*(ngày|tháng|tuần|giờ|năm)\b|\b(một|hai|ba|năm|mười) (ngày|tháng|tuần|năm)\b", re.IGNORECASE
+        ),
+    ),
 }
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 # Words that open a name but are not the name ("tỉnh Bắc Giang", "Nghị quyết 57", "Sở Nội vụ Phú Thọ"), folded
@@ -251,6 +258,8 @@ def asked_type(question: str) -> str | None:
     q = fold(
         re.sub(r"\bAI\b", "tri tue nhan tao", question)
     )  # "dạy AI" is artificial intelligence, not "ai?"
+    if _UNITS["duration"][0].search(q):
+        return "number"  # "thời hạn tối đa mấy ngày?" asks how long, not which day
     for kind in ("date", "list", "number", "person", "place"):
         if _ASKS[kind].search(q):
             return kind
@@ -269,6 +278,7 @@ _REF_WORDS = re.compile(
     r"\b(lần|phiên|kỳ họp|khóa|khoá|đợt) thứ\s+[\dIVXLivxl]+\b",
     re.IGNORECASE,
 )
+_ROW_NUMBER = re.compile(r"\|\s*\d+\.?\s*(?=\|)")
 _WHICH_ORDINAL = re.compile(r"\bthu (may|bao nhieu)\b")
 _DATES = re.compile(
     r"\b(ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\b|"  # "Ngày 11/9/2025" whole, not "Ngày 11" and then "9/20"
@@ -415,18 +425,36 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     if _WHICH_ORDINAL.search(folded_q):  # "lần thứ mấy?": an ordinal in digits or in words answers it
         return not re.search(r"\bthu\s+(\d+|[ivxl]+)\b", _ordinal_digits(fold(joined)))
     kind = asked_type(question)
+    if kind == "place" and not _YES_NO.search(folded_q):
+        return not names_a_place(joined)  # "đặt ở tỉnh nào?" over a sentence that names no place
     if kind not in _STATED or _YES_NO.search(folded_q):
         return False  # "có cho mấy hộ … không?" asks yes or no; "mấy hộ" there is "those households"
     text = DOC_NUMBER_RE.sub(" ", " ".join(sentences))
     text = _REF_WORDS.sub(" ", text)  # "Điều 7", "lần thứ 21": which clause or meeting, not an amount
+    text = _ROW_NUMBER.sub(" ", text)  # "| 11. |": the row of a table, not an amount
     if kind == "number":  # a date or "một số" ("some") is not an amount
         text = _DATES.sub(" ", text)
         unit = asked_unit(question)
         # "bao nhiêu tỷ đồng?" over sentences with no sum of money; an allowance ("phụ cấp") may be a share of
         # the salary, so a percentage answers a money question, never the other way round
-        if unit in ("money", "percent") and not unit_answered(unit, text, question):
+        if unit in ("money", "percent", "duration") and not unit_answered(unit, text, question):
             return True
     return not _STATED[kind].search(text)
+
+
+_NAMED_PLACE = re.compile(
+    r"\b(?i:tỉnh|thành phố|xã|phường|huyện|quận|thị xã|thị trấn|đặc khu|tại|ở|về)\s+"
+    r"[A-ZĐ\u00c0-\u00dd\u0102\u01a0\u01af\u1ea0-\u1ef8]"
+)
+
+
+def names_a_place(text: str) -> bool:
+    """Whether `text` names a place: a province or city of Vietnam, or a capitalised name after an
+    administrative word or "tại / ở" ("xã Hợp Tiến", "tại Hà Nội")."""
+    if _NAMED_PLACE.search(text):
+        return True
+    folded = " " + " ".join(WORD_RE.findall(fold(text))) + " "
+    return any(f" {p} " in folded for p in _provinces())
 
 
 _PLACE_WORD = re.compile(

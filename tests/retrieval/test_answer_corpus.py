@@ -236,3 +236,14 @@ def test_more_detail_gives_a_longer_answer_than_the_first(engine):
     more = ask(engine, "chi tiết hơn", "Kinh tế tư nhân đóng góp bao nhiêu phần trăm GDP theo NQ 68?")
     assert first.grounded and more.grounded
     assert len(more.text) > len(first.text) and more.text != first.text
+
+
+def test_the_sentence_with_the_rare_asked_words_beats_one_with_many_common_ones(engine):
+    # "hộ kinh doanh, cá nhân kinh doanh" fills many sentences of Điều 10; "môn bài" is in one
+    answer = ask(engine, "hộ buôn bán nhỏ còn phải đóng tiền môn bài nữa ko, NQ 198 nói sao")
+    assert answer.grounded and "lệ phí môn bài" in answer.text, answer.text[:300]
+
+
+def test_an_amount_asked_in_chat_shorthand_is_refused_when_no_sentence_gives_it(engine):
+    answer = ask(engine, "con nít học mầm non được hỗ trợ tiền ăn trưa bn 1 ngày?")
+    assert not answer.grounded and not answer.citations, answer.text[:300]

@@ -3,6 +3,8 @@
 import json
 import math
 
+import pytest
+
 from retrieval.evidence import CorpusStats
 from retrieval.judge import (
     FEATURES,
@@ -291,3 +293,36 @@ def test_the_office_asked_about_carries_its_body_not_the_place():
     assert not asked_role_missing(
         "Giám đốc Sở Tư pháp là ai?", ["Giám đốc Sở Tư pháp Mai Xuân Bình báo cáo."]
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "missing"),
+    [
+        # a place is asked: only a sentence naming one answers
+        (
+            "Trung tâm dữ liệu quốc gia số 2 đặt ở tỉnh nào",
+            "Nghiên cứu, đề xuất xây dựng Trung tâm dữ liệu quốc gia số 2 và số 3.",
+            True,
+        ),
+        ("Hội nghị tổ chức ở đâu?", "Hội nghị được tổ chức tại Hà Nội ngày 5/1.", False),
+        ("Xã nào làm tốt nhất?", "Xã Hợp Tiến dẫn đầu về chuyển đổi số.", False),
+        ("tinh nao dan dau", "Tỉnh Phú Thọ xếp thứ nhất cả nước.", False),
+        # a span of time is asked: a date does not answer it, nor does the number of a table's row
+        (
+            "thời hạn giải quyết tối đa mấy ngày?",
+            "| 11. | Rà soát theo Thông báo số 46-TB/TGV ngày 30/09/2025 |",
+            True,
+        ),
+        ("miễn thuế mấy năm?", "Miễn thuế trong thời hạn 02 năm.", False),
+        ("có bao nhiêu chỉ tiêu?", "| 37 | Đăng ký mục tiêu giai đoạn 2026 - 2030 |", True),
+    ],
+)
+def test_the_asked_place_span_or_amount_must_be_stated(question, sentence, missing):
+    assert asked_detail_missing(question, [sentence]) is missing
+
+
+def test_a_span_of_time_is_a_number_not_a_date():
+    assert asked_type("thời hạn tối đa mấy ngày?") == "number"
+    assert asked_unit("được miễn thuế bao nhiêu năm?") == "duration"
+    assert asked_type("ban hành ngày mấy?") == "date"
+    assert asked_type("đến năm nào?") == "date"
