@@ -71,6 +71,8 @@ def is_follow_up(question: str) -> bool:
     q = fold(question).strip()
     if q.startswith(_STARTS) or _ORDINAL.search(q):
         return True
+    if not find_refs(question) and (_THAT_DOCUMENT.search(q) or _THAT_MEETING.search(q)):
+        return True  # "cuộc họp đó diễn ra hôm nào?", "hỏi thêm về văn bản này"
     return not find_refs(question) and len(content_terms(question)) <= 2
 
 
@@ -93,6 +95,11 @@ def standalone(question: str, previous: str | None, docs: Sequence[str] = ()) ->
     q = fold(question).strip()
     if _MORE.match(q):
         return previous
+    meeting = _THAT_MEETING.search(fold(question))
+    if meeting and docs:
+        # "cuộc họp đó" is the meeting the previous document reports: "cuộc họp (Thông báo 659/TB-VPCP)"
+        name = f"{KIND_NAMES.get(kind_of_number(docs[0]) or '', 'Văn bản')} {docs[0]}"
+        return f"{question[: meeting.end(1)]} ({name}){question[meeting.end() :]}".strip()
     that = _THAT_DOCUMENT.search(fold(question))  # fold keeps positions: the match indexes `question`
     if that and docs:
         number = docs[0]
@@ -127,3 +134,7 @@ def _without_years(previous: str, question: str) -> str:
             at = m.end()
     kept.append(previous[at:])
     return re.sub(r"\s{2,}", " ", "".join(kept))
+
+
+# "cuộc họp đó", "hội nghị này", "phiên họp ấy": the meeting the previous document (a notice) reports
+_THAT_MEETING = re.compile(r"\b(cuoc hop|buoi hop|phien hop|hoi nghi|ky hop)\s+(do|nay|tren|ay|vua roi)\b")

@@ -512,12 +512,23 @@ def asked_places(question: str) -> list[str]:
         # nghị", "tại Bộ Tài chính", "ở Văn phòng Chính phủ")
         if least > 1 and words and fold(words[0]) in _OFFICE_WORDS:
             continue
-        if len(words) >= least and fold(" ".join(words)) not in places:
-            places.append(fold(" ".join(words)))
+        name = _place_name(words)
+        if len(words) >= least and name not in places:
+            places.append(name)
     # a province typed in lower case or without diacritics ("giam doc so tu phap nghe an la ai")
     folded = " " + " ".join(WORD_RE.findall(fold(question))) + " "
     places += [p for p in _provinces() if f" {p} " in folded and not any(p in q for q in places)]
     return places
+
+
+def _place_name(words: list[str]) -> str:
+    """The place in a run of capitalised words (folded): a province's name where one opens the run ("tỉnh Phú
+    Thọ Trần Duy Đông" → "phu tho": a person's name follows), else the first two of four or more words."""
+    folded = " ".join(WORD_RE.findall(fold(" ".join(words))))
+    province = next((p for p in _provinces() if folded == p or folded.startswith(p + " ")), None)
+    if province:
+        return province
+    return " ".join(folded.split()[:2]) if len(words) >= 4 else folded
 
 
 @lru_cache(maxsize=1)

@@ -1,10 +1,11 @@
 """Follow-up questions completed from the previous one: the document it was about, what it asked."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from retrieval.docrefs import find_refs, without_refs
-from retrieval.followup import standalone
+from retrieval.followup import is_follow_up, standalone
 
 
 def test_that_document_is_named_in_place_of_the_earlier_question():
@@ -52,3 +53,15 @@ def test_a_follow_up_with_its_own_year_or_opening_word():
     assert standalone(
         "vậy mỗi tháng phải đạt bao nhiêu?", "Sân bay Long Thành đã xong bao nhiêu %?", []
     ).endswith("(Sân bay Long Thành đã xong bao nhiêu %)")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("cuộc họp đó diễn ra hôm nào", "cuộc họp (Thông báo 659/TB-VPCP) diễn ra hôm nào"),
+        ("Hội nghị này do ai chủ trì?", "Hội nghị (Thông báo 659/TB-VPCP) do ai chủ trì?"),
+    ],
+)
+def test_that_meeting_is_the_one_the_previous_notice_reports(question, expected):
+    assert is_follow_up(question)
+    assert standalone(question, "TB 659 là kết luận của ai?", ["659/TB-VPCP"]) == expected
