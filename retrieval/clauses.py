@@ -120,6 +120,7 @@ _NUM = r"\d{1,3}"
 _DIEU_RE = re.compile(rf"(?i:\bdieu)\s+({_NUM})\b")
 _KHOAN_RE = re.compile(rf"(?i:\bkhoan)\s+({_NUM})\b")
 _DIEM_RE = re.compile(r"(?i:\bdiem)\s+([a-z])\)?(?=[\s,.;?!]|$)")
+_DIEM_NUM_RE = re.compile(rf"(?i:\bdiem)\s+({_NUM})\b")
 _MUC_RE = re.compile(rf"(?i:\b(?:muc|tieu\s+muc))\s+({_ROMAN}|{_NUM})((?:\.\d{{1,2}})*)\b")
 _PHAN_RE = re.compile(rf"(?i:\bphan)\s+(?:(?i:thu)\s+)?({_ROMAN}|{_NUM})\b")
 _CHUONG_RE = re.compile(rf"(?i:\bchuong)\s+({_ROMAN}|{_NUM})\b")
@@ -148,6 +149,12 @@ def parse_clause_ref(question: str) -> ClauseRef | None:
     muc = _MUC_RE.search(t)
     phan = _PHAN_RE.search(t)
     chuong = _CHUONG_RE.search(t)
+    numbered = _DIEM_NUM_RE.search(t)
+    if numbered and muc and not (dieu or khoan) and not muc.group(2):
+        # "điểm 7 mục II KL 127": a resolution numbers the points of a part 1., 2., 3. — item 7 of part II
+        return ClauseRef(
+            phan=phan.group(1).upper() if phan else None, muc=(muc.group(1).upper(), numbered.group(1))
+        )
     if diem and not (khoan or dieu or muc):
         diem = None  # "điểm a" alone names nothing
     if not any((dieu, khoan, muc, phan, chuong)):

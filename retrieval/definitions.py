@@ -20,8 +20,11 @@ from retrieval.types import Answer, Citation, Passage, SearchHit
 # "X là gì", "X được hiểu (là gì / thế nào / như thế nào)", "X nghĩa là gì", "khái niệm X", "định nghĩa X"
 _ASKED = re.compile(
     r"^(?:(?:theo|trong)\s+.{1,40}?\s+(?:thi|,)\s+)?(?:khai niem|dinh nghia)?\s*(?P<term>.+?)\s+"
-    r"(?:la gi|duoc hieu (?:la gi|the nao|nhu the nao|ra sao)|nghia la gi|co nghia la gi|la nhu the nao)\b"
+    r"(?:la gi|la cai gi|la sao|(?:duoc )?hieu (?:la gi|la sao|the nao|nhu the nao|ra sao|la (?:loai|kieu) .{1,25} nao)|"
+    r"nghia la gi|nghia la sao|co nghia la gi|la nhu the nao|la (?:loai|kieu) .{1,25} nao)\b"
 )
+# "… theo NQ 198", "… trong Nghị quyết 198/2025/QH15": where the term is defined, not part of it
+_WHERE = re.compile(r"\s+(?:theo|trong|cua|tai)\s+(?:nq|kl|nghi quyet|ket luan|thong bao|luat|van ban|\d).*$")
 _LEADING = re.compile(r"^(?:cho (?:em|minh|toi) hoi|xin hoi|anh chi oi|cho hoi)\s*,?\s*")
 _MARK = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-zđ]\)|[-+•])\s*")
 MIN_TERM_WORDS = 2  # "X là gì" with a one-word X ("AI là gì") is too loose to look up by its opening words
@@ -35,7 +38,7 @@ def asked_term(question: str) -> str | None:
     m = _ASKED.match(q)
     if m is None:
         return None
-    term = re.sub(r"\s+", " ", m.group("term")).strip(" ,")
+    term = _WHERE.sub("", re.sub(r"\s+", " ", m.group("term"))).strip(" ,")
     words = term.split()
     if len(words) < MIN_TERM_WORDS or len(words) > 8:
         return None

@@ -139,6 +139,20 @@ def _names_year(year: str, sentence: str, passage: Passage) -> bool:
     return any(re.search(rf"(?<!\d){year}(?!\d)", text) for text in (sentence, passage.section))
 
 
+_ADDRESSEES = re.compile(
+    r"^\s*(Kính gửi|Nơi nhận)\s*:?\s*$((?:\n\s*(?:[-–•+].*)?$)*)", re.MULTILINE | re.IGNORECASE
+)
+
+
+def addressee_lines(text: str) -> set[str]:
+    """The lines of a "Kính gửi:" or "Nơi nhận:" block (who a letter goes to), never an answer: "gồm những
+    loại nào" over an official letter is not its list of recipients."""
+    lines: set[str] = set()
+    for m in _ADDRESSEES.finditer(text):
+        lines |= {ln.strip().lstrip("-–•+ ").strip() for ln in m.group(2).splitlines() if ln.strip()}
+    return lines
+
+
 def select_sentences(
     question: str,
     hits: list[SearchHit],
@@ -168,7 +182,10 @@ def select_sentences(
     for hi, hit in enumerate(hits[: 5 if roles else 3]):
         sentences = _sentences(hit.passage.text)
         meaning = _meaning(plan, hit, len(sentences))
+        addressees = addressee_lines(hit.passage.text)
         for si, sentence in enumerate(sentences):
+            if addressees and sentence.strip().lstrip("-–•+ ").strip() in addressees:
+                continue
             s = _sentence_score(q_terms, q_bigrams, sentence, stats)
             if meaning is not None:
                 s += MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
@@ -240,7 +257,9 @@ def enumeration(text: str, sentence: str) -> tuple[str, list[str]] | None:
     ("(i) …; (ii) …") and clauses after "… gồm:" are lists too.
     """
     found = find_list(text, sentence)
-    return (found.lead, found.items) if found is not None else None
+    if found is None or _ADDRESSEES.match(found.lead.strip()):
+        return None  # the recipients of a letter are not the list asked about
+    return (found.lead, found.items)
 
 
 def list_quote(lead: str, items: list[str]) -> tuple[str, str]:

@@ -247,3 +247,14 @@ def test_the_sentence_with_the_rare_asked_words_beats_one_with_many_common_ones(
 def test_an_amount_asked_in_chat_shorthand_is_refused_when_no_sentence_gives_it(engine):
     answer = ask(engine, "con nít học mầm non được hỗ trợ tiền ăn trưa bn 1 ngày?")
     assert not answer.grounded and not answer.citations, answer.text[:300]
+
+
+def test_the_recipients_of_a_letter_are_never_the_list_asked_for(engine):
+    answer = ask(engine, "Bộ VHTTDL đã ban hành mấy văn bản triển khai, gồm những loại nào (CV 6225)")
+    assert answer.grounded and "06 Quyết định" in answer.text, answer.text[:300]
+    assert "Kính gửi" not in answer.text
+
+
+def test_that_meeting_in_a_follow_up_is_the_meeting_of_the_previous_notice(engine):
+    answer = ask(engine, "cuộc họp đó diễn ra hôm nào", "TB 659 là kết luận của ai?")
+    assert answer.grounded and "28 tháng 11 năm 2025" in answer.text, answer.text[:300]

@@ -205,3 +205,9 @@ def test_label_uses_the_structural_clause_not_a_deeper_section_ref():
     )
     c = Citation.from_passage(p)
     assert c.clause == "mục III.2.1" and c.label().endswith(", mục III.2.1") and "III.2.2.1" not in c.label()
+
+
+def test_a_numbered_point_of_a_part_is_that_item_of_the_part():
+    # "điểm 7 mục II": Party documents number the points of a part 1., 2., 3.; "điểm a" stays a letter
+    assert parse_clause_ref("điểm 7 mục II KL 127 nói gì") == ClauseRef(muc=("II", "7"))
+    assert parse_clause_ref("điểm a khoản 1 Điều 3").diem == "a"

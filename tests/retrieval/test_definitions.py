@@ -1,5 +1,6 @@
 """Definition questions answered by the sentence that defines the term (retrieval.definitions)."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,3 +49,16 @@ def test_any_term_comes_back_folded(words, tail):
     term = " ".join(words)
     # everyday words and abbreviations come back in the documents' words ("doanh số" → "doanh thu")
     assert asked_term(f"{term} {tail}") == fold(default_lexicon().rewrite(term))
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("DN khởi nghiệp sáng tạo theo NQ 198 hiểu là loại DN nào?", "doanh nghiep khoi nghiep sang tao"),
+        ("doanh nghiệp nhỏ và vừa là loại doanh nghiệp nào", "doanh nghiep nho va vua"),
+        ("chuyển đổi số là sao", "chuyen doi so"),
+        ("hộ kinh doanh trong Nghị quyết 198 nghĩa là gì", "ho kinh doanh"),
+    ],
+)
+def test_everyday_ways_of_asking_what_a_term_means(question, term):
+    assert asked_term(question) == term

@@ -326,3 +326,8 @@ def test_a_span_of_time_is_a_number_not_a_date():
     assert asked_unit("được miễn thuế bao nhiêu năm?") == "duration"
     assert asked_type("ban hành ngày mấy?") == "date"
     assert asked_type("đến năm nào?") == "date"
+
+
+def test_the_asked_place_ends_where_a_persons_name_begins():
+    assert asked_places("CT UBND tỉnh Phú Thọ Trần Duy Đông đề nghị Sở Nội vụ làm gì?") == ["phu tho"]
+    assert asked_places("xã Hợp Tiến có gì mới?") == ["hop tien"]
