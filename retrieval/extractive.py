@@ -36,6 +36,7 @@ from retrieval.judge import (
     features,
     holds_role,
     off_the_asked_case,
+    quantity_missing,
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
@@ -495,6 +496,7 @@ def compose(
         not picked
         or not judge.accept(feats)
         or asked_detail_missing(question, [s for _, s in picked])
+        or quantity_missing(question, [h.passage.text for h in hits[:3]])
         or asked_role_missing(question, [s for _, s in picked])
         or off_the_asked_case(question, list({h.passage.id: h for h, _ in picked}.values()), doc_passages)
     ):

@@ -409,6 +409,26 @@ _NUMBER_ASKED = re.compile(
 )
 
 
+_QUANTITY = re.compile(
+    r"(?<![\d/.,])(\d+(?:[.,]\d+)?)\s*(?:tuổi|%|phần trăm|người|tháng|ngày|tuần|năm|giờ|triệu|tỷ|tỉ|nghìn|ngàn|km|ha)\b",
+    re.IGNORECASE,
+)
+
+
+def quantity_missing(question: str, texts: Sequence[str]) -> bool:
+    """True when the question states a quantity ("người trên 75 tuổi", "bao nhiêu 1 tháng", "5 năm") that none
+    of `texts` (the top passages) holds: they speak of the topic, not of the asked case."""
+    joined = " ".join(texts)
+    for m in _QUANTITY.finditer(DOC_NUMBER_RE.sub(" ", question)):
+        if question[max(0, m.start() - 4) : m.start()].lower().strip() == "thứ" or _YEAR.fullmatch(
+            m.group(1)
+        ):
+            continue  # "thứ 7" is a weekday, "2030 tỷ lệ" a year before the next words
+        if not re.search(rf"(?<![\d,.]){re.escape(m.group(1))}(?![\d])", joined):
+            return True
+    return False
+
+
 def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     """True when the question asks for a date or an amount ("vào năm nào?", "bao nhiêu?") and none of the
     chosen `sentences` states one — document and clause numbers do not count. The passages are on the topic

@@ -21,6 +21,7 @@ from retrieval.judge import (
     fit_judge,
     off_the_asked_case,
     proper_names,
+    quantity_missing,
 )
 from retrieval.types import DocumentMeta, Passage, SearchHit
 
@@ -331,3 +332,18 @@ def test_a_span_of_time_is_a_number_not_a_date():
 def test_the_asked_place_ends_where_a_persons_name_begins():
     assert asked_places("CT UBND tỉnh Phú Thọ Trần Duy Đông đề nghị Sở Nội vụ làm gì?") == ["phu tho"]
     assert asked_places("xã Hợp Tiến có gì mới?") == ["hop tien"]
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("NQ 72 miễn viện phí cho người trên 75 tuổi từ năm nào", True),
+        ("phụ cấp 70% quy ra tiền là bao nhiêu 1 tháng?", True),
+        ("phụ cấp tăng lên 70% cho ai?", False),
+        ("NQ 70 mục tiêu 2030 tỷ lệ năng lượng tái tạo bao nhiêu", False),  # a year, not "2030 tỷ"
+        ("trung tâm có mở cửa thứ 7 không", False),
+    ],
+)
+def test_a_quantity_of_the_question_must_be_in_the_passages(question, missing):
+    passage = "Nâng phụ cấp ưu đãi nghề lên tối thiểu 70% cho giáo viên từ năm 2026; miễn viện phí cho người cao tuổi."
+    assert quantity_missing(question, [passage]) is missing
