@@ -401,7 +401,11 @@ def asked_role_missing(question: str, sentences: Sequence[str]) -> bool:
     return bool(roles) and not any(holds_role(roles, s) for s in sentences)
 
 
-_CONTACT = re.compile(r"\b(so dien thoai|sdt|dien thoai|hotline|duong day nong|email|thu dien tu)\b")
+# asking for a contact ("số điện thoại của Sở", "hotline"), not about phones ("chỉ dân xài điện thoại")
+_CONTACT = re.compile(
+    r"\b(so dien thoai|sdt|so dt|dien thoai (lien he|cua|la (gi|bao nhieu|so may))|hotline|duong day nong|email|"
+    r"thu dien tu)\b"
+)
 _PHONE_OR_MAIL = re.compile(r"(?<![\d/])(\+84|0)\d{1,3}([ .]?\d{2,4}){2,4}(?![\d/])|\w@\w")
 _NUMBER_ASKED = re.compile(
     r"\b(thong tu|nghi dinh|quyet dinh|van ban|cong van|ke hoach|chi thi|luat)\b.{0,60}"

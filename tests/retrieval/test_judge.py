@@ -347,3 +347,10 @@ def test_the_asked_place_ends_where_a_persons_name_begins():
 def test_a_quantity_of_the_question_must_be_in_the_passages(question, missing):
     passage = "Nâng phụ cấp ưu đãi nghề lên tối thiểu 70% cho giáo viên từ năm 2026; miễn viện phí cho người cao tuổi."
     assert quantity_missing(question, [passage]) is missing
+
+
+def test_a_question_about_phones_is_not_a_request_for_a_phone_number():
+    question = "mỗi xã phải cử mấy cán bộ đi học để về chỉ dân xài điện thoại làm dịch vụ công?"
+    assert not asked_detail_missing(question, ["UBND cấp xã lựa chọn ít nhất 02 cán bộ, công chức."])
+    assert asked_detail_missing("số điện thoại của Sở Tư pháp là gì?", ["Sở Tư pháp tỉnh Thanh Hóa."])
+    assert asked_detail_missing("điện thoại liên hệ của Văn phòng?", ["Văn phòng UBND tỉnh."])
