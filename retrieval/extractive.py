@@ -96,12 +96,19 @@ _DATE_IN_TEXT = re.compile(
 )
 
 
+_UPPER = "A-ZĐ\u00c0-\u00dd\u0102\u01a0\u01af\u1ea0-\u1ef8"
+# a person's full name: three or four capitalised syllables ("Lê Quang Hùng"); a body's name has lower-case words
+_FULL_NAME = re.compile(rf"\b[{_UPPER}]\w+(?: [{_UPPER}]\w+){{2,3}}\b")
+
+
 def _answer_type_factor(kind: str | None, sentence: str) -> float:
     """A "when" question is answered by a sentence with a date, a "how many" one by a sentence with a number."""
     if kind == "date":
         return 1.5 if _DATE_IN_TEXT.search(sentence) else 1.0
     if kind == "number":
         return 1.3 if re.search(r"\d", sentence) else 1.0
+    if kind == "person":  # "ai đồng chủ trì?": the sentence naming people, not the one opening the meeting
+        return 1.5 if _FULL_NAME.search(sentence) else 1.0
     return 1.0
 
 

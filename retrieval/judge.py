@@ -414,7 +414,7 @@ _NUMBER_ASKED = re.compile(
 
 
 _QUANTITY = re.compile(
-    r"(?<![\d/.,])(\d+(?:[.,]\d+)?)\s*(?:tuổi|%|phần trăm|người|tháng|ngày|tuần|năm|giờ|triệu|tỷ|tỉ|nghìn|ngàn|km|ha)\b",
+    r"(?<![\w/.,])(\d+(?:[.,]\d+)?)\s*(?:tuổi|%|phần trăm|người|tháng|ngày|tuần|năm|giờ|triệu|tỷ|tỉ|nghìn|ngàn|km|ha)\b",
     re.IGNORECASE,
 )
 

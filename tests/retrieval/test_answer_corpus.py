@@ -258,3 +258,13 @@ def test_the_recipients_of_a_letter_are_never_the_list_asked_for(engine):
 def test_that_meeting_in_a_follow_up_is_the_meeting_of_the_previous_notice(engine):
     answer = ask(engine, "cuộc họp đó diễn ra hôm nào", "TB 659 là kết luận của ai?")
     assert answer.grounded and "28 tháng 11 năm 2025" in answer.text, answer.text[:300]
+
+
+def test_who_chaired_is_answered_by_the_sentence_naming_people(engine):
+    question = (
+        "hội nghị tổng kết khối VH-XH, nội vụ, tư pháp của UBND tỉnh Thanh Hóa sáng 16/1 ai đồng chủ trì?"
+    )
+    answer = ask(engine, question)
+    assert answer.grounded and ("Lê Quang Hùng" in answer.text or "Đầu Thanh Tùng" in answer.text), (
+        answer.text[:300]
+    )

@@ -354,3 +354,8 @@ def test_a_question_about_phones_is_not_a_request_for_a_phone_number():
     assert not asked_detail_missing(question, ["UBND cấp xã lựa chọn ít nhất 02 cán bộ, công chức."])
     assert asked_detail_missing("số điện thoại của Sở Tư pháp là gì?", ["Sở Tư pháp tỉnh Thanh Hóa."])
     assert asked_detail_missing("điện thoại liên hệ của Văn phòng?", ["Văn phòng UBND tỉnh."])
+
+
+def test_a_document_number_glued_to_its_kind_is_not_a_quantity():
+    # "NQ72 năm 2026": 72 is the resolution, not "72 năm"
+    assert not quantity_missing("NQ72 năm 2026 bao phủ BHYT phải đạt bao nhiêu?", ["Đến năm 2026, trên 95%."])
