@@ -73,7 +73,17 @@ def is_follow_up(question: str) -> bool:
         return True
     if not find_refs(question) and (_THAT_DOCUMENT.search(q) or _THAT_MEETING.search(q)):
         return True  # "cuộc họp đó diễn ra hôm nào?", "hỏi thêm về văn bản này"
-    return not find_refs(question) and len(content_terms(question)) <= 2
+    if find_refs(question):
+        return False
+    # "vùng DTTS, biên giới thì được bao nhiêu?": a case of the earlier question, asked by its case alone
+    if _CASE_OF_PREVIOUS.search(q):
+        return True
+    # "hạn chót là bao giờ?": one or two topic words once the asking words are set aside
+    return len(content_terms(question) - _ASKING_WORDS) <= 2
+
+
+_CASE_OF_PREVIOUS = re.compile(r"\bthi (duoc |la |phai )?(bao nhieu|may)\W*$")
+_ASKING_WORDS = {"gio", "luc", "lau", "han", "chot"}
 
 
 # "nghị quyết đó", "văn bản này", "kết luận trên", "nó": the document the previous answer was about

@@ -84,7 +84,16 @@ _FOUND = {
 
 
 # What unit an asked amount comes in, and how a sentence states a number in that unit.
-_UNITS = {
+_UNITS = {  # the first whose question pattern matches is the asked unit
+    "duration": (
+        # "tối đa mấy ngày", "miễn thuế bao nhiêu năm": a span of time, not a date ("ngày mấy", "năm nào")
+        re.compile(
+            r"\b(bao nhieu|may|toi da|toi thieu) (ngay|thang|tuan|gio|nam)\b(?! (nao|may|bao nhieu))|\bbao lau\b"
+        ),
+        re.compile(
+            r"\d\s*(ngày|tháng|tuần|giờ|năm)\b|\b(một|hai|ba|năm|mười) (ngày|tháng|tuần|năm)\b", re.IGNORECASE
+        ),
+    ),
     "money": (
         re.compile(
             r"\b(bao nhieu tien|may tien|muc luong|tien luong|luong co so|hoc phi|le phi|phu cap|gia (dien|nuoc|ve)|"
@@ -110,13 +119,6 @@ _UNITS = {
             r"\d\s*(dân|người|ca|hộ|học sinh|sinh viên|bệnh nhân|nhân khẩu|trường hợp|lượt|cán bộ|công chức|"
             r"viên chức|lao động|giáo viên|nhà giáo|bác sĩ|cá nhân|tập thể|đảng viên|thành viên|đại biểu)\b",
             re.IGNORECASE,
-        ),
-    ),
-    "duration": (
-        # "tối đa mấy ngày", "miễn thuế bao nhiêu năm": a span of time, not a date ("ngày mấy", "năm nào")
-        re.compile(r"\b(bao nhieu|may|toi da|toi thieu) (ngay|thang|tuan|gio|nam)\b(?! (nao|may|bao nhieu))"),
-        re.compile(
-            r"\d\s*(ngày|tháng|tuần|giờ|năm)\b|\b(một|hai|ba|năm|mười) (ngày|tháng|tuần|năm)\b", re.IGNORECASE
         ),
     ),
 }
@@ -428,7 +430,8 @@ def quantity_missing(question: str, texts: Sequence[str]) -> bool:
             m.group(1)
         ):
             continue  # "thứ 7" is a weekday, "2030 tỷ lệ" a year before the next words
-        if not re.search(rf"(?<![\d,.]){re.escape(m.group(1))}(?![\d])", joined):
+        number = m.group(1).lstrip("0") or "0"  # "1 năm" is written "01 năm" in a decree
+        if not re.search(rf"(?<![\d,.])0*{re.escape(number)}(?![\d])", joined):
             return True
     return False
 

@@ -65,3 +65,17 @@ def test_a_follow_up_with_its_own_year_or_opening_word():
 def test_that_meeting_is_the_one_the_previous_notice_reports(question, expected):
     assert is_follow_up(question)
     assert standalone(question, "TB 659 là kết luận của ai?", ["659/TB-VPCP"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "follows"),
+    [
+        ("hạn chót là bao giờ?", True),  # the asking words aside, no topic of its own
+        ("vùng DTTS, biên giới thì được bao nhiêu?", True),  # a case of the earlier question
+        ("tầm nhìn 2045 thì sao", False),  # a topic of its own: searched as typed, in the document's context
+        ("Nghị quyết 57 đặt mục tiêu gì đến năm 2030?", False),
+        ("Giám đốc Sở Tư pháp Phú Thọ là ai?", False),
+    ],
+)
+def test_which_questions_read_as_follow_ups(question, follows):
+    assert is_follow_up(question) is follows

@@ -359,3 +359,13 @@ def test_a_question_about_phones_is_not_a_request_for_a_phone_number():
 def test_a_document_number_glued_to_its_kind_is_not_a_quantity():
     # "NQ72 năm 2026": 72 is the resolution, not "72 năm"
     assert not quantity_missing("NQ72 năm 2026 bao phủ BHYT phải đạt bao nhiêu?", ["Đến năm 2026, trên 95%."])
+
+
+def test_a_quantity_matches_its_zero_padded_spelling():
+    assert not quantity_missing("1 năm tối đa mấy lần?", ["không được quá 01 lần trong năm"])
+
+
+def test_how_long_asks_a_span_of_time_whatever_else_is_named():
+    # "còn lệ phí môn bài thì sao? (… miễn thuế bao lâu)": a span, not the fee's amount
+    assert asked_unit("còn lệ phí môn bài thì sao? (NQ198 miễn thuế TNDN bao lâu)") == "duration"
+    assert asked_unit("học phí năm học 2025-2026 là bao nhiêu") == "money"
