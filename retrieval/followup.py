@@ -71,10 +71,10 @@ def is_follow_up(question: str) -> bool:
     q = fold(question).strip()
     if q.startswith(_STARTS) or _ORDINAL.search(q):
         return True
-    if not find_refs(question) and (_THAT_DOCUMENT.search(q) or _THAT_MEETING.search(q)):
-        return True  # "cuộc họp đó diễn ra hôm nào?", "hỏi thêm về văn bản này"
     if find_refs(question):
         return False
+    if _THAT_DOCUMENT.search(q) or _THAT_MEETING.search(q):
+        return True  # "cuộc họp đó diễn ra hôm nào?", "hỏi thêm về văn bản này"
     # "vùng DTTS, biên giới thì được bao nhiêu?": a case of the earlier question, asked by its case alone
     if _CASE_OF_PREVIOUS.search(q):
         return True

@@ -425,10 +425,9 @@ def quantity_missing(question: str, texts: Sequence[str]) -> bool:
     """True when the question states a quantity ("người trên 75 tuổi", "bao nhiêu 1 tháng", "5 năm") that none
     of `texts` (the top passages) holds: they speak of the topic, not of the asked case."""
     joined = " ".join(texts)
-    for m in _QUANTITY.finditer(DOC_NUMBER_RE.sub(" ", question)):
-        if question[max(0, m.start() - 4) : m.start()].lower().strip() == "thứ" or _YEAR.fullmatch(
-            m.group(1)
-        ):
+    asked = DOC_NUMBER_RE.sub(" ", question)
+    for m in _QUANTITY.finditer(asked):
+        if asked[max(0, m.start() - 4) : m.start()].lower().strip() == "thứ" or _YEAR.fullmatch(m.group(1)):
             continue  # "thứ 7" is a weekday, "2030 tỷ lệ" a year before the next words
         number = m.group(1).lstrip("0") or "0"  # "1 năm" is written "01 năm" in a decree
         if not re.search(rf"(?<![\d,.])0*{re.escape(number)}(?![\d])", joined):
