@@ -15,12 +15,14 @@ To add a command, add it to the module of its family (or a new module) and to th
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 
 from troly.cli import bot, documents, feedback, ops
 from troly.cli.common import load_settings
 from troly.cli.tasks import officials_app, tasks_app
+from troly.cli.usage_errors import ClickException, NoArgsIsHelpError, explain
 
 app = typer.Typer(
     name="troly",
@@ -53,7 +55,18 @@ def main() -> None:
     """The `troly` command. Files and folders it creates (database, index, logs, reports) are its owner's
     only: they hold officials' personal data (umask 077; the places that create them also chmod)."""
     os.umask(0o077)
-    app()
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("Đã huỷ.\n")
+        sys.exit(1)
+    except NoArgsIsHelpError as error:  # `troly` alone: the help, as before
+        error.show()
+        sys.exit(error.exit_code)
+    except ClickException as error:  # typed wrongly: one Vietnamese line instead of an English box
+        sys.stderr.write(explain(error) + "\n")
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["app", "main"]
