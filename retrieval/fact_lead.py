@@ -26,6 +26,7 @@ _AMOUNT = re.compile(
 )
 _DATE = re.compile(
     r"(?:[Nn]gày\s+)?\d{1,2}/\d{1,2}/\d{4}|[Nn]gày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|"
+    r"[Nn]gày\s+\d{1,2}/\d{1,2}(?![/\d])|"  # "Ngày 5/1" in a news report
     r"(?:trong\s+)?(?:tháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}|quý\s+[IV]+(?:/|\s+năm\s+)\d{4})|"
     r"(?:trước|từ|đến|trong)?\s*năm\s+\d{4}"
 )
@@ -34,7 +35,25 @@ _UPPER = "A-ZĐÀÁẢÃẠÂẦẤẨẪẬĂẰẮẲẴẶÈÉẺẼẸÊỀ�
 _NAME = re.compile(rf"(?<!\w)[{_UPPER}]\w+(?:\s+[{_UPPER}]\w+){{1,3}}")
 _NOT_PEOPLE = ("Sở", "Bộ", "Ban", "Ủy", "Uỷ", "Văn", "Nghị", "Kết", "Thông", "Chỉ", "Quyết", "Công", "Trung", "Đảng",
                "Quốc", "Chính", "Hội", "Tỉnh", "Thành", "Theo", "Sáng", "Chiều", "Ngày", "Đồng", "Phó", "Giám", "Chủ",
-               "Bí", "Trưởng", "Thủ", "Viện", "Tòa", "Toà", "Mặt", "Nhà", "Hà", "Việt", "Phú", "Thanh")  # fmt: skip
+               "Bí", "Trưởng", "Thủ", "Viện", "Tòa", "Toà", "Mặt", "Nhà", "Hà", "Việt", "Phú", "Thanh", "Giao",
+               "Đề", "Yêu", "Tham", "Tiếp", "Khẩn", "Tổ", "Phối")  # fmt: skip
+# words of a body's name, never of a person's ("Giao Đảng uỷ Chính phủ" names no one)
+_BODY_WORDS = {
+    "Đảng",
+    "Bộ",
+    "Ban",
+    "Ủy",
+    "Uỷ",
+    "Sở",
+    "Chính",
+    "Quốc",
+    "Trung",
+    "Hội",
+    "Nghị",
+    "Văn",
+    "Tỉnh",
+    "Cục",
+}
 # how a question names the unit it wants (folded) → how a sentence writes it
 _ASKED_UNITS = (
     ("phan|cm|centimet", "cm"),
@@ -49,6 +68,7 @@ _ASKED_UNITS = (
     ("doanh nghiep", "doanh nghiệp"),
 )
 _COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+(\w+ \w+)")
+_DAY = re.compile(r"\d{1,2}/\d{1,2}|[Nn]gày\s+\d")  # a date down to the day
 FACT_LEAD = "Trả lời ngắn:"  # how the opening sentence starts (the bot and the docs show it as is)
 _YEAR = re.compile(r"(?<![\d/.,])(?:19|20)\d{2}(?!\d|[/.,]\d)")
 WINDOW = 8  # words before a value that say what it is
@@ -112,7 +132,11 @@ def short_fact(question: str, sentence: str) -> str | None:
         if counted:  # "bao nhiêu cán bộ", "mấy nhiệm vụ": the value counted in those words
             spans = [m for m in spans if counted.group(1) in fold(m.group(0))] or spans
     elif kind == "person":
-        spans = [m for m in _NAME.finditer(text) if m.group(0).split()[0] not in _NOT_PEOPLE]
+        spans = [
+            m
+            for m in _NAME.finditer(text)
+            if m.group(0).split()[0] not in _NOT_PEOPLE and not _BODY_WORDS & set(m.group(0).split())
+        ]
     else:
         return None
     years = set(_YEAR.findall(DOC_NUMBER_RE.sub(" ", question)))
@@ -123,11 +147,22 @@ def short_fact(question: str, sentence: str) -> str | None:
             before = _YEAR.findall(text[: m.start()])
             return before[-1] if before else None
 
-        spans = [m for m in spans if under(m) in years or (under(m) is None and not _YEAR.search(text))]
+        spans = [
+            m
+            for m in spans
+            if under(m) in years
+            or (under(m) is None and not _YEAR.search(text))
+            or (kind == "date" and under(m) is None and _DAY.search(m.group(0)))  # "Ngày 5/1, … năm 2025"
+        ]
         if kind == "date":  # the asked year itself is no answer to "khi nào" beside it
             spans = [
                 m for m in spans if not _YEAR.fullmatch(m.group(0).split()[-1]) or m.group(0) not in years
             ]
+    asks_year = re.search(r"\bnam (nao|may|bao nhieu)\b", fold(question))
+    if kind == "date" and not asks_year and any(_DAY.search(m.group(0)) for m in spans):
+        spans = [
+            m for m in spans if _DAY.search(m.group(0))
+        ]  # "ngày nào?": the day, not the bare year beside it
     found = _closest(question, text, spans)
     if found is None:
         return None

@@ -70,3 +70,20 @@ def test_the_value_counted_in_the_asked_words_and_never_a_guess():
     assert short_fact("bao nhiêu?", "Giao 30 nhiệm vụ, hoàn thành 08 nhiệm vụ.") is None
     dated = "Ngày 28 tháng 11 năm 2025, Phó Thủ tướng chủ trì cuộc họp."
     assert short_fact("cuộc họp ngày nào?", dated) == "Ngày 28 tháng 11 năm 2025"
+
+
+def test_a_day_answers_which_day_and_a_year_which_year():
+    sentence = "Ngày 5/1, Sở Nội vụ tổ chức hội nghị tổng kết năm 2025, triển khai nhiệm vụ năm 2026."
+    assert short_fact("Sở Nội vụ tổng kết năm 2025 vào ngày nào", sentence) == "Ngày 5/1"
+    assert short_fact(
+        "Đến năm nào hoàn thành?", "Trước ngày 1/7/2025 ban hành kế hoạch; hoàn thành trong năm 2030."
+    ) in (
+        "trong năm 2030",
+        "năm 2030",
+    )
+
+
+def test_a_body_is_no_persons_name():
+    sentence = "Giao Đảng uỷ Chính phủ chủ trì, phối hợp với Ban Tổ chức Trung ương xây dựng đề án."
+    assert short_fact("KL 127 giao ai làm đề án sáp nhập tỉnh", sentence) is None
+    assert short_fact("ai chủ trì hội nghị?", "Đồng chí Lê Quang Hùng chủ trì hội nghị.") == "Lê Quang Hùng"
