@@ -57,25 +57,36 @@ def format_labels(labels: Labels) -> str:
     return ", ".join(parts)
 
 
+_DIEU_LINE = re.compile(r"^(?:#+\s*)?Điều\s+(\d{1,3})\s*[.:]")
 _KHOAN_LINE = re.compile(r"^(?:#+\s*)?(\d{1,2})\.\s+\S")
 
 
 def narrow_labels(labels: Labels, text: str, quote: str) -> Labels:
     """The labels of the quote inside a passage: a passage labelled "Điều 10" whose quoted sentence lies inside
     its "7. …" block is "Điều 10, khoản 7". Unchanged when the quote spans several khoản or is not found."""
-    if not labels or labels[-1][0] != "dieu" or not quote:
+    if not labels or not quote or labels[-1][0] not in ("dieu", "chuong"):
         return labels
+    # a chapter's small articles packed into one passage ("Chương I" holding Điều 1–3): the quote's own Điều
+    packed = labels[-1][0] == "chuong"
     needle = " ".join(quote.split())[:80]
     current: str | None = None
+    dieu: str | None = None
     for block in text.split("\n"):
+        article = _DIEU_LINE.match(block.strip()) if packed else None
+        if article:
+            dieu, current = article.group(1), None
+            continue
         m = _KHOAN_LINE.match(block.strip())
         if m:
             current = m.group(1)
         if needle and needle in " ".join(block.split()):
-            if current is None:
+            if packed and dieu is None:
                 return labels
+            base = (*labels, ("dieu", dieu)) if packed and dieu else labels
+            if current is None:
+                return base
             end = " ".join(quote.split())[-60:]
-            return (*labels, ("khoan", current)) if end in " ".join(block.split()) else labels
+            return (*base, ("khoan", current)) if end in " ".join(block.split()) else base
     return labels
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retrieval.chunking import chunk_document
-from retrieval.clauses import ClauseRef, find_clause, format_labels, outline, parse_clause_ref
+from retrieval.clauses import ClauseRef, find_clause, format_labels, narrow_labels, outline, parse_clause_ref
 from retrieval.loaders import load
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -211,3 +211,10 @@ def test_a_numbered_point_of_a_part_is_that_item_of_the_part():
     # "điểm 7 mục II": Party documents number the points of a part 1., 2., 3.; "điểm a" stays a letter
     assert parse_clause_ref("điểm 7 mục II KL 127 nói gì") == ClauseRef(muc=("II", "7"))
     assert parse_clause_ref("điểm a khoản 1 Điều 3").diem == "a"
+
+
+def test_a_quote_from_a_chapter_of_packed_articles_is_cited_by_its_own_article():
+    # small articles are packed into one passage labelled by their chapter; the quote still names its Điều
+    text = "Điều 1. Phạm vi điều chỉnh\nNghị quyết này quy định.\nĐiều 3. Giải thích từ ngữ\n1. A là B.\n2. C là D."
+    assert format_labels(narrow_labels((("chuong", "I"),), text, "A là B.")) == "Điều 3, khoản 1"
+    assert format_labels(narrow_labels((("chuong", "I"),), text, "Nghị quyết này quy định.")) == "Điều 1"
