@@ -21,7 +21,7 @@ import numpy as np
 from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
-from retrieval.fact_lead import FACT_LEAD, short_fact
+from retrieval.fact_lead import FACT_LEAD, person_names, short_fact
 from retrieval.judge import (
     Judge,
     about_asked_places,
@@ -96,11 +96,6 @@ _DATE_IN_TEXT = re.compile(
 )
 
 
-_UPPER = "A-ZĐ\u00c0-\u00dd\u0102\u01a0\u01af\u1ea0-\u1ef8"
-# a person's full name: three or four capitalised syllables ("Lê Quang Hùng"); a body's name has lower-case words
-_FULL_NAME = re.compile(rf"\b[{_UPPER}]\w+(?: [{_UPPER}]\w+){{2,3}}\b")
-
-
 def _answer_type_factor(kind: str | None, sentence: str) -> float:
     """A "when" question is answered by a sentence with a date, a "how many" one by a sentence with a number."""
     if kind == "date":
@@ -108,7 +103,7 @@ def _answer_type_factor(kind: str | None, sentence: str) -> float:
     if kind == "number":
         return 1.3 if re.search(r"\d", sentence) else 1.0
     if kind == "person":  # "ai đồng chủ trì?": the sentence naming people, not the one opening the meeting
-        return 1.5 if _FULL_NAME.search(sentence) else 1.0
+        return 1.5 if person_names(sentence) else 1.0
     return 1.0
 
 

@@ -38,22 +38,20 @@ _NOT_PEOPLE = ("Sở", "Bộ", "Ban", "Ủy", "Uỷ", "Văn", "Nghị", "Kết",
                "Bí", "Trưởng", "Thủ", "Viện", "Tòa", "Toà", "Mặt", "Nhà", "Hà", "Việt", "Phú", "Thanh", "Giao",
                "Đề", "Yêu", "Tham", "Tiếp", "Khẩn", "Tổ", "Phối")  # fmt: skip
 # words of a body's name, never of a person's ("Giao Đảng uỷ Chính phủ" names no one)
-_BODY_WORDS = {
-    "Đảng",
-    "Bộ",
-    "Ban",
-    "Ủy",
-    "Uỷ",
-    "Sở",
-    "Chính",
-    "Quốc",
-    "Trung",
-    "Hội",
-    "Nghị",
-    "Văn",
-    "Tỉnh",
-    "Cục",
-}
+# (not "Văn", "Quốc", "Trung", "Chính": Nguyễn Văn …, Hồ Quốc Dũng, Phạm Minh Chính)
+_BODY_WORDS = {"Đảng", "Bộ", "Ban", "Ủy", "Uỷ", "Sở", "Hội", "Nghị", "Tỉnh", "Cục"}
+
+
+def person_names(text: str) -> list[re.Match[str]]:
+    """The people's names in `text` ("Lê Quang Hùng", "Đầu Thanh Tùng"): capitalised runs that open with no
+    office, body or place word and hold no word of a body's name."""
+    return [
+        m
+        for m in _NAME.finditer(text)
+        if m.group(0).split()[0] not in _NOT_PEOPLE and not _BODY_WORDS & set(m.group(0).split())
+    ]
+
+
 # how a question names the unit it wants (folded) → how a sentence writes it
 _ASKED_UNITS = (
     ("phan|cm|centimet", "cm"),
@@ -132,11 +130,7 @@ def short_fact(question: str, sentence: str) -> str | None:
         if counted:  # "bao nhiêu cán bộ", "mấy nhiệm vụ": the value counted in those words
             spans = [m for m in spans if counted.group(1) in fold(m.group(0))] or spans
     elif kind == "person":
-        spans = [
-            m
-            for m in _NAME.finditer(text)
-            if m.group(0).split()[0] not in _NOT_PEOPLE and not _BODY_WORDS & set(m.group(0).split())
-        ]
+        spans = person_names(text)
     else:
         return None
     years = set(_YEAR.findall(DOC_NUMBER_RE.sub(" ", question)))

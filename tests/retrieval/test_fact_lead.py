@@ -87,3 +87,8 @@ def test_a_body_is_no_persons_name():
     sentence = "Giao Đảng uỷ Chính phủ chủ trì, phối hợp với Ban Tổ chức Trung ương xây dựng đề án."
     assert short_fact("KL 127 giao ai làm đề án sáp nhập tỉnh", sentence) is None
     assert short_fact("ai chủ trì hội nghị?", "Đồng chí Lê Quang Hùng chủ trì hội nghị.") == "Lê Quang Hùng"
+
+
+def test_common_middle_names_are_peoples_names():
+    assert short_fact("ai chủ trì?", "Phó Thủ tướng Hồ Quốc Dũng chủ trì cuộc họp.") == "Hồ Quốc Dũng"
+    assert short_fact("ai phát biểu?", "Đồng chí Nguyễn Văn Hùng phát biểu.") == "Nguyễn Văn Hùng"
