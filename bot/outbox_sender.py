@@ -5,8 +5,8 @@
   and waits up to `reply_wait` seconds for the outcome, so a handler still gets the id of the message it
   sent. Rows written by other processes are found by polling every `poll` seconds.
 - K workers (`in_flight`) each claim one row, take a send from the shared budget for each part, send
-  through PTB once (`NO_RETRY`: PTB's limiter never sleeps through a 429 nor resends on its own) and mark
-  the row. So at most K rows per process are between "accepted by Telegram" and "marked sent": the most a
+  through PTB once (`NO_RETRY`: PTB's limiter never sleeps through a 429 nor resends on its own), count
+  the chat's window from Telegram's answer (`outbox.settle`) and mark the row. So at most K rows per process are between "accepted by Telegram" and "marked sent": the most a
   `kill -9` can make this process send twice.
 - Telegram's answers: 429 → every process pauses for `retry_after` and the row is retried after it; 5xx,
   timeouts and connection errors → retried with backoff; 403 / 400 "chat not found" → failed at once and
@@ -222,17 +222,26 @@ class OutboxSender:
                 raise _Deferred(wait)
             await asyncio.sleep(wait)  # the budget's own answer: when the next send is allowed
 
+    async def _settle(self, claimed: Claimed) -> None:
+        """The chat's window counts from Telegram's answer, not the reservation (see `outbox.settle`)."""
+        try:
+            await self.store.run(outbox.settle, claimed.chat_id, self.settings)
+        except Exception as exc:  # the message is out: a budget write that failed must not resend it
+            log.warning("Hộp thư đi: không ghi được giờ gửi cho ngân sách (%r).", exc)
+
     async def _send(self, claimed: Claimed, out: Outgoing) -> int | None:
         if sending.edits_in_place(out) and claimed.parts_sent == 0:
             await self._take_budget(claimed)
             edited = await sending.try_edit(self.bot, out, **self.extra)
             if edited is not None:
+                await self._settle(claimed)
                 return edited
         parts = sending.split_parts(out.html)
         sent_id = None
         for i in range(min(claimed.parts_sent, len(parts) - 1), len(parts)):
             await self._take_budget(claimed)
             sent_id = await sending.send_part(self.bot, out, parts, i, **self.extra)
+            await self._settle(claimed)
             if i < len(parts) - 1:
                 await self.store.run(outbox.mark_part, claimed, i + 1)
         return sent_id

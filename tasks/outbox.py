@@ -381,6 +381,27 @@ def reserve(session: Session, chat_id: int, settings: OutboxSettings = DEFAULT_S
     return 0.0
 
 
+def settle(session: Session, chat_id: int, settings: OutboxSettings = DEFAULT_SETTINGS) -> None:
+    """Telegram has accepted a send to `chat_id`: move its chat (and group) stamp from the reservation to now.
+
+    Why: Telegram counts a chat's messages when they arrive, and an HTTP request arrives anywhere between
+    its reservation and its answer. Counting the window from the answer means the next send to this chat
+    starts — so arrives — at least `w / n` s after the previous one arrived, however slow that request was.
+    One chat's rows leave one at a time (see `claim`), so its latest stamp is the send just answered.
+    The scope "all" keeps its reservation stamp: its margin (25 < 30 a second) covers the jitter. Commits.
+    """
+    names = [name for name, _n, _w in scopes_for(chat_id, settings) if name != ALL]
+    rows = _lock_scopes(session, names)
+    now = _clock(session)
+    for name in names:
+        row = rows[name]
+        stamps = list(row.stamps or [])
+        if stamps and stamps[-1] < now:
+            row.stamps = [*stamps[:-1], now]
+            row.updated_at = now
+    session.commit()
+
+
 def pause_all(session: Session, seconds: float) -> None:
     """Telegram answered 429: no process sends anything for `seconds`. Commits."""
     rows = _lock_scopes(session, [ALL])
@@ -483,6 +504,7 @@ __all__ = [
     "release",
     "reserve",
     "scopes_for",
+    "settle",
     "states",
     "stats",
 ]

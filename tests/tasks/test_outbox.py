@@ -109,6 +109,21 @@ def test_the_budget_spaces_a_chat_and_a_pause_stops_everything(db: Database) -> 
         assert outbox.reserve(s, 3, settings) >= 4.5
 
 
+def test_a_settled_send_counts_the_chat_window_from_telegrams_answer(db: Database) -> None:
+    """A slow request must not let the next one to the same chat arrive within the window of its own
+    arrival: after `settle`, the wait is measured from the answer, not from the reservation."""
+    settings = outbox.OutboxSettings(rate=1000.0, chat_burst=1)
+    with db.session() as s:
+        assert outbox.reserve(s, 7, settings) == 0.0
+        time.sleep(0.3)  # the request to Telegram takes this long (a stand-in for a slow network)
+        before = outbox.reserve(s, 7, settings)  # the window still counts from the reservation: ≤ 0.7 s
+        outbox.settle(s, 7, settings)
+        after = outbox.reserve(s, 7, settings)  # now from the answer: close to the full second
+        assert 0 < before <= 0.75 and after > 0.9 and after > before + 0.2
+        outbox.settle(s, 8, settings)  # a chat with no reservation: nothing to move, no error
+        assert outbox.reserve(s, 8, settings) == 0.0
+
+
 def test_the_global_rate_holds_for_threads_sharing_the_database(db: Database) -> None:
     """Eight threads (own connections) reserving for different chats: never two sends closer than
     1/rate s — the scope "all" is one locked row, whatever the process or thread."""
