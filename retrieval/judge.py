@@ -21,6 +21,7 @@ from pathlib import Path
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats, content_terms, weighted_coverage
 from retrieval.lexicon import default_lexicon
+from retrieval.places import province_names
 from retrieval.textnorm import DOC_NUMBER_RE, fold
 from retrieval.types import Passage, SearchHit
 
@@ -559,10 +560,8 @@ def _place_name(words: list[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _provinces() -> tuple[str, ...]:
-    """Folded names of Vietnam's provinces and cities (package data `retrieval/data/provinces.txt`)."""
-    text = resources.files("retrieval.data").joinpath("provinces.txt").read_text(encoding="utf-8")
-    lines = (ln.strip() for ln in text.splitlines())
-    return tuple(" ".join(WORD_RE.findall(fold(ln))) for ln in lines if ln and not ln.startswith("#"))
+    """Folded names of Vietnam's provinces and cities (`retrieval.places.province_names`)."""
+    return tuple(" ".join(WORD_RE.findall(fold(name))) for name in province_names())
 
 
 _LONE_YEAR = re.compile(r"(?<![\d/.,-])(19|20)\d{2}(?![\d/.,])")  # not "57/2024", "15/9/2025"

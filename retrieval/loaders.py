@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from retrieval.docrefs import kind_of_number
+from retrieval.places import dominant_province
 from retrieval.scope import parse_scope
 from retrieval.textnorm import DOC_NUMBER_RE, nfc
 from retrieval.types import DocumentMeta
@@ -446,6 +447,8 @@ def _meta(fields: dict[str, str], body: str, source: str) -> DocumentMeta:
         note=fields.get("ghi_chu"),
         refers_to=refers,
         scope=parse_scope(fields.get("pham_vi")),
+        # a resolution or a notice names many provinces it instructs; a news report names its own
+        place=fields.get("dia_ban") or (None if number else dominant_province(body)),
     )
 
 

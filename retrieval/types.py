@@ -24,6 +24,9 @@ class DocumentMeta:
     refers_to: tuple[str, ...] = ()
     # The units it is limited to (front matter `pham_vi`); () = everyone. See retrieval.scope.
     scope: tuple[str, ...] = ()
+    # The province or city a local news report is about (front matter `dia_ban`, else the one its text names
+    # most; only for a file without an official number): it joins every passage's header. See retrieval.places.
+    place: str | None = None
 
     def display_date(self) -> str | None:
         """dd/mm/yyyy, the way Vietnamese documents write dates."""
@@ -51,7 +54,7 @@ class Passage:
         # a long official title costs many tokens in every chunk; its first words carry the topic
         words = self.doc.title.split()
         title = " ".join(words[:14]) + ("…" if len(words) > 14 else "")
-        parts = [p for p in (self.doc.doc_type, self.doc.doc_number, title, self.section) if p]
+        parts = [p for p in (self.doc.doc_type, self.doc.doc_number, title, self.doc.place, self.section) if p]
         return " | ".join(parts)
 
     @property

@@ -27,6 +27,8 @@ _INDEX_CODE = [
     "retrieval/textnorm.py",  # tokens of the lexical index
     "retrieval/ocr.py",  # text of scanned PDFs
     "retrieval/scope.py",  # pham_vi parsing
+    "retrieval/places.py",  # a news report's province, in every passage header
+    "retrieval/data/provinces.txt",
     "retrieval/sentences.py",  # the answer candidates embedded at ingest
     "vntext/__init__.py",  # the cleaner every document goes through
     "retrieval/default_model.py",
