@@ -25,6 +25,7 @@ from retrieval.fact_lead import FACT_LEAD, person_names, short_fact
 from retrieval.judge import (
     Judge,
     about_asked_places,
+    about_the_asked_place,
     answer_type_found,
     asked_detail_missing,
     asked_role_missing,
@@ -480,7 +481,9 @@ def compose(
                 referenced_docs=referenced or tuple(c.doc_number for c in citations if c.doc_number),
             )
 
-    hits = _with_office_holder(question, hits, doc_passages)
+    hits = about_the_asked_place(question, _with_office_holder(question, hits, doc_passages), doc_passages)
+    if not hits:
+        return refusal(question, hits, plan, referenced)
     picked, feats = evidence(question, hits, plan, stats, detail=detail)
     if plan.unknown_refs and not plan.ref_sources:
         # the named document is not held: only sentences that cite it may answer ("Theo Quy định 66-QĐ/TW …")

@@ -436,6 +436,9 @@ def quantity_missing(question: str, texts: Sequence[str]) -> bool:
     return False
 
 
+_IN_FORCE = re.compile(r"\bhieu luc\b|\bthi hanh tu\b")
+
+
 def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     """True when the question asks for a date or an amount ("vào năm nào?", "bao nhiêu?") and none of the
     chosen `sentences` states one — document and clause numbers do not count. The passages are on the topic
@@ -452,6 +455,8 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     if _WHICH_ORDINAL.search(folded_q):  # "lần thứ mấy?": an ordinal in digits or in words answers it
         return not re.search(r"\bthu\s+(\d+|[ivxl]+)\b", _ordinal_digits(fold(joined)))
     kind = asked_type(question)
+    if kind == "date" and _IN_FORCE.search(folded_q) and not _IN_FORCE.search(fold(joined)):
+        return True  # "có hiệu lực từ ngày nào?": a signing date quoted in passing is not the date it takes effect
     if kind == "place" and not _YES_NO.search(folded_q):
         return not names_a_place(joined)  # "đặt ở tỉnh nào?" over a sentence that names no place
     if kind not in _STATED or _YES_NO.search(folded_q):
@@ -587,10 +592,7 @@ def off_the_asked_case(
     if not years and not places and not ordinals:
         return False
 
-    def plain(items: Sequence[Passage]) -> str:
-        text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in items)
-        return " " + " ".join(WORD_RE.findall(fold(text))) + " "
-
+    plain = _plain
     near: list[Passage] = []
     documents: dict[str, list[Passage]] = {}
     for hit in passages:
@@ -648,21 +650,51 @@ def about_asked_places(question: str, doc: Sequence[Passage]) -> bool:
     places = asked_places(question)
     if not places or not doc:
         return True
-    text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in doc)
-    return _may_be_about(places, doc, " " + " ".join(WORD_RE.findall(fold(text))) + " ")
+    return _may_be_about(places, doc, _plain(doc))
+
+
+def _plain(items: Sequence[Passage]) -> str:
+    """The folded words of passages with their headers and titles, space-padded for `f" {word} " in …`."""
+    text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in items)
+    return " " + " ".join(WORD_RE.findall(fold(text))) + " "
+
+
+def about_the_asked_place(
+    question: str, hits: Sequence[SearchHit], doc_passages: Callable[[str], Sequence[Passage]] | None = None
+) -> list[SearchHit]:
+    """The hits whose document may be about every place the question names (all hits when it names none).
+
+    Why: a report on Phú Thọ does not answer "Thanh Hóa giải quyết thôi việc cho bao nhiêu trường hợp?",
+    however well its sentence matches the other words. Dropping such passages before the sentences are chosen
+    leaves the judge with only what may answer for the asked place: often nothing, and the honest refusal.
+    `doc_passages(source)` gives a document's passages in order (a report names its province once)."""
+    if not asked_places(question):
+        return list(hits)
+    verdict: dict[str, bool] = {}
+    for hit in hits:
+        source = hit.passage.doc.source
+        if source not in verdict:
+            doc = list(doc_passages(source)) if doc_passages else []
+            verdict[source] = about_asked_places(question, doc or [hit.passage])
+    return [h for h in hits if verdict[h.passage.doc.source]]
 
 
 def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) -> bool:
     """Whether a document may be about every asked place: it names it, its address names it (a local paper
     names its province in its address, "baothanhhoa.vn", more surely than in its paragraphs), or it is local
     news that names no province or city at all ("UBND tỉnh tổ chức hội nghị…": the deploying province's own
-    news, which the official asking may well call by name). A resolution or an article on one names no
-    province and is not local news: a national figure does not answer for one province."""
+    news, which the official asking may well call by name) and only provinces are asked — a report that
+    never names "xã Bá Thước" is not about it. A resolution or an article on one names no province and is not
+    local news: a national figure does not answer for one province."""
     meta = doc[0].doc
     url = fold(meta.url or "")
-    if all(f" {p} " in folded or p.replace(" ", "") in url for p in places):
-        return True
-    return _is_local_news(meta) and not _PROVINCE.search(" ".join(p.text for p in doc))
+    unnamed_local = (
+        _is_local_news(meta) and not meta.place and not _PROVINCE.search(" ".join(p.text for p in doc))
+    )
+    provinces = set(_provinces())
+    return all(
+        f" {p} " in folded or p.replace(" ", "") in url or (unnamed_local and p in provinces) for p in places
+    )
 
 
 # a named province or city ("tỉnh Thanh Hóa", "thành phố Hà Nội"): "tỉnh" then a capital letter

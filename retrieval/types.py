@@ -54,7 +54,9 @@ class Passage:
         # a long official title costs many tokens in every chunk; its first words carry the topic
         words = self.doc.title.split()
         title = " ".join(words[:14]) + ("…" if len(words) > 14 else "")
-        parts = [p for p in (self.doc.doc_type, self.doc.doc_number, title, self.doc.place, self.section) if p]
+        parts = [
+            p for p in (self.doc.doc_type, self.doc.doc_number, title, self.doc.place, self.section) if p
+        ]
         return " | ".join(parts)
 
     @property

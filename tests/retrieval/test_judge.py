@@ -9,6 +9,7 @@ from retrieval.evidence import CorpusStats
 from retrieval.judge import (
     FEATURES,
     Judge,
+    about_the_asked_place,
     answer_type_found,
     asked_detail_missing,
     asked_places,
@@ -266,6 +267,40 @@ def test_local_news_answers_for_the_province_it_names_or_for_an_unnamed_home_pro
     assert not case("Sáng 19/3, UBND tỉnh Thanh Hóa kiểm tra xã Xuân Du.")  # its text
     assert not case("Sáng 19/3, Phó Bí thư Tỉnh ủy kiểm tra xã Xuân Du.")  # the home province, unnamed
     assert case("Sáng 19/3, Phó Bí thư Tỉnh ủy Phú Thọ kiểm tra xã Xuân Du tỉnh Phú Thọ.")  # another province
+
+
+def test_passages_of_a_report_on_another_province_or_commune_are_dropped_before_sentences_are_chosen():
+    def doc(source: str, text: str, place: str | None = None) -> list[Passage]:
+        meta = DocumentMeta(source=source, title="Tin", place=place)
+        return [Passage(id=source, text=text, section="", doc=meta)]
+
+    phu_tho = doc("p.md", "Sở giải quyết thôi việc cho 5.448 trường hợp.", place="Phú Thọ")
+    thanh_hoa = doc("t.md", "Sáng 16/1, UBND tỉnh Thanh Hóa tổ chức hội nghị.")
+    unnamed = doc("u.md", "Sáng 19/3, Phó Bí thư Tỉnh ủy làm việc với xã Xuân Du.")
+    national = [_passage(0, "Giải quyết chế độ thôi việc theo quy định.")]
+    docs = {d[0].doc.source: d for d in (phu_tho, thanh_hoa, unnamed, national)}
+    hits = [SearchHit(d[0], score=1.0, rank=i) for i, d in enumerate(docs.values(), start=1)]
+
+    def kept(question: str) -> list[str]:
+        return [h.passage.doc.source for h in about_the_asked_place(question, hits, docs.get)]
+
+    # a report tagged with another province, a resolution's national rule: not evidence for Thanh Hóa
+    assert kept("Thanh Hóa giải quyết thôi việc cho bao nhiêu trường hợp?") == ["t.md", "u.md"]
+    # the home province's report that names none may be about Phú Thọ too; Thanh Hóa's may not
+    assert kept("Sở Nội vụ tỉnh Phú Thọ giải quyết thôi việc cho bao nhiêu trường hợp?") == ["p.md", "u.md"]
+    # a commune must be named: the unnamed home province stands for a province, never for any commune
+    assert kept("Phó Bí thư làm việc với xã Bá Thước ngày nào?") == []
+    assert kept("Phó Bí thư làm việc với xã Xuân Du ngày nào?") == ["u.md"]
+    assert kept("Giải quyết thôi việc thế nào?") == ["p.md", "t.md", "u.md", "a.md"]  # no place asked
+
+
+def test_an_effective_date_is_answered_only_by_a_sentence_on_taking_effect():
+    cited = ["Thực hiện Nghị định số 289/2025/NĐ-CP ngày 06 tháng 11 năm 2025 của Chính phủ."]
+    assert asked_detail_missing("Nghị định 289/2025/NĐ-CP có hiệu lực từ ngày nào?", cited)
+    assert not asked_detail_missing(
+        "Nghị định 289 có hiệu lực từ ngày nào?", ["Nghị định này có hiệu lực từ ngày 01/01/2026."]
+    )
+    assert not asked_detail_missing("Nghị định 289/2025/NĐ-CP ban hành ngày nào?", cited)
 
 
 def test_a_news_report_states_its_year_once_for_the_whole_report():
