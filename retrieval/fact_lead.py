@@ -10,9 +10,12 @@ the sentence holds no such value, or the question asks for none, there is no ope
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from importlib import resources
 
 from retrieval.evidence import STOPWORDS, WORD_RE
 from retrieval.judge import asked_type, asked_unit
+from retrieval.places import province_names
 from retrieval.textnorm import DOC_NUMBER_RE, fold
 
 # an amount: optional qualifier, the number (1,5 / 5.448 / 150 - 170), its unit (the words a number is counted in)
@@ -42,14 +45,32 @@ _NOT_PEOPLE = ("Sở", "Bộ", "Ban", "Ủy", "Uỷ", "Văn", "Nghị", "Kết",
 _BODY_WORDS = {"Đảng", "Bộ", "Ban", "Ủy", "Uỷ", "Sở", "Hội", "Nghị", "Tỉnh", "Cục"}
 
 
+@lru_cache(maxsize=1)
+def _surnames() -> frozenset[str]:
+    """Vietnamese family names (package data `retrieval/data/surnames.txt`, reviewed by hand): a person's name
+    opens with one ("Quỹ Bảo hiểm" and "Giao Đảng uỷ" name no one)."""
+    text = resources.files("retrieval.data").joinpath("surnames.txt").read_text(encoding="utf-8")
+    return frozenset(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
 def person_names(text: str) -> list[re.Match[str]]:
-    """The people's names in `text` ("Lê Quang Hùng", "Đầu Thanh Tùng"): capitalised runs that open with no
-    office, body or place word and hold no word of a body's name."""
-    return [
-        m
-        for m in _NAME.finditer(text)
-        if m.group(0).split()[0] not in _NOT_PEOPLE and not _BODY_WORDS & set(m.group(0).split())
-    ]
+    """The people's names in `text` ("Lê Quang Hùng", "Đầu Thanh Tùng"): capitalised runs that open with a
+    family name, with no office, body or place word first and no word of a body's name; a province's name
+    ("Hà Nội", "Thái Bình") is no one's."""
+    found = []
+    for m in _NAME.finditer(text):
+        words = m.group(0).split()
+        if words[0] in _NOT_PEOPLE or _BODY_WORDS & set(words):
+            continue
+        if words[0] not in _surnames() or fold(m.group(0)) in _province_folds():
+            continue
+        found.append(m)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _province_folds() -> frozenset[str]:
+    return frozenset(fold(name) for name in province_names())
 
 
 # how a question names the unit it wants (folded) → how a sentence writes it

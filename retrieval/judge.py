@@ -256,6 +256,9 @@ def proper_names(question: str) -> list[str]:
     return names
 
 
+_PEOPLE_ASKED = re.compile(r"\b(dong chi nao|nhung ai|nhung nguoi nao|nhung vi nao)\b")
+
+
 def asked_type(question: str) -> str | None:
     """The kind of answer a question asks for: date, number, person, place, list, or None."""
     q = fold(
@@ -263,6 +266,8 @@ def asked_type(question: str) -> str | None:
     )  # "dạy AI" is artificial intelligence, not "ai?"
     if _UNITS["duration"][0].search(q):
         return "number"  # "thời hạn tối đa mấy ngày?" asks how long, not which day
+    if _PEOPLE_ASKED.search(q):
+        return "person"  # "những đồng chí nào đồng chủ trì?": people, named in a sentence, not an enumeration
     for kind in ("date", "list", "number", "person", "place"):
         if _ASKS[kind].search(q):
             return kind

@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.fact_lead import short_fact
+from retrieval.fact_lead import person_names, short_fact
 
 TARGETS = (
     "Đến năm 2030, tăng chiều cao trung bình của trẻ em và thanh thiếu niên từ 1 - 18 tuổi thêm tối thiểu 1,5 cm; "
@@ -92,3 +92,12 @@ def test_a_body_is_no_persons_name():
 def test_common_middle_names_are_peoples_names():
     assert short_fact("ai chủ trì?", "Phó Thủ tướng Hồ Quốc Dũng chủ trì cuộc họp.") == "Hồ Quốc Dũng"
     assert short_fact("ai phát biểu?", "Đồng chí Nguyễn Văn Hùng phát biểu.") == "Nguyễn Văn Hùng"
+
+
+def test_a_name_opens_with_a_family_name_and_a_province_is_no_one():
+    fund = "Ngân sách nhà nước và Quỹ Bảo hiểm y tế chi trả cho một số dịch vụ phòng bệnh."
+    assert short_fact("nq 72 mien vien phi cho ai truoc", fund) is None  # "Quỹ Bảo" is not a person
+    assert [m.group(0) for m in person_names("Tại Hà Nội, đồng chí Đầu Thanh Tùng phát biểu.")] == [
+        "Đầu Thanh Tùng"
+    ]
+    assert person_names("Các tỉnh Thái Bình, Lâm Đồng báo cáo.") == []

@@ -71,6 +71,9 @@ def test_answer_types():
     assert asked_type("6 ro gom nhung gi") == "list"
     assert asked_type("tăng thêm bao nhiêu cm") == "number"
     assert asked_type("ai làm trưởng ban") == "person"
+    # people asked in the plural are still people: named in a sentence, not listed as items
+    assert asked_type("Hội nghị do những đồng chí nào đồng chủ trì?") == "person"
+    assert asked_type("Những cơ quan nào phối hợp?") == "list"
     assert answer_type_found("date", "ký ngày 28/11/2025") and not answer_type_found("date", "không có")
     assert asked_type("Ngày Sức khỏe toàn dân là ngày mấy?") == "date"
     assert asked_unit("bao giờ thì bỏ lệ phí môn bài?") is None  # a date is asked, not a sum of money
