@@ -21,7 +21,7 @@ import numpy as np
 from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
-from retrieval.fact_lead import FACT_LEAD, person_names, short_fact
+from retrieval.fact_lead import FACT_LEAD, count_lead, person_names, short_fact
 from retrieval.judge import (
     Judge,
     about_asked_places,
@@ -43,7 +43,7 @@ from retrieval.judge import (
 from retrieval.lexicon import default_lexicon
 from retrieval.lists import find_list, line_mark, ordinal, subheading_content
 from retrieval.search import QueryPlan
-from retrieval.sections import first_sentences, section_answer, titled_items
+from retrieval.sections import first_sentences, listed_count, section_answer, titled_items
 from retrieval.sentences import candidate_sentences
 from retrieval.textnorm import fold
 from retrieval.types import Answer, Citation, Passage, SearchHit
@@ -468,10 +468,12 @@ def compose(
 
     if doc_passages is not None and plan.ref_sources:
         section = section_answer(question, plan.ref_sources, doc_passages)
-        if section is None and asked_type(question) == "list":
+        if section is None and asked_type(question) in ("list", "number"):  # "những đề án nào", "mấy đề án"
             section = titled_items(question, plan.ref_sources, doc_passages)
         if section is not None:
             text, citations = section
+            lead = count_lead(question, listed_count(text) or 0)
+            text = f"{lead}\n\n{text}" if lead else text
             return Answer(
                 question=question,
                 text=text,
@@ -513,6 +515,7 @@ def compose(
         by_passage.setdefault(hit.passage.id, (hit, []))[1].append(sentence)
     parts: list[str] = []
     citations: list[Citation] = []
+    listed_items = 0
     for n, (hit, sentences) in enumerate(by_passage.values()):
         listed = None
         if wants_list and n == 0:
@@ -522,6 +525,7 @@ def compose(
             listed = next(filter(None, (enumeration(text, s) for s in leads_first)), None)
         if listed:
             head, quote = list_quote(*listed)
+            listed_items = len(listed[1])
         elif wants_list and n > 0 and parts and parts[0].startswith("Gồm "):
             continue  # the whole list answers; sentences of other passages only distract from it
         else:
@@ -540,6 +544,10 @@ def compose(
         fact = short_fact(question, " ".join(first_sentences_))
         if fact:
             parts.insert(0, f"{FACT_LEAD} {fact}.")
+    elif listed_items:
+        lead = count_lead(question, listed_items)  # "có mấy nhiệm vụ?": "Trả lời ngắn: 8 nhiệm vụ."
+        if lead:
+            parts.insert(0, lead)
     return Answer(
         question=question,
         text="\n\n".join(parts),

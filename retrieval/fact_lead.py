@@ -122,6 +122,32 @@ def _closest(question: str, sentence: str, spans: list[re.Match[str]]) -> re.Mat
     return scored[0][1]
 
 
+# "NQ 57 có mấy quan điểm chỉ đạo?", "gồm bao nhiêu nhiệm vụ, giải pháp": the counted noun, up to the words
+# that end it ("là", "gì", "nào", "được", "?")
+_COUNT_ASKED = re.compile(
+    r"\b(?:mấy|bao nhiêu)\s+(?P<noun>[^\W\d]+(?:,?\s+(?!(?:là|gì|nào|được|cần|trong|theo|của|do|và|để|đã|sẽ|"
+    r"phải|hiện|thì|vậy)\b)[^\W\d]+){0,3})",
+    re.IGNORECASE,
+)
+
+
+def count_lead(question: str, count: int) -> str | None:
+    """The short answer to "có mấy X?" over a list of `count` items: "Trả lời ngắn: 8 nhiệm vụ, giải pháp." —
+    the noun copied from the question; None when the question counts nothing or types it without diacritics
+    (the answer would read "8 nhiem vu")."""
+    m = _COUNT_ASKED.search(question)
+    if m is None or count < 1:
+        return None
+    noun = m.group("noun").strip(" ,")
+    if fold(noun) == noun.lower() or fold(noun).split()[0] in _NOT_COUNTED:
+        return None
+    return f"{FACT_LEAD} {count} {noun}."
+
+
+# "mấy phần trăm", "bao nhiêu tiền": an amount, never a count of list items
+_NOT_COUNTED = {"phan", "tien", "ngay", "thang", "nam", "tuoi", "lan", "ty", "trieu", "nghin"}
+
+
 def short_fact(question: str, sentence: str) -> str | None:
     """The asked fact copied from `sentence` ("tối thiểu 1,5 cm", "ngày 15/10/2025", "Mai Xuân Bình"), or None
     when the question asks for no date, amount or person, or the sentence holds none."""

@@ -217,7 +217,9 @@ class HybridSearcher:
                 score += MENTION_BOOST
             fused[pid] = score
 
-        ordered = sorted(fused, key=lambda p: -fused[p])
+        # ties are common in rank fusion (rank 1 + rank 3 = rank 3 + rank 1): the closer meaning first, then the
+        # passage id, so the same question gets the same passages in every process (set order is not stable)
+        ordered = sorted(fused, key=lambda p: (-fused[p], -dense.get(p, 0.0), p))
         if ref_set:
             ordered = _strong_prior(
                 ordered, fused, lambda pid: self.store.passages[pid].doc.source in ref_set

@@ -548,9 +548,21 @@ def section_answer(
     return None
 
 
+# how the heads above write the number of items ("…, gồm 8 ý:", "Nghị quyết 57 nêu 5 quan điểm chỉ đạo:")
+_COUNT_IN_HEAD = re.compile(r"(?:gồm|nêu) (\d+) ")
+
+
+def listed_count(answer: str) -> int | None:
+    """The number of items a section answer (`section_answer`, `titled_items`) says its list holds, read from
+    its first line; None when the answer is a paragraph, not a list."""
+    m = _COUNT_IN_HEAD.search(answer.split("\n", 1)[0])
+    return int(m.group(1)) if m else None
+
+
 # "những đề án nào", "các chương trình gì", "mấy nhiệm vụ trọng tâm": the kind of thing the list is of
 _LIST_NOUN = re.compile(
-    r"\b(?:nhung|cac|may|bao nhieu)\s+(?P<noun>(?:\w+\s){0,2}?\w+)\s+(?:nao|gi|la gi|gom)\b"
+    r"\b(?:nhung|cac|may|bao nhieu)\s+(?P<noun>(?:\w+\s){0,2}?\w+)\s+(?:nao|gi|la gi|gom)\b|"
+    r"\b(?:may|bao nhieu)\s+(?P<counted>\w+\s\w+)"  # "KL 127 giao xây dựng mấy đề án?"
 )
 
 
@@ -574,7 +586,7 @@ def titled_items(
     m = _LIST_NOUN.search(fold(question))
     if m is None:
         return None
-    noun = m.group("noun")
+    noun = m.group("noun") or m.group("counted")
     for source in sources:
         passages = sorted(doc_passages(source), key=lambda p: p.position)
         if not passages or passages[0].doc.doc_type == "Bài viết":

@@ -12,6 +12,7 @@ A manifest recording another model or chunker means the whole index is rebuilt: 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -26,6 +27,8 @@ from retrieval.lexical import LexicalIndex
 from retrieval.scope import Audience
 from retrieval.sentences import SentenceVectors
 from retrieval.types import DocumentMeta, Passage
+
+log = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 
@@ -150,8 +153,11 @@ class Store:
         with self._chroma_lock:
             if self._collection is None or self._collection[0] != name:
                 col = self._open_client().get_or_create_collection(
-                    name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                    name,
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine", "ef_search": SEARCH_EF}},
                 )
+                _widen_search(col)
                 self._collection = (name, col)
             return self._collection[1]
 
@@ -285,6 +291,24 @@ class Store:
         ids = res["ids"][0]
         dists = res["distances"][0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=True) if i in self.passages]
+
+
+# HNSW's search breadth. Chroma's default (100) is approximate at the tail of our 40 dense candidates, and Chroma
+# rebuilds a small collection's graph (100–1,000 vectors) on every start, with threads: the same question then
+# got other passages in another process. A breadth above the number of passages visits them all — exact and
+# the same every time for a corpus of a few hundred passages, still far better recall beyond (chroma-core/chroma
+# issue 2675). It costs well under a millisecond here (benchmarks/ measure search).
+SEARCH_EF = 512
+
+
+def _widen_search(col: Any) -> None:
+    """Raise an existing collection's `ef_search` to `SEARCH_EF` (indexes built before it was set)."""
+    try:
+        current = (getattr(col, "configuration", None) or {}).get("hnsw") or {}
+        if int(current.get("ef_search") or 0) < SEARCH_EF:
+            col.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    except Exception as exc:  # an older Chroma server: searches stay approximate, answers still come
+        log.warning("Không đặt được độ rộng tìm kiếm HNSW của Chroma (%r).", exc)
 
 
 def _passage_to_json(p: Passage) -> dict[str, Any]:
