@@ -1,9 +1,10 @@
 """The short opening sentence: the asked fact copied from the quote, or nothing."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.fact_lead import person_names, short_fact
+from retrieval.fact_lead import count_lead, person_names, short_fact
 
 TARGETS = (
     "Đến năm 2030, tăng chiều cao trung bình của trẻ em và thanh thiếu niên từ 1 - 18 tuổi thêm tối thiểu 1,5 cm; "
@@ -101,3 +102,18 @@ def test_a_name_opens_with_a_family_name_and_a_province_is_no_one():
         "Đầu Thanh Tùng"
     ]
     assert person_names("Các tỉnh Thái Bình, Lâm Đồng báo cáo.") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("Nghị quyết 68 có mấy nhiệm vụ, giải pháp?", "Trả lời ngắn: 8 nhiệm vụ, giải pháp."),
+        ("NQ 57 có mấy quan điểm chỉ đạo, là những gì?", "Trả lời ngắn: 8 quan điểm chỉ đạo."),
+        ("có bao nhiêu nhiệm vụ được giao cho Bộ?", "Trả lời ngắn: 8 nhiệm vụ."),
+        ("nq 68 co may nhiem vu", None),  # typed without diacritics: "8 nhiem vu" would read badly
+        ("6 rõ gồm những gì?", None),  # nothing counted
+        ("tăng mấy phần trăm?", None),  # an amount, not a count of items
+    ],
+)
+def test_a_count_question_over_a_list_opens_with_the_count_and_the_asked_noun(question, lead):
+    assert count_lead(question, 8) == lead
