@@ -289,9 +289,10 @@ _REF_WORDS = re.compile(
 _ROW_NUMBER = re.compile(r"\|\s*\d+\.?\s*(?=\|)")
 _WHICH_ORDINAL = re.compile(r"\bthu (may|bao nhieu)\b")
 _DATES = re.compile(
-    r"\b(ngày\s+)?\d{1,2}/\d{1,2}/\d{4}\b|"  # "Ngày 11/9/2025" whole, not "Ngày 11" and then "9/20"
+    # "Ngày 11/9/2025", "Ngày 5/1" whole, not "Ngày 11" and then "9/2025" or "/1" (a number left behind)
+    r"(?:\bngày\s+)?(?<![\d/])\d{1,2}/\d{1,2}(/\d{2,4})?(?![\d/])|"
     r"\bngày \d{1,2}( tháng \d{1,2})?( năm \d{4})?|\btháng \d{1,2}( năm \d{4})?|\bnăm \d{4}|"
-    r"(?<![\d/])\d{1,2}/\d{1,2}(/\d{2,4})?(?![\d/])|(?<!\d)(19|20)\d{2}(?!\d)|\bmột số\b",
+    r"(?<!\d)(19|20)\d{2}(?!\d)|\bmột số\b",
     re.IGNORECASE,
 )
 _STATED = {

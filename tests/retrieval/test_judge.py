@@ -158,6 +158,10 @@ def test_an_asked_date_or_amount_must_be_stated_not_just_a_document_number():
         "Nghị quyết 140 giao bao nhiêu nhiệm vụ?", ["Giao 35 nhiệm vụ cho các bộ."]
     )
     assert not asked_detail_missing("Đến 2030 tăng chiều cao mấy phân?", ["tăng thêm tối thiểu 1,5 cm"])
+    # a news report's "Ngày 5/1" is a date whole: no "/1" is left behind as an amount
+    opening = ["Ngày 5/1, Sở Nội vụ tổ chức hội nghị tổng kết năm 2025."]
+    assert asked_detail_missing("Hội nghị ngày 5/1 kết nối tới bao nhiêu xã, phường?", opening)
+    assert not asked_detail_missing("Kết nối tới bao nhiêu xã?", ["Ngày 16/1, kết nối tới 166 xã, phường."])
     # a yes/no question, and "mấy hộ" meaning "those households", ask for no amount
     assert not asked_detail_missing(
         "Nhà nước có cho mấy hộ làm ăn nhỏ tư vấn luật không?", ["miễn phí tư vấn"]
