@@ -26,6 +26,7 @@ _AMOUNT = re.compile(
     r"\s+(?:lần|năm|tháng|ngày|tuổi|cm|km|ha|GW|MW|triệu tấn|tấn|người|trường hợp|cán bộ|doanh nghiệp|"
     r"bác sĩ|giường bệnh|học sinh|sinh viên|nhiệm vụ|chương trình|dự án|xã|phường|tỉnh|hộ|lao động|"
     r"nghìn|triệu|tỷ)(?:\s+(?:dầu quy đổi|GDP|đồng|người|lao động|doanh nghiệp))?)?"
+    r"(?:\s*/\s*(?:năm|tháng|ngày|người|giờ)(?!\w)(?!\s*\d))?"  # a rate: "2%/năm", "5 triệu đồng/người"
 )
 _DATE = re.compile(
     r"(?:[Nn]gày\s+)?\d{1,2}/\d{1,2}/\d{4}|[Nn]gày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|"

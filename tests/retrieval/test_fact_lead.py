@@ -117,3 +117,16 @@ def test_a_name_opens_with_a_family_name_and_a_province_is_no_one():
 )
 def test_a_count_question_over_a_list_opens_with_the_count_and_the_asked_noun(question, lead):
     assert count_lead(question, 8) == lead
+
+
+def test_a_rate_keeps_its_per_unit():
+    assert (
+        short_fact("tăng bao nhiêu phần trăm?", "Tốc độ tăng trưởng đạt khoảng 10 - 12%/năm.")
+        == "khoảng 10 - 12%/năm"
+    )
+    assert (
+        short_fact("mỗi người được bao nhiêu tiền?", "Mức hỗ trợ 5 triệu đồng/người.") == "5 triệu đồng/người"
+    )
+    assert (
+        short_fact("tăng bao nhiêu phần trăm?", "Tăng 10%/ năm 2025 là mốc.") == "10%"
+    )  # "/ năm 2025" is a year
