@@ -468,7 +468,7 @@ def compose(
 
     if doc_passages is not None and plan.ref_sources:
         section = section_answer(question, plan.ref_sources, doc_passages)
-        if section is None and asked_type(question) in ("list", "number"):  # "những đề án nào", "mấy đề án"
+        if section is None and asked_type(question) == "list":
             section = titled_items(question, plan.ref_sources, doc_passages)
         if section is not None:
             text, citations = section

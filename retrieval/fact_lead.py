@@ -142,6 +142,8 @@ def count_lead(question: str, count: int) -> str | None:
     noun = m.group("noun").strip(" ,")
     if fold(noun) == noun.lower() or fold(noun).split()[0] in _NOT_COUNTED:
         return None
+    if noun.count(",") > 1 or question[m.end() :].lstrip().startswith(","):
+        return None  # "mấy quyết định, kế hoạch, công văn?" asks three counts, not one
     return f"{FACT_LEAD} {count} {noun}."
 
 

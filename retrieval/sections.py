@@ -561,8 +561,7 @@ def listed_count(answer: str) -> int | None:
 
 # "những đề án nào", "các chương trình gì", "mấy nhiệm vụ trọng tâm": the kind of thing the list is of
 _LIST_NOUN = re.compile(
-    r"\b(?:nhung|cac|may|bao nhieu)\s+(?P<noun>(?:\w+\s){0,2}?\w+)\s+(?:nao|gi|la gi|gom)\b|"
-    r"\b(?:may|bao nhieu)\s+(?P<counted>\w+\s\w+)"  # "KL 127 giao xây dựng mấy đề án?"
+    r"\b(?:nhung|cac|may|bao nhieu)\s+(?P<noun>(?:\w+\s){0,2}?\w+)\s+(?:nao|gi|la gi|gom)\b"
 )
 
 
@@ -586,7 +585,7 @@ def titled_items(
     m = _LIST_NOUN.search(fold(question))
     if m is None:
         return None
-    noun = m.group("noun") or m.group("counted")
+    noun = m.group("noun")
     for source in sources:
         passages = sorted(doc_passages(source), key=lambda p: p.position)
         if not passages or passages[0].doc.doc_type == "Bài viết":

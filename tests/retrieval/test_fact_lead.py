@@ -113,6 +113,7 @@ def test_a_name_opens_with_a_family_name_and_a_province_is_no_one():
         ("nq 68 co may nhiem vu", None),  # typed without diacritics: "8 nhiem vu" would read badly
         ("6 rõ gồm những gì?", None),  # nothing counted
         ("tăng mấy phần trăm?", None),  # an amount, not a count of items
+        ("Bộ ban hành mấy quyết định, kế hoạch, công văn?", None),  # three counts asked, not one
     ],
 )
 def test_a_count_question_over_a_list_opens_with_the_count_and_the_asked_noun(question, lead):
