@@ -142,10 +142,13 @@ def count_lead(question: str, count: int) -> str | None:
     noun = m.group("noun").strip(" ,")
     if fold(noun) == noun.lower() or fold(noun).split()[0] in _NOT_COUNTED:
         return None
-    if noun.count(",") > 1 or question[m.end() :].lstrip().startswith(","):
+    if noun.count(",") > 1 or _ANOTHER_NOUN.match(question[m.end() :]):
         return None  # "mấy quyết định, kế hoạch, công văn?" asks three counts, not one
     return f"{FACT_LEAD} {count} {noun}."
 
+
+# ", công văn" after the counted noun: another thing counted (", là những gì" is not)
+_ANOTHER_NOUN = re.compile(r"\s*,\s*(?!(?:là|gồm|và|thì|cụ thể|đó|kể|nêu)\b)[^\W\d]", re.IGNORECASE)
 
 # "mấy phần trăm", "bao nhiêu tiền": an amount, never a count of list items
 _NOT_COUNTED = {"phan", "tien", "ngay", "thang", "nam", "tuoi", "lan", "ty", "trieu", "nghin"}
