@@ -17,7 +17,7 @@ from retrieval.catalog import Catalog
 from retrieval.definitions import definition_answer
 from retrieval.embeddings import Embedder, ModelBuilder, get_embedder
 from retrieval.extractive import compose
-from retrieval.followup import PREVIOUS, asks_for_more, split_context, standalone
+from retrieval.followup import PREVIOUS, asks_for_more, context_sources, split_context, standalone
 from retrieval.ingest import IngestReport, ingest
 from retrieval.judge import Judge
 from retrieval.routing import route
@@ -257,7 +257,13 @@ class RetrievalEngine:
         q = clean_query(query)
         self.ensure_index()
         docs, _ = split_context(context_docs)
-        return self.searcher.search(q, max(1, min(int(k), 50)), context_docs=docs, audience=audience)
+        return self.searcher.search(
+            q,
+            max(1, min(int(k), 50)),
+            context_docs=docs,
+            context_sources=context_sources(context_docs),
+            audience=audience,
+        )
 
     def catalog(self, audience: Audience = EVERYONE) -> Catalog:
         """Cards of the indexed documents `audience` may read (rebuilt when the index changes; the model is
@@ -288,7 +294,7 @@ class RetrievalEngine:
             routed.question = question
             routed.referenced_docs = (*routed.referenced_docs, PREVIOUS + q)
             return routed
-        hits, plan = self.search_with_plan(q, 5, context_docs=docs, audience=audience)
+        hits, plan = self.search_with_plan(q, 5, context_docs=context_docs, audience=audience)
         allowed = self.store.allowed_sources(audience)
         readable = (p for p in self.store.passages.values() if allowed is None or p.doc.source in allowed)
         answer = definition_answer(q, hits, plan, readable) or compose(

@@ -22,6 +22,7 @@ from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
 from retrieval.fact_lead import FACT_LEAD, count_lead, person_names, short_fact
+from retrieval.followup import SOURCE
 from retrieval.judge import (
     Judge,
     about_asked_places,
@@ -38,6 +39,7 @@ from retrieval.judge import (
     holds_role,
     off_the_asked_case,
     quantity_missing,
+    under_another_year,
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
@@ -437,6 +439,17 @@ def _with_office_holder(
     return hits
 
 
+def _before(
+    hit: SearchHit, doc_passages: Callable[[str], Sequence[Passage]] | None, count: int = 2
+) -> list[Passage]:
+    """Up to `count` passages before the hit's in its document, in order ([] without `doc_passages`)."""
+    if doc_passages is None:
+        return []
+    doc = list(doc_passages(hit.passage.doc.source))
+    at = next((i for i, p in enumerate(doc) if p.id == hit.passage.id), None)
+    return doc[max(0, at - count) : at] if at is not None else []
+
+
 def _referenced(hits: list[SearchHit], plan: QueryPlan) -> tuple[str, ...]:
     """Canonical numbers of the named documents that were found ("NQ 57" → "57-NQ/TW"), for follow-ups."""
     in_refs = set(plan.ref_sources)
@@ -487,6 +500,10 @@ def compose(
     if not hits:
         return refusal(question, hits, plan, referenced)
     picked, feats = evidence(question, hits, plan, stats, detail=detail)
+    # "đến 2045 bao nhiêu?": amounts written under 2030 are not shown, and may leave nothing to show
+    picked = [
+        (h, s) for h, s in picked if not under_another_year(question, h.passage, s, _before(h, doc_passages))
+    ]
     if plan.unknown_refs and not plan.ref_sources:
         # the named document is not held: only sentences that cite it may answer ("Theo Quy định 66-QĐ/TW …")
         picked = [(h, s) for h, s in picked if _cites(s, plan.unknown_refs)]
@@ -538,6 +555,8 @@ def compose(
         sep = "\n" if listed else " "
         parts.append(f"{head}Theo {format_citation_label(cit)}:{sep}{quote}")
     doc_refs = tuple(dict.fromkeys(c.doc_number for c in citations if c.doc_number))
+    if not doc_refs and citations:  # a news report has no number: its file is the follow-up's context
+        doc_refs = (SOURCE + citations[0].source,)
     if parts and not parts[0].startswith("Gồm "):
         # the asked fact first, copied from the first quote ("Trả lời ngắn: tối thiểu 1,5 cm."), then the quotes
         first_sentences_ = next(iter(by_passage.values()))[1]

@@ -17,6 +17,9 @@ from retrieval.metadata_answers import metadata_field
 from retrieval.textnorm import fold
 
 PREVIOUS = "câu hỏi trước: "
+# a file the previous answer quoted that has no document number (a provincial news report): the context a
+# follow-up on that report needs ("Chủ tịch tỉnh yêu cầu Sở phải có tinh thần gì?" after its meeting)
+SOURCE = "tệp: "
 
 _STARTS = (
     "con ",
@@ -61,9 +64,14 @@ def split_context(context_docs: Sequence[str]) -> tuple[list[str], str | None]:
     for item in context_docs:
         if item.startswith(PREVIOUS):
             previous = item[len(PREVIOUS) :].strip() or None
-        else:
+        elif not item.startswith(SOURCE):
             docs.append(item)
     return docs, previous
+
+
+def context_sources(context_docs: Sequence[str]) -> list[str]:
+    """The source files (marked with `SOURCE`) the previous answer quoted without a document number."""
+    return [item[len(SOURCE) :] for item in context_docs if item.startswith(SOURCE)]
 
 
 def is_follow_up(question: str) -> bool:

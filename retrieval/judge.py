@@ -624,6 +624,64 @@ def off_the_asked_case(
     return bool(places) and not any(_may_be_about(places, doc, plain(doc)) for doc in documents.values())
 
 
+def under_another_year(
+    question: str, passage: Passage, sentence: str, earlier: Sequence[Passage] = ()
+) -> bool:
+    """True when `sentence` of `passage` states an amount written under a year the question does not ask.
+
+    A target list reads "- Mục tiêu cụ thể đến năm 2030: … + Có ít nhất 20 doanh nghiệp lớn …" and, further
+    down, "Tầm nhìn đến năm 2045: …". Asked "đến 2045 có bao nhiêu doanh nghiệp lớn?", the sentence with "20"
+    matches every word, and the year check passes because the passage does name 2045 — further down. The year
+    that governs an amount is the one the sentence writes before it ("+ Đến năm 2026, … 95%"), else the one of
+    the nearest lead-in above it: a line ending with ":" or a short line without final punctuation ("- Mục tiêu
+    cụ thể đến năm 2030"), in its passage or the passages `earlier` in the same section, else its section's
+    heading ("Đến năm 2030, người dân được miễn viện phí …"). A year inside another item does not govern the
+    next item. Only "how much" questions that name a year are concerned; a sentence naming an asked year, with
+    no amount, or under no year at all, never is."""
+    years = asked_years(question)
+    if not years or asked_type(question) != "number":
+        return False
+    if any(y in _GOVERNING_YEAR.findall(sentence) for y in years):
+        return False  # "phải đạt 90% trong năm 2025": the sentence itself says which year
+    plain = DOC_NUMBER_RE.sub(" ", sentence)
+    # "(5) Phối hợp …", "Nghị quyết 68 …", "Điều 7": a list marker or a reference, not an amount
+    bare = _REF_WORDS.sub(
+        lambda m: " " * len(m.group(0)), _LIST_MARKER.sub(lambda m: " " * len(m.group(0)), plain)
+    )
+    first_amount = _AMOUNT_DIGIT.search(_GOVERNING_YEAR.sub(lambda m: " " * len(m.group(0)), bare))
+    if first_amount is None:
+        return False  # no amount besides years
+    own = _GOVERNING_YEAR.findall(bare[: first_amount.start()])
+    if own:
+        return own[-1] not in years
+    text = passage.text
+    at = text.find(sentence)
+    if at < 0:
+        return False
+    lines = [p.text for p in earlier if p.section == passage.section] + [text[:at]]
+    for line in reversed("\n".join(lines).split("\n")):
+        line = DOC_NUMBER_RE.sub(" ", line).strip()
+        found = _GOVERNING_YEAR.findall(line)
+        if found and _is_lead_in(line):
+            return found[-1] not in years
+    heading = _GOVERNING_YEAR.findall(DOC_NUMBER_RE.sub(" ", passage.section))
+    return bool(heading) and heading[-1] not in years
+
+
+def _is_lead_in(line: str) -> bool:
+    """A line that heads what follows: it ends with ":" or is short and unpunctuated ("- Mục tiêu cụ thể đến năm
+    2030", "(1) Đến năm 2030", "## Tầm nhìn đến năm 2045")."""
+    text = line.strip().rstrip()
+    return text.endswith(":") or (len(text.split()) <= 16 and not text.endswith((".", ";", ",")))
+
+
+_LIST_MARKER = re.compile(r"^\s*[-+•]?\s*\(?\d{1,2}[.)]")
+# an amount's digits, once years are blanked ("20 doanh nghiệp", "90 ngày", "1,5 cm")
+_AMOUNT_DIGIT = re.compile(r"(?<![\d/.,])\d+(?:[.,]\d+)?(?!\s*/\s*\d)")
+# a year that heads what follows ("đến năm 2030", "năm 2045", "2030:"), not one inside a date ("15/9/2025")
+_GOVERNING_YEAR = re.compile(r"(?<![\d/.,-])(?:19|20)\d{2}(?![\d/]|[.,]\d)")
+
+
 # "phiên họp lần thứ 22", "kỳ họp thứ 10", "khóa XIII": which meeting or term, as a year says which year
 _ORDINAL = re.compile(r"\b(?:lan|phien|ky hop|khoa|dot|hoi nghi trung uong) thu \d+\b")
 

@@ -117,15 +117,26 @@ class HybridSearcher:
         return default_lexicon().expand(query)
 
     def plan(
-        self, query: str, context_docs: Sequence[str] = (), allowed: Collection[str] | None = None
+        self,
+        query: str,
+        context_docs: Sequence[str] = (),
+        allowed: Collection[str] | None = None,
+        context_sources: Sequence[str] = (),
     ) -> QueryPlan:
         """The documents the query names, resolved among the sources in `allowed` (None = all): a limited
-        document named by someone who may not read it is, for them, a document the corpus does not hold."""
+        document named by someone who may not read it is, for them, a document the corpus does not hold.
+        A query that names none takes the previous answer's documents (`context_docs`, numbers) or, for a
+        report without a number, its files (`context_sources`) as a follow-up's context."""
         refs = find_refs(query)
         from_context = False
         if not refs and context_docs:
             refs = [r for d in context_docs for r in find_refs(d)]
             from_context = True
+        if not refs and context_sources:
+            known = {p.doc.source for p in self.store.passages.values()}
+            files = [s for s in context_sources if s in known and (allowed is None or s in allowed)]
+            if files:
+                return QueryPlan(query, [], files, [], True, set())
         keys = self._keys()
         if allowed is not None:
             keys = {s: k for s, k in keys.items() if s in allowed}
@@ -155,13 +166,20 @@ class HybridSearcher:
         return QueryPlan(query, refs, sources, unknown, from_context, mentions)
 
     def search(
-        self, query: str, k: int = 5, *, context_docs: Sequence[str] = (), audience: Audience = PUBLIC
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        context_docs: Sequence[str] = (),
+        context_sources: Sequence[str] = (),
+        audience: Audience = PUBLIC,
     ) -> tuple[list[SearchHit], QueryPlan]:
         """The top `k` passages for `query` among the documents `audience` may read (see retrieval.scope:
-        the filter is applied to the candidates of both halves, before fusion)."""
+        the filter is applied to the candidates of both halves, before fusion). `context_docs`: document
+        numbers, `context_sources`: source files of the previous answer (a follow-up's context)."""
         allowed_list = self.store.allowed_sources(audience)
         allowed = None if allowed_list is None else set(allowed_list)
-        plan = self.plan(query, context_docs, allowed)
+        plan = self.plan(query, context_docs, allowed, context_sources)
         if not self.store.passages or allowed == set():
             return [], plan
         qvec = self.embedder.embed_queries([self.dense_text(query)])[0]

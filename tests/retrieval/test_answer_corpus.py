@@ -268,3 +268,24 @@ def test_who_chaired_is_answered_by_the_sentence_naming_people(engine):
     assert answer.grounded and ("Lê Quang Hùng" in answer.text or "Đầu Thanh Tùng" in answer.text), (
         answer.text[:300]
     )
+
+
+def test_a_follow_up_on_a_news_report_stays_in_that_report(engine):
+    """A report has no number: its file is the follow-up's context, so the Chủ tịch asked about is Phú Thọ's."""
+    first = ask(engine, "Sở Nội vụ Phú Thọ tổ chức hội nghị tổng kết năm 2025 vào ngày nào?")
+    assert any(d.startswith("tệp: seeds/002") for d in first.referenced_docs), first.referenced_docs
+    answer = ask(
+        engine,
+        "Chủ tịch tỉnh yêu cầu Sở phải có tinh thần gì?",
+        "Sở Nội vụ Phú Thọ tổ chức hội nghị tổng kết năm 2025 vào ngày nào?",
+    )
+    assert answer.grounded and {c.source for c in answer.citations} == {first.citations[0].source}
+    assert "nghĩ lớn, hành động lớn" in answer.text
+
+
+def test_an_amount_set_for_another_year_does_not_answer_the_asked_year(engine):
+    # the 90 days of petrol reserves are NQ 70's 2030 target; nothing is said of 2045
+    assert not ask(engine, "NQ 70 đặt mức dự trữ xăng dầu đến năm 2045 là bao nhiêu ngày?").grounded
+    assert (
+        "khoảng 90 ngày" in ask(engine, "NQ 70 đặt mức dự trữ xăng dầu đến năm 2030 là bao nhiêu ngày?").text
+    )

@@ -23,6 +23,7 @@ from retrieval.judge import (
     off_the_asked_case,
     proper_names,
     quantity_missing,
+    under_another_year,
 )
 from retrieval.types import DocumentMeta, Passage, SearchHit
 
@@ -411,3 +412,32 @@ def test_how_long_asks_a_span_of_time_whatever_else_is_named():
     # "còn lệ phí môn bài thì sao? (… miễn thuế bao lâu)": a span, not the fee's amount
     assert asked_unit("còn lệ phí môn bài thì sao? (NQ198 miễn thuế TNDN bao lâu)") == "duration"
     assert asked_unit("học phí năm học 2025-2026 là bao nhiêu") == "money"
+
+
+def test_the_year_that_governs_an_amount_is_its_own_or_its_lead_ins():
+    doc = DocumentMeta(source="m.md", title="Mục tiêu", doc_number="70-NQ/TW")
+    lead = Passage(id="m0", text="- Mục tiêu cụ thể đến năm 2030", section="II", doc=doc, position=0)
+    items = Passage(
+        id="m1",
+        text="+ Đến năm 2026, tỉ lệ bao phủ đạt trên 95% dân số.\n+ Mức dự trữ xăng dầu đạt khoảng 90 ngày nhập ròng.",
+        section="II",
+        doc=doc,
+        position=1,
+    )
+    reserve = "+ Mức dự trữ xăng dầu đạt khoảng 90 ngày nhập ròng."
+    # the lead-in in the passage before governs; the 2026 of the item above does not
+    assert under_another_year("Dự trữ xăng dầu đến năm 2045 là bao nhiêu ngày?", items, reserve, [lead])
+    assert not under_another_year("Dự trữ xăng dầu đến năm 2030 là bao nhiêu ngày?", items, reserve, [lead])
+    covered = "+ Đến năm 2026, tỉ lệ bao phủ đạt trên 95% dân số."
+    assert under_another_year(
+        "Đến năm 2030 tỉ lệ bao phủ là bao nhiêu?", items, covered, [lead]
+    )  # its own year
+    # a sentence naming the asked year, a question without a year, no year above: never
+    assert not under_another_year("Năm 2026 tỉ lệ bao phủ là bao nhiêu?", items, covered, [lead])
+    assert not under_another_year("Dự trữ xăng dầu là bao nhiêu ngày?", items, reserve, [lead])
+    assert not under_another_year("Dự trữ xăng dầu đến năm 2045 là bao nhiêu ngày?", items, reserve)
+    # a list marker or a document's number is not the amount ("(5) … trong năm 2026 … 500.000 thuê bao")
+    starlink = Passage(
+        id="s", text="(5) Triển khai Starlink trong năm 2026 (đạt 500.000 thuê bao).", section="", doc=doc
+    )
+    assert not under_another_year("Starlink đạt bao nhiêu thuê bao trong năm 2026?", starlink, starlink.text)
