@@ -606,7 +606,7 @@ def off_the_asked_case(
         at = next((i for i, p in enumerate(doc) if p.id == hit.passage.id), None)
         # the passage and the two before it in the same section (another section's "Mục tiêu đến năm 2035"
         # says nothing of this one)
-        if doc and _is_local_news(hit.passage.doc):
+        if doc and is_local_news(hit.passage.doc):
             near += doc  # a news report is about one event: its year may be written once, in any paragraph
         else:
             near += (
@@ -753,7 +753,7 @@ def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) ->
     meta = doc[0].doc
     url = fold(meta.url or "")
     unnamed_local = (
-        _is_local_news(meta) and not meta.place and not _PROVINCE.search(" ".join(p.text for p in doc))
+        is_local_news(meta) and not meta.place and not _PROVINCE.search(" ".join(p.text for p in doc))
     )
     provinces = set(_provinces())
     return all(
@@ -765,7 +765,7 @@ def _may_be_about(places: Sequence[str], doc: Sequence[Passage], folded: str) ->
 _PROVINCE = re.compile(r"\b(?i:tỉnh|thành phố)\s+[A-ZĐÀÁẢÃẠÂĂÈÉÊÌÍÒÓÔƠÙÚƯỲÝ]")
 
 
-def _is_local_news(meta) -> bool:
+def is_local_news(meta) -> bool:
     """A news report of the province (no document number, about no document): one event, one place."""
     return not meta.doc_number and not meta.refers_to
 

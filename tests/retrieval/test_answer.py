@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.evidence import CorpusStats
-from retrieval.extractive import compose, select_sentences
+from retrieval.extractive import _query_terms, _sentence_score, compose, select_sentences
 from retrieval.judge import Judge
 from retrieval.search import QueryPlan
 from retrieval.types import DocumentMeta, Passage, SearchHit
@@ -249,3 +249,13 @@ def test_a_list_whose_first_items_the_chunker_left_in_the_previous_passage_is_sh
     )
     assert answer.text.startswith("Gồm 4 ý."), answer.text
     assert "1. Cho vay doanh nghiệp nhỏ;" in answer.text and "4. Tiếp nhận vốn ủy thác" in answer.text
+
+
+def test_a_news_reports_province_counts_little_in_telling_its_sentences_apart():
+    """Every sentence of a Phú Thọ report is about Phú Thọ (the province is in every passage header)."""
+    stats = CorpusStats(["Tỉnh Phú Thọ xếp thứ nhất.", "Điều động cán bộ về xã.", "Nghị quyết về cán bộ."])
+    terms, bigrams = _query_terms("Phú Thọ điều động bao nhiêu cán bộ?")
+    sentence = "Với những nỗ lực đó, tỉnh Phú Thọ xếp thứ nhất cả nước về dữ liệu cán bộ."
+    full = _sentence_score(terms, bigrams, sentence, stats)
+    reduced = _sentence_score(terms, bigrams, sentence, stats, frozenset({"phu", "tho"}))
+    assert 0 < reduced < full

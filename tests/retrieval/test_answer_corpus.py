@@ -289,3 +289,8 @@ def test_an_amount_set_for_another_year_does_not_answer_the_asked_year(engine):
     assert (
         "khoảng 90 ngày" in ask(engine, "NQ 70 đặt mức dự trữ xăng dầu đến năm 2030 là bao nhiêu ngày?").text
     )
+
+
+def test_a_news_reports_fact_is_told_apart_from_sentences_repeating_its_province_and_year(engine):
+    answer = ask(engine, "Sở Nội vụ Phú Thọ điều động, biệt phái bao nhiêu cán bộ về xã năm 2025?")
+    assert answer.grounded and "651 cán bộ" in answer.text.split("\n")[0], answer.text[:300]
