@@ -34,6 +34,7 @@ from retrieval.judge import (
     asked_type,
     asked_unit,
     asked_years,
+    body_unnamed,
     default_judge,
     features,
     holds_role,
@@ -462,6 +463,28 @@ def _with_office_holder(
     return hits
 
 
+def _documents(
+    picked: Sequence[tuple[SearchHit, str]], doc_passages: Callable[[str], Sequence[Passage]] | None
+) -> list[list[Passage]]:
+    """The whole documents the picked sentences come from (each its passages; the passage alone without
+    `doc_passages`)."""
+    docs: dict[str, list[Passage]] = {}
+    for hit, _ in picked:
+        source = hit.passage.doc.source
+        if source not in docs:
+            docs[source] = list(doc_passages(source)) if doc_passages else []
+            docs[source] = docs[source] or [hit.passage]
+    return list(docs.values())
+
+
+def _says_count(answer: str, lead: str) -> bool:
+    """Whether the answer's first line already states the count with its noun ("Nghị quyết 57 nêu 5 quan điểm
+    chỉ đạo (mục I):"): then "Trả lời ngắn: 5 quan điểm chỉ đạo." would only repeat it."""
+    head = answer.split("\n", 1)[0]
+    count = lead.removeprefix(FACT_LEAD).split()[0]
+    return f" nêu {count} " in f" {head} "  # "gồm 8 ý" counts items only: the asked noun says more
+
+
 def _before(
     hit: SearchHit, doc_passages: Callable[[str], Sequence[Passage]] | None, count: int = 2
 ) -> list[Passage]:
@@ -509,7 +532,8 @@ def compose(
         if section is not None:
             text, citations = section
             lead = count_lead(question, listed_count(text) or 0)
-            text = f"{lead}\n\n{text}" if lead else text
+            if lead and not _says_count(text, lead):
+                text = f"{lead}\n\n{text}"
             return Answer(
                 question=question,
                 text=text,
@@ -546,6 +570,7 @@ def compose(
         or quantity_missing(question, [h.passage.text for h in hits[:3]])
         or asked_role_missing(question, [s for _, s in picked])
         or off_the_asked_case(question, list({h.passage.id: h for h, _ in picked}.values()), doc_passages)
+        or body_unnamed(question, _documents(picked, doc_passages))
     ):
         return refusal(question, hits, plan, referenced)
 

@@ -127,7 +127,8 @@ def _closest(question: str, sentence: str, spans: list[re.Match[str]]) -> re.Mat
 # that end it ("là", "gì", "nào", "được", "?")
 _COUNT_ASKED = re.compile(
     r"\b(?:mấy|bao nhiêu)\s+(?P<noun>[^\W\d]+(?:,?\s+(?!(?:là|gì|nào|được|cần|trong|theo|của|do|và|để|đã|sẽ|"
-    r"phải|hiện|thì|vậy)\b)[^\W\d]+){0,3})",
+    r"phải|hiện|thì|vậy|thế|nêu|kể|liệt|gồm|có|cho|tại|ở|với|trên|nhé|ạ|không|bạn|ra|đến|tới|từ|về)\b)"
+    r"[^\W\d]+){0,5})",
     re.IGNORECASE,
 )
 

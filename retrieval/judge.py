@@ -624,6 +624,35 @@ def off_the_asked_case(
     return bool(places) and not any(_may_be_about(places, doc, plain(doc)) for doc in documents.values())
 
 
+# a body the question names: "Sở Y tế", "Cục Điện ảnh", "Bộ Nội vụ", "Ban Tổ chức" — its kind, then its own name
+# (capitalised, not an acronym such as "Bộ VHTTDL", which documents write out in full)
+_BODY_NAMED = re.compile(
+    r"\b(?:Sở|Cục|Bộ|Vụ|Viện|Ban|Tổng cục)\s+([A-ZĐ\u00c0-\u1ef8][a-zđ\u00e0-\u1ef9]*(?:\s+[^\s,.;:?!()]+)?)"
+)
+
+
+def named_bodies(question: str) -> list[str]:
+    """The bodies a question names, folded to their kind and first two words ("Giám đốc Sở Y tế Thanh Hóa báo
+    cáo gì?" → ["so y te"]); acronyms and lower-case words ("sở, ban, ngành") are not names."""
+    found = []
+    for m in _BODY_NAMED.finditer(question):
+        words = WORD_RE.findall(fold(m.group(0)))[:3]
+        if len(words) >= 3 or (len(words) == 2 and len(words[1]) > 2):
+            found.append(" ".join(words))
+    return found
+
+
+def body_unnamed(question: str, documents: Sequence[Sequence[Passage]]) -> bool:
+    """True when the question names a body ("cv 6225 giao Cục Điện ảnh nhiệm vụ gì?") that none of the quoted
+    `documents` (each its passages) names anywhere: they speak of other bodies, and a quote about the Cục Phát
+    thanh would answer for a Cục Điện ảnh the documents never mention."""
+    bodies = named_bodies(question)
+    if not bodies or not documents:
+        return False
+    texts = [_plain(doc) for doc in documents]
+    return any(all(f" {b} " not in t for t in texts) for b in bodies)
+
+
 def under_another_year(
     question: str, passage: Passage, sentence: str, earlier: Sequence[Passage] = ()
 ) -> bool:

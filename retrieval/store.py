@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import threading
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -304,7 +305,9 @@ SEARCH_EF = 512
 def _widen_search(col: Any) -> None:
     """Raise an existing collection's `ef_search` to `SEARCH_EF` (indexes built before it was set)."""
     try:
-        current = (getattr(col, "configuration", None) or {}).get("hnsw") or {}
+        with warnings.catch_warnings():  # Chroma warns about its own stored config of "no embedding function"
+            warnings.simplefilter("ignore", DeprecationWarning)
+            current = (getattr(col, "configuration", None) or {}).get("hnsw") or {}
         if int(current.get("ef_search") or 0) < SEARCH_EF:
             col.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
     except Exception as exc:  # an older Chroma server: searches stay approximate, answers still come

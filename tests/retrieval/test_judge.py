@@ -17,9 +17,11 @@ from retrieval.judge import (
     asked_roles,
     asked_type,
     asked_unit,
+    body_unnamed,
     default_judge,
     features,
     fit_judge,
+    named_bodies,
     off_the_asked_case,
     proper_names,
     quantity_missing,
@@ -441,3 +443,16 @@ def test_the_year_that_governs_an_amount_is_its_own_or_its_lead_ins():
         id="s", text="(5) Triển khai Starlink trong năm 2026 (đạt 500.000 thuê bao).", section="", doc=doc
     )
     assert not under_another_year("Starlink đạt bao nhiêu thuê bao trong năm 2026?", starlink, starlink.text)
+
+
+def test_a_body_the_quoted_documents_never_name_is_a_near_miss():
+    assert named_bodies("Giám đốc Sở Y tế Thanh Hóa báo cáo gì?") == ["so y te"]
+    assert named_bodies("cv 6225 giao Cục Điện ảnh nhiệm vụ gì?") == ["cuc dien anh"]
+    # an acronym is written out in documents, "sở, ban, ngành" names no one
+    assert named_bodies("Bộ VHTTDL giao các sở, ban, ngành làm gì?") == []
+    doc = DocumentMeta(source="cv.md", title="Công văn", doc_number="6225/BVHTTDL-VP")
+    letter = [Passage(id="c", text="Giao Cục Phát thanh truyền hình và Thông tin điện tử xây dựng bộ quy tắc.",
+                      section="", doc=doc)]  # fmt: skip
+    assert body_unnamed("cv 6225 giao Cục Điện ảnh nhiệm vụ gì?", [letter])
+    assert not body_unnamed("cv 6225 giao Cục Phát thanh truyền hình nhiệm vụ gì?", [letter])
+    assert not body_unnamed("cv 6225 giao nhiệm vụ gì?", [letter])
