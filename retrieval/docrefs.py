@@ -71,6 +71,8 @@ class DocRef:
     def display(self) -> str:
         if self.full:
             name = KIND_NAMES.get(self.kind or "", "")
+            if self.kind == "QD" and self.full.endswith("-QĐ/TW"):
+                name = "Quy định"  # the Party's "66-QĐ/TW" is a Quy định; a Quyết định is "15/QĐ-UBND"
             return f"{name} {self.full}".strip()
         return f"{KIND_NAMES.get(self.kind or '', 'văn bản')} {self.number}"
 

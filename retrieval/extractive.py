@@ -404,6 +404,21 @@ def _cites(sentence: str, refs) -> bool:
     return False
 
 
+def _cited_above(
+    hit: SearchHit, sentence: str, refs, doc_passages: Callable[[str], Sequence[Passage]] | None
+) -> bool:
+    """True when a lead-in the sentence stands under cites one of `refs` as its source: "Theo Điều 4 Quy định
+    66-QĐ/TW năm 2017 quy định: … Các thể loại văn bản của Đảng gồm: 1- Cương lĩnh chính trị … là văn bản …".
+    Lead-ins are the lines above it ending with ":", in its passage or the one before in the same section."""
+    text = hit.passage.text
+    at = text.find(sentence)
+    if at < 0:
+        return False
+    earlier = [p.text for p in _before(hit, doc_passages, 1) if p.section == hit.passage.section]
+    lines = "\n".join([*earlier, text[:at]]).split("\n")
+    return any(line.rstrip().endswith(":") and _cites(line, refs) for line in lines)
+
+
 def refusal(
     question: str,
     hits: list[SearchHit],
@@ -553,7 +568,11 @@ def compose(
     ]
     if plan.unknown_refs and not plan.ref_sources:
         # the named document is not held: only sentences that cite it may answer ("Theo Quy định 66-QĐ/TW …")
-        picked = [(h, s) for h, s in picked if _cites(s, plan.unknown_refs)]
+        picked = [
+            (h, s)
+            for h, s in picked
+            if _cites(s, plan.unknown_refs) or _cited_above(h, s, plan.unknown_refs, doc_passages)
+        ]
         if not picked:
             return refusal(question, hits, plan, referenced, unknown=True)
     if plan.ref_sources and not plan.from_context:

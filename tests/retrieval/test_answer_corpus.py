@@ -298,3 +298,12 @@ def test_an_amount_set_for_another_year_does_not_answer_the_asked_year(engine):
 def test_a_news_reports_fact_is_told_apart_from_sentences_repeating_its_province_and_year(engine):
     answer = ask(engine, "Sở Nội vụ Phú Thọ điều động, biệt phái bao nhiêu cán bộ về xã năm 2025?")
     assert answer.grounded and "651 cán bộ" in answer.text.split("\n")[0], answer.text[:300]
+
+
+def test_a_document_the_corpus_only_quotes_answers_through_the_lead_in_that_cites_it(engine):
+    """ "Theo Điều 4 Quy định 66-QĐ/TW … quy định: … Các thể loại văn bản của Đảng gồm: 1- Cương lĩnh chính trị
+    … là văn bản …": the definition stands under a lead-in citing the regulation the corpus does not hold."""
+    answer = ask(engine, "Cương lĩnh chính trị là văn bản ntn theo QĐ 66-QĐ/TW?")
+    assert answer.grounded and "mục tiêu, đường lối, nhiệm vụ và phương pháp cách mạng" in answer.text
+    other = ask(engine, "Quyết định 66-QĐ/TW quy định mức lương thế nào?")
+    assert not other.grounded

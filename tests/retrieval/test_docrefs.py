@@ -2,7 +2,7 @@
 
 import pytest
 
-from retrieval.docrefs import DocRef, document_keys, find_refs, ref_matches
+from retrieval.docrefs import DocRef, document_keys, find_refs, parse_full_number, ref_matches
 
 CASES = [
     ("57-NQ/TW là gì", [("57", "NQ")]),
@@ -52,3 +52,6 @@ def test_ref_matches_document(query, number, doc_type, matches):
 
 def test_display_names():
     assert DocRef("18", "NQ").display() == "Nghị quyết 18"
+    # the Party numbers its regulations "66-QĐ/TW": a Quy định; a Quyết định is numbered "15/QĐ-UBND"
+    assert parse_full_number("66-QĐ/TW").display() == "Quy định 66-QĐ/TW"
+    assert parse_full_number("15/QĐ-UBND").display() == "Quyết định 15/QĐ-UBND"
