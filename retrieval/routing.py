@@ -266,9 +266,16 @@ def _as_written(iso: str, sentence: str) -> str:
     return display_date(iso)
 
 
+def _cited_name(number: str, sentence: str) -> str:
+    """ "Chỉ thị 26/CT-TTg": the kind and the number as the citing sentence spells it (the canonical form is
+    upper case, "26/CT-TTG", which no document writes)."""
+    spelled = re.search(re.escape(number), sentence, re.IGNORECASE)
+    return f"{_KIND_TYPES.get(kind_of_number(number) or '', '')} {spelled.group(0) if spelled else number}".strip()
+
+
 def _from_citing(question: str, field: str, found: tuple[str, str, str, Citation]) -> Answer:
     value, number, _sentence, cit = found
-    name = f"{_KIND_TYPES.get(kind_of_number(number) or '', '')} {number}".strip()
+    name = _cited_name(number, _sentence)
     if field == SUBJECT:
         text = f"Theo {cit.label()}, {name} là văn bản về {value}."
     elif field == DATE:
@@ -340,7 +347,28 @@ def _only_cited(question: str, field: str, ref: DocRef, catalog: Catalog) -> Ans
             from_document=True,
         )
     found = _citing(catalog, ref, field)
-    return _from_citing(question, field, found) if found else None
+    if not found:
+        return None
+    answer = _from_citing(question, field, found)
+    # "… ban hành ngày nào, ai ban hành?": every field asked, each from the sentence that states it
+    others = {f: _citing(catalog, ref, f) for f in metadata_fields(question) if f not in (field, SIGNER)}
+    by_field = {field: found, **{f: v for f, v in others.items() if v}}
+    if {DATE, ISSUER} <= by_field.keys() and by_field[DATE][3] == by_field[ISSUER][3]:
+        # one source states both: one sentence ("… do Thủ tướng Chính phủ ban hành ngày 15/9/2025.")
+        issuer, number, sentence, cit = by_field[ISSUER]
+        day = _as_written(by_field[DATE][0], by_field[DATE][2])
+        name = _cited_name(number, sentence)
+        answer = dataclasses.replace(
+            answer, text=f"Theo {cit.label()}, {name} do {issuer} ban hành ngày {day}."
+        )
+        by_field = {f: v for f, v in by_field.items() if f not in (DATE, ISSUER)}
+    else:
+        by_field.pop(field)
+    for other, more in by_field.items():
+        extra = _from_citing(question, other, more)
+        answer.text += "\n" + extra.text
+        answer.citations += [c for c in extra.citations if c not in answer.citations]
+    return answer
 
 
 _WHICH_SIGNED = re.compile(

@@ -283,6 +283,14 @@ def test_a_document_known_only_through_others_is_dated_by_the_citing_sentence(
     assert c.clause in a.text  # the label in the text and the clause field agree
 
 
+def test_date_and_issuer_of_a_document_known_only_through_an_article_in_one_sentence(engine):
+    a = engine.ask("Chỉ thị 26/CT-TTg ban hành ngày nào, ai ban hành?")
+    assert a.grounded and a.text.endswith(
+        "Chỉ thị 26/CT-TTg do Thủ tướng Chính phủ ban hành ngày 15/9/2025."
+    ), a.text
+    assert len(a.citations) == 1 and a.text.count("\n") == 0  # one source states both: one sentence
+
+
 def test_issuer_from_a_citing_sentence_when_the_copy_names_none(engine):
     a = engine.ask("nq 72 do co quan nao ban hanh")
     assert a.grounded and "Nghị quyết 72-NQ/TW do Bộ Chính trị ban hành" in a.text, a.text
