@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from retrieval.textnorm import nfc
+from retrieval.textnorm import fold, has_diacritics, nfc
 
 
 def parse_shorthand(text: str) -> dict[str, str]:
@@ -45,10 +45,19 @@ class Shorthand:
         self._re = re.compile(r"(?<!\w)(" + "|".join(forms) + r")(?![\w/-])") if forms else None
 
     def expand(self, text: str) -> str:
-        """`text` with every shorthand word spelled out ("bn tiền" → "bao nhiêu tiền"); else unchanged."""
+        """`text` with every shorthand word spelled out ("bn tiền" → "bao nhiêu tiền"); else unchanged.
+
+        A question typed without diacritics gets the full forms without them too ("so cbcc dc dieu dong la bn"
+        → "so can bo, cong chuc duoc dieu dong la bao nhieu"): half-accented text would pass for accented,
+        and the accents of the rest would never be restored."""
         if self._re is None:
             return text
-        return self._re.sub(lambda m: self.table[m.group(1).lower()], text)
+        plain = not has_diacritics(text)
+        return self._re.sub(lambda m: _spelled(self.table[m.group(1).lower()], plain), text)
+
+
+def _spelled(full: str, plain: bool) -> str:
+    return fold(full) if plain else full
 
 
 @lru_cache(maxsize=1)

@@ -59,3 +59,11 @@ def test_text_without_shorthand_is_unchanged(words):
 def test_expanding_twice_changes_nothing_more(text):
     once = expand_shorthand(text)
     assert expand_shorthand(once) == once
+
+
+def test_a_question_typed_without_diacritics_gets_full_forms_without_them():
+    # half-accented text would pass for accented, and the rest would never get its accents restored
+    assert (
+        expand_shorthand("so cbcc dc dieu dong la bn") == "so can bo, cong chuc duoc dieu dong la bao nhieu"
+    )
+    assert expand_shorthand("phụ cấp bn 1 tháng") == "phụ cấp bao nhiêu 1 tháng"
