@@ -431,7 +431,12 @@ def refusal(
     text = NOT_FOUND
     if plan.unknown_refs and not plan.ref_sources and (unknown or not plan.mentions):
         names = ", ".join(r.display() for r in plan.unknown_refs)
-        text = f"{UNKNOWN_DOCUMENT} {names}, nên chưa thể trả lời dựa trên văn bản này. " + NOT_FOUND
+        # one message, not two: the generic advice ("nêu số hiệu, ví dụ Nghị quyết 57-NQ/TW") would confuse
+        # an official who has just named a Nghị định 57
+        text = (
+            f"{UNKNOWN_DOCUMENT} {names}, nên chưa thể trả lời dựa trên văn bản này. Anh/chị có thể gửi văn "
+            "bản cho bộ phận quản trị để bổ sung vào kho, hoặc tra cứu bản gốc."
+        )
     return Answer(
         question=question, text=text, citations=[], grounded=False, hits=hits, referenced_docs=referenced
     )
@@ -594,6 +599,11 @@ def compose(
         return refusal(question, hits, plan, referenced)
 
     wants_list = asked_type(question) == "list"
+    if not wants_list:
+        # a lead-in ("… 8 nhiệm vụ, giải pháp bao gồm:") announces a list without giving it: beside a sentence
+        # that states something, it is not quoted
+        stated = [(h, s) for h, s in picked if not s.rstrip().endswith(":")]
+        picked = stated or picked
     by_passage: dict[str, tuple[SearchHit, list[str]]] = {}
     for hit, sentence in lead_with_fact(question, picked):
         by_passage.setdefault(hit.passage.id, (hit, []))[1].append(sentence)

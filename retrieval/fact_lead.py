@@ -21,7 +21,7 @@ from retrieval.textnorm import DOC_NUMBER_RE, fold
 # an amount: optional qualifier, the number (1,5 / 5.448 / 150 - 170), its unit (the words a number is counted in)
 _AMOUNT = re.compile(
     r"(?:(?:tối thiểu|tối đa|ít nhất|khoảng|trên|dưới|đạt|gần|hơn|không quá|không dưới|từ)\s+)?"
-    r"(?<![\w/.,-])\d+(?:[.,]\d+)*(?:\s*[-–]\s*\d+(?:[.,]\d+)*)?"
+    r"(?<![\w/.,-])\d+(?:[.,]\d+)*(?:\s*(?:[-–]|đến|tới)\s*\d+(?:[.,]\d+)*)?"  # "150 - 170", "3 đến 5"
     r"(?:\s*(?:%|‰)(?:\s+GDP)?|\s+(?:nghìn tỷ|triệu tỷ|tỷ|triệu|nghìn|ngàn)?\s*(?:đồng|USD|usd)|"
     r"\s+(?:lần|năm|tháng|ngày|tuổi|cm|km|ha|GW|MW|triệu tấn|tấn|người|trường hợp|cán bộ|doanh nghiệp|"
     r"bác sĩ|giường bệnh|học sinh|sinh viên|nhiệm vụ|chương trình|dự án|xã|phường|tỉnh|hộ|lao động|"
@@ -30,7 +30,7 @@ _AMOUNT = re.compile(
 )
 _DATE = re.compile(
     r"(?:[Nn]gày\s+)?\d{1,2}/\d{1,2}/\d{4}|[Nn]gày\s+\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?|"
-    r"[Nn]gày\s+\d{1,2}/\d{1,2}(?![/\d])|"  # "Ngày 5/1" in a news report
+    r"(?:[Nn]gày|[Ss]áng|[Cc]hiều|[Tt]rưa|[Tt]ối|[Đđ]êm)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}(?![/\d])|"  # "Ngày 5/1", "Sáng 19/3"
     r"(?:trong\s+)?(?:tháng\s+\d{1,2}(?:/|\s+năm\s+)\d{4}|quý\s+[IV]+(?:/|\s+năm\s+)\d{4})|"
     r"(?:trước|từ|đến|trong)?\s*năm\s+\d{4}"
 )

@@ -615,7 +615,8 @@ def off_the_asked_case(
                 else [hit.passage]
             )
         documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
-    if years and all(f" {y} " not in plain(near) for y in years):  # none of the asked years is there
+    # none of the asked years is there — as a year, not inside a document's number ("106/2023/QH15")
+    if years and all(f" {y} " not in _plain_years(near) for y in years):
         return True
     if ordinals and not any(
         all(f" {o} " in _ordinal_digits(plain(doc)) for o in ordinals) for doc in documents.values()
@@ -744,6 +745,12 @@ def about_asked_places(question: str, doc: Sequence[Passage]) -> bool:
     if not places or not doc:
         return True
     return _may_be_about(places, doc, _plain(doc))
+
+
+def _plain_years(items: Sequence[Passage]) -> str:
+    """Like `_plain`, with document numbers taken out first: "Nghị quyết 106/2023/QH15" names no year 2023."""
+    text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in items)
+    return " " + " ".join(WORD_RE.findall(fold(DOC_NUMBER_RE.sub(" ", text)))) + " "
 
 
 def _plain(items: Sequence[Passage]) -> str:

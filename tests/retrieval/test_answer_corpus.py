@@ -307,3 +307,19 @@ def test_a_document_the_corpus_only_quotes_answers_through_the_lead_in_that_cite
     assert answer.grounded and "mục tiêu, đường lối, nhiệm vụ và phương pháp cách mạng" in answer.text
     other = ask(engine, "Quyết định 66-QĐ/TW quy định mức lương thế nào?")
     assert not other.grounded
+
+
+def test_a_year_inside_a_document_number_is_not_the_asked_year(engine):
+    # TB 627 cites "Nghị quyết 106/2023/QH15": no meeting of 2023 is reported anywhere
+    assert not ask(engine, "Hội nghị tổng kết năm 2023 của Sở Nội vụ do ai dự và chỉ đạo?").grounded
+
+
+def test_a_lead_in_is_not_quoted_beside_a_sentence_that_states_the_fact(engine):
+    answer = ask(engine, "nq 68 den 2045 co bn doanh nghiep")
+    assert answer.grounded and all(not c.quote.rstrip().endswith(":") for c in answer.citations), answer.text
+
+
+def test_a_document_the_corpus_lacks_gets_one_message_with_what_to_do(engine):
+    answer = ask(engine, "Nghị định 57/2025/NĐ-CP quy định gì?")
+    assert not answer.grounded and answer.text.startswith("Kho văn bản hiện chưa có Nghị định 57/2025/NĐ-CP")
+    assert "Chưa tìm thấy" not in answer.text and "ví dụ" not in answer.text

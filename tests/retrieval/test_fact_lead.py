@@ -131,3 +131,10 @@ def test_a_rate_keeps_its_per_unit():
     assert (
         short_fact("tăng bao nhiêu phần trăm?", "Tăng 10%/ năm 2025 là mốc.") == "10%"
     )  # "/ năm 2025" is a year
+
+
+def test_a_news_reports_morning_day_and_a_range_of_ages_are_copied_whole():
+    sentence = "Sáng 19/3, đồng chí Nguyễn Hồng Phong kiểm tra tình hình thực hiện nhiệm vụ quý I năm 2026."
+    assert short_fact("đồng chí Phong đi kiểm tra vào ngày nào?", sentence) == "Sáng 19/3"
+    ages = "Hoàn thành phổ cập giáo dục mầm non cho trẻ em từ 3 đến 5 tuổi."
+    assert short_fact("phổ cập mầm non cho trẻ từ mấy tuổi?", ages) == "từ 3 đến 5 tuổi"
