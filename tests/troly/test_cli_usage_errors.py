@@ -22,13 +22,15 @@ def troly(tmp_path, *args: str) -> subprocess.CompletedProcess:
     ("args", "message"),
     [
         (["ask"], "Thiếu câu hỏi. Xem cách dùng: "),
-        (["ask", "--after"], "Tùy chọn --after cần có giá trị đi kèm."),
+        (["ask", "--after"], "Tùy chọn --after cần có giá trị đi kèm. Xem cách dùng: troly ask --help"),
         (["ask", "--bogus", "x"], "Không có tùy chọn --bogus."),
         (["stats", "--days", "abc"], "Giá trị của tùy chọn --days không hợp lệ: cần một số nguyên."),
         (["stats", "--days", "0"], "cần một số không nhỏ hơn 1"),
         (["stats", "--days", "5000"], "cần một số không lớn hơn 3650"),
         (["feedback", "export"], "Thiếu tệp .jsonl sẽ ghi."),
-        (["lenh-khong-co"], "Không có lệnh này. Xem các lệnh: "),
+        (["lenh-khong-co"], "Không có lệnh “lenh-khong-co”. Xem các lệnh: "),
+        # a near miss names what was typed and what was probably meant
+        (["aks", "hello"], "Không có lệnh “aks”. Có phải anh/chị muốn gõ: "),
     ],
 )
 def test_a_command_typed_wrongly_is_explained_in_vietnamese(tmp_path, args, message):
@@ -36,6 +38,8 @@ def test_a_command_typed_wrongly_is_explained_in_vietnamese(tmp_path, args, mess
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Error" not in proc.stderr and "Usage" not in proc.stderr and "Traceback" not in proc.stderr
+    if args[0] == "aks":
+        assert "troly ask?" in proc.stderr  # the command meant, as it would be typed
 
 
 def test_troly_alone_prints_the_help(tmp_path):

@@ -64,7 +64,7 @@ def main() -> None:
         error.show()
         sys.exit(error.exit_code)
     except ClickException as error:  # typed wrongly: one Vietnamese line instead of an English box
-        sys.stderr.write(explain(error) + "\n")
+        sys.stderr.write(explain(error, sys.argv[1:]) + "\n")
         sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -28,6 +28,12 @@ _REASONS = (
 )
 
 
+def _command_path(argv: list[str]) -> str:
+    """ "troly ask" for ["ask", "--after"]: `troly` and the command typed before any option."""
+    first = next((word for word in argv[:1] if not word.startswith("-")), None)
+    return f"troly {first}" if first else "troly"
+
+
 def _name(param, hint: str | None) -> str:
     opts = getattr(param, "opts", None)
     if getattr(param, "param_type_name", "") == "option" and opts:
@@ -48,10 +54,13 @@ def _reason(message: str) -> str:
     return ""
 
 
-def explain(error: ClickException) -> str:
-    """One Vietnamese message for `error`, ending with where to read the command's help."""
+def explain(error: ClickException, argv: list[str] | None = None) -> str:
+    """One Vietnamese message for `error`, ending with where to read the command's help.
+
+    `argv` (the command line after `troly`) names the command when click's error carries no context (an
+    option left without its value: "troly ask --after" points to "troly ask --help", not "troly --help")."""
     ctx = getattr(error, "ctx", None)
-    path = ctx.command_path if ctx is not None else "troly"
+    path = ctx.command_path if ctx is not None else _command_path(argv or [])
     help_hint = f"Xem cách dùng: {path} --help"
     if isinstance(error, errors.MissingParameter):
         text = f"Thiếu {_name(error.param, error.param_hint)}."
@@ -65,7 +74,15 @@ def explain(error: ClickException) -> str:
             f": {reason}." if reason else "."
         )
     elif isinstance(error, errors.UsageError) and "No such command" in error.message:
-        text = "Không có lệnh này."
+        typed = re.search(r"No such command '([^']*)'", error.message)
+        close = (
+            re.findall(r"'([^']*)'", error.message.split("Did you mean", 1)[1])
+            if "Did you mean" in error.message
+            else []
+        )
+        text = f"Không có lệnh “{typed.group(1)}”." if typed else "Không có lệnh này."
+        if close:
+            text += " Có phải anh/chị muốn gõ: " + ", ".join(f"{path} {c}" for c in close) + "?"
         help_hint = f"Xem các lệnh: {path} --help"
     elif isinstance(error, errors.UsageError):
         text = "Câu lệnh chưa đúng cách dùng."
