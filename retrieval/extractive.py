@@ -89,6 +89,7 @@ def _sentence_score(
     sentence: str,
     stats: CorpusStats | None = None,
     place: frozenset[str] = frozenset(),
+    focus: frozenset[str] | set[str] = frozenset(),
 ) -> float:
     words = WORD_RE.findall(fold(sentence))
     if not words:
@@ -97,7 +98,11 @@ def _sentence_score(
     bigrams = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
 
     def weight(term: str) -> float:
-        return _weight(term, stats) * (PLACE_WEIGHT if term in place else 1.0)
+        return (
+            _weight(term, stats)
+            * (PLACE_WEIGHT if term in place else 1.0)
+            * (FOCUS_FACTOR if term in focus else 1.0)
+        )
 
     uni = sum(weight(t) for t in q_terms & wset)
     bi = sum(sum(weight(w) for w in b.split()) / 2 for b in q_bigrams & bigrams)
@@ -124,6 +129,39 @@ def _answer_type_factor(kind: str | None, sentence: str) -> float:
     if kind == "person":  # "ai đồng chủ trì?": the sentence naming people, not the one opening the meeting
         return 1.5 if person_names(sentence) else 1.0
     return 1.0
+
+
+# The question's focus: the words right around what it asks ("kết nối tới bao nhiêu xã phường", "ai dự và chỉ
+# đạo"), as opposed to the words that only say which meeting or document ("Hội nghị tổng kết … ngày 16/1 …"). A
+# sentence holding the focus is the answer; one repeating the setting is the context. Focus words count
+# `FOCUS_FACTOR` times (set on the dev answer set).
+_ASKING = re.compile(
+    r"\b(bao nhieu|may|ai|khi nao|bao gio|ngay nao|nam nao|o dau|nhu the nao|the nao|ra sao|gi|nao)\b"
+)
+FOCUS_WINDOW = 3  # content words each side of the asking words
+FOCUS_FACTOR = 2.0
+
+
+def _focus_terms(question: str) -> set[str]:
+    """The content words (folded) within `FOCUS_WINDOW` of the asking words of `question`."""
+    words = WORD_RE.findall(fold(question))
+    marks = [i for i, w in enumerate(words) if _ASKING.fullmatch(w)]
+    marks += [
+        i for i, (a, b) in enumerate(zip(words, words[1:], strict=False)) if _ASKING.fullmatch(f"{a} {b}")
+    ]
+
+    def content(w: str) -> bool:  # a date ("ngày 16/1") says which meeting, not what is asked of it
+        return w not in STOPWORDS and not _ASKING.fullmatch(w) and not w.isdigit() and w not in _WHEN_WORDS
+
+    focus: set[str] = set()
+    for i in marks:
+        before = [w for w in words[:i] if content(w)][-FOCUS_WINDOW:]
+        after = [w for w in words[i + 1 :] if content(w)][:FOCUS_WINDOW]
+        focus |= set(before) | set(after)
+    return focus
+
+
+_WHEN_WORDS = {"ngay", "thang", "nam", "sang", "chieu", "toi"}
 
 
 def _query_terms(question: str) -> tuple[set[str], set[str]]:
@@ -195,6 +233,7 @@ def select_sentences(
     passage), so the answer stays on the point instead of collecting loosely related lines.
     """
     q_terms, q_bigrams = _query_terms(question)
+    focus = _focus_terms(question)
     kind = asked_type(question)
     roles = asked_roles(question)  # "Giám đốc Sở Tư pháp là ai?": the sentence naming that office
     years = asked_years(question)  # "tới năm 2027 có mấy bác sĩ?": the sentence of that year, not of 2030
@@ -210,7 +249,7 @@ def select_sentences(
         for si, sentence in enumerate(sentences):
             if addressees and sentence.strip().lstrip("-–•+ ").strip() in addressees:
                 continue
-            s = _sentence_score(q_terms, q_bigrams, sentence, stats, place)
+            s = _sentence_score(q_terms, q_bigrams, sentence, stats, place, focus)
             if meaning is not None:
                 s += MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
             s *= (1.0 - 0.15 * hi) * _answer_type_factor(kind, sentence)

@@ -259,3 +259,13 @@ def test_a_news_reports_province_counts_little_in_telling_its_sentences_apart():
     full = _sentence_score(terms, bigrams, sentence, stats)
     reduced = _sentence_score(terms, bigrams, sentence, stats, frozenset({"phu", "tho"}))
     assert 0 < reduced < full
+
+
+def test_the_questions_focus_is_the_words_around_what_it_asks():
+    from retrieval.extractive import _focus_terms
+
+    # "kết nối tới bao nhiêu xã phường": the setting ("hội nghị … ngày 16/1") is not the focus
+    assert _focus_terms("Hội nghị của tỉnh ngày 16/1 kết nối tới bao nhiêu xã phường?") >= {"xa", "phuong"}
+    assert not _focus_terms("Hội nghị của tỉnh ngày 16/1 kết nối tới bao nhiêu xã phường?") & {"16", "ngay"}
+    assert {"du", "dao"} <= _focus_terms("hoi nghi ngay 5/1 ai du va chi dao")
+    assert _focus_terms("Nghị quyết 57 đặt mục tiêu đến năm 2030.") == set()  # nothing asked

@@ -323,3 +323,8 @@ def test_a_document_the_corpus_lacks_gets_one_message_with_what_to_do(engine):
     answer = ask(engine, "Nghị định 57/2025/NĐ-CP quy định gì?")
     assert not answer.grounded and answer.text.startswith("Kho văn bản hiện chưa có Nghị định 57/2025/NĐ-CP")
     assert "Chưa tìm thấy" not in answer.text and "ví dụ" not in answer.text
+
+
+def test_who_attended_is_answered_by_the_sentence_naming_them_not_the_one_setting_the_meeting(engine):
+    answer = ask(engine, "hoi nghi tong ket cua so noi vu ngay 5/1 ai du va chi dao")
+    assert answer.grounded and answer.text.startswith("Trả lời ngắn: Trần Duy Đông."), answer.text[:300]
