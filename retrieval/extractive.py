@@ -26,7 +26,6 @@ from retrieval.followup import SOURCE
 from retrieval.judge import (
     Judge,
     about_asked_places,
-    about_the_asked_place,
     answer_type_found,
     asked_detail_missing,
     asked_role_missing,
@@ -37,6 +36,7 @@ from retrieval.judge import (
     body_unnamed,
     default_judge,
     features,
+    hits_about_asked_places,
     holds_role,
     is_local_news,
     off_the_asked_case,
@@ -139,6 +139,7 @@ _ASKING = re.compile(
     r"\b(bao nhieu|may|ai|khi nao|bao gio|ngay nao|nam nao|o dau|nhu the nao|the nao|ra sao|gi|nao)\b"
 )
 FOCUS_WINDOW = 3  # content words each side of the asking words
+_WHEN_WORDS = {"ngay", "thang", "nam", "sang", "chieu", "toi"}  # "ngày 16/1" says which meeting
 FOCUS_FACTOR = 2.0
 
 
@@ -159,9 +160,6 @@ def _focus_terms(question: str) -> set[str]:
         after = [w for w in words[i + 1 :] if content(w)][:FOCUS_WINDOW]
         focus |= set(before) | set(after)
     return focus
-
-
-_WHEN_WORDS = {"ngay", "thang", "nam", "sang", "chieu", "toi"}
 
 
 def _query_terms(question: str) -> tuple[set[str], set[str]]:
@@ -602,7 +600,7 @@ def compose(
                 referenced_docs=referenced or tuple(c.doc_number for c in citations if c.doc_number),
             )
 
-    hits = about_the_asked_place(question, _with_office_holder(question, hits, doc_passages), doc_passages)
+    hits = hits_about_asked_places(question, _with_office_holder(question, hits, doc_passages), doc_passages)
     if not hits:
         return refusal(question, hits, plan, referenced)
     picked, feats = evidence(question, hits, plan, stats, detail=detail)

@@ -616,7 +616,7 @@ def off_the_asked_case(
             )
         documents.setdefault(hit.passage.doc.source, doc or [hit.passage])
     # none of the asked years is there — as a year, not inside a document's number ("106/2023/QH15")
-    if years and all(f" {y} " not in _plain_years(near) for y in years):
+    if years and all(f" {y} " not in _plain(near, without_numbers=True) for y in years):
         return True
     if ordinals and not any(
         all(f" {o} " in _ordinal_digits(plain(doc)) for o in ordinals) for doc in documents.values()
@@ -747,19 +747,16 @@ def about_asked_places(question: str, doc: Sequence[Passage]) -> bool:
     return _may_be_about(places, doc, _plain(doc))
 
 
-def _plain_years(items: Sequence[Passage]) -> str:
-    """Like `_plain`, with document numbers taken out first: "Nghị quyết 106/2023/QH15" names no year 2023."""
+def _plain(items: Sequence[Passage], *, without_numbers: bool = False) -> str:
+    """The folded words of passages with their headers and titles, space-padded for `f" {word} " in …`;
+    `without_numbers`: documents' numbers taken out first ("Nghị quyết 106/2023/QH15" names no year 2023)."""
     text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in items)
-    return " " + " ".join(WORD_RE.findall(fold(DOC_NUMBER_RE.sub(" ", text)))) + " "
-
-
-def _plain(items: Sequence[Passage]) -> str:
-    """The folded words of passages with their headers and titles, space-padded for `f" {word} " in …`."""
-    text = " ".join(f"{p.text} {p.header} {p.doc.title or ''}" for p in items)
+    if without_numbers:
+        text = DOC_NUMBER_RE.sub(" ", text)
     return " " + " ".join(WORD_RE.findall(fold(text))) + " "
 
 
-def about_the_asked_place(
+def hits_about_asked_places(
     question: str, hits: Sequence[SearchHit], doc_passages: Callable[[str], Sequence[Passage]] | None = None
 ) -> list[SearchHit]:
     """The hits whose document may be about every place the question names (all hits when it names none).

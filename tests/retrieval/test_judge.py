@@ -9,7 +9,6 @@ from retrieval.evidence import CorpusStats
 from retrieval.judge import (
     FEATURES,
     Judge,
-    about_the_asked_place,
     answer_type_found,
     asked_detail_missing,
     asked_places,
@@ -21,6 +20,7 @@ from retrieval.judge import (
     default_judge,
     features,
     fit_judge,
+    hits_about_asked_places,
     named_bodies,
     off_the_asked_case,
     proper_names,
@@ -292,7 +292,7 @@ def test_passages_of_a_report_on_another_province_or_commune_are_dropped_before_
     hits = [SearchHit(d[0], score=1.0, rank=i) for i, d in enumerate(docs.values(), start=1)]
 
     def kept(question: str) -> list[str]:
-        return [h.passage.doc.source for h in about_the_asked_place(question, hits, docs.get)]
+        return [h.passage.doc.source for h in hits_about_asked_places(question, hits, docs.get)]
 
     # a report tagged with another province, a resolution's national rule: not evidence for Thanh Hóa
     assert kept("Thanh Hóa giải quyết thôi việc cho bao nhiêu trường hợp?") == ["t.md", "u.md"]
