@@ -128,7 +128,12 @@ def _answer_type_factor(kind: str | None, sentence: str) -> float:
         return 1.3 if re.search(r"\d", sentence) else 1.0
     if kind == "person":  # "ai đồng chủ trì?": the sentence naming people, not the one opening the meeting
         return 1.5 if person_names(sentence) else 1.0
+    if kind == "list":  # "… là những gì?": the lead-in announcing the list ("Các thể loại … gồm:") brings it
+        return LIST_LEAD_FACTOR if sentence.rstrip().endswith(":") else 1.0
     return 1.0
+
+
+LIST_LEAD_FACTOR = 2.4  # undoes the halving of lead-ins in `_sentence_score`, and a little more
 
 
 # The question's focus: the words right around what it asks ("kết nối tới bao nhiêu xã phường", "ai dự và chỉ
@@ -406,6 +411,22 @@ def _speaks_of_named(
     return False
 
 
+def through_list_end(text: str, sentence: str) -> str:
+    """A sentence that opens a list of clauses and stops at its first ";" ("… Trong đó, ưu tiên các lĩnh vực:
+    Tài chính - ngân sách;") continued to the end of that list in its paragraph ("…; đất đai và quy hoạch; …
+    ."), so a quote never ends inside a list; any other sentence unchanged."""
+    if not sentence.rstrip().endswith(";") or ":" not in sentence:
+        return sentence
+    for line in text.split("\n"):
+        at = line.find(sentence)
+        if at < 0:
+            continue
+        rest = line[at + len(sentence) :]
+        end = re.search(r"[.!?…](?=\s|$)", rest)
+        return sentence + (rest[: end.end()] if end else rest.rstrip())
+    return sentence
+
+
 def _clip(sentence: str, limit: int = MAX_QUOTE) -> str:
     if len(sentence) <= limit:
         return sentence
@@ -661,7 +682,10 @@ def compose(
             continue  # the whole list answers; sentences of other passages only distract from it
         else:
             # a sub-heading alone ("- Mục tiêu tổng quát đến năm 2030") stands for the paragraph under it
-            shown = [subheading_content(hit.passage.text, s) or s for s in sentences]
+            shown = [
+                subheading_content(hit.passage.text, s) or through_list_end(hit.passage.text, s)
+                for s in sentences
+            ]
             quote = " ".join(_clip(s) for s in shown)
             head = ""
         cit = Citation.from_passage(hit.passage, quote=quote)

@@ -55,7 +55,7 @@ _COUNTED = (
 _ASKS = {
     "date": re.compile(
         r"\b(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|thoi han|han chot|thoi diem nao|ngay bao nhieu|"
-        r"ngay may|hom nao|thang may|nam may)\b"
+        r"ngay may|hom nao|thang may|nam may|chung nao|hoi nao|bua nao|bua may)\b"
     ),
     "number": re.compile(r"\b(bao nhieu|may|ty le|ti le|phan tram|bao lau|muc nao|toi thieu|toi da)\b"),
     "person": re.compile(
@@ -99,7 +99,8 @@ _UNITS = {  # the first whose question pattern matches is the asked unit
         re.compile(
             r"\b(bao nhieu tien|may tien|muc luong|tien luong|luong co so|hoc phi|le phi|phu cap|gia (dien|nuoc|ve)|"
             r"bao nhieu (dong|von|kinh phi)|muc thu|thu (toi da|toi thieu) bao nhieu|muc ho tro|"
-            r"bao nhieu (ty|trieu|nghin|ngan)( dong)?|tong (muc )?dau tu|tong von)\b"
+            r"bao nhieu (ty|trieu|nghin|ngan)( dong)?|tong (muc )?dau tu|tong von|phat tien|tien phat|muc phat|"
+            r"phat bao nhieu)\b"
         ),
         re.compile(
             r"\d\s*(đồng|nghìn|ngàn|triệu|tỷ|tỉ|usd|vnđ|vnd|đ\b)|(nghìn|triệu|tỷ|tỉ) đồng", re.IGNORECASE
@@ -184,7 +185,7 @@ _NAME_GENERIC = tuple(
         reverse=True,
     )
 )
-_CAP_WORD = re.compile(r"[^\W\d_][\w]*")
+_CAP_WORD = re.compile(r"(?<!\w)[^\W\d_]\w*")  # a whole word: "5G" is no capitalised "G"
 
 
 def asked_unit(question: str) -> str | None:
@@ -195,8 +196,13 @@ def asked_unit(question: str) -> str | None:
     q = fold(question)
     for unit, (ask, _) in _UNITS.items():
         if ask.search(q):
+            if unit == "money" and _INTEREST.search(q):
+                return None  # "nhà nước gánh giùm bao nhiêu tiền lãi?": a rate (2%/năm) or a sum answers it
             return unit
     return None
+
+
+_INTEREST = re.compile(r"\b(tien lai|lai suat|lai vay|bu lai|tra lai|tien loi)\b")
 
 
 def unit_found(unit: str | None, text: str) -> bool:
@@ -259,11 +265,78 @@ def proper_names(question: str) -> list[str]:
 _PEOPLE_ASKED = re.compile(r"\b(dong chi nao|nhung ai|nhung nguoi nao|nhung vi nao)\b")
 
 
+# "mấy" asks how many after a verb of having or reaching ("có mấy", "được mấy", "năm mấy"); elsewhere, in a
+# question that asks something else, it is the everyday plural ("rủ mấy công ty tư nhân …, ví dụ cái gì?",
+# "tới 2030 mấy công ty phải lo việc làm cho bao nhiêu phần trăm?")
+_OTHER_ASK = re.compile(
+    r"\b(bao nhieu|cai gi|la gi|gi|nao|ai|o dau|tai dau|bao gio|bao lau|the nao|ra sao|vi sao|tai sao)\b"
+)
+# the words after which "mấy" counts ("có mấy", "nêu mấy", "đạt mấy", "năm mấy"); after any other word (a verb
+# like "rủ", a noun, a year) or at the start it is the plural
+_COUNTING_BEFORE = frozenset(
+    [
+        "co",
+        "duoc",
+        "la",
+        "gom",
+        "neu",
+        "ra",
+        "chia",
+        "thanh",
+        "nam",
+        "ngay",
+        "thang",
+        "thu",
+        "gap",
+        "len",
+        "them",
+        "dat",
+        "chiem",
+        "mat",
+        "het",
+        "ton",
+        "con",
+        "tong",
+        "khoang",
+        "tren",
+        "duoi",
+        "toi",
+        "den",
+        "trong",
+        "sau",
+        "vao",
+        "lan",
+        "bang",
+    ]
+)
+_MAY = re.compile(r"\bmay (?=[a-z])")
+
+
+def without_plural_may(folded: str) -> str:
+    """A folded question without the everyday plural "mấy" ("rủ mấy công ty" → "rủ công ty") when another
+    word asks the question; unchanged otherwise ("có mấy nhóm nhiệm vụ?" keeps its count)."""
+
+    def plural(m: re.Match[str]) -> bool:
+        before = folded[: m.start()].split()
+        return not before or before[-1] not in _COUNTING_BEFORE
+
+    spans = [m for m in _MAY.finditer(folded) if plural(m)]
+    if not spans:
+        return folded
+    out, last = [], 0
+    for m in spans:
+        out.append(folded[last : m.start()])
+        last = m.end()
+    rest = "".join(out) + folded[last:]
+    return rest if _OTHER_ASK.search(rest) else folded
+
+
 def asked_type(question: str) -> str | None:
     """The kind of answer a question asks for: date, number, person, place, list, or None."""
     q = fold(
         re.sub(r"\bAI\b", "tri tue nhan tao", question)
     )  # "dạy AI" is artificial intelligence, not "ai?"
+    q = without_plural_may(q)
     if _UNITS["duration"][0].search(q):
         return "number"  # "thời hạn tối đa mấy ngày?" asks how long, not which day
     if _PEOPLE_ASKED.search(q):
@@ -443,6 +516,11 @@ def quantity_missing(question: str, texts: Sequence[str]) -> bool:
 
 
 _IN_FORCE = re.compile(r"\bhieu luc\b|\bthi hanh tu\b")
+_DAY_ASKED = re.compile(r"\b(ngay nao|ngay may|ngay bao nhieu|hom nao|bua nao|bua may)\b")
+_DAY_OR_MONTH = re.compile(
+    r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d])|\b(ngày|tháng|quý|hôm|sáng|chiều|tối) \d|\bquý [IV]+\b|\b(ngay|hôm nay)\b",
+    re.IGNORECASE,
+)
 
 
 def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
@@ -463,6 +541,12 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
     kind = asked_type(question)
     if kind == "date" and _IN_FORCE.search(folded_q) and not _IN_FORCE.search(fold(joined)):
         return True  # "có hiệu lực từ ngày nào?": a signing date quoted in passing is not the date it takes effect
+    if (
+        kind == "date"
+        and _DAY_ASKED.search(folded_q)
+        and not _DAY_OR_MONTH.search(DOC_NUMBER_RE.sub(" ", joined))
+    ):
+        return True  # "ký ngày nào?": a year alone ("Kế hoạch 263/KH-UBND năm 2025") does not say which day
     if kind == "place" and not _YES_NO.search(folded_q):
         return not names_a_place(joined)  # "đặt ở tỉnh nào?" over a sentence that names no place
     if kind not in _STATED or _YES_NO.search(folded_q):

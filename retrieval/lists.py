@@ -3,7 +3,7 @@
 An answer to a list question is the whole enumeration, every item in order, never a sub-heading alone and never
 one item of a list written inside a sentence. Three shapes are recognised, all pure functions of the text:
 
-- a list on its own lines (`block_list`): items marked "-", "+", "•", "1.", "1)", "(1)", "a)", "(i)", introduced
+- a list on its own lines (`block_list`): items marked "-", "+", "•", "1.", "1)", "1-", "(1)", "a)", "(i)", introduced
   by a line ending with ":" or by a sub-heading. A marked line that is a sub-heading ("- Mục tiêu đến năm
   2030", short, no final punctuation) followed by items of another marker ("+ …") stands for those items;
   unmarked paragraphs between items belong to the item above them;
@@ -24,7 +24,7 @@ _LETTERS = "abcdđeghiklmnopqrstuvxy"  # Vietnamese lists skip f, j, w, z and pu
 
 # a marker at the start of a line, and its kind
 _LINE_MARK = re.compile(
-    r"^\s*(?P<mark>[-•+*–]|\((?:[ivx]{1,5}|\d{1,2}|[a-zđ])\)|\d{1,2}[.)]|[a-zđ]\))\s+(?=\S)"
+    r"^\s*(?P<mark>[-•+*–]|\((?:[ivx]{1,5}|\d{1,2}|[a-zđ])\)|\d{1,2}[.)-]|[a-zđ]\))\s+(?=\S)"
 )
 _END_PUNCT = '.;:!?…"”)'
 SUBHEADING_WORDS = 14  # a marked line of at most this many words, without final punctuation, may head items
@@ -59,7 +59,7 @@ def mark_kind(mark: str) -> str:
         return "dash"
     if m == "+":
         return "plus"
-    inner = m.strip("()").rstrip(".)")
+    inner = m.strip("()").rstrip(".)-")
     if inner.isdigit():
         return "num" + ("()" if m.startswith("(") else m[-1])
     if m.startswith("(") and inner in _ROMAN:
@@ -69,7 +69,7 @@ def mark_kind(mark: str) -> str:
 
 def ordinal(mark: str) -> int | None:
     """Position of a marker in its sequence: "3." → 3, "c)" → 3, "(iii)" → 3; None for a dash."""
-    inner = mark.strip().strip("()").rstrip(".)")
+    inner = mark.strip().strip("()").rstrip(".)-")
     if inner.isdigit():
         return int(inner)
     if mark.strip().startswith("(") and inner in _ROMAN:
@@ -302,8 +302,9 @@ def find_list(text: str, sentence: str) -> Enumeration | None:
     """The enumeration a chosen sentence of a passage belongs to, heads or announces, or None.
 
     A list inside the sentence's paragraph comes first (markers: "…các báo cáo: (i) …; (ii) …", or clauses
-    after a lead-in in the sentence or the next one: "… bao gồm: A; B; C."), then a list on its own lines. A list whose items are all sub-headings
-    ("- Mục tiêu tổng quát …", "- Mục tiêu cụ thể …") is an outline, not an answer: None.
+    after a lead-in in the sentence or the next one: "… bao gồm: A; B; C."), then a list on its own lines. A list
+    whose items are all sub-headings ("- Mục tiêu tổng quát …", "- Mục tiêu cụ thể …") is an outline, not an
+    answer (None), unless a lead-in ending with ":" announces it.
     """
     lines = _lines(text)
     idx = next((i for i, ln in enumerate(lines) if sentence in ln), None)
@@ -315,11 +316,24 @@ def find_list(text: str, sentence: str) -> Enumeration | None:
     found = None if paragraph.endswith(":") else paragraph_list(paragraph, sentence)
     if found is None:
         found = block_list(lines, idx)
-        if found is not None and all(is_subheading(it) for it in found.items):
+        # an outline's titles are no answer; names announced by a lead-in ("Các thể loại … gồm: 1- Cương lĩnh
+        # chính trị, 2- Điều lệ Đảng …", each with its paragraph) are
+        announced = (
+            found is not None
+            and found.lead.rstrip().endswith(":")
+            and {mark_kind(m[0]) for ln in lines[_line_of(lines, found.lead, idx) :] if (m := line_mark(ln))}
+            == {found.kind}
+        )
+        if found is not None and not announced and all(is_subheading(it) for it in found.items):
             found = None
     if found is not None:
         found.lead = _strip_mark(found.lead)
     return found
+
+
+def _line_of(lines: list[str], text: str, before: int) -> int:
+    """Index of the last line at or before `before` that holds `text` (0 when none)."""
+    return next((i for i in range(min(before, len(lines) - 1), -1, -1) if text and text in lines[i]), 0)
 
 
 def subheading_content(text: str, sentence: str) -> str | None:

@@ -373,6 +373,16 @@ def section_answer(
     by_source = {source: sorted(doc_passages(source), key=lambda p: p.position) for source in sources}
     # the documents themselves first; an article only when it quotes the section of the asked document
     ordered = sorted(sources, key=lambda s: bool(by_source[s]) and by_source[s][0].doc.doc_type == "Bài viết")
+    # the asked document's title words name it in an article on it too ("NQ 72 … về bảo vệ, chăm sóc sức khỏe
+    # Nhân dân có mấy quan điểm?" over an article quoting NQ 72's viewpoints)
+    asked_titles = {
+        w
+        for ps in by_source.values()
+        if ps
+        and ps[0].doc.doc_number
+        and any(_has_number(fold(ps[0].doc.doc_number), n) for n in asked_numbers)
+        for w in WORD_RE.findall(fold(ps[0].doc.title or ""))
+    }
     for source in ordered:
         passages = by_source[source]
         if not passages:
@@ -382,7 +392,7 @@ def section_answer(
             continue
         # the document's own title words only say which document ("NQ 66 về xây dựng và thi hành pháp luật
         # có mấy nhiệm vụ, giải pháp?"): they are not a detail inside the section
-        title = set(WORD_RE.findall(fold(passages[0].doc.title or "")))
+        title = set(WORD_RE.findall(fold(passages[0].doc.title or ""))) | asked_titles
         extra = [w for w in extra_all if w not in title]
         if len(extra) > 3:
             continue

@@ -35,8 +35,9 @@ def parse_shorthand(text: str) -> dict[str, str]:
 class Shorthand:
     """Whole-word replacement of chat shorthand by its full form."""
 
-    def __init__(self, table: dict[str, str]) -> None:
+    def __init__(self, table: dict[str, str], *, bare_nhieu: bool = False) -> None:
         self.table = table
+        self.bare_nhieu = bare_nhieu  # "nhiêu" alone read as "bao nhiêu" (the shipped table's rule)
         forms: list[str] = []
         for short in sorted(table, key=len, reverse=True):
             forms.append(re.escape(short))
@@ -53,7 +54,13 @@ class Shorthand:
         if self._re is None:
             return text
         plain = not has_diacritics(text)
+        if self.bare_nhieu:
+            text = _BARE_NHIEU.sub(lambda m: "Bao nhiêu" if m.group(0)[0] == "N" else "bao nhiêu", text)
         return self._re.sub(lambda m: _spelled(self.table[m.group(1).lower()], plain), text)
+
+
+# "xây được nhiêu phần rồi?": "nhiêu" alone is spoken "bao nhiêu" (with its accent only: "nhieu" is "nhiều" too)
+_BARE_NHIEU = re.compile(r"(?<!\w)(?<![Bb]ao )(?<!BAO )[Nn]hiêu(?!\w)")
 
 
 def _spelled(full: str, plain: bool) -> str:
@@ -64,7 +71,7 @@ def _spelled(full: str, plain: bool) -> str:
 def default_shorthand() -> Shorthand:
     """The shipped table (package data `retrieval/data/shorthand.txt`), parsed once per process."""
     text = resources.files("retrieval.data").joinpath("shorthand.txt").read_text(encoding="utf-8")
-    return Shorthand(parse_shorthand(text))
+    return Shorthand(parse_shorthand(text), bare_nhieu=True)
 
 
 def expand_shorthand(text: str) -> str:

@@ -269,3 +269,34 @@ def test_the_questions_focus_is_the_words_around_what_it_asks():
     assert not _focus_terms("Hội nghị của tỉnh ngày 16/1 kết nối tới bao nhiêu xã phường?") & {"16", "ngay"}
     assert {"du", "dao"} <= _focus_terms("hoi nghi ngay 5/1 ai du va chi dao")
     assert _focus_terms("Nghị quyết 57 đặt mục tiêu đến năm 2030.") == set()  # nothing asked
+
+
+def test_a_quote_opening_a_list_of_clauses_runs_to_the_end_of_that_list():
+    from retrieval.extractive import through_list_end
+
+    text = (
+        "Giao Đảng uỷ Chính phủ rà soát văn bản. Trong đó, ưu tiên các lĩnh vực: Tài chính - ngân sách; "
+        "đất đai và quy hoạch; chuyển đổi số. Câu sau nói chuyện khác."
+    )
+    cut = "Trong đó, ưu tiên các lĩnh vực: Tài chính - ngân sách;"
+    assert through_list_end(text, cut) == (
+        "Trong đó, ưu tiên các lĩnh vực: Tài chính - ngân sách; đất đai và quy hoạch; chuyển đổi số."
+    )
+    assert (
+        through_list_end(text, "Giao Đảng uỷ Chính phủ rà soát văn bản.")
+        == "Giao Đảng uỷ Chính phủ rà soát văn bản."
+    )
+
+
+def test_a_list_question_prefers_the_lead_in_that_announces_the_list():
+    stats = CorpusStats(["văn bản của Đảng", "thể loại", "ngân sách", "mục tiêu"])
+    hit = _hit(
+        "Theo Quy định thì văn bản của Đảng là loại hình tài liệu ghi lại hoạt động của các tổ chức đảng.\n"
+        "Các thể loại văn bản của Đảng gồm:\n1- Cương lĩnh chính trị\nCương lĩnh là văn bản về đường lối.\n"
+        "2- Điều lệ Đảng\nĐiều lệ là văn bản về tôn chỉ.\n3- Chiến lược"
+    )
+    answer = compose(
+        "Các thể loại văn bản của Đảng là những gì?", [hit], QueryPlan("q", [], [], []), stats, ACCEPT
+    )
+    assert answer.text.startswith("Gồm 3 ý.")
+    assert "Điều lệ Đảng" in answer.text and "Chiến lược" in answer.text

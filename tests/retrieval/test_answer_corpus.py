@@ -200,6 +200,15 @@ def test_a_whole_section_is_listed_however_the_list_is_asked_for(engine, questio
     assert f"\n{count}. " in answer.text  # every item, numbered to the last
 
 
+def test_a_section_quoted_by_an_article_is_listed_when_the_question_adds_the_documents_subject(engine):
+    # NQ 72's viewpoints are only in an article; "về bảo vệ, chăm sóc sức khỏe Nhân dân" is NQ 72's own title
+    answer = ask(
+        engine, "NQ 72 nêu mấy quan điểm chỉ đạo về bảo vệ, chăm sóc sức khỏe Nhân dân? Là những gì?"
+    )
+    assert answer.grounded and "5 quan điểm chỉ đạo" in answer.text, answer.text[:300]
+    assert "Sức khỏe là vốn quý nhất của con người" in answer.text
+
+
 def test_who_holds_an_office_is_answered_by_the_sentence_naming_it(engine):
     answer = ask(engine, "Giám đốc Sở Tư pháp báo cáo tại hội nghị tổng kết ngày 16/1 ở Thanh Hóa là ai?")
     assert answer.grounded and "Mai Xuân Bình" in answer.text.split("\n")[0], answer.text[:300]

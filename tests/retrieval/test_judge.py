@@ -456,3 +456,40 @@ def test_a_body_the_quoted_documents_never_name_is_a_near_miss():
     assert body_unnamed("cv 6225 giao Cục Điện ảnh nhiệm vụ gì?", [letter])
     assert not body_unnamed("cv 6225 giao Cục Phát thanh truyền hình nhiệm vụ gì?", [letter])
     assert not body_unnamed("cv 6225 giao nhiệm vụ gì?", [letter])
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # the everyday plural "mấy" ("those") beside the word that really asks
+        ("Nhà nước rủ mấy công ty tư nhân vô làm chung, ví dụ như cái gì?", None),
+        ("Tới 2030 mấy công ty tư nhân phải lo việc làm cho bao nhiêu phần trăm người đi làm?", "number"),
+        ("Cái thuế môn bài mấy tiệm tạp hóa phải đóng chừng nào thì bỏ luôn?", "date"),
+        # "mấy" after a verb of having, naming or reaching still counts
+        ("NQ 57 có mấy quan điểm chỉ đạo?", "list"),
+        ("TB 624 nêu mấy nguyên nhân chủ yếu của hạn chế? là gì", "list"),
+        ("Tới năm mấy thì người dân được miễn viện phí?", "date"),
+        ("hồi nào Bộ ban hành quy chế?", "date"),
+    ],
+)
+def test_the_everyday_plural_may_does_not_ask_how_many(question, kind):
+    assert asked_type(question) == kind
+
+
+def test_interest_asked_in_money_words_is_answered_by_a_rate():
+    question = "Vay tiền nhà băng làm dự án xanh thì nhà nước gánh giùm bao nhiêu tiền lãi?"
+    assert asked_unit(question) is None
+    assert not asked_detail_missing(question, ["Nhà nước hỗ trợ lãi suất 2%/năm khi vay vốn dự án xanh."])
+    assert asked_unit("cán bộ nhũng nhiễu bị phạt tiền bao nhiêu?") == "money"
+
+
+def test_a_word_after_a_digit_is_not_a_capitalised_name():
+    assert proper_names("Sóng 5G giờ phủ được bao nhiêu rồi?") == []
+    assert proper_names("Tỉnh Bắc Giang giao Sở 5G làm gì") == ["bac giang"]
+
+
+def test_a_day_asked_is_not_answered_by_a_year_alone():
+    question = "Kế hoạch 263/KH-UBND năm 2025 được ký ban hành ngày nào?"
+    assert asked_detail_missing(question, ["Hình thức tuyên truyền theo Kế hoạch 263/KH-UBND năm 2025."])
+    assert not asked_detail_missing(question, ["Kế hoạch 263/KH-UBND ban hành ngày 15/10/2025."])
+    assert not asked_detail_missing("hạn nộp báo cáo ngày nào?", ["Báo cáo trước tháng 12 năm 2025."])

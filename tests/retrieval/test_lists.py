@@ -211,3 +211,15 @@ def test_a_list_broken_after_a_bare_marker_continues_on_the_next_line():
     found = find_list(text, "Nguyên nhân chủ yếu: (1) Quyết tâm chưa đủ mạnh;")
     assert len(found.items) == 4 and found.items[2].startswith("Tổ chức thực hiện")
     assert found.items[3].startswith("Kỷ luật")
+
+
+def test_names_announced_by_a_lead_in_are_a_list_even_when_short():
+    text = (
+        "Các thể loại văn bản của Đảng gồm:\n1- Cương lĩnh chính trị\n"
+        "Cương lĩnh chính trị là văn bản trình bày mục tiêu, đường lối.\n2- Điều lệ Đảng\n"
+        "Điều lệ Đảng là văn bản xác định tôn chỉ, mục đích.\n3- Chiến lược"
+    )
+    found = find_list(text, "Các thể loại văn bản của Đảng gồm:")
+    assert found is not None
+    assert found.items == ["Cương lĩnh chính trị", "Điều lệ Đảng", "Chiến lược"]
+    assert mark_kind("1-") == "num-" and ordinal("2-") == 2

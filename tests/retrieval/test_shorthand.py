@@ -67,3 +67,12 @@ def test_a_question_typed_without_diacritics_gets_full_forms_without_them():
         expand_shorthand("so cbcc dc dieu dong la bn") == "so can bo, cong chuc duoc dieu dong la bao nhieu"
     )
     assert expand_shorthand("phụ cấp bn 1 tháng") == "phụ cấp bao nhiêu 1 tháng"
+
+
+def test_spoken_nhieu_alone_is_bao_nhieu_in_the_shipped_table():
+    assert (
+        expand_shorthand("Sân bay giờ xây được nhiêu phần rồi?") == "Sân bay giờ xây được bao nhiêu phần rồi?"
+    )
+    assert expand_shorthand("Nhiêu tiền?") == "Bao nhiêu tiền?"
+    assert expand_shorthand("bao nhiêu phần") == "bao nhiêu phần"  # never "bao bao nhiêu"
+    assert expand_shorthand("nhieu nguoi") == "nhieu nguoi"  # without accents it may be "nhiều"
