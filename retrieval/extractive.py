@@ -243,7 +243,7 @@ def select_sentences(
     scored: list[tuple[float, int, int, SearchHit, str]] = []
     # a "who holds this office" question reads all five passages: the one sentence naming the office may sit
     # in a passage ranked below the meeting's opening lines
-    for hi, hit in enumerate(hits[: 5 if roles else 3]):
+    for hi, hit in enumerate(hits[:5]):
         sentences = _sentences(hit.passage.text)
         meaning = _meaning(plan, hit, len(sentences))
         addressees = addressee_lines(hit.passage.text)
@@ -507,10 +507,24 @@ def evidence(
     official asked for more ("cụ thể hơn"): up to 6 sentences, about 1,800 characters."""
     # the judge was calibrated on the sentences picked by words; meaning only changes which sentences are shown
     by_words = select_sentences(question, hits)
-    feats = features(question, hits, stats, [s for _, s in by_words], plan.ref_sources, plan.unknown_refs)
+    # a named document the index lacks but the first passage cites ("Mục III Kế hoạch 263/KH-UBND … cụ thể như
+    # sau:", inside an article on the NQ 68 also named) is quoted there: no longer a sign of a near miss
+    cited_first = bool(hits) and hits[0].passage.id in plan.mentions and bool(plan.ref_sources)
+    unknown = () if cited_first else plan.unknown_refs
+    feats = features(question, hits, stats, [s for _, s in by_words], plan.ref_sources, unknown)
     if detail:
         return select_sentences(question, hits, 6, 1800, plan=plan, detail=True, stats=stats), feats
-    return select_sentences(question, hits, plan=plan, stats=stats), feats
+    by_meaning = select_sentences(question, hits, plan=plan, stats=stats)
+    # meaning may prefer the lead-in ("… cụ thể như sau:") to the line holding the asked date: then the sentences
+    # chosen by words, which hold one, are shown (not for amounts: some number is in almost any sentence)
+    words = [s for _, s in by_words]
+    if (
+        asked_type(question) == "date"
+        and asked_detail_missing(question, [s for _, s in by_meaning])
+        and not asked_detail_missing(question, words)
+    ):
+        return by_words, feats
+    return by_meaning, feats
 
 
 def _with_office_holder(

@@ -231,7 +231,9 @@ class HybridSearcher:
             if self.store.passages[pid].doc.source in ref_set:
                 foreign = _under_other_document(self.store.passages[pid], asked)
                 score += REF_BOOST * (FOREIGN_SECTION if foreign else 1.0)
-            elif pid in plan.mentions:
+            # a passage citing the named document the index lacks ("theo Kế hoạch 263/KH-UBND"), also inside a
+            # named one it carries out ("Kế hoạch 263 triển khai NQ 68" → an article on NQ 68 quoting it)
+            if pid in plan.mentions:
                 score += MENTION_BOOST
             fused[pid] = score
 

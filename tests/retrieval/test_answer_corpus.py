@@ -209,6 +209,17 @@ def test_a_section_quoted_by_an_article_is_listed_when_the_question_adds_the_doc
     assert "Sức khỏe là vốn quý nhất của con người" in answer.text
 
 
+def test_a_plan_the_index_lacks_is_answered_from_the_named_resolutions_article_quoting_it(engine):
+    # Kế hoạch 263/KH-UBND is not held; an article on NQ 68 quotes its Mục III, the date two passages below
+    answer = ask(engine, "ke hoach 263 trien khai nq 68 yeu cau hoan thanh quan triet truoc ngay nao")
+    assert answer.grounded and "15/10/2025" in answer.text, answer.text[:300]
+
+
+def test_the_asked_years_target_may_sit_in_the_fourth_or_fifth_passage(engine):
+    answer = ask(engine, "NQ 66 đặt mục tiêu đến năm 2027 phải xong việc gì")
+    assert answer.grounded and "Năm 2027, hoàn thành" in answer.text, answer.text[:300]
+
+
 def test_who_holds_an_office_is_answered_by_the_sentence_naming_it(engine):
     answer = ask(engine, "Giám đốc Sở Tư pháp báo cáo tại hội nghị tổng kết ngày 16/1 ở Thanh Hóa là ai?")
     assert answer.grounded and "Mai Xuân Bình" in answer.text.split("\n")[0], answer.text[:300]
