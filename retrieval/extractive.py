@@ -411,19 +411,34 @@ def _speaks_of_named(
     return False
 
 
+_ITEM_START = re.compile(r"\s*(?:\(\w{1,4}\)|\w{1,2}\)|[-+•*–])\s")
+
+
 def through_list_end(text: str, sentence: str) -> str:
-    """A sentence that opens a list of clauses and stops at its first ";" ("… Trong đó, ưu tiên các lĩnh vực:
-    Tài chính - ngân sách;") continued to the end of that list in its paragraph ("…; đất đai và quy hoạch; …
-    ."), so a quote never ends inside a list; any other sentence unchanged."""
-    if not sentence.rstrip().endswith(";") or ":" not in sentence:
-        return sentence
+    """A piece of a list of clauses, as the sentence splitter cut it at ";", given back whole: one that opens
+    the list ("… Trong đó, ưu tiên các lĩnh vực: Tài chính - ngân sách;") runs to the end of the list in its
+    paragraph ("…; đất đai và quy hoạch; … ."), and one that closes it ("Dân tộc và Tôn giáo đã báo cáo kết
+    quả …", after "các ngành: Khoa học và Công nghệ; Tư pháp; …;") or that starts in lower case after a ";"
+    ("đến năm 2027 có ít nhất từ 4 - 5 bác sĩ.") starts where its sentence starts, so a quote never starts or
+    ends inside a list. Any other sentence is unchanged."""
+    opens = sentence.rstrip().endswith(";") and ":" in sentence
     for line in text.split("\n"):
         at = line.find(sentence)
         if at < 0:
             continue
+        start = at
+        # an item of a marked list ("(4) đôn đốc …;", "b) …") is whole by itself
+        if line[:at].rstrip().endswith(";") and not _ITEM_START.match(sentence):
+            begin = max(line.rfind(m, 0, at) for m in (". ", "! ", "? "))
+            head = line[begin + 2 if begin >= 0 else 0 : at]
+            if ":" in head or sentence[:1].islower():  # a lowercase piece continues its sentence too
+                start = at - len(head)
+        if not opens and start == at:
+            return sentence
         rest = line[at + len(sentence) :]
-        end = re.search(r"[.!?…](?=\s|$)", rest)
-        return sentence + (rest[: end.end()] if end else rest.rstrip())
+        end = re.search(r"[.!?…](?=\s|$)", rest) if opens else None
+        tail = (rest[: end.end()] if end else rest.rstrip()) if opens else ""
+        return re.sub(r"^\s*[-+•*–]\s+", "", line[start:at]) + sentence + tail
     return sentence
 
 
@@ -700,7 +715,15 @@ def compose(
                 subheading_content(hit.passage.text, s) or through_list_end(hit.passage.text, s)
                 for s in sentences
             ]
-            quote = " ".join(_clip(s) for s in shown)
+            # a piece given back whole may now hold another chosen piece of the same sentence (within what is
+            # shown of it): quoted once
+            shown = list(dict.fromkeys(_clip(s) for s in shown))
+            shown = [
+                t
+                for i, t in enumerate(shown)
+                if not any(t in o and t != o for o in shown[:i] + shown[i + 1 :])
+            ]
+            quote = " ".join(shown)
             head = ""
         cit = Citation.from_passage(hit.passage, quote=quote)
         citations.append(cit)

@@ -55,7 +55,8 @@ _COUNTED = (
 _ASKS = {
     "date": re.compile(
         r"\b(ngay nao|khi nao|bao gio|luc nao|nam nao|thang nao|thoi han|han chot|thoi diem nao|ngay bao nhieu|"
-        r"ngay may|hom nao|thang may|nam may|chung nao|hoi nao|bua nao|bua may)\b"
+        r"ngay may|hom nao|thang may|(?<!mot )(?<!moi )(?<!hang )(?<!hàng )nam may|chung nao|hoi nao|bua nao|"
+        r"bua may)\b"
     ),
     "number": re.compile(r"\b(bao nhieu|may|ty le|ti le|phan tram|bao lau|muc nao|toi thieu|toi da)\b"),
     "person": re.compile(

@@ -286,6 +286,23 @@ def test_a_quote_opening_a_list_of_clauses_runs_to_the_end_of_that_list():
         through_list_end(text, "Giao Đảng uỷ Chính phủ rà soát văn bản.")
         == "Giao Đảng uỷ Chính phủ rà soát văn bản."
     )
+    # the last piece of such a list, and a piece in lower case, start where their sentence starts
+    report = (
+        "Sáng 16/1 họp. Tại hội nghị, các ngành: Khoa học và Công nghệ; Tư pháp; Nội vụ đã báo cáo kết quả."
+    )
+    assert through_list_end(report, "Nội vụ đã báo cáo kết quả.") == (
+        "Tại hội nghị, các ngành: Khoa học và Công nghệ; Tư pháp; Nội vụ đã báo cáo kết quả."
+    )
+    target = "+ 100% trạm y tế cấp xã được đầu tư; đến năm 2027 có ít nhất từ 4 - 5 bác sĩ. Tăng tỉ lệ."
+    assert through_list_end(target, "đến năm 2027 có ít nhất từ 4 - 5 bác sĩ.") == (
+        "100% trạm y tế cấp xã được đầu tư; đến năm 2027 có ít nhất từ 4 - 5 bác sĩ."
+    )
+    # an item of a marked list is whole by itself
+    items = "Bộ Công an: (1) mở rộng Trung tâm Dữ liệu; (2) phát triển VNeID với 05 chức năng."
+    assert (
+        through_list_end(items, "(2) phát triển VNeID với 05 chức năng.")
+        == "(2) phát triển VNeID với 05 chức năng."
+    )
 
 
 def test_a_list_question_prefers_the_lead_in_that_announces_the_list():

@@ -138,3 +138,9 @@ def test_a_news_reports_morning_day_and_a_range_of_ages_are_copied_whole():
     assert short_fact("đồng chí Phong đi kiểm tra vào ngày nào?", sentence) == "Sáng 19/3"
     ages = "Hoàn thành phổ cập giáo dục mầm non cho trẻ em từ 3 đến 5 tuổi."
     assert short_fact("phổ cập mầm non cho trẻ từ mấy tuổi?", ages) == "từ 3 đến 5 tuổi"
+
+
+def test_a_number_the_question_states_is_not_the_answer():
+    sentence = "Phấn đấu ít nhất 2 cơ sở giáo dục đại học thuộc nhóm 100 đại học hàng đầu thế giới."
+    assert short_fact("đến 2035 mấy trường đại học vào nhóm 100 thế giới?", sentence) == "ít nhất 2"
+    assert short_fact("bao nhiêu trường vào top 100?", "Có 100 trường được xét.") is None

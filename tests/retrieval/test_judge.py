@@ -470,6 +470,9 @@ def test_a_body_the_quoted_documents_never_name_is_a_near_miss():
         ("TB 624 nêu mấy nguyên nhân chủ yếu của hạn chế? là gì", "list"),
         ("Tới năm mấy thì người dân được miễn viện phí?", "date"),
         ("hồi nào Bộ ban hành quy chế?", "date"),
+        # "một năm", "mỗi năm" before "mấy" say how often, not which year
+        ("một năm mấy công ty bị thanh tra nhiều nhất mấy lần?", "number"),
+        ("người dân được khám bệnh cho không mỗi năm mấy lần?", "number"),
     ],
 )
 def test_the_everyday_plural_may_does_not_ask_how_many(question, kind):
