@@ -45,7 +45,7 @@ from retrieval.judge import (
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
-from retrieval.lists import find_list, line_mark, ordinal, subheading_content
+from retrieval.lists import find_list, line_mark, mark_kind, ordinal, subheading_content
 from retrieval.search import QueryPlan
 from retrieval.sections import first_sentences, listed_count, section_answer, titled_items
 from retrieval.sentences import candidate_sentences
@@ -368,7 +368,13 @@ def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]
     if not continues:
         return passage.text
     # a long paragraph cut in two by the chunker ("…các chỉ tiêu đề ra;" | "đối với …") is joined back
-    cut = passage.text.rstrip()[-1:] not in ".!?:…" and (nxt.text[:1].islower() or nxt.text[:1] == "(")
+    # — but not between two items of a list on its own lines ("c) …vườn ươm;" | "d) Đầu tư …")
+    last, first = line_mark(passage.text.rstrip().rsplit("\n", 1)[-1]), line_mark(nxt.text.split("\n", 1)[0])
+    cut = (
+        passage.text.rstrip()[-1:] not in ".!?:…"
+        and (nxt.text[:1].islower() or nxt.text[:1] == "(")
+        and not (last and first and mark_kind(last[0]) == mark_kind(first[0]))
+    )
     return f"{passage.text}{' ' if cut else chr(10)}{nxt.text}"
 
 

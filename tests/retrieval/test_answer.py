@@ -317,3 +317,28 @@ def test_a_list_question_prefers_the_lead_in_that_announces_the_list():
     )
     assert answer.text.startswith("Gồm 3 ý.")
     assert "Điều lệ Đảng" in answer.text and "Chiến lược" in answer.text
+
+
+def test_a_list_the_chunker_cut_between_two_items_is_read_on_separate_lines():
+    from retrieval.extractive import _with_next
+
+    first = Passage(
+        id="a",
+        text="Quỹ thực hiện các chức năng sau đây:\na) Cho vay doanh nghiệp;\nb) Cho vay khởi nghiệp;\nc) Tài trợ vườn ươm;",
+        section="Điều 9",
+        doc=DOC,
+        position=1,
+    )
+    second = Passage(
+        id="b", text="d) Đầu tư vào các quỹ;\nđ) Tiếp nhận nguồn vốn.", section="Điều 9", doc=DOC, position=2
+    )
+    joined = _with_next(first, lambda source: [first, second])
+    assert "vườn ươm;\nd) Đầu tư" in joined
+    assert find_items(joined) == 5
+
+
+def find_items(text: str) -> int:
+    from retrieval.lists import find_list
+
+    found = find_list(text, "Quỹ thực hiện các chức năng sau đây:")
+    return len(found.items) if found else 0
