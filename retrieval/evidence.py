@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 
-from retrieval.textnorm import fold
+from retrieval.textnorm import fold, has_diacritics, nfc
 
 # Words that carry no topic in a question (folded); they do not count towards evidence.
 STOPWORDS = set(
@@ -118,6 +118,120 @@ STOPWORDS = set(
     ]
 )
 WORD_RE = re.compile(r"\w+")
+
+# The spellings each folded stopword stands for. Folded, "biệt phái" is "biết phải" and "cán bộ" is "cần bộ":
+# in a question written with its accents, only these spellings are stopwords ("tư nhân", "đầu tư", "đề án",
+# "báo cáo", "vay vốn", "bảo vệ" keep their words).
+_STOP_SPELLINGS = {
+    "a": "a à ạ á",
+    "ai": "ai",
+    "ban": "bạn ban",
+    "bao": "bao",
+    "bi": "bị",
+    "biet": "biết",
+    "boi": "bởi",
+    "cac": "các",
+    "can": "cần",
+    "cau": "câu",
+    "chi": "chỉ chị",
+    "cho": "cho",
+    "co": "có",
+    "con": "còn con",
+    "cong": "công",
+    "ct": "ct",
+    "cua": "của",
+    "cv": "cv",
+    "da": "đã dạ",
+    "dau": "đâu",
+    "de": "để",
+    "den": "đến",
+    "dinh": "định",
+    "do": "do đó",
+    "dung": "đúng dùng",
+    "duoc": "được",
+    "gi": "gì",
+    "gom": "gồm",
+    "ha": "hả hà",
+    "hay": "hay",
+    "hien": "hiện",
+    "hoi": "hỏi",
+    "hom": "hôm",
+    "ket": "kết",
+    "khi": "khi",
+    "khong": "không",
+    "kl": "kl",
+    "la": "là",
+    "len": "lên",
+    "luan": "luận",
+    "may": "mấy",
+    "minh": "mình",
+    "mot": "một",
+    "muc": "mục",
+    "muon": "muốn",
+    "nao": "nào",
+    "nay": "này nay",
+    "nghi": "nghị",
+    "nguoi": "người",
+    "nhe": "nhé",
+    "nhiem": "nhiệm",
+    "nhieu": "nhiêu nhiều",
+    "nhu": "như",
+    "nhung": "những nhưng",
+    "noi": "nội nói",
+    "nq": "nq",
+    "o": "ở ơ",
+    "oi": "ơi",
+    "phai": "phải",
+    "qd": "qd qđ",
+    "quy": "quy",
+    "quyet": "quyết",
+    "ra": "ra",
+    "sao": "sao",
+    "sau": "sau",
+    "se": "sẽ",
+    "so": "số sở",
+    "tai": "tại",
+    "tb": "tb",
+    "the": "thế",
+    "theo": "theo",
+    "thi": "thì",
+    "thong": "thông",
+    "tieu": "tiêu",
+    "toi": "tôi tới",
+    "trong": "trong",
+    "truoc": "trước",
+    "tu": "từ",
+    "tw": "tw",
+    "va": "và",
+    "van": "văn vẫn",
+    "vao": "vào",
+    "vay": "vậy",
+    "ve": "về",
+    "viec": "việc",
+    "voi": "với",
+    "vu": "vụ",
+    "xin": "xin",
+    "yeu": "yêu",
+}
+
+
+def is_stopword(word: str, accented: bool) -> bool:
+    """Whether `word` (lower case) carries no topic: by its spelling when the text has its accents
+    (`accented`), else by its folded form (then "biet" may be "biết" or "biệt": taken as the stopword)."""
+    folded = fold(word)
+    if folded not in STOPWORDS:
+        return False
+    if not accented or folded not in _STOP_SPELLINGS:
+        return True
+    return word in _STOP_SPELLINGS[folded].split()
+
+
+def topic_words(text: str) -> list[str]:
+    """The words of `text` that carry a topic, folded, in order (see `is_stopword`)."""
+    accented = has_diacritics(text)
+    return [fold(w) for w in WORD_RE.findall(nfc(text).lower()) if not is_stopword(w, accented)]
+
+
 _REF_WORD = re.compile(r"^(nq|kl|tb|cv|ct|qd|tt|nd|kh)\d+$")
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
-from retrieval.evidence import STOPWORDS, WORD_RE, CorpusStats
+from retrieval.evidence import WORD_RE, CorpusStats, is_stopword, topic_words
 from retrieval.fact_lead import FACT_LEAD, count_lead, person_names, short_fact
 from retrieval.followup import SOURCE
 from retrieval.judge import (
@@ -49,7 +49,7 @@ from retrieval.lists import find_list, line_mark, mark_kind, ordinal, subheading
 from retrieval.search import QueryPlan
 from retrieval.sections import first_sentences, listed_count, section_answer, titled_items
 from retrieval.sentences import candidate_sentences
-from retrieval.textnorm import fold
+from retrieval.textnorm import fold, has_diacritics, nfc
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
 NOT_FOUND = (
@@ -150,19 +150,27 @@ FOCUS_FACTOR = 2.0
 
 def _focus_terms(question: str) -> set[str]:
     """The content words (folded) within `FOCUS_WINDOW` of the asking words of `question`."""
-    words = WORD_RE.findall(fold(question))
+    spelled = WORD_RE.findall(nfc(question).lower())
+    words = [fold(w) for w in spelled]
+    accented = has_diacritics(question)
     marks = [i for i, w in enumerate(words) if _ASKING.fullmatch(w)]
     marks += [
         i for i, (a, b) in enumerate(zip(words, words[1:], strict=False)) if _ASKING.fullmatch(f"{a} {b}")
     ]
 
-    def content(w: str) -> bool:  # a date ("ngày 16/1") says which meeting, not what is asked of it
-        return w not in STOPWORDS and not _ASKING.fullmatch(w) and not w.isdigit() and w not in _WHEN_WORDS
+    def content(i: int) -> bool:  # a date ("ngày 16/1") says which meeting, not what is asked of it
+        w = words[i]
+        return (
+            not is_stopword(spelled[i], accented)
+            and not _ASKING.fullmatch(w)
+            and not w.isdigit()
+            and w not in _WHEN_WORDS
+        )
 
     focus: set[str] = set()
     for i in marks:
-        before = [w for w in words[:i] if content(w)][-FOCUS_WINDOW:]
-        after = [w for w in words[i + 1 :] if content(w)][:FOCUS_WINDOW]
+        before = [words[j] for j in range(i) if content(j)][-FOCUS_WINDOW:]
+        after = [words[j] for j in range(i + 1, len(words)) if content(j)][:FOCUS_WINDOW]
         focus |= set(before) | set(after)
     return focus
 
@@ -173,7 +181,9 @@ def _query_terms(question: str) -> tuple[set[str], set[str]]:
     bigrams: set[str] = set()
     rewritten = default_lexicon().rewrite(question)
     for text in {question, rewritten}:
-        words = [w for w in WORD_RE.findall(fold(text)) if w not in STOPWORDS]
+        words = topic_words(
+            text
+        )  # by spelling when accented: "biệt phái", "cán bộ" are not "biết phải", "cần"
         terms |= set(words)
         bigrams |= {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     return terms, bigrams

@@ -566,7 +566,11 @@ def asked_detail_missing(question: str, sentences: Sequence[str]) -> bool:
 
 
 _NAMED_PLACE = re.compile(
-    r"\b(?i:tỉnh|thành phố|xã|phường|huyện|quận|thị xã|thị trấn|đặc khu|tại|ở|về)\s+"
+    r"\b(?i:tỉnh|thành phố|xã|phường|huyện|quận|thị xã|thị trấn|đặc khu|tại|ở)\s+"
+    # a body after "tại / ở" ("tại Bộ Công an", "ở Trung tâm …") is no place; "về" + a capital is a topic
+    # ("Cơ sở dữ liệu quốc gia về Bảo hiểm"), never a place by itself
+    r"(?!(?:Trung tâm|Bộ|Ban|Sở|Cục|Vụ|Văn phòng|Ủy ban|Uỷ ban|Quỹ|Hội đồng|Hội nghị|Chính phủ|Quốc hội|Cơ sở|"
+    r"Nghị quyết|Kết luận|Thông báo|Công văn|Kế hoạch|Luật|Đảng|Nhà nước|Thủ tướng|Tổng Bí thư)\b)"
     r"[A-ZĐ\u00c0-\u00dd\u0102\u01a0\u01af\u1ea0-\u1ef8]"
 )
 

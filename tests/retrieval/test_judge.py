@@ -22,6 +22,7 @@ from retrieval.judge import (
     fit_judge,
     hits_about_asked_places,
     named_bodies,
+    names_a_place,
     off_the_asked_case,
     proper_names,
     quantity_missing,
@@ -496,3 +497,9 @@ def test_a_day_asked_is_not_answered_by_a_year_alone():
     assert asked_detail_missing(question, ["Hình thức tuyên truyền theo Kế hoạch 263/KH-UBND năm 2025."])
     assert not asked_detail_missing(question, ["Kế hoạch 263/KH-UBND ban hành ngày 15/10/2025."])
     assert not asked_detail_missing("hạn nộp báo cáo ngày nào?", ["Báo cáo trước tháng 12 năm 2025."])
+
+
+def test_a_body_or_a_topic_after_a_preposition_is_not_a_place():
+    assert not names_a_place("đồng bộ dữ liệu về Trung tâm dữ liệu quốc gia: (1) Cơ sở dữ liệu về Bảo hiểm")
+    assert not names_a_place("Hội nghị tổ chức tại Bộ Công an.")
+    assert names_a_place("Hội nghị tổ chức tại Hà Nội.") and names_a_place("đưa cán bộ về xã Xuân Du")

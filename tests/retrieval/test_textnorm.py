@@ -65,3 +65,22 @@ def test_tokens_keep_document_numbers_whole():
     toks = tokens("Theo Nghị quyết số 57-NQ/TW và 198/2025/QH15, Công văn 22498/UBND-THĐT")
     assert "57-nq/tw" in toks and "198/2025/qh15" in toks and "22498/ubnd-thđt" in toks
     assert "nghị" in toks and "57" in toks
+
+
+def test_stopwords_go_by_spelling_when_the_question_has_its_accents():
+    from retrieval.evidence import is_stopword, topic_words
+
+    # folded, "biệt phái" is "biết phải" and "cán bộ" is "cần bộ"
+    assert topic_words("tỉnh Phú Thọ biệt phái bao nhiêu cán bộ về xã?") == [
+        "tinh",
+        "phu",
+        "tho",
+        "biet",
+        "phai",
+        "can",
+        "bo",
+        "xa",
+    ]
+    assert "biet" not in topic_words("tinh phu tho biet phai bao nhieu can bo")  # no accents: the stopword
+    assert is_stopword("phải", True) and not is_stopword("phái", True) and is_stopword("phai", False)
+    assert not is_stopword("đầu", True) and not is_stopword("tư", True) and is_stopword("từ", True)
