@@ -90,6 +90,7 @@ def _sentence_score(
     stats: CorpusStats | None = None,
     place: frozenset[str] = frozenset(),
     focus: frozenset[str] | set[str] = frozenset(),
+    background: frozenset[str] = frozenset(),
 ) -> float:
     words = WORD_RE.findall(fold(sentence))
     if not words:
@@ -102,6 +103,7 @@ def _sentence_score(
             _weight(term, stats)
             * (PLACE_WEIGHT if term in place else 1.0)
             * (FOCUS_FACTOR if term in focus else 1.0)
+            * (BACKGROUND_WEIGHT if term in background else 1.0)
         )
 
     uni = sum(weight(t) for t in q_terms & wset)
@@ -146,6 +148,9 @@ _ASKING = re.compile(
 FOCUS_WINDOW = 3  # content words each side of the asking words
 _WHEN_WORDS = {"ngay", "thang", "nam", "sang", "chieu", "toi"}  # "ngày 16/1" says which meeting
 FOCUS_FACTOR = 2.0
+BACKGROUND_WEIGHT = (
+    0.6  # set on the dev answer set and two fresh sets (0.3 and 0.45 lost "còn tầm nhìn 2045?")
+)
 
 
 def _focus_terms(question: str) -> set[str]:
@@ -173,6 +178,19 @@ def _focus_terms(question: str) -> set[str]:
         after = [words[j] for j in range(i + 1, len(words)) if content(j)][:FOCUS_WINDOW]
         focus |= set(before) | set(after)
     return focus
+
+
+def _follow_up_own_terms(question: str) -> set[str]:
+    """A follow-up completed with its context ("hạn trình BCH TW là bao giờ (KL 127 giao ai chủ trì …)", see
+    retrieval.followup): its own words, which say what is asked now; the context only says what about. Empty
+    for a question without that trailing context."""
+    stripped = question.rstrip()
+    if not stripped.endswith(")") or " (" not in stripped:
+        return set()
+    own = stripped[: stripped.rindex(" (")]
+    if "(" in stripped[stripped.rindex(" (") + 2 :]:
+        return set()  # brackets inside brackets: not the completed form
+    return set(_query_terms(own)[0])
 
 
 def _query_terms(question: str) -> tuple[set[str], set[str]]:
@@ -246,7 +264,11 @@ def select_sentences(
     passage), so the answer stays on the point instead of collecting loosely related lines.
     """
     q_terms, q_bigrams = _query_terms(question)
-    focus = _focus_terms(question)
+    # a completed follow-up is focused by its own words, not by the earlier question's asking words; the
+    # earlier question's other words say what it is about, and count `BACKGROUND_WEIGHT` as much
+    own = _follow_up_own_terms(question)
+    focus = own or _focus_terms(question)
+    background = frozenset(q_terms - own) if own else frozenset()
     kind = asked_type(question)
     roles = asked_roles(question)  # "Giám đốc Sở Tư pháp là ai?": the sentence naming that office
     years = asked_years(question)  # "tới năm 2027 có mấy bác sĩ?": the sentence of that year, not of 2030
@@ -262,7 +284,7 @@ def select_sentences(
         for si, sentence in enumerate(sentences):
             if addressees and sentence.strip().lstrip("-–•+ ").strip() in addressees:
                 continue
-            s = _sentence_score(q_terms, q_bigrams, sentence, stats, place, focus)
+            s = _sentence_score(q_terms, q_bigrams, sentence, stats, place, focus, background)
             if meaning is not None:
                 s += MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
             s *= (1.0 - 0.15 * hi) * _answer_type_factor(kind, sentence)

@@ -220,6 +220,12 @@ def test_the_asked_years_target_may_sit_in_the_fourth_or_fifth_passage(engine):
     assert answer.grounded and "Năm 2027, hoàn thành" in answer.text, answer.text[:300]
 
 
+def test_a_follow_up_is_answered_by_its_own_words_not_by_the_earlier_question(engine):
+    earlier = "KL 127 giao ai chủ trì xây dựng đề án sáp nhập tỉnh, không tổ chức cấp huyện?"
+    answer = ask(engine, "hạn trình BCH TW là bao giờ", earlier)
+    assert answer.grounded and "07/4/2025" in answer.text.split("\n")[0], answer.text[:300]
+
+
 def test_who_holds_an_office_is_answered_by_the_sentence_naming_it(engine):
     answer = ask(engine, "Giám đốc Sở Tư pháp báo cáo tại hội nghị tổng kết ngày 16/1 ở Thanh Hóa là ai?")
     assert answer.grounded and "Mai Xuân Bình" in answer.text.split("\n")[0], answer.text[:300]
