@@ -387,7 +387,9 @@ _ROLE = re.compile(
     r"trưởng phòng|chánh văn phòng|bộ trưởng|thứ trưởng|thủ tướng|phó thủ tướng|tổng bí thư|viện trưởng|hiệu trưởng)\b"
 )
 _YES_NO = re.compile(r"\b(khong|ko|k|hong|chua)\s*[?.!]*\s*$")
-_WHO_HOLDS = re.compile(r"\b(la ai|ai la|ai giu|ai dang giu|do ai dam nhiem|ten (la )?gi|ho ten|ten gi)\b")
+_WHO_HOLDS = re.compile(
+    r"\b(la ai|ai la|ai giu|ai dang giu|do ai dam nhiem|ten (la )?gi|ho ten|ten gi|la (dong chi|ong|ba|nguoi) nao)\b"
+)
 
 
 _ROLE_STOP = {

@@ -503,3 +503,10 @@ def test_a_body_or_a_topic_after_a_preposition_is_not_a_place():
     assert not names_a_place("đồng bộ dữ liệu về Trung tâm dữ liệu quốc gia: (1) Cơ sở dữ liệu về Bảo hiểm")
     assert not names_a_place("Hội nghị tổ chức tại Bộ Công an.")
     assert names_a_place("Hội nghị tổ chức tại Hà Nội.") and names_a_place("đưa cán bộ về xã Xuân Du")
+
+
+def test_who_is_the_deputy_asked_as_la_dong_chi_nao_is_not_answered_by_the_head():
+    question = "Phó Trưởng Ban Chỉ đạo Trung ương về hoàn thiện thể chế, pháp luật là đồng chí nào?"
+    assert asked_roles(question) == {"phó trưởng ban chỉ đạo"}
+    head = "Thành lập Ban Chỉ đạo Trung ương do đồng chí Tổng Bí thư làm Trưởng Ban."
+    assert asked_role_missing(question, [head])
