@@ -45,7 +45,7 @@ from retrieval.judge import (
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
-from retrieval.lists import find_list, line_mark, mark_kind, ordinal, subheading_content
+from retrieval.lists import find_list, is_subheading, line_mark, mark_kind, ordinal, subheading_content
 from retrieval.search import QueryPlan
 from retrieval.sections import first_sentences, listed_count, section_answer, titled_items
 from retrieval.sentences import candidate_sentences
@@ -400,12 +400,13 @@ def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]
     if not continues:
         return passage.text
     # a long paragraph cut in two by the chunker ("…các chỉ tiêu đề ra;" | "đối với …") is joined back
-    # — but not between two items of a list on its own lines ("c) …vườn ươm;" | "d) Đầu tư …")
+    # — but not between two items of a list on its own lines ("c) …vườn ươm;" | "d) Đầu tư …"), nor after a
+    # marked sub-heading ("2. Đối với dự án …" | "a) Hiện nay …")
     last, first = line_mark(passage.text.rstrip().rsplit("\n", 1)[-1]), line_mark(nxt.text.split("\n", 1)[0])
     cut = (
         passage.text.rstrip()[-1:] not in ".!?:…"
         and (nxt.text[:1].islower() or nxt.text[:1] == "(")
-        and not (last and first and mark_kind(last[0]) == mark_kind(first[0]))
+        and not (last and first and (mark_kind(last[0]) == mark_kind(first[0]) or is_subheading(last[1])))
     )
     return f"{passage.text}{' ' if cut else chr(10)}{nxt.text}"
 
@@ -748,9 +749,11 @@ def compose(
         elif wants_list and n > 0 and parts and parts[0].startswith("Gồm "):
             continue  # the whole list answers; sentences of other passages only distract from it
         else:
-            # a sub-heading alone ("- Mục tiêu tổng quát đến năm 2030") stands for the paragraph under it
+            # a sub-heading alone ("- Mục tiêu tổng quát đến năm 2030") stands for the paragraph under it, also
+            # when the chunker put that paragraph in the next passage
             shown = [
-                subheading_content(hit.passage.text, s) or through_list_end(hit.passage.text, s)
+                subheading_content(_with_next(hit.passage, doc_passages), s)
+                or through_list_end(hit.passage.text, s)
                 for s in sentences
             ]
             # a piece given back whole may now hold another chosen piece of the same sentence (within what is

@@ -341,9 +341,14 @@ def subheading_content(text: str, sentence: str) -> str | None:
     it: "sub-heading: its first paragraph's first sentence". None when the line is not such a sub-heading."""
     lines = _lines(text)
     idx = next((i for i, ln in enumerate(lines) if sentence in ln), None)
-    if idx is None or line_mark(lines[idx]) is None or not is_subheading(_strip_mark(lines[idx])):
+    own = line_mark(lines[idx]) if idx is not None else None
+    if own is None or not is_subheading(_strip_mark(lines[idx])):
         return None
-    if idx + 1 >= len(lines) or line_mark(lines[idx + 1]) is not None or is_heading(lines[idx + 1]):
+    if idx + 1 >= len(lines) or is_heading(lines[idx + 1]):
         return None
-    first = split_sentences(lines[idx + 1])
+    inner = line_mark(lines[idx + 1])
+    # "2. Đối với dự án …" over "a) Hiện nay tổng khối lượng … khoảng 61% …": its first inner item stands for it
+    if inner is not None and mark_kind(inner[0]) == mark_kind(own[0]):
+        return None
+    first = split_sentences(inner[1] if inner else lines[idx + 1])
     return f"{_strip_mark(lines[idx])}: {first[0]}" if first else None

@@ -342,3 +342,28 @@ def find_items(text: str) -> int:
 
     found = find_list(text, "Quỹ thực hiện các chức năng sau đây:")
     return len(found.items) if found else 0
+
+
+def test_a_subheading_ending_a_passage_stands_for_the_first_item_of_the_next():
+    from retrieval.extractive import _with_next
+    from retrieval.lists import subheading_content
+
+    first = Passage(
+        id="a",
+        text="1. Đối với cao tốc: hoàn thành 3.000 km.\n2. Đối với dự án sân bay Long Thành",
+        section="III",
+        doc=DOC,
+        position=1,
+    )
+    second = Passage(
+        id="b",
+        text="a) Hiện nay tổng khối lượng hoàn thành khoảng 61%. Còn lại rất lớn.\nb) Giao Bộ Xây dựng.",
+        section="III › 2. Đối với dự án sân bay Long Thành",
+        doc=DOC,
+        position=2,
+    )
+    joined = _with_next(first, lambda source: [first, second])
+    assert "Long Thành\na) Hiện nay" in joined
+    assert subheading_content(joined, "Đối với dự án sân bay Long Thành") == (
+        "Đối với dự án sân bay Long Thành: Hiện nay tổng khối lượng hoàn thành khoảng 61%."
+    )
