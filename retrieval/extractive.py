@@ -148,9 +148,9 @@ _ASKING = re.compile(
 FOCUS_WINDOW = 3  # content words each side of the asking words
 _WHEN_WORDS = {"ngay", "thang", "nam", "sang", "chieu", "toi"}  # "ngày 16/1" says which meeting
 FOCUS_FACTOR = 2.0
-BACKGROUND_WEIGHT = (
-    0.6  # set on the dev answer set and two fresh sets (0.3 and 0.45 lost "còn tầm nhìn 2045?")
-)
+# a follow-up's earlier-question words weigh this much (dev set and two fresh sets; 0.3 and 0.45 lost "còn tầm
+# nhìn 2045?", which needs the earlier question's "tuổi thọ")
+BACKGROUND_WEIGHT = 0.6
 
 
 def _focus_terms(question: str) -> set[str]:
@@ -199,9 +199,8 @@ def _query_terms(question: str) -> tuple[set[str], set[str]]:
     bigrams: set[str] = set()
     rewritten = default_lexicon().rewrite(question)
     for text in {question, rewritten}:
-        words = topic_words(
-            text
-        )  # by spelling when accented: "biệt phái", "cán bộ" are not "biết phải", "cần"
+        # by spelling when accented: "biệt phái", "cán bộ" are not "biết phải", "cần bộ"
+        words = topic_words(text)
         terms |= set(words)
         bigrams |= {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
     return terms, bigrams
@@ -273,8 +272,8 @@ def select_sentences(
     roles = asked_roles(question)  # "Giám đốc Sở Tư pháp là ai?": the sentence naming that office
     years = asked_years(question)  # "tới năm 2027 có mấy bác sĩ?": the sentence of that year, not of 2030
     scored: list[tuple[float, int, int, SearchHit, str]] = []
-    # a "who holds this office" question reads all five passages: the one sentence naming the office may sit
-    # in a passage ranked below the meeting's opening lines
+    # all five passages are read: the sentence naming an asked office, or the target of an asked year, may sit
+    # in a passage ranked below the meeting's opening lines or the other years' targets
     for hi, hit in enumerate(hits[:5]):
         sentences = _sentences(hit.passage.text)
         meaning = _meaning(plan, hit, len(sentences))
