@@ -469,7 +469,9 @@ def through_list_end(text: str, sentence: str) -> str:
         if line[:at].rstrip().endswith(";") and not _ITEM_START.match(sentence):
             begin = max(line.rfind(m, 0, at) for m in (". ", "! ", "? "))
             head = line[begin + 2 if begin >= 0 else 0 : at]
-            if ":" in head or sentence[:1].islower():  # a lowercase piece continues its sentence too
+            # a lowercase piece continues its sentence too, and so does any piece of a sentence short enough
+            # to show whole ("Trong đó, bám sát các nghị quyết …; Nghị quyết Đại hội Đảng bộ tỉnh …")
+            if ":" in head or sentence[:1].islower() or len(head) + len(sentence) <= MAX_QUOTE // 2:
                 start = at - len(head)
         if not opens and start == at:
             return sentence

@@ -96,6 +96,7 @@ AFTER = 4  # words after it ("2 triệu doanh nghiệp hoạt động")
 
 
 _PLAIN_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_YEAR_SPAN = re.compile(r"(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?")  # "2021-2030", a bare "2050"
 
 
 def _words(text: str) -> set[str]:
@@ -210,9 +211,15 @@ def short_fact(question: str, sentence: str) -> str | None:
                 m for m in spans if not _YEAR.fullmatch(m.group(0).split()[-1]) or m.group(0) not in years
             ]
     if kind == "number" or unit:
-        # "vào nhóm 100 thế giới có mấy trường?": a number the question states is not what it asks
+        # "vào nhóm 100 thế giới có mấy trường?": a number the question states is not what it asks; a span of
+        # years ("giai đoạn 2021-2030") is no amount
         stated = set(_PLAIN_NUMBER.findall(DOC_NUMBER_RE.sub(" ", question)))
-        spans = [m for m in spans if not set(_PLAIN_NUMBER.findall(m.group(0))) <= stated]
+        spans = [
+            m
+            for m in spans
+            if not set(_PLAIN_NUMBER.findall(m.group(0))) <= stated
+            and not _YEAR_SPAN.fullmatch(m.group(0).strip())
+        ]
     asks_year = re.search(r"\bnam (nao|may|bao nhieu)\b", fold(question))
     if kind == "date" and not asks_year and any(_DAY.search(m.group(0)) for m in spans):
         spans = [

@@ -101,7 +101,9 @@ _UNITS = {  # the first whose question pattern matches is the asked unit
             r"\b(bao nhieu tien|may tien|muc luong|tien luong|luong co so|hoc phi|le phi|phu cap|gia (dien|nuoc|ve)|"
             r"bao nhieu (dong|von|kinh phi)|muc thu|thu (toi da|toi thieu) bao nhieu|muc ho tro|"
             r"bao nhieu (ty|trieu|nghin|ngan)( dong)?|tong (muc )?dau tu|tong von|phat tien|tien phat|muc phat|"
-            r"phat bao nhieu)\b"
+            # "lương … bao nhiêu", folded: not "sản / chất / số / khối / năng lượng"
+            r"phat bao nhieu|(?<!san )(?<!chat )(?<!so )(?<!khoi )(?<!nang )(?<!luc )(?<!trong )(?<!dung )"
+            r"luong( \w+){0,6} (duoc )?bao nhieu|bao nhieu (mot|1|moi) thang)\b"
         ),
         re.compile(
             r"\d\s*(đồng|nghìn|ngàn|triệu|tỷ|tỉ|usd|vnđ|vnd|đ\b)|(nghìn|triệu|tỷ|tỉ) đồng", re.IGNORECASE
@@ -189,9 +191,26 @@ _NAME_GENERIC = tuple(
 _CAP_WORD = re.compile(r"(?<!\w)[^\W\d_]\w*")  # a whole word: "5G" is no capitalised "G"
 
 
+def own_question(question: str) -> str:
+    """A follow-up completed with its earlier question ("còn tới 2035 có mấy trường … (NQ 71 có bao nhiêu phần
+    trăm trường …)", see retrieval.followup) asks what its own words ask when they ask an amount, a time, a
+    person or a place: its own part; otherwise ("cụ thể hơn", "còn NQ 66?", "ý thứ 7 là gì?") the whole text."""
+    stripped = question.rstrip()
+    if not stripped.endswith(")") or " (" not in stripped:
+        return question
+    own = stripped[: stripped.rindex(" (")]
+    folded = fold(own)
+    return own if _OWN_ASK.search(folded) else question
+
+
+# a follow-up's own asking words that say what kind of answer it wants ("ý thứ 7 là gì?" asks the earlier kind)
+_OWN_ASK = re.compile(r"\b(may|bao nhieu|khi nao|bao gio|chung nao|ngay nao|nam nao|ai|o dau|tai dau)\b")
+
+
 def asked_unit(question: str) -> str | None:
     """The unit an asked amount comes in: money, percent, area, people, or None. A question asking when, who or
     which items asks no amount, whatever it is about ("bao giờ bỏ lệ phí môn bài?" asks a date)."""
+    question = own_question(question)
     if asked_type(question) in ("date", "person", "place", "list"):
         return None
     q = fold(question)
@@ -335,7 +354,7 @@ def without_plural_may(folded: str) -> str:
 def asked_type(question: str) -> str | None:
     """The kind of answer a question asks for: date, number, person, place, list, or None."""
     q = fold(
-        re.sub(r"\bAI\b", "tri tue nhan tao", question)
+        re.sub(r"\bAI\b", "tri tue nhan tao", own_question(question))
     )  # "dạy AI" is artificial intelligence, not "ai?"
     q = without_plural_may(q)
     if _UNITS["duration"][0].search(q):

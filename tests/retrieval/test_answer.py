@@ -297,6 +297,11 @@ def test_a_quote_opening_a_list_of_clauses_runs_to_the_end_of_that_list():
     assert through_list_end(target, "đến năm 2027 có ít nhất từ 4 - 5 bác sĩ.") == (
         "100% trạm y tế cấp xã được đầu tư; đến năm 2027 có ít nhất từ 4 - 5 bác sĩ."
     )
+    # a short sentence cut at ";" is quoted whole from its start
+    short = "Sở đề ra 10 nhiệm vụ. Trong đó, bám sát các nghị quyết 57, 59; Nghị quyết Đại hội Đảng bộ tỉnh."
+    assert through_list_end(short, "Nghị quyết Đại hội Đảng bộ tỉnh.") == (
+        "Trong đó, bám sát các nghị quyết 57, 59; Nghị quyết Đại hội Đảng bộ tỉnh."
+    )
     # an item of a marked list is whole by itself
     items = "Bộ Công an: (1) mở rộng Trung tâm Dữ liệu; (2) phát triển VNeID với 05 chức năng."
     assert (

@@ -144,3 +144,9 @@ def test_a_number_the_question_states_is_not_the_answer():
     sentence = "Phấn đấu ít nhất 2 cơ sở giáo dục đại học thuộc nhóm 100 đại học hàng đầu thế giới."
     assert short_fact("đến 2035 mấy trường đại học vào nhóm 100 thế giới?", sentence) == "ít nhất 2"
     assert short_fact("bao nhiêu trường vào top 100?", "Có 100 trường được xét.") is None
+
+
+def test_a_span_of_years_or_a_bare_year_is_not_an_amount():
+    sentence = "Bám sát Quy hoạch tỉnh giai đoạn 2021-2030, tầm nhìn 2050."
+    assert short_fact("kết nối trực tuyến tới bao nhiêu xã phường", sentence) is None
+    assert short_fact("kết nối tới bao nhiêu xã phường", "Hội nghị kết nối tới 166 xã, phường.") == "166 xã"

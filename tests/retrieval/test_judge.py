@@ -510,3 +510,19 @@ def test_who_is_the_deputy_asked_as_la_dong_chi_nao_is_not_answered_by_the_head(
     assert asked_roles(question) == {"phó trưởng ban chỉ đạo"}
     head = "Thành lập Ban Chỉ đạo Trung ương do đồng chí Tổng Bí thư làm Trưởng Ban."
     assert asked_role_missing(question, [head])
+
+
+def test_a_follow_up_asks_what_its_own_words_ask():
+    completed = (
+        "còn tới 2035 thì có mấy trường đại học vô top 100 (NQ 71 có bao nhiêu phần trăm trường đạt chuẩn)"
+    )
+    assert asked_unit(completed) is None and asked_type(completed) == "number"
+    # "ý thứ 7 là gì?" asks the earlier question's kind
+    assert asked_type("ý thứ 7 là gì (NQ 68 có mấy nhiệm vụ, giải pháp)") == asked_type(
+        "NQ 68 có mấy nhiệm vụ"
+    )
+
+
+def test_a_salary_asked_per_month_is_money_but_a_production_volume_is_not():
+    assert asked_unit("lương giáo viên mầm non theo nghị quyết 71 được bao nhiêu một tháng") == "money"
+    assert asked_unit("Dự án Long Thành phải phấn đấu sản lượng mỗi tháng tối thiểu bao nhiêu?") is None
