@@ -34,6 +34,7 @@ from retrieval.judge import (
     asked_unit,
     asked_years,
     body_unnamed,
+    completed_own_part,
     default_judge,
     features,
     hits_about_asked_places,
@@ -184,13 +185,8 @@ def _follow_up_own_terms(question: str) -> set[str]:
     """A follow-up completed with its context ("hạn trình BCH TW là bao giờ (KL 127 giao ai chủ trì …)", see
     retrieval.followup): its own words, which say what is asked now; the context only says what about. Empty
     for a question without that trailing context."""
-    stripped = question.rstrip()
-    if not stripped.endswith(")") or " (" not in stripped:
-        return set()
-    own = stripped[: stripped.rindex(" (")]
-    if "(" in stripped[stripped.rindex(" (") + 2 :]:
-        return set()  # brackets inside brackets: not the completed form
-    return set(_query_terms(own)[0])
+    own = completed_own_part(question)
+    return set(_query_terms(own)[0]) if own is not None else set()
 
 
 def _query_terms(question: str) -> tuple[set[str], set[str]]:

@@ -195,12 +195,20 @@ def own_question(question: str) -> str:
     """A follow-up completed with its earlier question ("còn tới 2035 có mấy trường … (NQ 71 có bao nhiêu phần
     trăm trường …)", see retrieval.followup) asks what its own words ask when they ask an amount, a time, a
     person or a place: its own part; otherwise ("cụ thể hơn", "còn NQ 66?", "ý thứ 7 là gì?") the whole text."""
+    own = completed_own_part(question)
+    return own if own is not None and _OWN_ASK.search(fold(own)) else question
+
+
+def completed_own_part(question: str) -> str | None:
+    """The follow-up's own words of a question completed with its earlier one ("hạn trình BCH TW là bao giờ
+    (KL 127 giao ai chủ trì …)" → "hạn trình BCH TW là bao giờ"); None for any other question."""
     stripped = question.rstrip()
     if not stripped.endswith(")") or " (" not in stripped:
-        return question
-    own = stripped[: stripped.rindex(" (")]
-    folded = fold(own)
-    return own if _OWN_ASK.search(folded) else question
+        return None
+    at = stripped.rindex(" (")
+    if "(" in stripped[at + 2 :]:
+        return None  # brackets inside brackets: not the completed form
+    return stripped[:at]
 
 
 # a follow-up's own asking words that say what kind of answer it wants ("ý thứ 7 là gì?" asks the earlier kind)

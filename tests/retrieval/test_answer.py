@@ -324,50 +324,37 @@ def test_a_list_question_prefers_the_lead_in_that_announces_the_list():
     assert "Điều lệ Đảng" in answer.text and "Chiến lược" in answer.text
 
 
-def test_a_list_the_chunker_cut_between_two_items_is_read_on_separate_lines():
+def _two_passages(first_text: str, second_text: str, sections: tuple[str, str]) -> str:
+    """What the composer reads of the first passage: it and the next one of its document (`_with_next`)."""
     from retrieval.extractive import _with_next
 
-    first = Passage(
-        id="a",
-        text="Quỹ thực hiện các chức năng sau đây:\na) Cho vay doanh nghiệp;\nb) Cho vay khởi nghiệp;\nc) Tài trợ vườn ươm;",
-        section="Điều 9",
-        doc=DOC,
-        position=1,
-    )
-    second = Passage(
-        id="b", text="d) Đầu tư vào các quỹ;\nđ) Tiếp nhận nguồn vốn.", section="Điều 9", doc=DOC, position=2
-    )
-    joined = _with_next(first, lambda source: [first, second])
-    assert "vườn ươm;\nd) Đầu tư" in joined
-    assert find_items(joined) == 5
+    first = Passage(id="a", text=first_text, section=sections[0], doc=DOC, position=1)
+    second = Passage(id="b", text=second_text, section=sections[1], doc=DOC, position=2)
+    return _with_next(first, lambda source: [first, second])
 
 
-def find_items(text: str) -> int:
+def test_a_list_the_chunker_cut_between_two_items_is_read_on_separate_lines():
     from retrieval.lists import find_list
 
-    found = find_list(text, "Quỹ thực hiện các chức năng sau đây:")
-    return len(found.items) if found else 0
+    lead = "Quỹ thực hiện các chức năng sau đây:"
+    joined = _two_passages(
+        f"{lead}\na) Cho vay doanh nghiệp;\nb) Cho vay khởi nghiệp;\nc) Tài trợ vườn ươm;",
+        "d) Đầu tư vào các quỹ;\nđ) Tiếp nhận nguồn vốn.",
+        ("Điều 9", "Điều 9"),
+    )
+    assert "vườn ươm;\nd) Đầu tư" in joined
+    found = find_list(joined, lead)
+    assert found is not None and len(found.items) == 5
 
 
 def test_a_subheading_ending_a_passage_stands_for_the_first_item_of_the_next():
-    from retrieval.extractive import _with_next
     from retrieval.lists import subheading_content
 
-    first = Passage(
-        id="a",
-        text="1. Đối với cao tốc: hoàn thành 3.000 km.\n2. Đối với dự án sân bay Long Thành",
-        section="III",
-        doc=DOC,
-        position=1,
+    joined = _two_passages(
+        "1. Đối với cao tốc: hoàn thành 3.000 km.\n2. Đối với dự án sân bay Long Thành",
+        "a) Hiện nay tổng khối lượng hoàn thành khoảng 61%. Còn lại rất lớn.\nb) Giao Bộ Xây dựng.",
+        ("III", "III › 2. Đối với dự án sân bay Long Thành"),
     )
-    second = Passage(
-        id="b",
-        text="a) Hiện nay tổng khối lượng hoàn thành khoảng 61%. Còn lại rất lớn.\nb) Giao Bộ Xây dựng.",
-        section="III › 2. Đối với dự án sân bay Long Thành",
-        doc=DOC,
-        position=2,
-    )
-    joined = _with_next(first, lambda source: [first, second])
     assert "Long Thành\na) Hiện nay" in joined
     assert subheading_content(joined, "Đối với dự án sân bay Long Thành") == (
         "Đối với dự án sân bay Long Thành: Hiện nay tổng khối lượng hoàn thành khoảng 61%."
