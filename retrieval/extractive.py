@@ -21,7 +21,14 @@ import numpy as np
 from retrieval.citations import format_citation_label
 from retrieval.docrefs import find_refs
 from retrieval.evidence import WORD_RE, CorpusStats, is_stopword, topic_words
-from retrieval.fact_lead import FACT_LEAD, count_lead, person_names, short_fact
+from retrieval.fact_lead import (
+    FACT_LEAD,
+    count_lead,
+    counts_another_noun,
+    person_names,
+    short_fact,
+    swapped_qualifier,
+)
 from retrieval.followup import SOURCE
 from retrieval.judge import (
     Judge,
@@ -46,11 +53,19 @@ from retrieval.judge import (
     unit_found,
 )
 from retrieval.lexicon import default_lexicon
-from retrieval.lists import find_list, is_subheading, line_mark, mark_kind, ordinal, subheading_content
+from retrieval.lists import (
+    announced_count,
+    find_list,
+    is_subheading,
+    line_mark,
+    mark_kind,
+    ordinal,
+    subheading_content,
+)
 from retrieval.search import QueryPlan
 from retrieval.sections import first_sentences, listed_count, section_answer, titled_items
 from retrieval.sentences import candidate_sentences
-from retrieval.textnorm import fold, has_diacritics, nfc
+from retrieval.textnorm import DOC_NUMBER_RE, fold, has_diacritics, nfc
 from retrieval.types import Answer, Citation, Passage, SearchHit
 
 NOT_FOUND = (
@@ -127,14 +142,16 @@ def _answer_type_factor(kind: str | None, sentence: str) -> float:
     """A "when" question is answered by a sentence with a date, a "how many" one by a sentence with a number."""
     if kind == "date":
         return 1.5 if _DATE_IN_TEXT.search(sentence) else 1.0
-    if kind == "number":
-        return 1.3 if re.search(r"\d", sentence) else 1.0
+    if kind == "number":  # a year or a document's number ("Mục II Nghị quyết 68-NQ/TW năm 2025") is no amount
+        return 1.3 if re.search(r"\d", _YEAR_OR_DOC.sub(" ", sentence)) else 1.0
     if kind == "person":  # "ai đồng chủ trì?": the sentence naming people, not the one opening the meeting
         return 1.5 if person_names(sentence) else 1.0
     if kind == "list":  # "… là những gì?": the lead-in announcing the list ("Các thể loại … gồm:") brings it
         return LIST_LEAD_FACTOR if sentence.rstrip().endswith(":") else 1.0
     return 1.0
 
+
+_YEAR_OR_DOC = re.compile(rf"{DOC_NUMBER_RE.pattern}|(?<![\d/.,])(?:19|20)\d{{2}}(?!\d|[/.,]\d)")
 
 LIST_LEAD_FACTOR = 2.4  # undoes the halving of lead-ins in `_sentence_score`, and a little more
 
@@ -281,7 +298,10 @@ def select_sentences(
                 continue
             s = _sentence_score(q_terms, q_bigrams, sentence, stats, place, focus, background)
             if meaning is not None:
-                s += MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
+                m = MEANING_WEIGHT * max(0.0, float(meaning[si]) - MEANING_FLOOR) * 10
+                # a lead-in ("… được nêu tại Mục II như sau:") is close in meaning to any question on what
+                # follows it, yet states nothing: halved like its words, except for a list question
+                s += m * (0.5 if kind != "list" and sentence.rstrip().endswith(":") else 1.0)
             s *= (1.0 - 0.15 * hi) * _answer_type_factor(kind, sentence)
             if roles and holds_role(roles, sentence):
                 s *= 3.0  # the office asked about, with its body: what the question is about
@@ -404,6 +424,26 @@ def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]
         and not (last and first and (mark_kind(last[0]) == mark_kind(first[0]) or is_subheading(last[1])))
     )
     return f"{passage.text}{' ' if cut else chr(10)}{nxt.text}"
+
+
+FOLLOWING_PASSAGES = 4  # how far a list announced with its count is read on
+
+
+def _following(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]] | None) -> list[str]:
+    """Texts of up to `FOLLOWING_PASSAGES` passages after `passage` in its section (beyond the next one, which
+    `_with_next` already joins)."""
+    if doc_passages is None:
+        return []
+    ordered = list(doc_passages(passage.doc.source))
+    at = next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+    if at is None:
+        return []
+    out: list[str] = []
+    for p in ordered[at + 2 : at + 1 + FOLLOWING_PASSAGES]:
+        if p.section != passage.section:
+            break
+        out.append(p.text)
+    return out
 
 
 def _with_previous(
@@ -740,6 +780,11 @@ def compose(
             # a lead-in ("… ưu tiên các lĩnh vực: A; B; C") says which list is asked before a mere item does
             leads_first = sorted(sentences, key=lambda s: ":" not in s)
             listed = next(filter(None, (enumeration(text, s) for s in leads_first)), None)
+            if listed and (announced_count(listed[0]) or 0) > len(listed[1]):
+                # "… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C." and seven paragraphs, which the chunker spread
+                # over the next passages: read on through them
+                longer = "\n".join([text, *_following(hit.passage, doc_passages)])
+                listed = next(filter(None, (enumeration(longer, s) for s in leads_first)), listed)
         if listed:
             head, quote = list_quote(*listed)
             listed_items = len(listed[1])
@@ -774,6 +819,9 @@ def compose(
         # the asked fact first, copied from the first quote ("Trả lời ngắn: tối thiểu 1,5 cm."), then the quotes
         first_sentences_ = next(iter(by_passage.values()))[1]
         fact = short_fact(question, " ".join(first_sentences_))
+        said = " ".join(first_sentences_)
+        if fact and (swapped_qualifier(question, said, fact) or counts_another_noun(question, said, fact)):
+            return refusal(question, hits, plan, referenced)
         if fact:
             parts.insert(0, f"{FACT_LEAD} {fact}.")
     elif listed_items:

@@ -15,6 +15,7 @@ from importlib import resources
 
 from retrieval.evidence import STOPWORDS, WORD_RE
 from retrieval.judge import asked_type, asked_unit
+from retrieval.lexicon import default_lexicon
 from retrieval.places import province_names
 from retrieval.textnorm import DOC_NUMBER_RE, fold
 
@@ -144,7 +145,8 @@ def count_lead(question: str, count: int) -> str | None:
     m = _COUNT_ASKED.search(question)
     if m is None or count < 1:
         return None
-    noun = m.group("noun").strip(" ,")
+    # "mấy nhiệm vụ trọng tâm năm 2026": the year's "năm" (its number is not matched) ends the noun
+    noun = re.sub(r"\s+(?:năm|tháng|ngày)$", "", m.group("noun").strip(" ,"), flags=re.IGNORECASE)
     if fold(noun) == noun.lower() or fold(noun).split()[0] in _NOT_COUNTED:
         return None
     if noun.count(",") > 1 or _ANOTHER_NOUN.match(question[m.end() :]):
@@ -229,3 +231,113 @@ def short_fact(question: str, sentence: str) -> str | None:
     if found is None:
         return None
     return " ".join(sentence[found.start() : found.end()].split()).strip(" ,;:")
+
+
+# "bao nhiêu % trường mầm non …" over "… ít nhất 80% trường phổ thông đạt chuẩn": the value counts another kind
+# of the asked thing. The words right after the asking words name what is counted; when the quoted value is
+# followed by the same head word ("trường") and then another qualifier ("phổ thông", not "mầm non"), the
+# document states the figure for something else: a near miss, not an answer.
+_COUNTED_AFTER = re.compile(r"\b(?:bao nhieu|may)\b(?:\s*(?:%|phan tram))?\s+")
+# words that end what is counted or join it to the rest of the sentence, never a qualifier of it
+_NOT_QUALIFIER = frozenset(
+    [
+        "phai",
+        "dat",
+        "theo",
+        "vay",
+        "cho",
+        "la",
+        "co",
+        "duoc",
+        "ve",
+        "cua",
+        "trong",
+        "va",
+        "thi",
+        "nam",
+        "den",
+        "toi",
+        "o",
+        "tai",
+        "se",
+        "hien",
+        "nay",
+        "da",
+        "hong",
+        "khong",
+        "ha",
+        "nhe",
+        "a",
+        "moi",
+        "hang",
+        "nhung",
+        "cac",
+        "so",
+    ]
+)
+
+
+def _initials(abbreviation: str, words: list[str]) -> bool:
+    """ "ns" for "ngân sách", "dh" for "đại học": the asked word abbreviates the words written out."""
+    n = len(abbreviation)
+    return 2 <= n <= 4 and len(words) >= n and "".join(w[0] for w in words[:n]) == abbreviation
+
+
+def swapped_qualifier(question: str, sentence: str, fact: str) -> bool:
+    """True when `fact` (copied from `sentence`) counts the asked thing's head word with another qualifier.
+
+    Folded word comparison: the question's words after "bao nhiêu / mấy [%]" against the sentence's words
+    right after the fact. Both must share at least the first word, then differ in a word that is a qualifier
+    on both sides (not a verb like "đạt", a preposition or a particle) and that is not an abbreviation of the
+    sentence's words ("tổng chi NS" is "tổng chi ngân sách")."""
+    folded = fold(question)
+    m = _COUNTED_AFTER.search(folded)
+    at = sentence.find(fact)
+    if m is None or at < 0:
+        return False
+    asked = WORD_RE.findall(folded[m.end() :])[:AFTER]
+    rest = sentence[at + len(fact) :]
+    if "/" in " ".join(rest.split()[: AFTER + 1]):
+        return False  # "02 công trình/dự án đủ điều kiện": alternatives, not one qualifier
+    after = WORD_RE.findall(fold(rest))[: AFTER + 1]
+    k = 0
+    while k < min(len(asked), len(after)) and asked[k] == after[k]:
+        k += 1
+    if k == 0 or k >= len(asked) or k >= len(after):
+        return False
+    a, b = asked[k], after[k]
+    if a in _NOT_QUALIFIER or b in _NOT_QUALIFIER or not b.isalpha() or not a.isalpha():
+        return False
+    return a != b and not _initials(a, after[k:])
+
+
+_PEOPLE_COUNTED = frozenset({"nguoi", "truong", "ca", "luot"})  # "người" is counted as "trường hợp", "lượt"
+
+
+def counts_another_noun(question: str, sentence: str, fact: str) -> bool:
+    """True when `fact` counts a thing the question does not ask about, and the sentence never names the asked
+    one: "bao nhiêu điều dưỡng?" over "… ít nhất 1.000 bác sĩ …". The fact's words after its number must be a
+    noun of two or more syllables ("bác sĩ", not a unit like "tuổi", "tỷ đồng"), sharing no word with the
+    asked words (nor with their lexicon rewrite: "công ty" asks for "doanh nghiệp"), and the asked pair of
+    words ("điều dưỡng") must be absent from the sentence."""
+    tail = [w for w in WORD_RE.findall(fold(re.split(r"\d", fact)[-1])) if w.isalpha()]
+    if len(tail) < 2:
+        return False
+    asked: set[str] = set()
+    pair = ""
+    for text in (question, default_lexicon().rewrite(question)):
+        folded = fold(text)
+        m = _COUNTED_AFTER.search(folded)
+        if m is None:
+            return False
+        words = WORD_RE.findall(folded[m.end() :])[:3]
+        if (
+            len(words) < 2
+            or words[0] in _NOT_QUALIFIER | _PEOPLE_COUNTED
+            or words[1] in _NOT_QUALIFIER
+            or len(_COUNTED_AFTER.findall(folded)) > 1  # "cho bao nhiêu người, hết bao nhiêu tiền"
+        ):
+            return False
+        pair = pair or " ".join(words[:2])
+        asked |= set(words)
+    return not set(tail) & asked and pair not in " ".join(WORD_RE.findall(fold(sentence)))

@@ -328,7 +328,48 @@ def find_list(text: str, sentence: str) -> Enumeration | None:
             found = None
     if found is not None:
         found.lead = _strip_mark(found.lead)
+        if found.kind in ("semicolon", "inline") and not found.tail:
+            # the count may sit in the sentence before the lead-in ("… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C.")
+            at = paragraph.find(found.lead)
+            before = paragraph[: at + len(found.lead)] if at >= 0 else found.lead
+            found.items += _announced_rest(before, found.items, lines[idx + 1 :])
     return found
+
+
+_NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+# "… tập trung thực hiện tốt 10 nhiệm vụ trọng tâm. Cụ thể:": the count a lead-in announces, a small number
+# followed by a word (not "%", not a year, not "10/2025")
+_ANNOUNCED = re.compile(
+    r"(?<![\w,./])(\d{1,2}|hai|ba|bốn|sáu|bảy|tám|chín|mười)\s+(?=[^\W\d])", re.IGNORECASE
+)
+
+
+def announced_count(lead: str) -> int | None:
+    """The number of items a lead-in announces ("… 10 nhiệm vụ trọng tâm. Cụ thể:" → 10), read in its last
+    two sentences; None when it names none. ("năm" is left out: it is far more often "year".)"""
+    tail = " ".join(split_sentences(lead)[-2:])
+    found = _ANNOUNCED.findall(tail)
+    if not found:
+        return None
+    word = found[-1].lower()
+    n = int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    return n if 2 <= n <= 20 else None
+
+
+def _announced_rest(lead: str, items: list[str], following: list[str]) -> list[str]:
+    """The items a paragraph's list leaves to the next paragraphs: "… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C."
+    followed by seven plain paragraphs, one item each (a news article's way). Only when the lead-in's count
+    is larger than the items found and exactly that many plain paragraphs (no marker, no heading, no lead-in
+    of their own) follow; otherwise nothing is added."""
+    n = announced_count(lead)
+    if n is None or n <= len(items):
+        return []
+    rest = following[: n - len(items)]
+    if len(rest) < n - len(items) or any(
+        line_mark(ln) or is_heading(ln) or ln.rstrip().endswith(":") for ln in rest
+    ):
+        return []
+    return [ln.strip() for ln in rest]
 
 
 def _line_of(lines: list[str], text: str, before: int) -> int:

@@ -354,3 +354,22 @@ def test_a_document_the_corpus_lacks_gets_one_message_with_what_to_do(engine):
 def test_who_attended_is_answered_by_the_sentence_naming_them_not_the_one_setting_the_meeting(engine):
     answer = ask(engine, "hoi nghi tong ket cua so noi vu ngay 5/1 ai du va chi dao")
     assert answer.grounded and answer.text.startswith("Trả lời ngắn: Trần Duy Đông."), answer.text[:300]
+
+
+def test_a_news_reports_counted_list_is_read_on_through_its_paragraphs(engine):
+    # "… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C." then seven paragraphs over four passages: all ten, counted
+    answer = ask(engine, "Chủ tịch Phú Thọ giao Sở Nội vụ mấy nhiệm vụ trọng tâm năm 2026, gồm gì")
+    assert answer.text.startswith("Trả lời ngắn: 10 nhiệm vụ trọng tâm."), answer.text[:200]
+    assert "chính sách tiền lương, bảo hiểm xã hội" in answer.text
+
+
+def test_a_figure_for_another_kind_or_another_noun_is_refused(engine):
+    assert not ask(engine, "NQ 71 mục tiêu đến 2030 bao nhiêu % trường mầm non đạt chuẩn quốc gia").grounded
+    assert not ask(engine, "NQ 72 quy định đến 2030 mỗi trạm y tế xã phải có bao nhiêu điều dưỡng?").grounded
+    kept = ask(engine, "NQ 71 đến 2030 bao nhiêu % trường phổ thông đạt chuẩn quốc gia?")
+    assert kept.grounded and "80%" in kept.text
+
+
+def test_a_year_follow_up_is_answered_by_that_years_figure_not_by_the_lead_in(engine):
+    answer = ask(engine, "con 2045 thi sao", "nghi quyet 68 muc tieu 2030 co bao nhieu doanh nghiep")
+    assert answer.grounded and "3 triệu doanh nghiệp" in answer.text, answer.text[:300]

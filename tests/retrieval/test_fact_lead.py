@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from retrieval.fact_lead import count_lead, person_names, short_fact
+from retrieval.fact_lead import (
+    count_lead,
+    counts_another_noun,
+    person_names,
+    short_fact,
+    swapped_qualifier,
+)
 
 TARGETS = (
     "Đến năm 2030, tăng chiều cao trung bình của trẻ em và thanh thiếu niên từ 1 - 18 tuổi thêm tối thiểu 1,5 cm; "
@@ -114,6 +120,7 @@ def test_a_name_opens_with_a_family_name_and_a_province_is_no_one():
         ("6 rõ gồm những gì?", None),  # nothing counted
         ("tăng mấy phần trăm?", None),  # an amount, not a count of items
         ("Bộ ban hành mấy quyết định, kế hoạch, công văn?", None),  # three counts asked, not one
+        ("Sở giao mấy nhiệm vụ trọng tâm năm 2026?", "Trả lời ngắn: 8 nhiệm vụ trọng tâm."),  # not "… năm."
     ],
 )
 def test_a_count_question_over_a_list_opens_with_the_count_and_the_asked_noun(question, lead):
@@ -150,3 +157,37 @@ def test_a_span_of_years_or_a_bare_year_is_not_an_amount():
     sentence = "Bám sát Quy hoạch tỉnh giai đoạn 2021-2030, tầm nhìn 2050."
     assert short_fact("kết nối trực tuyến tới bao nhiêu xã phường", sentence) is None
     assert short_fact("kết nối tới bao nhiêu xã phường", "Hội nghị kết nối tới 166 xã, phường.") == "166 xã"
+
+
+SCHOOLS = "Xây dựng mạng lưới trường lớp; có ít nhất 80% trường phổ thông đạt chuẩn quốc gia."
+
+
+@pytest.mark.parametrize(
+    ("question", "swapped"),
+    [
+        ("đến 2030 bao nhiêu % trường mầm non đạt chuẩn quốc gia?", True),  # the figure is of another kind
+        ("bao nhieu % truong mam non dat chuan", True),
+        ("đến 2030 bao nhiêu % trường phổ thông đạt chuẩn quốc gia?", False),
+        ("bao nhiêu % trường đạt chuẩn quốc gia?", False),  # "đạt" is no qualifier
+        ("tỉ lệ đạt chuẩn là bao nhiêu?", False),  # nothing counted after the asking words
+    ],
+)
+def test_a_figure_for_another_kind_of_the_asked_thing_is_a_swapped_qualifier(question, swapped):
+    assert swapped_qualifier(question, SCHOOLS, short_fact(question, SCHOOLS) or "ít nhất 80%") is swapped
+
+
+def test_an_abbreviation_or_alternatives_are_no_other_qualifier():
+    budget = "Chi cho công tác xây dựng pháp luật tối thiểu 0,5% tổng chi ngân sách hằng năm."
+    assert not swapped_qualifier("tối thiểu bao nhiêu % tổng chi NS?", budget, "tối thiểu 0,5%")
+    works = "Mỗi tổ chức phấn đấu có ít nhất 02 công trình/dự án đủ điều kiện khởi công."
+    assert not swapped_qualifier("có ít nhất bao nhiêu công trình khởi công?", works, "ít nhất 02")
+
+
+def test_a_count_of_another_noun_that_the_sentence_never_names_is_no_answer():
+    doctors = "Mỗi năm các địa phương điều động ít nhất 1.000 bác sĩ về làm việc tại trạm y tế cấp xã."
+    assert counts_another_noun("mỗi trạm y tế xã có bao nhiêu điều dưỡng?", doctors, "ít nhất 1.000 bác sĩ")
+    assert not counts_another_noun("điều động bao nhiêu bác sĩ về xã?", doctors, "ít nhất 1.000 bác sĩ")
+    # "người" is counted as "trường hợp"; two asks in one question are not compared
+    cases = "Giải quyết thôi việc cho 1.245 trường hợp với kinh phí 5.535 tỷ đồng."
+    assert not counts_another_noun("bao nhiêu người thôi việc?", cases, "1.245 trường hợp")
+    assert not counts_another_noun("cho bao nhiêu cán bộ nghỉ, hết bao nhiêu tiền", cases, "1.245 trường hợp")

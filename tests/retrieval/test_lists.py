@@ -1,9 +1,11 @@
 """Enumerations in a passage (retrieval.lists): lists on their own lines, sub-headings, inline markers, clauses."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.lists import (
+    announced_count,
     block_list,
     find_list,
     inline_list,
@@ -223,3 +225,40 @@ def test_names_announced_by_a_lead_in_are_a_list_even_when_short():
     assert found is not None
     assert found.items == ["Cương lĩnh chính trị", "Điều lệ Đảng", "Chiến lược"]
     assert mark_kind("1-") == "num-" and ordinal("2-") == 2
+
+
+def test_a_list_announced_with_its_count_reads_on_through_the_plain_paragraphs_that_follow():
+    text = (
+        "Chủ tịch đề nghị Sở tập trung thực hiện tốt 5 nhiệm vụ trọng tâm. Cụ thể: Sở cần quan tâm công tác "
+        "xây dựng Đảng; giữ gìn đoàn kết trong toàn cơ quan.\n"
+        "Quán triệt nghiêm túc các chủ trương của Đảng.\n"
+        "Siết chặt kỷ cương hành chính và kỷ luật công vụ.\n"
+        "Thực hiện tốt chính sách tiền lương, bảo hiểm xã hội.\n"
+        "Đồng chí Chủ tịch cũng đề nghị các sở phối hợp."
+    )
+    found = find_list(text, "Chủ tịch đề nghị Sở tập trung thực hiện tốt 5 nhiệm vụ trọng tâm.")
+    assert found is not None and announced_count(found.lead) == 5
+    assert found.items[2:] == [
+        "Quán triệt nghiêm túc các chủ trương của Đảng.",
+        "Siết chặt kỷ cương hành chính và kỷ luật công vụ.",
+        "Thực hiện tốt chính sách tiền lương, bảo hiểm xã hội.",
+    ]
+    # without a count, or when too few plain paragraphs follow, the list is what the paragraph holds
+    uncounted = text.replace("5 nhiệm vụ", "các nhiệm vụ")
+    assert len(find_list(uncounted, "Cụ thể: Sở cần quan tâm công tác xây dựng Đảng").items) == 2
+    short = text.replace("5 nhiệm vụ", "9 nhiệm vụ")
+    assert len(find_list(short, "Cụ thể: Sở cần quan tâm công tác xây dựng Đảng").items) == 2
+
+
+@pytest.mark.parametrize(
+    ("lead", "count"),
+    [
+        ("Sở đề ra 10 nhiệm vụ trọng tâm. Cụ thể:", 10),
+        ("Nghị quyết nêu ba nhóm giải pháp sau:", 3),
+        ("Năm 2026, tỉnh phấn đấu như sau:", None),  # a year is no count
+        ("Tăng 15% so với năm trước, cụ thể:", None),
+        ("Trong năm nhiệm vụ trọng tâm:", None),  # "năm" is far more often "year"
+    ],
+)
+def test_the_count_a_lead_in_announces(lead, count):
+    assert announced_count(lead) == count
