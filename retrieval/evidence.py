@@ -115,6 +115,8 @@ STOPWORDS = set(
         "ct",
         "qd",
         "hom",
+        "roi",  # "xong được bao nhiêu % rồi": a particle
+        "gio",  # "5G giờ phủ được bao nhiêu": now ("bao giờ" asks when, and is an asking word anyway)
     ]
 )
 WORD_RE = re.compile(r"\w+")
@@ -151,6 +153,7 @@ _STOP_SPELLINGS = {
     "duoc": "được",
     "gi": "gì",
     "gom": "gồm",
+    "gio": "giờ",
     "ha": "hả hà",
     "hay": "hay",
     "hien": "hiện",
@@ -186,6 +189,7 @@ _STOP_SPELLINGS = {
     "quy": "quy",
     "quyet": "quyết",
     "ra": "ra",
+    "roi": "rồi",
     "sao": "sao",
     "sau": "sau",
     "se": "sẽ",

@@ -142,8 +142,10 @@ def _answer_type_factor(kind: str | None, sentence: str) -> float:
     """A "when" question is answered by a sentence with a date, a "how many" one by a sentence with a number."""
     if kind == "date":
         return 1.5 if _DATE_IN_TEXT.search(sentence) else 1.0
-    if kind == "number":  # a year or a document's number ("Mục II Nghị quyết 68-NQ/TW năm 2025") is no amount
-        return 1.3 if re.search(r"\d", _YEAR_OR_DOC.sub(" ", sentence)) else 1.0
+    if kind == "number":
+        # a year, a document's number ("Mục II Nghị quyết 68-NQ/TW năm 2025"), an item's marker ("(5)") or a
+        # name with a digit ("5G") is no amount
+        return 1.3 if _AMOUNT_IN_TEXT.search(_YEAR_OR_DOC.sub(" ", sentence)) else 1.0
     if kind == "person":  # "ai đồng chủ trì?": the sentence naming people, not the one opening the meeting
         return 1.5 if person_names(sentence) else 1.0
     if kind == "list":  # "… là những gì?": the lead-in announcing the list ("Các thể loại … gồm:") brings it
@@ -152,6 +154,8 @@ def _answer_type_factor(kind: str | None, sentence: str) -> float:
 
 
 _YEAR_OR_DOC = re.compile(rf"{DOC_NUMBER_RE.pattern}|(?<![\d/.,])(?:19|20)\d{{2}}(?!\d|[/.,]\d)")
+
+_AMOUNT_IN_TEXT = re.compile(r"(?<![\w(])\d+(?:[.,]\d+)*(?![\w)])")
 
 LIST_LEAD_FACTOR = 2.4  # undoes the halving of lead-ins in `_sentence_score`, and a little more
 
@@ -426,7 +430,13 @@ def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]
     return f"{passage.text}{' ' if cut else chr(10)}{nxt.text}"
 
 
-FOLLOWING_PASSAGES = 4  # how far a list announced with its count is read on
+FOLLOWING_PASSAGES = 4  # how far a list announced with its count, or reaching the text's end, is read on
+
+
+def _ends_with(text: str, item: str) -> bool:
+    """Whether `text` ends with `item` (the list's last item reaches the end of what was read)."""
+    tail = " ".join(item.split())[-40:]
+    return bool(tail) and " ".join(text.split()).endswith(tail)
 
 
 def _following(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]] | None) -> list[str]:
@@ -780,9 +790,11 @@ def compose(
             # a lead-in ("… ưu tiên các lĩnh vực: A; B; C") says which list is asked before a mere item does
             leads_first = sorted(sentences, key=lambda s: ":" not in s)
             listed = next(filter(None, (enumeration(text, s) for s in leads_first)), None)
-            if listed and (announced_count(listed[0]) or 0) > len(listed[1]):
-                # "… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C." and seven paragraphs, which the chunker spread
-                # over the next passages: read on through them
+            if listed and (
+                (announced_count(listed[0]) or 0) > len(listed[1]) or _ends_with(text, listed[1][-1])
+            ):
+                # "… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C." and seven paragraphs, or items (1) … (5) one a
+                # passage, which the chunker spread over the next passages: read on through them
                 longer = "\n".join([text, *_following(hit.passage, doc_passages)])
                 listed = next(filter(None, (enumeration(longer, s) for s in leads_first)), listed)
         if listed:

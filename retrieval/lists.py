@@ -3,7 +3,7 @@
 An answer to a list question is the whole enumeration, every item in order, never a sub-heading alone and never
 one item of a list written inside a sentence. Three shapes are recognised, all pure functions of the text:
 
-- a list on its own lines (`block_list`): items marked "-", "+", "•", "1.", "1)", "1-", "(1)", "a)", "(i)", introduced
+- a list on its own lines (`block_list`): items marked "-", "+", "•", "1.", "1)", "1-", "(1)", "a)", "(i)", "Thứ nhất,", introduced
   by a line ending with ":" or by a sub-heading. A marked line that is a sub-heading ("- Mục tiêu đến năm
   2030", short, no final punctuation) followed by items of another marker ("+ …") stands for those items;
   unmarked paragraphs between items belong to the item above them;
@@ -23,8 +23,11 @@ _ROMAN = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xi
 _LETTERS = "abcdđeghiklmnopqrstuvxy"  # Vietnamese lists skip f, j, w, z and put đ after d
 
 # a marker at the start of a line, and its kind
+_THU = ["nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười"]
 _LINE_MARK = re.compile(
-    r"^\s*(?P<mark>[-•+*–]|\((?:[ivx]{1,5}|\d{1,2}|[a-zđ])\)|\d{1,2}[.)-]|[a-zđ]\))\s+(?=\S)"
+    r"^\s*(?P<mark>[-•+*–]|\((?:[ivx]{1,5}|\d{1,2}|[a-zđ])\)|\d{1,2}[.)-]|[a-zđ]\)"
+    # "Thứ nhất, …", "Thứ hai, …" (a notice's requests), not a weekday ("Thứ Hai, ngày 12/1")
+    rf"|Thứ (?:{'|'.join(_THU)}),(?! ngày))\s+(?=\S)"
 )
 _END_PUNCT = '.;:!?…"”)'
 SUBHEADING_WORDS = 14  # a marked line of at most this many words, without final punctuation, may head items
@@ -53,8 +56,11 @@ class Enumeration:
 
 
 def mark_kind(mark: str) -> str:
-    """ "dash" ("-", "–", "•", "*"), "plus", "num" ("1.", "1)", "(1)"), "alpha" ("a)", "(a)"), "roman" ("(i)")."""
+    """ "dash" ("-", "–", "•", "*"), "plus", "num" ("1.", "1)", "(1)"), "alpha" ("a)", "(a)"), "roman" ("(i)"),
+    "thu" ("Thứ nhất,")."""
     m = mark.strip()
+    if m.startswith("Thứ "):
+        return "thu"
     if m in "-•*–":
         return "dash"
     if m == "+":
@@ -69,6 +75,8 @@ def mark_kind(mark: str) -> str:
 
 def ordinal(mark: str) -> int | None:
     """Position of a marker in its sequence: "3." → 3, "c)" → 3, "(iii)" → 3; None for a dash."""
+    if mark.startswith("Thứ "):
+        return _THU.index(mark[4:].rstrip(",")) + 1
     inner = mark.strip().strip("()").rstrip(".)-")
     if inner.isdigit():
         return int(inner)

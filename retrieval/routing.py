@@ -445,7 +445,7 @@ def _date_elsewhere(missing: Answer, catalog: Catalog, source: str) -> Answer:
                     dated = _DATE_RE.search(sentence[: issued.start()])
                     day = _iso(dated.group(0)) if dated else None
                     if day:
-                        text = f"{statement}; theo {cit.label()}, {doc_name(card)} được ban hành ngày {display_date(day)}."
+                        text = f"{statement}; theo {cit.label()}, {doc_name(card)} được ban hành ngày {_as_written(day, sentence)}."
                         return Answer(
                             question=missing.question,
                             text=text,

@@ -373,3 +373,15 @@ def test_a_figure_for_another_kind_or_another_noun_is_refused(engine):
 def test_a_year_follow_up_is_answered_by_that_years_figure_not_by_the_lead_in(engine):
     answer = ask(engine, "con 2045 thi sao", "nghi quyet 68 muc tieu 2030 co bao nhieu doanh nghiep")
     assert answer.grounded and "3 triệu doanh nghiệp" in answer.text, answer.text[:300]
+
+
+def test_a_list_spread_one_item_a_passage_is_read_whole(engine):
+    answer = ask(engine, "NQ 68 nêu mấy quan điểm chỉ đạo? liệt kê ngắn thôi")
+    assert answer.text.startswith("Trả lời ngắn: 5 quan điểm chỉ đạo."), answer.text[:200]
+    assert "Tạo môi trường kinh doanh thông thoáng, minh bạch" in answer.text
+
+
+def test_an_amount_is_not_a_markers_or_a_names_digit(engine):
+    # "(5) … độ phủ … mạng 5G" holds no amount; "(4) … phải đạt 90% … (đến nay mới đạt 39,5%)" does
+    answer = ask(engine, "5G giờ phủ được bao nhiêu % rồi, TB 624 nói sao")
+    assert answer.grounded and "39,5%" in answer.text, answer.text[:300]

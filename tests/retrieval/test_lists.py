@@ -9,6 +9,7 @@ from retrieval.lists import (
     block_list,
     find_list,
     inline_list,
+    line_mark,
     mark_kind,
     ordinal,
     paren_list,
@@ -262,3 +263,18 @@ def test_a_list_announced_with_its_count_reads_on_through_the_plain_paragraphs_t
 )
 def test_the_count_a_lead_in_announces(lead, count):
     assert announced_count(lead) == count
+
+
+def test_a_notices_requests_numbered_in_words_are_a_list():
+    lines = [
+        "Thứ nhất, các bộ, ngành phải quyết liệt hơn nữa.",
+        "Thứ hai, các địa phương hoàn thành dứt điểm công tác GPMB.",
+        "Thời gian qua các tỉnh chịu ảnh hưởng lớn của bão.",
+        "Thứ ba, các tuyến cao tốc phải đồng bộ cả hệ thống trạm dừng nghỉ.",
+    ]
+    found = find_list("\n".join(lines), "Thứ hai, các địa phương hoàn thành dứt điểm công tác GPMB.")
+    assert found is not None and found.kind == "thu" and len(found.items) == 3
+    assert found.items[2].startswith("các tuyến cao tốc")
+    # a weekday is no marker
+    assert line_mark("Thứ Hai, ngày 12/1, Sở họp.") is None and line_mark("Thứ hai, ngày 12/1 họp") is None
+    assert ordinal("Thứ tư,") == 4

@@ -15,6 +15,7 @@ from retrieval.shorthand import Shorthand, default_shorthand, expand_shorthand, 
         ("hộ kinh doanh còn đóng thuế ko?", "hộ kinh doanh còn đóng thuế không?"),
         ("Ko biết NQ 57 ntn", "không biết NQ 57 như thế nào"),
         ("con nít có dc miễn học phí j ko", "con nít có được miễn học phí gì không"),
+        ("Long Thành gđ 1 xong chưa", "Long Thành giai đoạn 1 xong chưa"),
     ],
 )
 def test_chat_shorthand_is_spelled_out(typed, meant):

@@ -84,3 +84,6 @@ def test_stopwords_go_by_spelling_when_the_question_has_its_accents():
     assert "biet" not in topic_words("tinh phu tho biet phai bao nhieu can bo")  # no accents: the stopword
     assert is_stopword("phải", True) and not is_stopword("phái", True) and is_stopword("phai", False)
     assert not is_stopword("đầu", True) and not is_stopword("tư", True) and is_stopword("từ", True)
+    # "5G giờ phủ được bao nhiêu % rồi": particles of speech, not words a passage must hold
+    assert topic_words("5G giờ phủ được bao nhiêu % rồi") == ["5g", "phu"]
+    assert is_stopword("giờ", True) and not is_stopword("gió", True)
