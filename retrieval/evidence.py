@@ -117,6 +117,7 @@ STOPWORDS = set(
         "hom",
         "roi",  # "xong được bao nhiêu % rồi": a particle
         "gio",  # "5G giờ phủ được bao nhiêu": now ("bao giờ" asks when, and is an asking word anyway)
+        "ta",  # "là bữa nào ta?": a particle
     ]
 )
 WORD_RE = re.compile(r"\w+")
@@ -194,6 +195,7 @@ _STOP_SPELLINGS = {
     "sau": "sau",
     "se": "sẽ",
     "so": "số sở",
+    "ta": "ta",
     "tai": "tại",
     "tb": "tb",
     "the": "thế",
@@ -230,10 +232,25 @@ def is_stopword(word: str, accented: bool) -> bool:
     return word in _STOP_SPELLINGS[folded].split()
 
 
+# "bữa nào", "chừng nào", "hồi nào": everyday ways of asking when; their first word is no topic ("bữa ăn trưa",
+# "chung sức" keep theirs)
+_WHEN_ASKED = frozenset({"bua", "hom", "hoi", "chung", "luc"})
+
+
+def _without_when_asked(words: list[str], folded: list[str]) -> list[str]:
+    return [
+        w
+        for i, w in enumerate(words)
+        if not (folded[i] in _WHEN_ASKED and i + 1 < len(folded) and folded[i + 1] == "nao")
+    ]
+
+
 def topic_words(text: str) -> list[str]:
     """The words of `text` that carry a topic, folded, in order (see `is_stopword`)."""
     accented = has_diacritics(text)
-    return [fold(w) for w in WORD_RE.findall(nfc(text).lower()) if not is_stopword(w, accented)]
+    spelled = WORD_RE.findall(nfc(text).lower())
+    spelled = _without_when_asked(spelled, [fold(w) for w in spelled])
+    return [fold(w) for w in spelled if not is_stopword(w, accented)]
 
 
 _REF_WORD = re.compile(r"^(nq|kl|tb|cv|ct|qd|tt|nd|kh)\d+$")
@@ -253,9 +270,10 @@ class CorpusStats:
 
 
 def content_terms(text: str) -> set[str]:
+    words = WORD_RE.findall(fold(text))
     return {
         w
-        for w in WORD_RE.findall(fold(text))
+        for w in _without_when_asked(words, words)
         if w not in STOPWORDS and not (w.isdigit() and len(w) < 2) and not _REF_WORD.match(w)
     }
 

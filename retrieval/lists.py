@@ -334,6 +334,10 @@ def find_list(text: str, sentence: str) -> Enumeration | None:
         )
         if found is not None and not announced and all(is_subheading(it) for it in found.items):
             found = None
+    if found is not None and found.kind == "thu" and not lines[idx].rstrip().endswith(":"):
+        # "Thứ hai, … ; cái gì có lợi cho dân …": a notice's requests are whole paragraphs, each long; a chosen
+        # one is what was asked (its words), and the requests are listed only under a lead-in announcing them
+        return None
     if found is not None:
         found.lead = _strip_mark(found.lead)
         if found.kind in ("semicolon", "inline") and not found.tail:

@@ -385,3 +385,10 @@ def test_an_amount_is_not_a_markers_or_a_names_digit(engine):
     # "(5) … độ phủ … mạng 5G" holds no amount; "(4) … phải đạt 90% … (đến nay mới đạt 39,5%)" does
     answer = ask(engine, "5G giờ phủ được bao nhiêu % rồi, TB 624 nói sao")
     assert answer.grounded and "39,5%" in answer.text, answer.text[:300]
+
+
+def test_everyday_ways_of_asking_when_and_sending_staff_to_communes(engine):
+    day = ask(engine, "cái ngày sức khỏe cho cả dân mình là bữa nào ta")
+    assert day.grounded and "7/4 hằng năm" in day.text, day.text[:300]
+    staff = ask(engine, "Phú Thọ đưa nhiêu cán bộ xuống xã làm vậy")
+    assert staff.text.startswith("Trả lời ngắn: 651 cán bộ."), staff.text[:300]

@@ -265,16 +265,21 @@ def test_the_count_a_lead_in_announces(lead, count):
     assert announced_count(lead) == count
 
 
-def test_a_notices_requests_numbered_in_words_are_a_list():
+def test_a_notices_requests_numbered_in_words_are_a_list_under_their_lead_in():
     lines = [
+        "Thủ tướng yêu cầu như sau:",
         "Thứ nhất, các bộ, ngành phải quyết liệt hơn nữa.",
-        "Thứ hai, các địa phương hoàn thành dứt điểm công tác GPMB.",
+        "Thứ hai, các địa phương hoàn thành dứt điểm công tác GPMB; cái gì có lợi cho dân phải hết sức làm.",
         "Thời gian qua các tỉnh chịu ảnh hưởng lớn của bão.",
         "Thứ ba, các tuyến cao tốc phải đồng bộ cả hệ thống trạm dừng nghỉ.",
     ]
-    found = find_list("\n".join(lines), "Thứ hai, các địa phương hoàn thành dứt điểm công tác GPMB.")
+    found = find_list("\n".join(lines), "Thủ tướng yêu cầu như sau:")
     assert found is not None and found.kind == "thu" and len(found.items) == 3
     assert found.items[2].startswith("các tuyến cao tốc")
+    # a request chosen for its own words is quoted, not swapped for the list of the requests
+    assert (
+        find_list("\n".join(lines[1:]), "Thứ hai, các địa phương hoàn thành dứt điểm công tác GPMB;") is None
+    )
     # a weekday is no marker
     assert line_mark("Thứ Hai, ngày 12/1, Sở họp.") is None and line_mark("Thứ hai, ngày 12/1 họp") is None
     assert ordinal("Thứ tư,") == 4

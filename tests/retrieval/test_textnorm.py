@@ -87,3 +87,6 @@ def test_stopwords_go_by_spelling_when_the_question_has_its_accents():
     # "5G giờ phủ được bao nhiêu % rồi": particles of speech, not words a passage must hold
     assert topic_words("5G giờ phủ được bao nhiêu % rồi") == ["5g", "phu"]
     assert is_stopword("giờ", True) and not is_stopword("gió", True)
+    # "bữa nào", "chừng nào" ask when; "bữa ăn trưa", "chung sức" keep their words
+    assert topic_words("ngày sức khỏe là bữa nào ta") == ["ngay", "suc", "khoe"]
+    assert topic_words("hỗ trợ bữa ăn trưa, chung sức") == ["ho", "tro", "bua", "an", "trua", "chung", "suc"]
