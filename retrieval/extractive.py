@@ -27,7 +27,6 @@ from retrieval.fact_lead import (
     counts_another_noun,
     person_names,
     short_fact,
-    swapped_qualifier,
 )
 from retrieval.followup import SOURCE
 from retrieval.judge import (
@@ -832,7 +831,7 @@ def compose(
         first_sentences_ = next(iter(by_passage.values()))[1]
         fact = short_fact(question, " ".join(first_sentences_))
         said = " ".join(first_sentences_)
-        if fact and (swapped_qualifier(question, said, fact) or counts_another_noun(question, said, fact)):
+        if fact and counts_another_noun(question, said, fact):
             return refusal(question, hits, plan, referenced)
         if fact:
             parts.insert(0, f"{FACT_LEAD} {fact}.")

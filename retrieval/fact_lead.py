@@ -233,12 +233,9 @@ def short_fact(question: str, sentence: str) -> str | None:
     return " ".join(sentence[found.start() : found.end()].split()).strip(" ,;:")
 
 
-# "bao nhiêu % trường mầm non …" over "… ít nhất 80% trường phổ thông đạt chuẩn": the value counts another kind
-# of the asked thing. The words right after the asking words name what is counted; when the quoted value is
-# followed by the same head word ("trường") and then another qualifier ("phổ thông", not "mầm non"), the
-# document states the figure for something else: a near miss, not an answer.
+# What a question counts: the words right after "bao nhiêu / mấy [%]" ("bao nhiêu điều dưỡng").
 _COUNTED_AFTER = re.compile(r"\b(?:bao nhieu|may)\b(?:\s*(?:%|phan tram))?\s+")
-# words that end what is counted or join it to the rest of the sentence, never a qualifier of it
+# words that end what is counted or join it to the rest of the sentence, never part of it
 _NOT_QUALIFIER = frozenset(
     [
         "phai",
@@ -275,40 +272,6 @@ _NOT_QUALIFIER = frozenset(
         "so",
     ]
 )
-
-
-def _initials(abbreviation: str, words: list[str]) -> bool:
-    """ "ns" for "ngân sách", "dh" for "đại học": the asked word abbreviates the words written out."""
-    n = len(abbreviation)
-    return 2 <= n <= 4 and len(words) >= n and "".join(w[0] for w in words[:n]) == abbreviation
-
-
-def swapped_qualifier(question: str, sentence: str, fact: str) -> bool:
-    """True when `fact` (copied from `sentence`) counts the asked thing's head word with another qualifier.
-
-    Folded word comparison: the question's words after "bao nhiêu / mấy [%]" against the sentence's words
-    right after the fact. Both must share at least the first word, then differ in a word that is a qualifier
-    on both sides (not a verb like "đạt", a preposition or a particle) and that is not an abbreviation of the
-    sentence's words ("tổng chi NS" is "tổng chi ngân sách")."""
-    folded = fold(question)
-    m = _COUNTED_AFTER.search(folded)
-    at = sentence.find(fact)
-    if m is None or at < 0:
-        return False
-    asked = WORD_RE.findall(folded[m.end() :])[:AFTER]
-    rest = sentence[at + len(fact) :]
-    if "/" in " ".join(rest.split()[: AFTER + 1]):
-        return False  # "02 công trình/dự án đủ điều kiện": alternatives, not one qualifier
-    after = WORD_RE.findall(fold(rest))[: AFTER + 1]
-    k = 0
-    while k < min(len(asked), len(after)) and asked[k] == after[k]:
-        k += 1
-    if k == 0 or k >= len(asked) or k >= len(after):
-        return False
-    a, b = asked[k], after[k]
-    if a in _NOT_QUALIFIER or b in _NOT_QUALIFIER or not b.isalpha() or not a.isalpha():
-        return False
-    return a != b and not _initials(a, after[k:])
 
 
 _PEOPLE_COUNTED = frozenset({"nguoi", "truong", "ca", "luot"})  # "người" is counted as "trường hợp", "lượt"

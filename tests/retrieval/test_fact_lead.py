@@ -9,7 +9,6 @@ from retrieval.fact_lead import (
     counts_another_noun,
     person_names,
     short_fact,
-    swapped_qualifier,
 )
 
 TARGETS = (
@@ -157,30 +156,6 @@ def test_a_span_of_years_or_a_bare_year_is_not_an_amount():
     sentence = "Bám sát Quy hoạch tỉnh giai đoạn 2021-2030, tầm nhìn 2050."
     assert short_fact("kết nối trực tuyến tới bao nhiêu xã phường", sentence) is None
     assert short_fact("kết nối tới bao nhiêu xã phường", "Hội nghị kết nối tới 166 xã, phường.") == "166 xã"
-
-
-SCHOOLS = "Xây dựng mạng lưới trường lớp; có ít nhất 80% trường phổ thông đạt chuẩn quốc gia."
-
-
-@pytest.mark.parametrize(
-    ("question", "swapped"),
-    [
-        ("đến 2030 bao nhiêu % trường mầm non đạt chuẩn quốc gia?", True),  # the figure is of another kind
-        ("bao nhieu % truong mam non dat chuan", True),
-        ("đến 2030 bao nhiêu % trường phổ thông đạt chuẩn quốc gia?", False),
-        ("bao nhiêu % trường đạt chuẩn quốc gia?", False),  # "đạt" is no qualifier
-        ("tỉ lệ đạt chuẩn là bao nhiêu?", False),  # nothing counted after the asking words
-    ],
-)
-def test_a_figure_for_another_kind_of_the_asked_thing_is_a_swapped_qualifier(question, swapped):
-    assert swapped_qualifier(question, SCHOOLS, short_fact(question, SCHOOLS) or "ít nhất 80%") is swapped
-
-
-def test_an_abbreviation_or_alternatives_are_no_other_qualifier():
-    budget = "Chi cho công tác xây dựng pháp luật tối thiểu 0,5% tổng chi ngân sách hằng năm."
-    assert not swapped_qualifier("tối thiểu bao nhiêu % tổng chi NS?", budget, "tối thiểu 0,5%")
-    works = "Mỗi tổ chức phấn đấu có ít nhất 02 công trình/dự án đủ điều kiện khởi công."
-    assert not swapped_qualifier("có ít nhất bao nhiêu công trình khởi công?", works, "ít nhất 02")
 
 
 def test_a_count_of_another_noun_that_the_sentence_never_names_is_no_answer():
