@@ -828,10 +828,10 @@ def compose(
         doc_refs = (SOURCE + citations[0].source,)
     if parts and not parts[0].startswith("Gồm "):
         # the asked fact first, copied from the first quote ("Trả lời ngắn: tối thiểu 1,5 cm."), then the quotes
-        first_sentences_ = next(iter(by_passage.values()))[1]
-        fact = short_fact(question, " ".join(first_sentences_))
-        said = " ".join(first_sentences_)
+        said = " ".join(next(iter(by_passage.values()))[1])
+        fact = short_fact(question, said)
         if fact and counts_another_noun(question, said, fact):
+            # "bao nhiêu điều dưỡng?" over "… ít nhất 1.000 bác sĩ …": the document counts something else
             return refusal(question, hits, plan, referenced)
         if fact:
             parts.insert(0, f"{FACT_LEAD} {fact}.")

@@ -236,7 +236,7 @@ def short_fact(question: str, sentence: str) -> str | None:
 # What a question counts: the words right after "bao nhiêu / mấy [%]" ("bao nhiêu điều dưỡng").
 _COUNTED_AFTER = re.compile(r"\b(?:bao nhieu|may)\b(?:\s*(?:%|phan tram))?\s+")
 # words that end what is counted or join it to the rest of the sentence, never part of it
-_NOT_QUALIFIER = frozenset(
+_JOINING_WORDS = frozenset(
     [
         "phai",
         "dat",
@@ -296,8 +296,8 @@ def counts_another_noun(question: str, sentence: str, fact: str) -> bool:
         words = WORD_RE.findall(folded[m.end() :])[:3]
         if (
             len(words) < 2
-            or words[0] in _NOT_QUALIFIER | _PEOPLE_COUNTED
-            or words[1] in _NOT_QUALIFIER
+            or words[0] in _JOINING_WORDS | _PEOPLE_COUNTED
+            or words[1] in _JOINING_WORDS
             or len(_COUNTED_AFTER.findall(folded)) > 1  # "cho bao nhiêu người, hết bao nhiêu tiền"
         ):
             return False

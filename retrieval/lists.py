@@ -3,8 +3,8 @@
 An answer to a list question is the whole enumeration, every item in order, never a sub-heading alone and never
 one item of a list written inside a sentence. Three shapes are recognised, all pure functions of the text:
 
-- a list on its own lines (`block_list`): items marked "-", "+", "•", "1.", "1)", "1-", "(1)", "a)", "(i)", "Thứ nhất,", introduced
-  by a line ending with ":" or by a sub-heading. A marked line that is a sub-heading ("- Mục tiêu đến năm
+- a list on its own lines (`block_list`): items marked "-", "+", "•", "1.", "1)", "1-", "(1)", "a)", "(i)",
+  "Thứ nhất," introduced by a line ending with ":" or by a sub-heading. A marked line that is a sub-heading ("- Mục tiêu đến năm
   2030", short, no final punctuation) followed by items of another marker ("+ …") stands for those items;
   unmarked paragraphs between items belong to the item above them;
 - markers inside one paragraph (`inline_list`): "…các báo cáo: (i) Báo cáo A; (ii) Báo cáo B; (iii) …",
@@ -348,7 +348,7 @@ def find_list(text: str, sentence: str) -> Enumeration | None:
     return found
 
 
-_NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+_NUMBER_WORDS = {"hai": 2, "ba": 3, "bốn": 4, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
 # "… tập trung thực hiện tốt 10 nhiệm vụ trọng tâm. Cụ thể:": the count a lead-in announces, a small number
 # followed by a word (not "%", not a year, not "10/2025")
 _ANNOUNCED = re.compile(
