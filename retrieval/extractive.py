@@ -439,8 +439,8 @@ def _ends_with(text: str, item: str) -> bool:
 
 
 def _following(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]] | None) -> list[str]:
-    """Texts of up to `FOLLOWING_PASSAGES` passages after `passage` in its section (beyond the next one, which
-    `_with_next` already joins)."""
+    """Texts of up to `FOLLOWING_PASSAGES` passages after `passage` in its section or its sub-sections (beyond
+    the next one, which `_with_next` already joins)."""
     if doc_passages is None:
         return []
     ordered = list(doc_passages(passage.doc.source))
@@ -449,7 +449,7 @@ def _following(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]
         return []
     out: list[str] = []
     for p in ordered[at + 2 : at + 1 + FOLLOWING_PASSAGES]:
-        if p.section != passage.section:
+        if not (p.section == passage.section or p.section.startswith(passage.section + " › ")):
             break
         out.append(p.text)
     return out
@@ -789,11 +789,14 @@ def compose(
             # a lead-in ("… ưu tiên các lĩnh vực: A; B; C") says which list is asked before a mere item does
             leads_first = sorted(sentences, key=lambda s: ":" not in s)
             listed = next(filter(None, (enumeration(text, s) for s in leads_first)), None)
-            if listed and (
-                (announced_count(listed[0]) or 0) > len(listed[1]) or _ends_with(text, listed[1][-1])
+            if (
+                listed is None
+                or (announced_count(listed[0]) or 0) > len(listed[1])
+                or _ends_with(text, listed[1][-1])
             ):
-                # "… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C." and seven paragraphs, or items (1) … (5) one a
-                # passage, which the chunker spread over the next passages: read on through them
+                # "… 10 nhiệm vụ trọng tâm. Cụ thể: A; B; C." and seven paragraphs, items (1) … (5) one a
+                # passage, or a lead-in ending its passage ("… cụ thể như sau:" | "1. …" | "2. …"), which the
+                # chunker spread over the next passages: read on through them
                 longer = "\n".join([text, *_following(hit.passage, doc_passages)])
                 listed = next(filter(None, (enumeration(longer, s) for s in leads_first)), listed)
         if listed:

@@ -113,11 +113,7 @@ def block_list(lines: list[str], idx: int) -> Enumeration | None:
     """
     if not 0 <= idx < len(lines):
         return None
-    order: list[str] = []
-    for line in lines:
-        m = line_mark(line)
-        if m and mark_kind(m[0]) not in order:
-            order.append(mark_kind(m[0]))
+    order = _kinds_in(lines)
     here = line_mark(lines[idx])
     nxt = line_mark(lines[idx + 1]) if idx + 1 < len(lines) else None
     own = here[1] if here else lines[idx].strip()
@@ -125,6 +121,10 @@ def block_list(lines: list[str], idx: int) -> Enumeration | None:
         own.endswith(":") or (is_subheading(own) and (not here or mark_kind(here[0]) != mark_kind(nxt[0])))
     ):
         kind = mark_kind(nxt[0])
+        if own.endswith(":"):
+            # an announced list: which marker is outer is read from the list itself, not from lists above it
+            # ("- …" items earlier in an article do not make the "- …" sub-items here outer to "1. …")
+            order = _kinds_in(lines[idx + 1 :])
         items = _siblings(lines, idx + 1, kind, order)
         return Enumeration(lead=own, items=items, kind=kind) if len(items) >= 2 else None
     if here is None:
@@ -153,6 +153,16 @@ def block_list(lines: list[str], idx: int) -> Enumeration | None:
         lead = parent[1] if parent else above
     items = _siblings(lines, start, kind, order)
     return Enumeration(lead=lead, items=items, kind=kind) if len(items) >= 2 else None
+
+
+def _kinds_in(lines: list[str]) -> list[str]:
+    """Marker kinds in the order they first appear (the first is the outermost)."""
+    order: list[str] = []
+    for line in lines:
+        m = line_mark(line)
+        if m and mark_kind(m[0]) not in order:
+            order.append(mark_kind(m[0]))
+    return order
 
 
 def _siblings(lines: list[str], start: int, kind: str, order: list[str]) -> list[str]:

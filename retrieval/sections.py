@@ -113,6 +113,20 @@ _FILLER = set(
 )
 _FILLER |= set(
     [
+        # what a chat message adds around the asked section ("kể ra giúp e", "liệt kê ngắn gọn thôi")
+        "giup",
+        "e",
+        "em",
+        "anh",
+        "voi",
+        "di",
+        "nha",
+        "ad",
+        "ae",
+        "mn",
+        "thoi",
+        "ngan",
+        "gon",
         "y",
         "thu",
         "nhat",

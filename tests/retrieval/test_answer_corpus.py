@@ -391,3 +391,15 @@ def test_everyday_ways_of_asking_when_and_sending_staff_to_communes(engine):
     assert day.grounded and "7/4 hằng năm" in day.text, day.text[:300]
     staff = ask(engine, "Phú Thọ đưa nhiêu cán bộ xuống xã làm vậy")
     assert staff.text.startswith("Trả lời ngắn: 651 cán bộ."), staff.text[:300]
+
+
+def test_a_lead_in_ending_its_passage_lists_the_items_of_the_next_passages(engine):
+    answer = ask(engine, "kh 263 tuyen truyen nq 68 co may hinh thuc, ke ra?")
+    assert answer.text.startswith("Gồm 5 ý."), answer.text[:200]
+    assert "Phát động các phong trào thi đua" in answer.text
+
+
+def test_a_section_question_in_chat_words_still_lists_the_section(engine):
+    answer = ask(engine, "NQ 66 đề ra mấy nhiệm vụ giải pháp lớn, kể ra giúp e")
+    assert "nêu 7 nhiệm vụ, giải pháp:" in answer.text.split("\n")[0], answer.text[:200]
+    assert "Thực hiện cơ chế tài chính đặc biệt" in answer.text

@@ -283,3 +283,17 @@ def test_a_notices_requests_numbered_in_words_are_a_list_under_their_lead_in():
     # a weekday is no marker
     assert line_mark("Thứ Hai, ngày 12/1, Sở họp.") is None and line_mark("Thứ hai, ngày 12/1 họp") is None
     assert ordinal("Thứ tư,") == 4
+
+
+def test_which_marker_is_outer_is_read_from_the_announced_list_itself():
+    lines = [
+        "- Một ý của danh sách trước.",
+        "Các hình thức tuyên truyền, cụ thể như sau:",
+        "1. Tổ chức học tập, quán triệt.",
+        "2. Tuyên truyền trên báo chí.",
+        "- Xây dựng phóng sự, bản tin.",
+        "3. Tuyên truyền miệng.",
+        "4. Tổ chức hội thảo, tọa đàm.",
+    ]
+    found = find_list("\n".join(lines), "Các hình thức tuyên truyền, cụ thể như sau:")
+    assert found is not None and found.kind.startswith("num") and len(found.items) == 4
