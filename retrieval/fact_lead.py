@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib import resources
 
 from retrieval.evidence import STOPWORDS, WORD_RE
-from retrieval.judge import asked_type, asked_unit
+from retrieval.judge import asked_type, asked_unit, completed_own_part
 from retrieval.lexicon import default_lexicon
 from retrieval.places import province_names
 from retrieval.textnorm import DOC_NUMBER_RE, fold
@@ -104,11 +104,18 @@ def _words(text: str) -> set[str]:
     return {w for w in WORD_RE.findall(fold(text)) if w not in STOPWORDS}
 
 
+# words after a value that say whom or what it is for belong to it, not to the next value
+_BELONGS_BEFORE = re.compile(r"\s*(cho|đối với|của)\s", re.IGNORECASE)
+
+
 def _closest(question: str, sentence: str, spans: list[re.Match[str]]) -> re.Match[str] | None:
     """The value whose surrounding words (mostly those before it) share most with the question; None when two
     values tie or none shares a word while several compete: a wrong short answer is worse than none, and the
     quote below it still holds every value."""
-    asked = _words(question)
+    # a follow-up completed with its earlier question ("còn nhân viên thì nhiêu? (phụ cấp … giáo viên …)") asks
+    # of its own words: the earlier question's would pick the earlier answer again
+    own = completed_own_part(question)
+    asked = (_words(own) if own is not None else set()) or _words(question)
     scored: list[tuple[float, re.Match[str]]] = []
     ordered = sorted(spans, key=lambda m: m.start())
     for i, m in enumerate(ordered):
@@ -117,6 +124,8 @@ def _closest(question: str, sentence: str, spans: list[re.Match[str]]) -> re.Mat
         end = ordered[i + 1].start() if i + 1 < len(ordered) else len(sentence)
         if ";" in sentence[m.end() : end]:
             end = sentence.index(";", m.end())
+        if i and _BELONGS_BEFORE.match(sentence[start : m.start()]):
+            start = m.start()  # "70% cho giáo viên, 30% cho nhân viên": "cho nhân viên" is the 30%'s
         before = " ".join(sentence[start : m.start()].split()[-WINDOW:])
         after = " ".join(sentence[m.end() : end].split()[:AFTER])
         scored.append((len(asked & _words(before)) + 0.5 * len(asked & _words(after)), m))
