@@ -173,6 +173,8 @@ def test_a_follow_up_picks_the_value_of_its_own_words_and_words_after_cho_are_th
         "Nâng phụ cấp ưu đãi nghề đối với cơ sở giáo dục mầm non và phổ thông lên tối thiểu 70% cho giáo viên, "
         "tối thiểu 30% cho nhân viên, 100% cho giáo viên ở khu vực đặc biệt khó khăn."
     )
-    follow_up = "còn nhân viên thì nhiêu? (Phụ cấp ưu đãi nghề của giáo viên mầm non theo NQ 71 là bao nhiêu?)"
+    follow_up = (
+        "còn nhân viên thì nhiêu? (Phụ cấp ưu đãi nghề của giáo viên mầm non theo NQ 71 là bao nhiêu?)"
+    )
     assert short_fact(follow_up, allowance) == "tối thiểu 30%"
     assert short_fact("phụ cấp cho giáo viên mầm non là bao nhiêu?", allowance) == "tối thiểu 70%"
