@@ -397,14 +397,21 @@ def list_quote(lead: str, items: list[str]) -> tuple[str, str]:
     return f"Gồm {len(items)} ý. ", (f"{lead}\n" if lead else "") + body
 
 
+def _in_document(
+    passage: Passage, doc_passages: Callable[[str], Sequence[Passage]]
+) -> tuple[list[Passage], int | None]:
+    """The passages of `passage`'s document in order, and its own index among them (None when absent)."""
+    ordered = list(doc_passages(passage.doc.source))
+    return ordered, next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+
+
 def _with_next(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]] | None) -> str:
     """The passage's text and, when the next passage of its document continues the same section, that one's
     too: a list cut by the chunker is shown whole. A next passage under a "heading" that is really its own
     first paragraph (a sentence marked as a heading in the source) continues the section as well."""
     if doc_passages is None:
         return passage.text
-    ordered = list(doc_passages(passage.doc.source))
-    at = next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+    ordered, at = _in_document(passage, doc_passages)
     if at is None or at + 1 >= len(ordered):
         return passage.text
     nxt = ordered[at + 1]
@@ -443,8 +450,7 @@ def _following(passage: Passage, doc_passages: Callable[[str], Sequence[Passage]
     the next one, which `_with_next` already joins)."""
     if doc_passages is None:
         return []
-    ordered = list(doc_passages(passage.doc.source))
-    at = next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+    ordered, at = _in_document(passage, doc_passages)
     if at is None:
         return []
     out: list[str] = []
@@ -468,8 +474,7 @@ def _with_previous(
     found = line_mark(first)
     if found is None or (ordinal(found[0]) or 1) <= 1:
         return text
-    ordered = list(doc_passages(passage.doc.source))
-    at = next((i for i, p in enumerate(ordered) if p.id == passage.id), None)
+    ordered, at = _in_document(passage, doc_passages)
     prev = ordered[at - 1] if at else None
     # the chunker may file the cut-off items under the lead-in as a heading ("… › 2. Quỹ … thực…")
     if prev is None or not (
